@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from marshmallow import Schema, fields, post_load
 
-
 # --- dataclasses ---------------------------------------------------------------------------
 
 
