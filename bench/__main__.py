@@ -1,0 +1,267 @@
+"""`python -m bench` (`make bench`): ingest, HTTP cases against a ceiling, scale, worker memory.
+
+Each (database, scale) session: a fresh database, `fhir-service ingest` of the corpus (×1, or the
+originals plus N-1 renamed replicas), then `fhir-service serve` under gunicorn on loopback with every
+HTTP case, then the bare-Flask ceiling with the same number of workers. Prints the table, writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from bench import cases, corpus, databases, ingest, loadgen, procs, report
+from bench.server import Server, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_CORPUS = ROOT.parent / "shared" / "monographs"
+SEED_CORPUS = ROOT / "fixtures" / "monographs"
+ALL_CASES = ("ingest", "ceiling", *cases.HTTP_CASES)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="smoke run: 3 monographs, ×2, 1 s per case, SQLite")
+    p.add_argument("--cases", default=",".join(ALL_CASES), help=f"comma list of {', '.join(ALL_CASES)}")
+    p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default=None, help="default: both")
+    p.add_argument("--duration", type=float, default=None, help="seconds per HTTP case (default 20)")
+    p.add_argument("--warmup", type=float, default=None, help="warm-up seconds before each case (default 5)")
+    p.add_argument("--scale", type=int, default=None, help="the large corpus is ×N (default 20)")
+    p.add_argument("--corpus", type=Path, default=SHARED_CORPUS, help="monograph folder")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N monographs")
+    p.add_argument(
+        "--loadgen",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="auto: wrk, installed with apt when missing, else the Python loop",
+    )
+    p.add_argument("--connections", type=int, default=8)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: serve's own default)"
+    )
+    p.add_argument("--ingest-timeout", type=float, default=1800.0, help="seconds before an ingest is cut off")
+    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    p.add_argument("--workdir", type=Path, default=None, help="keep databases, replicas and logs here")
+    args = p.parse_args(argv)
+    quick = args.quick
+    args.db = args.db or ("sqlite" if quick else "both")
+    args.duration = args.duration if args.duration is not None else (1.0 if quick else 20.0)
+    args.warmup = args.warmup if args.warmup is not None else (1.0 if quick else 5.0)
+    args.scale = args.scale or (2 if quick else 20)
+    args.limit = args.limit or (3 if quick else None)
+    args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = set(args.cases) - set(ALL_CASES)
+    if unknown:
+        p.error(f"unknown cases: {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    results = {"meta": _meta(args), "ingest": [], "http": [], "scale": [], "workers": [], "skipped": []}
+
+    def skip(what: str, reason: str) -> None:
+        results["skipped"].append({"what": what, "reason": reason})
+        print(f"bench: skipping {what}: {reason}", flush=True)
+
+    source = args.corpus
+    if not source.is_dir():
+        skip(f"corpus {source}", f"not found; using the seed monograph in {SEED_CORPUS}")
+        source = SEED_CORPUS
+    originals = corpus.monograph_files(source, args.limit)
+    results["meta"]["corpus"], results["meta"]["monographs"] = str(source), len(originals)
+
+    http_cases = [c for c in ("ceiling", *cases.HTTP_CASES) if c in args.cases]
+    if http_cases:
+        results["meta"]["loadgen"] = _pick_loadgen(args, skip)
+
+    backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    if "postgresql" in backends and (reason := databases.postgres_available()):
+        skip("postgresql sessions", reason)
+        backends.remove("postgresql")
+
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="fhir-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(
+        f"bench: {len(originals)} monographs from {source}; scales ×1 and ×{args.scale}; "
+        f"databases {', '.join(backends)}; work dir {work}",
+        flush=True,
+    )
+    try:
+        inputs = {1: originals, args.scale: [*originals, *_replicas(originals, source, work, args.scale)]}
+        requests = None
+        for backend in backends:
+            for scale, files in inputs.items():
+                requests = _session(args, results, backend, scale, files, work, requests, http_cases)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+    report.add_ceiling_ratios(results["http"])
+    results["scale"] = report.scale_ratios(results["http"], args.scale)
+    results["targets"] = report.targets(results)
+    print("\n" + report.render(results))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nbench: results written to {args.out}")
+    return 0
+
+
+def _session(args, results, backend, scale, files, work, requests, http_cases):
+    """One fresh database: ingest, then the HTTP cases against it. Returns the case requests, built
+    on the first ×1 session and reused so every session sends the same requests."""
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    tag = f"{backend}-x{scale}"
+    with databases.fresh_database(backend, work) as url:
+        print(f"bench: [{tag}] ingesting {_count_monographs(files)} monographs ...", flush=True)
+        row = ingest.run(ingest.cli(), url, files, logs / f"ingest-{tag}.log", args.ingest_timeout)
+        row = {"db": backend, "scale": scale, "monographs": _count_monographs(files), **row}
+        print(
+            f"bench: [{tag}] ingest {row['status']}: {row['resources']} resources in {row['wall_s']:.1f} s "
+            f"({row['resources_per_s']:.0f}/s)",
+            flush=True,
+        )
+        if "ingest" in args.cases:
+            results["ingest"].append(row)
+        if not http_cases:
+            return requests
+        if row["resources"] == 0:
+            results["skipped"].append(
+                {"what": f"HTTP cases {tag}", "reason": f"ingest stored nothing ({row['status']})"}
+            )
+            return requests
+        requests = requests or cases.build(url)
+        _http_session(args, results, backend, scale, url, requests, http_cases, work, tag)
+    return requests
+
+
+def _http_session(args, results, backend, scale, url, requests, http_cases, work, tag):
+    logs = work / "logs"
+    port = free_port()
+    cmd = [*ingest.cli(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if args.workers:
+        cmd += ["--workers", str(args.workers)]
+    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": url}
+    read_path = requests["read"].paths[0]
+    with Server(cmd, port, "/fhir/metadata", logs / f"serve-{tag}.log", env) as service:
+        workers = len(procs.worker_pids(service.proc.pid))
+        ceiling_spec = _capture(service.base + read_path, read_path, work / f"ceiling-{tag}")
+        for case in http_cases:
+            if case != "ceiling":
+                results["http"].append(
+                    _measure(args, service.base, case, requests[case], backend, scale, work)
+                )
+        rss = service.worker_rss_mib()
+        results["workers"].append({"db": backend, "scale": scale, "rss_mib": rss, "max_rss_mib": max(rss)})
+    if "ceiling" in http_cases:
+        port = free_port()
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.ceiling",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--response",
+            str(ceiling_spec),
+        ]
+        with Server(cmd, port, read_path, logs / f"ceiling-{tag}.log") as ceiling:
+            results["http"].append(
+                _measure(args, ceiling.base, "ceiling", requests["read"], backend, scale, work)
+            )
+
+
+def _measure(args, base, case, request, backend, scale, work) -> dict:
+    print(f"bench: [{backend}-x{scale}] {case} ...", end=" ", flush=True)
+    run = _runner(args, base, request, work / "wrk" / case)
+    run(args.warmup)
+    figures = run(args.duration)
+    print(
+        f"{figures['req_s']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
+        f"{figures['errors']} errors",
+        flush=True,
+    )
+    return {"db": backend, "scale": scale, "case": case, **figures}
+
+
+def _runner(args, base, request, work):
+    if args.loadgen_resolved == "wrk":
+        return lambda seconds: loadgen.run_wrk(base, request, seconds, args.connections, args.threads, work)
+    return lambda seconds: loadgen.run_python(base, request, seconds, args.connections)
+
+
+def _pick_loadgen(args, skip) -> str:
+    if args.loadgen == "python":
+        args.loadgen_resolved = "python"
+    else:
+        reason = loadgen.ensure_wrk(install=True)
+        if reason and args.loadgen == "wrk":
+            raise SystemExit(f"bench: --loadgen wrk but {reason}")
+        if reason:
+            skip("wrk", f"{reason}; using the Python load loop (figures not comparable with wrk's)")
+        args.loadgen_resolved = "python" if reason else "wrk"
+    return args.loadgen_resolved
+
+
+def _capture(url: str, path: str, dest: Path) -> Path:
+    """The read-by-id response as served (bytes and the headers a client sees) for the ceiling."""
+    req = urllib.request.Request(url, headers={"Accept": "application/fhir+json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        body, headers = resp.read(), dict(resp.headers.items())
+    dest.mkdir(parents=True, exist_ok=True)
+    keep = {
+        k: v for k, v in headers.items() if k.lower() in ("content-type", "etag", "last-modified", "location")
+    }
+    (dest / "body").write_bytes(body)
+    spec = dest / "response.json"
+    spec.write_text(json.dumps({"path": path, "headers": keep, "body_file": str(dest / "body")}))
+    return spec
+
+
+def _replicas(originals, source, work, scale) -> list[Path]:
+    """Replica folders for ×scale (the originals are the first copy); written once, reused per db."""
+    if scale <= 1:
+        return []
+    out = work / "replicas"
+    written = sum(1 for _ in corpus.write_replicas(originals, source, out, range(1, scale)))
+    print(f"bench: wrote {written} replica monographs under {out}", flush=True)
+    return sorted(out.iterdir())
+
+
+def _count_monographs(files: list[Path]) -> int:
+    return sum(1 if f.is_file() else len(corpus.monograph_files(f)) for f in files)
+
+
+def _meta(args) -> dict:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return {
+        "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "commit": commit.stdout.strip() or None,
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "quick": args.quick,
+        "cases": args.cases,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "connections": args.connections,
+        "threads": args.threads,
+        "scale": args.scale,
+        "loadgen": None,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""The HTTP cases: what each one requests, built once from the ×1 data so the ×N run sends
+exactly the same requests (the originals are part of the ×N corpus too)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from urllib.parse import quote
+
+from bench import databases
+from bench.loadgen import Request
+
+SEARCH_CASES = ("search-token", "search-chained", "search-include", "search-revinclude")
+HTTP_CASES = ("read", "vread", *SEARCH_CASES, "transaction", "validate")
+FHIR_JSON = "application/fhir+json"
+TOKEN_TYPES = ("indication", "contraindication", "interaction", "undesirable-effect", "warning")
+ROTATION = 20  # distinct drugs the per-drug searches cycle through
+
+
+def build(url: str) -> dict[str, Request]:
+    mk = _load(databases.sample_contents(url, "MedicationKnowledge", 1))[0]
+    mpds = _load(databases.sample_contents(url, "MedicinalProductDefinition", ROTATION))
+    names = [quote(n["name"][0]["productName"]) for n in mpds if n.get("name")]
+    first50 = [_strip_meta(r) for r in _load(databases.sample_contents(url, None, 50))]
+    read_path = f"/fhir/MedicationKnowledge/{mk['id']}"
+    return {
+        "read": Request("GET", (read_path,)),
+        "vread": Request("GET", (f"{read_path}/_history/1",)),
+        # a single token parameter, first page of 10
+        "search-token": Request(
+            "GET", tuple(f"/fhir/ClinicalUseDefinition?type={t}&_count=10" for t in TOKEN_TYPES)
+        ),
+        # "contraindications etc. of drug X" through the product's name
+        "search-chained": Request(
+            "GET",
+            tuple(
+                f"/fhir/ClinicalUseDefinition?subject:MedicinalProductDefinition.name={n}&_count=10"
+                for n in names
+            ),
+        ),
+        # 10 issues and the products they are about
+        "search-include": Request(
+            "GET",
+            tuple(
+                f"/fhir/ClinicalUseDefinition?type={t}&_count=10&_include=ClinicalUseDefinition:subject"
+                for t in TOKEN_TYPES
+            ),
+        ),
+        # "everything about drug X in one call": the product, its clinical issues and administrable forms
+        "search-revinclude": Request(
+            "GET",
+            tuple(
+                f"/fhir/MedicinalProductDefinition?_id={m['id']}"
+                "&_revinclude=ClinicalUseDefinition:subject&_revinclude=AdministrableProductDefinition:form-of"
+                for m in mpds
+            ),
+        ),
+        "transaction": Request("POST", ("/fhir",), _transaction(first50), FHIR_JSON),
+        "validate": Request(
+            "POST", ("/fhir/MedicationKnowledge/$validate",), json.dumps(_strip_meta(mk)).encode(), FHIR_JSON
+        ),
+    }
+
+
+def _transaction(resources: list[dict]) -> bytes:
+    """PUT entries with the resources' own ids: posting it again and again changes nothing."""
+    entries = [
+        {
+            "fullUrl": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, r['resourceType'] + '/' + r['id'])}",
+            "resource": r,
+            "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"},
+        }
+        for r in resources
+    ]
+    return json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries}).encode()
+
+
+def _strip_meta(resource: dict) -> dict:
+    return {k: v for k, v in resource.items() if k != "meta"}
+
+
+def _load(contents: list[bytes]) -> list[dict]:
+    return [json.loads(c) for c in contents]

@@ -1,0 +1,185 @@
+"""Derived figures (ratio to the ceiling, ×N/×1 scale ratios), the issue's targets, and the table."""
+
+from __future__ import annotations
+
+from bench.cases import SEARCH_CASES
+
+# issue 7, "Targets": (name, figure getter over the results, bound, "min" or "max")
+RATIO_TARGETS = {"read": 0.70, "search-token": 0.35, "search-chained": 0.20, "search-include": 0.20}
+P99_TARGETS_MS = {"read": 10.0, "search-token": 25.0}
+INGEST_RATE = 1500.0
+INGEST_RSS_MIB = 1024.0
+SCALE_RATIO = 1.3
+WORKER_RSS_MIB = 300.0
+
+
+def add_ceiling_ratios(http: list[dict]) -> None:
+    ceilings = {(r["db"], r["scale"]): r["req_s"] for r in http if r["case"] == "ceiling"}
+    for row in http:
+        ceiling = ceilings.get((row["db"], row["scale"]))
+        row["ratio_to_ceiling"] = row["req_s"] / ceiling if ceiling else None
+
+
+def scale_ratios(http: list[dict], big: int) -> list[dict]:
+    p50 = {(r["db"], r["scale"], r["case"]): r["p50_ms"] for r in http}
+    rows = []
+    for (db, scale, case), small in p50.items():
+        large = p50.get((db, big, case))
+        if scale == 1 and case in SEARCH_CASES and large is not None:
+            rows.append(
+                {"db": db, "case": case, "p50_ms_x1": small, f"p50_ms_x{big}": large, "ratio": large / small}
+            )
+    return rows
+
+
+def targets(results: dict) -> list[dict]:
+    big = results["meta"]["scale"]
+    out = []
+
+    def check(name, value, bound, kind):
+        if value is not None:
+            ok = value >= bound if kind == "min" else value <= bound
+            out.append(
+                {
+                    "target": name,
+                    "value": value,
+                    "bound": f"{'≥' if kind == 'min' else '≤'} {bound:g}",
+                    "ok": ok,
+                }
+            )
+
+    for r in results["ingest"]:
+        check(f"ingest res/s {r['db']} ×{r['scale']}", r["resources_per_s"], INGEST_RATE, "min")
+        if r["scale"] == big:
+            check(f"ingest peak RSS MiB {r['db']} ×{r['scale']}", _peak(r), INGEST_RSS_MIB, "max")
+    for r in results["http"]:
+        where = f"{r['db']} ×{r['scale']}"
+        if r["case"] in RATIO_TARGETS:
+            check(f"{r['case']} / ceiling {where}", r["ratio_to_ceiling"], RATIO_TARGETS[r["case"]], "min")
+        if r["case"] in P99_TARGETS_MS:
+            check(f"{r['case']} p99 ms {where}", r["p99_ms"], P99_TARGETS_MS[r["case"]], "max")
+    for r in results["scale"]:
+        check(f"{r['case']} p50 ×{big}/×1 {r['db']}", r["ratio"], SCALE_RATIO, "max")
+    for r in results["workers"]:
+        check(f"worker RSS MiB {r['db']} ×{r['scale']}", r["max_rss_mib"], WORKER_RSS_MIB, "max")
+    return out
+
+
+def _peak(row: dict) -> float | None:
+    figures = [x for x in (row.get("peak_rss_mib"), row.get("peak_tree_rss_mib")) if x is not None]
+    return max(figures) if figures else None
+
+
+def render(results: dict) -> str:
+    big = results["meta"]["scale"]
+    parts = []
+    parts.append(
+        _table(
+            "INGEST (fhir-service ingest, fresh database)",
+            [
+                "db",
+                "scale",
+                "monographs",
+                "resources",
+                "wall s",
+                "res/s",
+                "peak RSS MiB",
+                "tree RSS MiB",
+                "status",
+            ],
+            [
+                [
+                    r["db"],
+                    f"×{r['scale']}",
+                    r["monographs"],
+                    r["resources"],
+                    r["wall_s"],
+                    r["resources_per_s"],
+                    r["peak_rss_mib"],
+                    r["peak_tree_rss_mib"],
+                    r["status"],
+                ]
+                for r in results["ingest"]
+            ],
+        )
+    )
+    parts.append(
+        _table(
+            f"HTTP ({results['meta']['loadgen']}, {results['meta']['connections']} connections, "
+            f"{results['meta']['duration']:g} s per case after {results['meta']['warmup']:g} s warm-up)",
+            ["db", "scale", "case", "req/s", "/ceiling", "p50 ms", "p99 ms", "errors", "requests"],
+            [
+                [
+                    r["db"],
+                    f"×{r['scale']}",
+                    r["case"],
+                    r["req_s"],
+                    r["ratio_to_ceiling"],
+                    r["p50_ms"],
+                    r["p99_ms"],
+                    r["errors"],
+                    r["requests"],
+                ]
+                for r in results["http"]
+            ],
+        )
+    )
+    parts.append(
+        _table(
+            f"SCALE (p50 latency ×{big} / ×1)",
+            ["db", "case", "p50 ms ×1", f"p50 ms ×{big}", "ratio"],
+            [[r["db"], r["case"], r["p50_ms_x1"], r[f"p50_ms_x{big}"], r["ratio"]] for r in results["scale"]],
+        )
+    )
+    parts.append(
+        _table(
+            "GUNICORN WORKERS (VmRSS after the session's cases)",
+            ["db", "scale", "workers", "max RSS MiB", "RSS MiB each"],
+            [
+                [
+                    r["db"],
+                    f"×{r['scale']}",
+                    len(r["rss_mib"]),
+                    r["max_rss_mib"],
+                    " ".join(f"{x:.0f}" for x in r["rss_mib"]),
+                ]
+                for r in results["workers"]
+            ],
+        )
+    )
+    parts.append(
+        _table(
+            "TARGETS (issue 7)",
+            ["target", "measured", "bound", "ok"],
+            [[t["target"], t["value"], t["bound"], "yes" if t["ok"] else "NO"] for t in results["targets"]],
+        )
+    )
+    if results["skipped"]:
+        parts.append("SKIPPED\n" + "\n".join(f"  {s['what']}: {s['reason']}" for s in results["skipped"]))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _table(title: str, header: list[str], rows: list[list]) -> str:
+    if not rows:
+        return ""
+    cells = [header] + [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(c.rjust(w) if _numeric(c) else c.ljust(w) for c, w in zip(r, widths, strict=True))
+        for r in cells[1:]
+    ]
+    return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
+
+
+def _numeric(text: str) -> bool:
+    return text.replace(".", "", 1).replace("-", "", 1).isdigit()
