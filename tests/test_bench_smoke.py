@@ -1,0 +1,85 @@
+"""Smoke run of the benchmark harness (`python -m bench --quick`): every case must produce numbers
+and no errors. Takes ~30 s (two tiny ingest sessions, two gunicorn servers, sub-second cases): the
+only way to know `make bench` still works is to run it.
+
+The Python load loop makes the run independent of wrk (CI does not install it), so this test always
+exercises ingest, the ceiling, read and every other case; the wrk variant runs where wrk is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.cases import HTTP_CASES
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_CORPUS = ROOT / "fixtures" / "monographs"
+
+pytestmark = pytest.mark.slow
+
+
+def run_bench(tmp_path: Path, corpus: Path, *extra: str) -> dict:
+    out = tmp_path / "bench.json"
+    cmd = [sys.executable, "-m", "bench", "--quick", "--db", "sqlite", "--corpus", str(corpus)]
+    cmd += ["--out", str(out), "--workdir", str(tmp_path / "work"), *extra]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+@pytest.fixture
+def corpus(request) -> Path:
+    shared = ROOT.parent / "shared" / "monographs"
+    return shared if shared.is_dir() else SEED_CORPUS  # the seed alone still exercises every case
+
+
+def assert_http_rows(results: dict, cases: list[str], scales: list[int]):
+    rows = {(r["scale"], r["case"]): r for r in results["http"]}
+    for scale in scales:
+        for case in cases:
+            row = rows.get((scale, case))
+            assert row is not None, f"no result for {case} ×{scale}: {results['skipped']}"
+            assert (
+                row["requests"] > 0
+                and row["req_s"] > 0
+                and row["p50_ms"] > 0
+                and row["p99_ms"] >= row["p50_ms"]
+            )
+            assert row["errors"] == 0, f"{case} ×{scale}: {row['errors']} errors"
+            assert row["ratio_to_ceiling"] > 0
+
+
+def test_quick_run_with_python_load_loop(tmp_path, corpus):
+    results = run_bench(tmp_path, corpus, "--loadgen", "python", "--duration", "0.5", "--warmup", "0.2")
+
+    assert results["skipped"] == []
+    assert [(r["scale"], r["status"]) for r in results["ingest"]] == [(1, "ok"), (2, "ok")]
+    small, large = results["ingest"]
+    assert 0 < small["resources"] and large["resources"] == 2 * small["resources"]  # replicas are new ids
+    assert all(r["resources_per_s"] > 0 and r["peak_rss_mib"] > 0 for r in results["ingest"])
+    assert_http_rows(results, ["ceiling", *HTTP_CASES], [1, 2])
+    assert {r["case"] for r in results["scale"]} == {
+        "search-token",
+        "search-chained",
+        "search-include",
+        "search-revinclude",
+    }
+    assert all(r["max_rss_mib"] > 0 for r in results["workers"])
+    assert results["targets"], "the targets table is computed"
+
+
+@pytest.mark.skipif(
+    shutil.which("wrk") is None, reason="wrk is not installed (`make bench` installs it with apt)"
+)
+def test_quick_run_with_wrk(tmp_path, corpus):
+    cases = ["ceiling", "read", "search-token", "transaction"]
+    results = run_bench(tmp_path, corpus, "--loadgen", "wrk", "--scale", "1", "--cases", ",".join(cases))
+
+    assert results["meta"]["loadgen"] == "wrk"
+    assert_http_rows(results, cases, [1])
