@@ -1,0 +1,45 @@
+"""Checks every incoming resource passes before anything is stored: known type, URL agreement,
+id syntax, and the R5 validator (errors → 422 with its OperationOutcome, nothing stored)."""
+
+from __future__ import annotations
+
+import re
+
+from fhir_service.interactions.errors import FhirError, bad_request
+from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.validation import has_errors, outcome, validate_resource
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def check_type(resource_type: str) -> None:
+    if resource_type not in RESOURCE_TYPES:
+        raise FhirError(400, f"Unknown resource type '{resource_type}'", "not-supported")
+
+
+def check_id(resource_id: str) -> None:
+    if not ID_PATTERN.fullmatch(resource_id or ""):
+        raise bad_request(f"Invalid id '{resource_id}': ids match [A-Za-z0-9\\-\\.]{{1,64}}")
+
+
+def check_resource(resource: dict, resource_type: str, resource_id: str | None = None) -> dict:
+    """Raise FhirError unless `resource` may be stored as `resource_type` (with `resource_id`)."""
+    actual = resource.get("resourceType")
+    if actual != resource_type:
+        raise bad_request(f"Resource type '{actual}' does not match the URL's type '{resource_type}'")
+    if resource_id is not None:
+        if "id" not in resource:
+            raise bad_request(f"The resource has no id; the URL says '{resource_id}'", "required")
+        if resource["id"] != resource_id:
+            raise bad_request(f"Resource id '{resource['id']}' does not match the URL's id '{resource_id}'")
+    elif "id" in resource and not isinstance(resource["id"], str):
+        raise bad_request("Resource id must be a string")
+    validate(resource)
+    return resource
+
+
+def validate(resource: dict) -> list:
+    issues = validate_resource(resource)
+    if has_errors(issues):
+        raise FhirError(422, outcome(issues), "processing")
+    return issues

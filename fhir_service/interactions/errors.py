@@ -1,0 +1,49 @@
+"""FhirError: a failed interaction as an HTTP status plus the OperationOutcome that explains it."""
+
+from __future__ import annotations
+
+
+def outcome(
+    message: str, code: str = "invalid", severity: str = "error", expression: str | None = None
+) -> dict:
+    issue = {"severity": severity, "code": code, "diagnostics": message}
+    if expression:
+        issue["expression"] = [expression]
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
+
+
+class FhirError(Exception):
+    def __init__(self, status: int, body: dict | str, code: str = "invalid", headers: dict | None = None):
+        self.outcome = outcome(body, code) if isinstance(body, str) else body
+        super().__init__(self.message)
+        self.status = status
+        self.headers = headers or {}
+
+    @property
+    def message(self) -> str:
+        return "; ".join(i.get("diagnostics", i.get("code", "")) for i in self.outcome.get("issue", []))
+
+
+def bad_request(message: str, code: str = "invalid") -> FhirError:
+    return FhirError(400, message, code)
+
+
+def not_found(message: str) -> FhirError:
+    return FhirError(404, message, "not-found")
+
+
+def as_fhir_error(exc: Exception) -> FhirError | None:
+    """Map the failures of the layers below (store, search, formats) to FhirError; None if unknown."""
+    from fhir_service.formats import FormatError
+    from fhir_service.search.errors import SearchError
+    from fhir_service.store.errors import StoreError
+
+    if isinstance(exc, FhirError):
+        return exc
+    if isinstance(exc, StoreError):
+        return FhirError(exc.status, exc.message, exc.code)
+    if isinstance(exc, SearchError):
+        return FhirError(exc.status, exc.outcome())
+    if isinstance(exc, FormatError):
+        return FhirError(400, str(exc), "structure")
+    return None

@@ -1,0 +1,92 @@
+"""history at instance, type and system level as `history` Bundles, keyset-paged, with _since/_count."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from fhir_service.interactions.checks import check_id, check_type
+from fhir_service.interactions.errors import bad_request, not_found
+from fhir_service.interactions.result import Result
+from fhir_service.store.repository import StoredResource, format_instant
+
+DEFAULT_COUNT = 50
+MAX_COUNT = 1000
+STATUS = {"POST": "201", "PUT": "200", "PATCH": "200", "DELETE": "204"}
+
+
+def history(
+    repo,
+    params: list[tuple[str, str]],
+    base_url: str,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+) -> Result:
+    if resource_type is not None:
+        check_type(resource_type)
+    if resource_id is not None:
+        check_id(resource_id)
+    query = dict(params)
+    since = parse_instant(query["_since"]) if "_since" in query else None
+    count = parse_count(query.get("_count"))
+    cursor = query.get("_cursor")
+    with repo.unit_of_work(write=False) as uow:
+        if resource_id is not None and uow.read(resource_type, resource_id) is None:
+            raise not_found(f"{resource_type}/{resource_id} is not known")
+        try:
+            page = uow.history(resource_type, resource_id, since=since, count=count, cursor=cursor)
+        except ValueError as exc:
+            raise bad_request(str(exc)) from exc
+    self_url = _url(base_url, resource_type, resource_id, params)
+    links = [{"relation": "self", "url": self_url}]
+    if page.next_cursor:
+        next_params = [(k, v) for k, v in params if k != "_cursor"] + [("_cursor", page.next_cursor)]
+        links.append({"relation": "next", "url": _url(base_url, resource_type, resource_id, next_params)})
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "history",
+        "total": page.total,
+        "link": links,
+        "entry": [entry(base_url, version) for version in page.entries],
+    }
+    if not bundle["entry"]:
+        del bundle["entry"]
+    return Result(200, bundle)
+
+
+def entry(base_url: str, version: StoredResource) -> dict:
+    method = version.method or "PUT"
+    item: dict = {"fullUrl": f"{base_url}/{version.type}/{version.id}"}
+    if not version.deleted:
+        item["resource"] = version.resource()
+    item["request"] = {
+        "method": method,
+        "url": version.type if method == "POST" else f"{version.type}/{version.id}",
+    }
+    item["response"] = {
+        "status": STATUS.get(method, "200"),
+        "etag": f'W/"{version.version_id}"',
+        "lastModified": format_instant(version.last_updated),
+    }
+    return item
+
+
+def parse_instant(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise bad_request(f"_since must be a FHIR instant, got '{value}'") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_count(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_COUNT
+    if not value.isdigit():
+        raise bad_request(f"_count must be a non-negative integer, got '{value}'")
+    return min(int(value), MAX_COUNT)
+
+
+def _url(base_url, resource_type, resource_id, params) -> str:
+    path = "/".join(p for p in (base_url, resource_type, resource_id, "_history") if p)
+    return f"{path}?{urlencode(params)}" if params else path

@@ -1,0 +1,37 @@
+"""read and vread: the stored bytes, 404 for unknown, 410 for deleted."""
+
+from __future__ import annotations
+
+from fhir_service.interactions.checks import check_id, check_type
+from fhir_service.interactions.errors import FhirError, bad_request, not_found
+from fhir_service.interactions.result import Result
+
+
+def read(repo, resource_type: str, resource_id: str) -> Result:
+    check_type(resource_type)
+    check_id(resource_id)
+    with repo.unit_of_work(write=False) as uow:
+        stored = uow.read(resource_type, resource_id)
+    if stored is None:
+        raise not_found(f"{resource_type}/{resource_id} is not known")
+    if stored.deleted:
+        raise FhirError(410, f"{resource_type}/{resource_id} was deleted", "deleted", headers=_etag(stored))
+    return Result(200, stored, stored)
+
+
+def vread(repo, resource_type: str, resource_id: str, version: str) -> Result:
+    check_type(resource_type)
+    check_id(resource_id)
+    if not version.isdigit():
+        raise bad_request(f"Invalid version id '{version}'")
+    with repo.unit_of_work(write=False) as uow:
+        stored = uow.vread(resource_type, resource_id, int(version))
+    if stored is None:
+        raise not_found(f"{resource_type}/{resource_id}/_history/{version} is not known")
+    if stored.deleted:
+        raise FhirError(410, f"Version {version} of {resource_type}/{resource_id} is a deletion", "deleted")
+    return Result(200, stored, stored)
+
+
+def _etag(stored) -> dict:
+    return {"ETag": f'W/"{stored.version_id}"'}

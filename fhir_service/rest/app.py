@@ -1,0 +1,43 @@
+"""The Flask application factory: configuration, repository, routes, error handlers, logging."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+from flask import Flask
+
+from fhir_service.rest import access_log, errors
+from fhir_service.rest.routes import api
+from fhir_service.store.database import database_url, make_engine
+from fhir_service.store.repository import Repository
+
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
+
+
+def default_config() -> dict:
+    return {
+        "DATABASE_URL": database_url(),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("FHIR_SERVICE_MAX_BODY_BYTES", DEFAULT_MAX_BODY)),
+        "BASE_URL": os.environ.get("FHIR_SERVICE_BASE_URL") or None,
+        "ACCESS_LOG": os.environ.get("FHIR_SERVICE_ACCESS_LOG", "1") != "0",
+    }
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(default_config())
+    app.config.update(config or {})
+    app.json.sort_keys = False
+    app.url_map.strict_slashes = False
+    repository = app.config.get("REPOSITORY") or Repository(make_engine(app.config["DATABASE_URL"]))
+    app.extensions["fhir_repository"] = repository
+    app.register_blueprint(api, url_prefix="/fhir")
+    if importlib.util.find_spec("fhir_service.rest.bulk") is not None:
+        from fhir_service.rest import bulk
+
+        app.register_blueprint(bulk.blueprint, url_prefix="/fhir")
+    errors.install(app)
+    if app.config["ACCESS_LOG"]:
+        access_log.install(app)
+    return app

@@ -1,0 +1,50 @@
+"""Every failure leaves as an OperationOutcome with the right 4xx/5xx status, never an HTML page."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from fhir_service.formats import to_json, to_xml
+from fhir_service.interactions.errors import FhirError, as_fhir_error, outcome
+from fhir_service.rest.negotiation import CONTENT_TYPES, safe_response_format
+
+logger = logging.getLogger("fhir_service.rest")
+
+HTTP_CODES = {
+    404: "not-found",
+    405: "not-supported",
+    413: "too-costly",
+    415: "not-supported",
+    406: "not-supported",
+}
+
+
+def error_response(status: int, body: dict, headers: dict | None = None) -> Response:
+    kind = safe_response_format()
+    try:
+        data = to_json(body) if kind == "json" else to_xml(body)
+    except Exception:  # an outcome fhir.resources will not serialise as XML: fall back to JSON
+        kind, data = "json", to_json(body)
+    return Response(data, status=status, headers=headers or {}, content_type=CONTENT_TYPES[kind])
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+        code = HTTP_CODES.get(exc.code or 500, "processing")
+        message = exc.description or exc.name
+        if exc.code == 413:
+            message = f"Request body larger than the limit of {app.config.get('MAX_CONTENT_LENGTH')} bytes"
+        return error_response(exc.code or 500, outcome(message, code), headers)
+
+    @app.errorhandler(Exception)
+    def _any(exc: Exception):
+        fhir_error = as_fhir_error(exc)
+        if fhir_error is None:
+            logger.exception("unhandled error")
+            fhir_error = FhirError(500, "Internal server error", "exception")
+        return error_response(fhir_error.status, fhir_error.outcome, fhir_error.headers)

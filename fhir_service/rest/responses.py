@@ -1,0 +1,76 @@
+"""Turning an interaction Result into a Flask Response: status, ETag, Last-Modified, Location,
+Prefer (return=minimal | representation | OperationOutcome), and the negotiated body."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from werkzeug.http import http_date
+
+from fhir_service.interactions.errors import outcome
+from fhir_service.interactions.result import Result
+from fhir_service.rest import negotiation
+from fhir_service.store.repository import StoredResource
+
+
+def base_url() -> str:
+    from flask import current_app
+
+    return current_app.config.get("BASE_URL") or request.url_root.rstrip("/") + "/fhir"
+
+
+def prefer_return() -> str:
+    for part in request.headers.get("Prefer", "").split(";"):
+        for token in part.split(","):
+            key, _, value = token.strip().partition("=")
+            if key.strip().lower() == "return":
+                return value.strip().strip('"')
+    return "representation"
+
+
+def version_headers(stored: StoredResource) -> dict[str, str]:
+    return {"ETag": f'W/"{stored.version_id}"', "Last-Modified": http_date(stored.last_updated)}
+
+
+def respond(result: Result, *, write: bool = False, subsettable: bool = False) -> Response:
+    kind = negotiation.response_format()
+    headers = dict(result.headers)
+    if result.stored is not None:
+        headers.update(version_headers(result.stored))
+        if result.location:
+            s = result.stored
+            headers["Location"] = f"{base_url()}/{s.type}/{s.id}/_history/{s.version_id}"
+    status, body = result.status, result.body
+    if write:
+        preference = prefer_return()
+        if preference == "minimal":
+            body = None
+        elif preference == "OperationOutcome":
+            body = result.outcome or outcome("The interaction succeeded", "informational", "information")
+            status = 200 if status == 204 else status
+    if body is None or status in (204, 304):
+        return Response(status=status, headers=headers)
+    data = negotiation.render(body, kind, subsettable=subsettable)
+    return Response(data, status=status, headers=headers, content_type=negotiation.CONTENT_TYPES[kind])
+
+
+def not_modified(result: Result) -> bool:
+    """If-None-Match / If-Modified-Since on a read: does the client already have this version?"""
+    stored = result.stored
+    if stored is None:
+        return False
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match:
+        tags = {etag_version(tag) for tag in if_none_match.split(",")}
+        return "*" in tags or str(stored.version_id) in tags
+    since = request.if_modified_since
+    return since is not None and stored.last_updated.replace(microsecond=0) <= since
+
+
+def etag_version(tag: str | None) -> str | None:
+    """W/"3", "3" and 3 all mean version 3."""
+    if tag is None:
+        return None
+    tag = tag.strip()
+    if tag.startswith("W/"):
+        tag = tag[2:]
+    return tag.strip('"')

@@ -1,0 +1,158 @@
+"""The FHIR REST routes (blueprint mounted at /fhir). Each view reads the request, calls one
+storage-agnostic handler and renders its Result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+
+from fhir_service.interactions import create as create_
+from fhir_service.interactions import delete as delete_
+from fhir_service.interactions import history as history_
+from fhir_service.interactions import patch as patch_
+from fhir_service.interactions import read as read_
+from fhir_service.interactions import search as search_
+from fhir_service.interactions import update as update_
+from fhir_service.interactions import validate as validate_
+from fhir_service.interactions.capabilities import capability_statement
+from fhir_service.interactions.errors import FhirError, bad_request
+from fhir_service.interactions.result import Result
+from fhir_service.rest import negotiation
+from fhir_service.rest.responses import base_url, etag_version, not_modified, respond, version_headers
+
+api = Blueprint("fhir", __name__)
+
+
+def repo():
+    return current_app.extensions["fhir_repository"]
+
+
+def query_params() -> list[tuple[str, str]]:
+    return list(request.args.items(multi=True))
+
+
+def if_match() -> str | None:
+    return etag_version(request.headers.get("If-Match"))
+
+
+# --- system level -------------------------------------------------------------------------
+
+
+@api.get("/metadata")
+def metadata():
+    return respond(Result(200, capability_statement(base_url())))
+
+
+@api.get("/")
+def system_search():
+    return respond(search_.search(repo(), None, query_params(), base_url()))
+
+
+@api.post("/")
+def system_bundle():
+    bundle = negotiation.read_resource()
+    if bundle.get("resourceType") != "Bundle" or bundle.get("type") not in ("transaction", "batch"):
+        raise bad_request("POST to the base URL takes a Bundle of type transaction or batch")
+    try:
+        from fhir_service.interactions import transaction
+    except ImportError as exc:
+        raise FhirError(501, "transaction and batch are not implemented yet", "not-supported") from exc
+    status, headers, response = transaction.process(repo(), bundle, base_url())
+    return respond(Result(status, response, headers=dict(headers or {})))
+
+
+@api.get("/_history")
+def system_history():
+    return respond(history_.history(repo(), query_params(), base_url()))
+
+
+# --- type level ---------------------------------------------------------------------------
+
+
+@api.get("/<rtype>")
+def type_search(rtype):
+    return respond(search_.search(repo(), rtype, query_params(), base_url()))
+
+
+@api.post("/<rtype>/_search")
+def type_search_post(rtype):
+    if request.mimetype != "application/x-www-form-urlencoded":
+        raise FhirError(415, "_search takes an application/x-www-form-urlencoded body", "not-supported")
+    params = query_params() + list(request.form.items(multi=True))
+    return respond(search_.search(repo(), rtype, params, base_url()))
+
+
+@api.post("/<rtype>")
+def create(rtype):
+    resource = negotiation.read_resource()
+    result = create_.create(repo(), rtype, resource, request.headers.get("If-None-Exist"))
+    return respond(result, write=True)
+
+
+@api.put("/<rtype>")
+def conditional_update(rtype):
+    resource = negotiation.read_resource()
+    result = update_.conditional_update(repo(), rtype, request.query_string.decode(), resource, if_match())
+    return respond(result, write=True)
+
+
+@api.delete("/<rtype>")
+def conditional_delete(rtype):
+    return respond(delete_.conditional_delete(repo(), rtype, request.query_string.decode()), write=True)
+
+
+@api.get("/<rtype>/_history")
+def type_history(rtype):
+    return respond(history_.history(repo(), query_params(), base_url(), rtype))
+
+
+@api.route("/<rtype>/$validate", methods=["GET", "POST"])
+def type_validate(rtype):
+    body = negotiation.read_resource() if request.method == "POST" else None
+    return respond(validate_.validate(repo(), rtype, body, mode=request.args.get("mode")))
+
+
+# --- instance level -----------------------------------------------------------------------
+
+
+@api.get("/<rtype>/<rid>")
+def read(rtype, rid):
+    result = read_.read(repo(), rtype, rid)
+    if not_modified(result):
+        return Response(status=304, headers=version_headers(result.stored))
+    return respond(result, subsettable=True)
+
+
+@api.put("/<rtype>/<rid>")
+def update(rtype, rid):
+    resource = negotiation.read_resource()
+    return respond(update_.update(repo(), rtype, rid, resource, if_match()), write=True)
+
+
+@api.patch("/<rtype>/<rid>")
+def patch(rtype, rid):
+    body, kind = negotiation.read_patch()
+    return respond(patch_.patch(repo(), rtype, rid, body, kind, if_match()), write=True)
+
+
+@api.delete("/<rtype>/<rid>")
+def delete(rtype, rid):
+    return respond(delete_.delete(repo(), rtype, rid, if_match()), write=True)
+
+
+@api.get("/<rtype>/<rid>/_history")
+def instance_history(rtype, rid):
+    return respond(history_.history(repo(), query_params(), base_url(), rtype, rid))
+
+
+@api.get("/<rtype>/<rid>/_history/<vid>")
+def vread(rtype, rid, vid):
+    result = read_.vread(repo(), rtype, rid, vid)
+    if not_modified(result):
+        return Response(status=304, headers=version_headers(result.stored))
+    return respond(result, subsettable=True)
+
+
+@api.route("/<rtype>/<rid>/$validate", methods=["GET", "POST"])
+def instance_validate(rtype, rid):
+    body = negotiation.read_resource() if request.method == "POST" else None
+    return respond(validate_.validate(repo(), rtype, body, rid, mode=request.args.get("mode")))

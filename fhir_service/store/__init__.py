@@ -1,0 +1,1 @@
+"""Versioned resource store: SQLAlchemy schema, engine, Alembic migrations, Repository."""

@@ -1,0 +1,315 @@
+"""The Repository: every read and write of versioned resources, one unit of work per DB transaction.
+
+    repo = Repository(engine)
+    with repo.unit_of_work() as uow:          # a write transaction (SQLite: BEGIN IMMEDIATE)
+        stored, created = uow.update(resource, if_match="3")
+
+Writes lock the resource row first (PostgreSQL: SELECT … FOR UPDATE; SQLite: the database write
+lock taken by BEGIN IMMEDIATE), check the expected version, then append version n+1. The
+(resource_pk, version_id) primary key of `resource_version` is the last guard against a lost update.
+Every write keeps the search index in step inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fhir_service.search import engine as search_engine
+from fhir_service.search import indexer
+from fhir_service.store.database import is_sqlite
+from fhir_service.store.errors import Conflict, PreconditionFailed
+from fhir_service.store.schema import Resource, ResourceVersion
+
+
+@dataclass(frozen=True)
+class StoredResource:
+    """One version of a resource as stored; `content` is the exact JSON served (None when deleted)."""
+
+    type: str
+    id: str
+    version_id: int
+    last_updated: datetime
+    deleted: bool
+    content: bytes | None
+    pk: int
+    method: str | None = None
+
+    def resource(self) -> dict | None:
+        return None if self.content is None else json.loads(self.content)
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    entries: list[StoredResource]
+    total: int
+    next_cursor: str | None
+
+
+def now() -> datetime:
+    """Millisecond precision: what lastUpdated shows is exactly what the database compares."""
+    t = datetime.now(UTC)
+    return t.replace(microsecond=t.microsecond // 1000 * 1000)
+
+
+def format_instant(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def stamp(resource: dict, resource_id: str, version_id: int, last_updated: datetime) -> dict:
+    """The resource as stored: id and meta.versionId/lastUpdated set, resourceType/id/meta first."""
+    meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+    meta = {"versionId": str(version_id), "lastUpdated": format_instant(last_updated), **meta}
+    rest = {k: v for k, v in resource.items() if k not in ("resourceType", "id", "meta")}
+    return {"resourceType": resource["resourceType"], "id": resource_id, "meta": meta, **rest}
+
+
+def serialize(resource: dict) -> bytes:
+    return json.dumps(resource, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _stored(row: Resource | ResourceVersion, method: str | None = None) -> StoredResource:
+    pk = row.pk if isinstance(row, Resource) else row.resource_pk
+    method = method if method is not None else getattr(row, "method", None)
+    return StoredResource(
+        row.type, row.id, row.version_id, row.last_updated, row.deleted, row.content, pk, method
+    )
+
+
+class Repository:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.sqlite = is_sqlite(engine)
+
+    @contextmanager
+    def unit_of_work(self, write: bool = True) -> Iterator[UnitOfWork]:
+        """One database transaction; committed when the block ends normally, rolled back otherwise."""
+        with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
+            if self.sqlite:
+                session.connection(execution_options={"sqlite_begin": "IMMEDIATE" if write else "DEFERRED"})
+            uow = UnitOfWork(session, lock_rows=write and not self.sqlite)
+            try:
+                yield uow
+                session.commit()
+            except IntegrityError as exc:
+                session.rollback()
+                raise Conflict(f"Concurrent write conflict: {exc.orig}") from exc
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    def __init__(self, session: Session, lock_rows: bool):
+        self.session = session
+        self._lock_rows = lock_rows
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def read(self, resource_type: str, resource_id: str) -> StoredResource | None:
+        """The current version (a tombstone with deleted=True if the resource was deleted)."""
+        row = self._current(resource_type, resource_id, lock=False)
+        return None if row is None else _stored(row)
+
+    def vread(self, resource_type: str, resource_id: str, version_id: int) -> StoredResource | None:
+        row = self.session.scalars(
+            select(ResourceVersion).where(
+                ResourceVersion.type == resource_type,
+                ResourceVersion.id == resource_id,
+                ResourceVersion.version_id == version_id,
+            )
+        ).first()
+        return None if row is None else _stored(row)
+
+    def read_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], StoredResource]:
+        """Current rows for many (type, id) keys in a few queries (ingest compares whole monographs)."""
+        found: dict[tuple[str, str], StoredResource] = {}
+        by_type: dict[str, list[str]] = {}
+        for rtype, rid in keys:
+            by_type.setdefault(rtype, []).append(rid)
+        for rtype, ids in by_type.items():
+            for start in range(0, len(ids), 500):
+                rows = self.session.scalars(
+                    select(Resource).where(Resource.type == rtype, Resource.id.in_(ids[start : start + 500]))
+                )
+                found.update({(r.type, r.id): _stored(r) for r in rows})
+        return found
+
+    def by_pks(self, pks: list[int]) -> list[StoredResource]:
+        rows = {r.pk: r for r in self.session.scalars(select(Resource).where(Resource.pk.in_(pks)))}
+        return [_stored(rows[pk]) for pk in pks if pk in rows]
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(Resource)) or 0
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def create(self, resource: dict, id: str | None = None, method: str = "POST") -> StoredResource:
+        """Store version 1 under a new server id (or `id`); 409 if a live resource has that id."""
+        resource_id = id or new_id()
+        row = self._current(resource["resourceType"], resource_id, lock=True)
+        if row is not None and not row.deleted:
+            raise Conflict(f"{resource['resourceType']}/{resource_id} already exists")
+        return self._write(row, resource, resource_id, method)
+
+    def update(
+        self, resource: dict, if_match: str | None = None, method: str = "PUT"
+    ) -> tuple[StoredResource, bool]:
+        """Store a new version of resource (its id required); create it if absent. → (stored, created)."""
+        rtype, resource_id = resource["resourceType"], resource["id"]
+        row = self._current(rtype, resource_id, lock=True)
+        self._check_version(rtype, resource_id, row, if_match)
+        created = row is None or row.deleted
+        return self._write(row, resource, resource_id, method), created
+
+    def delete(
+        self, resource_type: str, resource_id: str, if_match: str | None = None
+    ) -> StoredResource | None:
+        """Append a deleted version. None if there is no such resource; the existing tombstone
+        (no new version) if it is already deleted."""
+        row = self._current(resource_type, resource_id, lock=True)
+        self._check_version(resource_type, resource_id, row, if_match)
+        if row is None:
+            return None
+        if row.deleted:
+            return _stored(row)
+        row.version_id += 1
+        row.last_updated = now()
+        row.deleted = True
+        row.content = None
+        self.session.add(self._version_of(row, "DELETE"))
+        indexer.remove_from_index(self.session, row.pk)
+        self.session.flush()
+        return _stored(row, "DELETE")
+
+    # --- search and history ----------------------------------------------------------------
+
+    def search(
+        self, types: list[str] | None, params: list[tuple[str, str]], base_url: str, strict: bool = False
+    ) -> dict:
+        return search_engine.search(self.session, types, params, base_url=base_url, strict=strict)
+
+    def match(
+        self, resource_type: str, params: list[tuple[str, str]], limit: int = 2
+    ) -> list[StoredResource]:
+        return self.by_pks(search_engine.match(self.session, resource_type, params, limit=limit))
+
+    def history(
+        self,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        since: datetime | None = None,
+        count: int = 50,
+        cursor: str | None = None,
+    ) -> HistoryPage:
+        """Versions newest first, keyset-paged on (last_updated, resource_pk, version_id)."""
+        v = ResourceVersion
+        where = []
+        if resource_type is not None:
+            where.append(v.type == resource_type)
+        if resource_id is not None:
+            where.append(v.id == resource_id)
+        if since is not None:
+            where.append(v.last_updated >= since)
+        total = self.session.scalar(select(func.count()).select_from(v).where(*where)) or 0
+        page_where = list(where)
+        if cursor:
+            lu, pk, vid = decode_cursor(cursor)
+            page_where.append(
+                or_(
+                    v.last_updated < lu,
+                    and_(
+                        v.last_updated == lu,
+                        or_(v.resource_pk < pk, and_(v.resource_pk == pk, v.version_id < vid)),
+                    ),
+                )
+            )
+        rows = self.session.scalars(
+            select(v)
+            .where(*page_where)
+            .order_by(v.last_updated.desc(), v.resource_pk.desc(), v.version_id.desc())
+            .limit(count + 1)
+        ).all()
+        entries = [_stored(r) for r in rows[:count]]
+        more = len(rows) > count and count > 0
+        last = entries[-1] if entries else None
+        next_cursor = encode_cursor(last.last_updated, last.pk, last.version_id) if more and last else None
+        return HistoryPage(entries, total, next_cursor)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _current(self, resource_type: str, resource_id: str, lock: bool) -> Resource | None:
+        query = select(Resource).where(Resource.type == resource_type, Resource.id == resource_id)
+        if lock and self._lock_rows:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    @staticmethod
+    def _check_version(rtype: str, rid: str, row: Resource | None, if_match: str | None) -> None:
+        if if_match is None:
+            return
+        if row is None or row.deleted:
+            raise PreconditionFailed(f"If-Match {if_match}: {rtype}/{rid} does not exist")
+        if str(row.version_id) != str(if_match):
+            raise PreconditionFailed(
+                f"If-Match version {if_match} is not the current version {row.version_id} of {rtype}/{rid}"
+            )
+
+    def _write(self, row: Resource | None, resource: dict, resource_id: str, method: str) -> StoredResource:
+        last_updated = now()
+        version_id = 1 if row is None else row.version_id + 1
+        stored = stamp(resource, resource_id, version_id, last_updated)
+        content = serialize(stored)
+        if row is None:
+            row = Resource(type=resource["resourceType"], id=resource_id)
+            self.session.add(row)
+        row.version_id, row.last_updated, row.deleted, row.content = version_id, last_updated, False, content
+        self.session.flush()  # assigns row.pk for the version row and the index
+        self.session.add(self._version_of(row, method))
+        indexer.index_resource(self.session, row.pk, stored)
+        self.session.flush()
+        return _stored(row, method)
+
+    @staticmethod
+    def _version_of(row: Resource, method: str) -> ResourceVersion:
+        return ResourceVersion(
+            resource_pk=row.pk,
+            version_id=row.version_id,
+            type=row.type,
+            id=row.id,
+            last_updated=row.last_updated,
+            deleted=row.deleted,
+            method=method,
+            content=row.content,
+        )
+
+
+def encode_cursor(last_updated: datetime, pk: int, version_id: int) -> str:
+    raw = json.dumps([last_updated.isoformat(), pk, version_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int, int]:
+    """Raises ValueError on anything that is not a cursor this module made."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        lu, pk, vid = json.loads(raw)
+        return datetime.fromisoformat(lu), int(pk), int(vid)
+    except Exception as exc:
+        raise ValueError(f"Invalid history page cursor {cursor!r}") from exc
