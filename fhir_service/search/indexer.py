@@ -1,11 +1,75 @@
-"""Write-time indexing (stub: the store can call it already; the real indexer replaces it)."""
+"""Write-time indexing: the index rows of a resource's current version, replaced in the caller's
+transaction. History versions are never indexed; a deleted resource has no rows."""
 
 from __future__ import annotations
 
+from sqlalchemy import delete, insert
+
+from .extract import evaluate, evaluate_on_item
+from .hashing import param_hash
+from .registry import COMMON_BASES, Registry, SearchParam
+from .tables import INDEX_TABLES
+from .types import MODULES
+
+MAX_GROUP = 32767  # SmallInteger
+
+
+def sp_of(param: SearchParam, resource_type: str, code: str | None = None) -> int:
+    """Common parameters hash with "Resource" so one predicate serves a search across types."""
+    owner = "Resource" if any(b in COMMON_BASES for b in param.base) else resource_type
+    return param_hash(owner, code or param.code)
+
+
+def component_code(param: SearchParam, index: int) -> str:
+    return f"{param.code}${index}"
+
+
+def _composite_rows(reg: Registry, rtype: str, param: SearchParam, resource: dict) -> dict[str, list[dict]]:
+    rows: dict[str, list[dict]] = {}
+    for grp, item in enumerate(evaluate(rtype, param.expression, resource)[:MAX_GROUP], start=1):
+        for index, (definition, expression) in enumerate(param.components):
+            component = reg.by_url(definition)
+            if component is None or component.type not in MODULES:
+                continue
+            values = evaluate_on_item(expression, item)
+            sp = sp_of(param, rtype, component_code(param, index))
+            for row in MODULES[component.type].extract(values):
+                rows.setdefault(component.type, []).append({**row, "sp": sp, "grp": grp})
+    return rows
+
+
+def rows_for(reg: Registry, resource: dict) -> dict[str, list[dict]]:
+    """Index rows by parameter type for one resource (pure: no database)."""
+    rtype = resource["resourceType"]
+    rows: dict[str, list[dict]] = {}
+    for param in reg.indexed_params(rtype):
+        if param.type == "composite":
+            for kind, found in _composite_rows(reg, rtype, param, resource).items():
+                rows.setdefault(kind, []).extend(found)
+            continue
+        module = MODULES.get(param.type)
+        if module is None:
+            continue
+        sp = sp_of(param, rtype)
+        values = evaluate(rtype, param.expression, resource)
+        unique = {tuple(sorted(r.items())): r for r in module.extract(values)}  # repeated values: one row
+        rows.setdefault(param.type, []).extend({**r, "sp": sp, "grp": 0} for r in unique.values())
+    return rows
+
 
 def index_resource(session, resource_pk: int, resource: dict) -> None:
-    """Replace the index rows of `resource_pk` with those extracted from `resource` (current version)."""
+    """Replace the index rows of `resource_pk` with those of `resource` (its current version)."""
+    from .active import active_registry
+
+    remove_from_index(session, resource_pk)
+    for kind, rows in rows_for(active_registry(session), resource).items():
+        if rows:
+            session.execute(
+                insert(INDEX_TABLES[kind].__table__), [{**r, "resource_pk": resource_pk} for r in rows]
+            )
 
 
 def remove_from_index(session, resource_pk: int) -> None:
-    """Drop every index row of a deleted resource."""
+    """Drop every index row of a resource (deleted, or about to be re-indexed)."""
+    for table in INDEX_TABLES.values():
+        session.execute(delete(table.__table__).where(table.__table__.c.resource_pk == resource_pk))
