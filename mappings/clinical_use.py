@@ -144,7 +144,7 @@ def interaction(ctx: Context, item: Interaction) -> dict:
 
 
 def undesirable_effect(ctx: Context, item: SideEffect) -> dict:
-    wording = f"{item.term} {item.detail}".strip() if item.detail else item.term
+    wording = effect_wording(item)
     cud = _cud(
         ctx,
         "ae",
@@ -174,6 +174,14 @@ def undesirable_effect(ctx: Context, item: SideEffect) -> dict:
     return _finish(ctx, cud, [])
 
 
+def effect_wording(item: SideEffect) -> str:
+    """'Hypotension (low blood pressure)': the detail in parentheses, as the monographs write it."""
+    detail = (item.detail or "").strip()
+    if not detail:
+        return item.term
+    return f"{item.term} {detail}" if detail.startswith("(") else f"{item.term} ({detail})"
+
+
 def _frequency(item: SideEffect) -> dict | None:
     code = FREQUENCY_CODES.get(item.frequency or "")
     text = item.frequency_text or (item.frequency.replace("-", " ") if item.frequency else None)
@@ -192,7 +200,8 @@ def warning(ctx: Context, item: Warning) -> tuple[dict, list[str]]:
         [("Topic", item.label), ("Warning", item.text), ("Component", item.component)],
         item.source,
     )
-    cud["warning"] = {"description": item.text}
+    # A bare label ("**Alcohol:**" with the advice elsewhere) still needs a non-empty description (ele-1).
+    cud["warning"] = {"description": item.text.strip() or item.source.strip() or item.label}
     category = WARNING_CATEGORIES.get(item.topic)
     return _finish(ctx, cud, groups, coded(CUD_CATEGORY, *category) if category else None), groups
 

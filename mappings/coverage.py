@@ -24,7 +24,7 @@ SECTION_ITEMS = {
     "warnings": {"warnings"},
     "precautions": {"contraindications", "interactions", "warnings"},
     "storage": {"storage"},
-    "faqs": {"storage", "interactions", "warnings"},
+    "faqs": {"storage"},
 }
 
 
