@@ -1,0 +1,205 @@
+"""`fhir-service ingest PATH...`: monographs and FHIR files (resources or Bundles, JSON or XML) into
+the store, validated, idempotently (see fhir_service.store.sync).
+
+Reading, converting and validating a file is pure work, done in worker processes when there are
+many files; a single writer stores the results in transactions of several files each.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from fhir_service.formats import FormatError, parse_json, parse_xml
+from fhir_service.validation import has_errors, validate_resource
+
+FHIR_SUFFIXES = {".json", ".xml"}
+ENTRY_BUNDLES = {"transaction", "batch", "collection", "searchset", "history"}
+FILES_PER_TRANSACTION = 20
+
+
+@dataclass
+class Prepared:
+    """One input file, converted and validated, ready to store."""
+
+    path: str
+    source: str
+    resources: list[dict] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)  # "Type/id: expression: message"
+    error: str | None = None
+    no_content: str | None = None
+
+
+@dataclass
+class Summary:
+    files: int = 0
+    counts: Counter = field(default_factory=Counter)
+    invalid: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    no_content: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.invalid and not self.failed
+
+    @property
+    def resources(self) -> int:
+        return sum(self.counts[k] for k in ("created", "updated", "unchanged"))
+
+    def lines(self) -> list[str]:
+        rate = self.resources / self.seconds if self.seconds else 0.0
+        c = self.counts
+        out = [
+            f"files: {self.files}  resources: {self.resources}  ({rate:,.0f} resources/s, {self.seconds:.1f} s)",
+            f"created: {c['created']}  updated: {c['updated']}  unchanged: {c['unchanged']}  deleted: {c['deleted']}",
+            f"invalid (not stored): {len(self.invalid)}  failed files: {len(self.failed)}  "
+            f"without clinical content: {len(self.no_content)}",
+        ]
+        out += [f"  INVALID {line}" for line in self.invalid[:50]]
+        out += [f"  FAILED {line}" for line in self.failed]
+        out += [f"  NO CONTENT {line}" for line in self.no_content]
+        return out
+
+
+def input_files(paths) -> list[Path]:
+    """Files as given; a folder means what its MANIFEST.tsv lists, else every monograph/FHIR file below it."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            out.append(path)
+            continue
+        manifest = path / "MANIFEST.tsv"
+        if manifest.is_file():
+            rows = manifest.read_text(encoding="utf-8").splitlines()[1:]
+            out += [path / row.split("\t")[0] for row in rows if row.strip()]
+        else:
+            out += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in {".md", *FHIR_SUFFIXES})
+    return out
+
+
+def prepare(path: Path) -> Prepared:
+    """Read/convert and validate one file (runs in a worker process)."""
+    path = Path(path)
+    is_monograph = path.suffix == ".md"
+    prepared = Prepared(str(path), f"{'monograph' if is_monograph else 'file'}:{path.name}")
+    try:
+        resources = _convert(path, prepared) if is_monograph else fhir_resources(path)
+    except Exception as exc:  # one bad file must not stop a corpus run; it is reported
+        prepared.error = f"{path}: {type(exc).__name__}: {exc}"
+        return prepared
+    for resource in resources:
+        issues = validate_resource(resource)
+        if has_errors(issues):
+            name = f"{resource.get('resourceType')}/{resource.get('id')}"
+            first = next(i for i in issues if i.severity in ("error", "fatal"))
+            prepared.invalid.append(f"{path}: {name}: {first.expression}: {first.message}")
+        else:
+            prepared.resources.append(resource)
+    return prepared
+
+
+def _convert(path: Path, prepared: Prepared) -> list[dict]:
+    from mappings.convert import convert_file
+
+    conversion = convert_file(path)
+    if not conversion.resources:
+        prepared.no_content = f"{path}: {conversion.monograph.no_content_reason or 'no clinical content'}"
+    return conversion.resources
+
+
+def fhir_resources(path: Path) -> list[dict]:
+    """The resources in a FHIR file: a Bundle's entries (for transaction/batch/collection...), or the resource."""
+    data = path.read_bytes()
+    resource = parse_xml(data) if path.suffix == ".xml" else parse_json(data)
+    if resource["resourceType"] != "Bundle" or resource.get("type") not in ENTRY_BUNDLES:
+        return [_with_id(resource, None)]
+    out = []
+    for entry in resource.get("entry", []):
+        if "resource" in entry and entry.get("request", {}).get("method", "PUT") in ("PUT", "POST"):
+            out.append(_with_id(entry["resource"], entry.get("request", {}).get("url")))
+    return out
+
+
+def _with_id(resource: dict, request_url: str | None) -> dict:
+    """Ingest is idempotent only by id: take it from the resource or a `PUT Type/id` request."""
+    if "id" not in resource and request_url and "/" in request_url and "?" not in request_url:
+        resource = {**resource, "id": request_url.rsplit("/", 1)[1]}
+    if "id" not in resource:
+        raise FormatError(f"a {resource.get('resourceType')} without an id cannot be ingested idempotently")
+    return resource
+
+
+def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, echo=click.echo) -> Summary:
+    from fhir_service.store.sync import sync_source
+
+    files = input_files(paths)
+    summary = Summary(files=len(files))
+    started = time.perf_counter()
+    jobs = jobs or (min(os.cpu_count() or 1, 4) if len(files) > 4 else 1)
+    pool = ProcessPoolExecutor(jobs) if jobs > 1 else None
+    results = pool.map(prepare, files, chunksize=4) if pool else map(prepare, files)
+    batch: list[Prepared] = []
+
+    def flush():
+        with repo.unit_of_work() as uow:
+            for item in batch:
+                summary.counts.update(sync_source(uow, item.source, item.resources))
+        batch.clear()
+
+    try:
+        with click.progressbar(
+            results, length=len(files), label="ingest", file=None if progress else _Null()
+        ) as bar:
+            for item in bar:
+                summary.invalid += item.invalid
+                if item.error:
+                    summary.failed.append(item.error)
+                    continue
+                if item.no_content:
+                    summary.no_content.append(item.no_content)
+                batch.append(item)
+                if len(batch) >= FILES_PER_TRANSACTION:
+                    flush()
+            if batch:
+                flush()
+    finally:
+        if pool:
+            pool.shutdown()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+class _Null:
+    def write(self, _):
+        pass
+
+    def flush(self):
+        pass
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--jobs", type=int, default=None, help="Worker processes for convert+validate (default: CPUs, max 4)."
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar (logs, CI).")
+def ingest(paths, jobs, no_progress):
+    """Convert, validate and store monographs and FHIR resources/Bundles (idempotent)."""
+    from fhir_service.store.database import database_url, make_engine
+    from fhir_service.store.migrate import upgrade
+    from fhir_service.store.repository import Repository
+
+    upgrade(database_url())
+    repo = Repository(make_engine(database_url()))
+    summary = run_ingest(paths, repo, jobs=jobs, progress=not no_progress)
+    for line in summary.lines():
+        click.echo(line, err=True)
+    raise SystemExit(0 if summary.ok else 1)

@@ -1,0 +1,84 @@
+"""`fhir-service serve`: migrate, optionally seed an empty store, then run gunicorn.
+
+Each gunicorn worker builds its own app (and so its own database engine) after the fork.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+DEFAULT_WORKERS = max(2, min((os.cpu_count() or 1) * 2, 8))
+
+
+def build_gunicorn(app_factory, options: dict):
+    from gunicorn.app.base import BaseApplication
+
+    class FhirGunicorn(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return app_factory()
+
+    return FhirGunicorn()
+
+
+def seed_if_empty(url: str, seed: str) -> None:
+    from fhir_service.cli.ingest import run_ingest
+    from fhir_service.store.database import make_engine
+    from fhir_service.store.repository import Repository
+
+    repo = Repository(make_engine(url))
+    try:
+        with repo.unit_of_work(write=False) as uow:
+            empty = uow.count() == 0
+        if not empty:
+            return
+        click.echo(f"empty database: ingesting {seed}", err=True)
+        summary = run_ingest([seed], repo, progress=False)
+        for line in summary.lines():
+            click.echo(line, err=True)
+    finally:
+        repo.dispose()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int, help="Threads per worker (gthread).")
+@click.option(
+    "--seed", type=click.Path(exists=True, file_okay=False), help="Ingest DIR first if the store is empty."
+)
+def serve(host, port, workers, threads, seed):
+    """Serve the FHIR API at http://HOST:PORT/fhir under gunicorn (migrating the database first)."""
+    from fhir_service.rest.app import create_app
+    from fhir_service.store.database import database_url
+    from fhir_service.store.migrate import upgrade
+
+    url = database_url()
+    upgrade(url)
+    if seed:
+        seed_if_empty(url, seed)
+    click.echo(f"serving http://{host}:{port}/fhir  (database {_redacted(url)})", err=True)
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "keepalive": 5,
+        "timeout": 120,
+        "accesslog": None,  # the app logs one JSON line per request itself
+        "errorlog": "-",
+        "loglevel": "warning",
+    }
+    build_gunicorn(create_app, options).run()
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
