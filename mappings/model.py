@@ -21,7 +21,8 @@ class Section:
 
     heading: str
     kind: str  # generic_name | usage | dosage | side_effects | mechanism | precautions | faqs |
-    #            contraindications | interactions | warnings | storage | disclaimer | other
+    #            contraindications | interactions | warnings | storage | disclaimer | other |
+    #            preamble (text between the title and the first section)
     text: str
     component: str | None = None  # "### Dosage (Paracetamol)" → "Paracetamol"
 
@@ -82,6 +83,8 @@ class DosageRegimen:
     method: str | None = None  # "slow intravenous injection"
     instructions: str = ""  # free text not captured in the structured fields
     component: str | None = None
+    labels: list[str] = field(default_factory=list)  # bold labels it was under, outer → inner:
+    #                                                  ["Adults", "Oral (Immediate-release)"]
 
 
 @dataclass
@@ -117,7 +120,8 @@ class Interaction:
 @dataclass
 class Warning:
     topic: str  # pregnancy | breastfeeding | pregnancy-breastfeeding | hepatic | renal |
-    #             hepatic-renal | epilepsy | driving | alcohol | children | elderly | other
+    #             hepatic-renal | epilepsy | driving | alcohol | children | elderly | other |
+    #             interactions (an interaction statement that names no interactant)
     label: str  # the label as written: "Hepatic and renal impairment"
     text: str
     source: str
@@ -128,6 +132,7 @@ class Warning:
 class Faq:
     question: str
     answer: str
+    component: str | None = None  # the ingredient part of a combination file it was under
 
 
 @dataclass
@@ -242,6 +247,7 @@ class DosageRegimenSchema(_Base):
     method = fields.String(allow_none=True, load_default=None)
     instructions = fields.String(load_default="")
     component = fields.String(allow_none=True, load_default=None)
+    labels = fields.List(fields.String(), load_default=list)
 
 
 class SideEffectSchema(_Base):
@@ -285,6 +291,7 @@ class FaqSchema(_Base):
     __model__ = Faq
     question = fields.String(required=True)
     answer = fields.String(required=True)
+    component = fields.String(allow_none=True, load_default=None)
 
 
 class UnmappedSchema(_Base):

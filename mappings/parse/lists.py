@@ -1,0 +1,61 @@
+"""List helpers: walk bullets with their bold labels and nested bullets, split list phrases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .blocks import Block, Item
+from .text import split_top_level
+
+_EXAMPLES = re.compile(
+    r"\b(?:such as|including|include[sd]?(?:\s+conditions)?(?:\s+like)?|conditions like|like|e\.g\.,?|namely)\s+",
+    re.I,
+)
+_LIST_END = re.compile(
+    r"(?:[.;:]\s|[.;:]$|,\s+(?:where|which|when|while|in which|as well as|among|and (?:is|are|it|can|may|to))\b|\s+-\s)",
+    re.I,
+)
+_LEAD = re.compile(r"^(?:including|such as|especially|particularly|like|e\.g\.,?|certain|some)\s+", re.I)
+
+
+def items_with_context(blocks: list[Block]) -> Iterator[tuple[str | None, Item, bool]]:
+    """Yield (context, item, is_bullet) for every paragraph and bullet, depth-first.
+
+    context is the label of the enclosing standalone "**Label:**" paragraph, or of the parent
+    bullet for nested bullets, so "**Adults:**" / "* **Oral:**" reach the bullets under them."""
+    context: str | None = None
+    for block in blocks:
+        if block.kind == "list":
+            for item in block.items:
+                yield from _walk(item, context)
+        elif block.item is not None and block.kind != "heading":
+            item = block.item
+            if item.label and item.colon and not item.rest:
+                context = item.label
+            yield context, item, False
+
+
+def _walk(item: Item, context: str | None) -> Iterator[tuple[str | None, Item, bool]]:
+    yield context, item, True
+    for child in item.children:
+        yield from _walk(child, item.label or item.text or context)
+
+
+def examples_in(text: str, max_words: int = 10) -> list[str]:
+    """ "... such as A, B, and C, where ..." → [A, B, C]; [] when the text names no list."""
+    m = _EXAMPLES.search(text)
+    if not m:
+        return []
+    tail = text[m.end() :]
+    end = _LIST_END.search(tail)
+    return phrase_list(tail[: end.start()] if end else tail, max_words)
+
+
+def phrase_list(text: str, max_words: int = 10) -> list[str]:
+    """ "A, B, and C" → [A, B, C]; [] when a piece is too long to be a name (it is prose)."""
+    pieces = [_LEAD.sub("", p).strip() for p in split_top_level(text)]
+    pieces = [p for p in pieces if p]
+    if not pieces or any(len(p.split()) > max_words for p in pieces):
+        return []
+    return pieces

@@ -1,0 +1,158 @@
+"""Side Effects section → one SideEffect per term, with frequency band and seriousness.
+
+Bands come from the group wording: "(1-10%)"/"common" → common, ">10%"/"very common" →
+very-common, "0.1-1%"/"uncommon"/"less common" → uncommon, "rare"/"<0.1%" → rare.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Monograph, SideEffect, Unmapped
+from .blocks import Item
+from .document import RawSection
+from .lists import phrase_list
+from .text import sentences
+
+_PCT = r"\s*%?"
+_BANDS_BY_RANGE = [
+    (
+        re.compile(rf"(?:≥|>=|>|more than|greater than|over|at least)\s*10{_PCT}|10{_PCT}\s*or more", re.I),
+        "very-common",
+    ),
+    (re.compile(rf"\b1{_PCT}\s*(?:-|–|to)\s*10\s*%", re.I), "common"),
+    (re.compile(rf"\b0?\.1{_PCT}\s*(?:-|–|to)\s*1\s*%", re.I), "uncommon"),
+    (re.compile(rf"\b0?\.01{_PCT}\s*(?:-|–|to)\s*0?\.1\s*%", re.I), "rare"),
+]
+_BANDS_BY_WORD = [
+    (re.compile(r"\bvery\s+rare(?:ly)?\b", re.I), "very-rare"),
+    (re.compile(r"\brare(?:ly)?\b", re.I), "rare"),
+    (re.compile(r"\bvery\s+common\b|\bvery\s+frequent\b", re.I), "very-common"),
+    (re.compile(r"\b(?:uncommon|less\s+common|less\s+frequent|infrequent|occasional)\b", re.I), "uncommon"),
+    (re.compile(r"\b(?:common|frequent|most\s+common|often)\b", re.I), "common"),
+]
+_BANDS_BY_LIMIT = [
+    (re.compile(rf"(?:<|less than|under)\s*0?\.01{_PCT}", re.I), "very-rare"),
+    (re.compile(rf"(?:<|less than|under)\s*0?\.1{_PCT}", re.I), "rare"),
+    (re.compile(r"(?:<|less than|under)\s*1\s*%", re.I), "uncommon"),
+    (re.compile(r"(?:<|less than|under)\s*10\s*%", re.I), "common"),
+]
+_SERIOUS = re.compile(r"\b(?:serious|severe|life[- ]threatening|fatal|dangerous|emergency)\b", re.I)
+_FREQ_TEXT = re.compile(
+    r"\((?P<p>[^()]*%[^()]*)\)|(?:occurring|reported|seen)\s+in\s+[^,.:)]*%[^,.:)]*", re.I
+)
+_INTRO_LIST = re.compile(r"(?:\b(?:include|includes|including|such as)|:)\s+(?P<list>[^.]+)", re.I)
+_GROUPISH = re.compile(r"side effects?|adverse|reactions?|effects|common|rare|serious|frequency|%", re.I)
+
+
+def band_of(text: str) -> str | None:
+    for table in (_BANDS_BY_RANGE, _BANDS_BY_WORD, _BANDS_BY_LIMIT):
+        for pattern, band in table:
+            if pattern.search(text):
+                return band
+    return None
+
+
+def parse_side_effects(section: RawSection, mono: Monograph) -> None:
+    group: str | None = None  # the current "Common side effects (1-10%) include:" lead-in
+    group_text = ""
+    count = len(mono.side_effects)
+
+    def new_group(label: str | None, text: str) -> None:
+        nonlocal group, group_text, count
+        if group_text and len(mono.side_effects) == count:
+            _unplaced(group_text, section, mono)  # a lead-in no term was listed under
+        group, group_text, count = label, text, len(mono.side_effects)
+
+    for block in section.blocks:
+        if block.kind == "list":
+            for item in block.items:
+                _bullet(item, group, section, mono)
+            continue
+        if block.item is None:
+            continue
+        item = block.item
+        if item.label and item.colon and not item.rest:
+            new_group(item.label, item.text)
+            continue
+        if item.text.rstrip().endswith(":") and len(item.text) < 300:
+            new_group(item.text.rstrip(":").strip(), item.text)
+            continue
+        if item.label and item.colon and _GROUPISH.search(item.label):  # "**Common:** a, b, c" paragraph
+            terms = phrase_list(item.rest, max_words=12)
+            if terms:
+                mono.side_effects.extend(_effect(t, item.text, item.label, section) for t in terms)
+                continue
+        _prose(item.text, group, section, mono)
+    new_group(None, "")
+
+
+def _bullet(item: Item, group: str | None, section: RawSection, mono: Monograph) -> None:
+    if item.label:
+        terms = phrase_list(item.rest, max_words=12) if item.rest and _GROUPISH.search(item.label) else []
+        if terms:  # "* **Common:** Drowsiness, dizziness, ..." (se_unsplit)
+            label = f"{group}: {item.label}" if group else item.label
+            band_text = item.label if band_of(item.label) else label  # the bullet's own band wins
+            mono.side_effects.extend(
+                _effect(t, item.text, label, section, band_text=band_text) for t in terms
+            )
+        elif item.rest or not item.children:  # "* **Superinfections:** Long-term use can ..."
+            mono.side_effects.append(_effect(item.label, item.text, group, section, detail=item.rest or None))
+        for child in item.children:
+            _bullet(child, item.label if not item.rest or terms else group, section, mono)
+        return
+    mono.side_effects.append(_effect(item.text, item.text, group, section))
+    for child in item.children:
+        _bullet(child, item.text, section, mono)
+
+
+def _effect(
+    term: str,
+    source: str,
+    group: str | None,
+    section: RawSection,
+    detail: str | None = None,
+    band_text: str | None = None,
+) -> SideEffect:
+    term, paren = _split_detail(term)
+    context = band_text or group or ""
+    freq_text = _FREQ_TEXT.search(context) if context else None
+    serious = bool(_SERIOUS.search(group or "")) or bool(_SERIOUS.search(term))
+    return SideEffect(
+        term=term,
+        source=source,
+        detail=detail or paren,
+        frequency=band_of(context) if context else None,
+        frequency_text=freq_text.group(0).strip("() ") if freq_text else None,
+        serious=serious,
+        group=group,
+        component=section.component,
+    )
+
+
+def _split_detail(term: str) -> tuple[str, str | None]:
+    """ "Allergic reactions (angioedema, anaphylaxis)" → term + detail kept."""
+    m = re.match(r"^(?P<t>[^()]+?)\s*\((?P<d>.+)\)\s*\.?$", term.strip())
+    if m:
+        return m.group("t").strip(), m.group("d").strip()
+    return term.strip().rstrip("."), None
+
+
+def _prose(text: str, group: str | None, section: RawSection, mono: Monograph) -> None:
+    """se_no_bullets: "Common side effects include nausea, headache and rash." → terms."""
+    placed = False
+    for sentence in sentences(text):
+        m = _INTRO_LIST.search(sentence)
+        lead = sentence[: m.start()] if m else ""
+        if m and re.search(r"side effects?|adverse|reactions", lead, re.I):
+            terms = phrase_list(m.group("list"), max_words=8)
+            if terms:
+                mono.side_effects.extend(_effect(t, sentence, lead.strip() or group, section) for t in terms)
+                placed = True
+                continue
+        _unplaced(sentence, section, mono)
+    return placed
+
+
+def _unplaced(text: str, section: RawSection, mono: Monograph) -> None:
+    mono.unmapped.append(Unmapped(section.heading, text))

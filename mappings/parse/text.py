@@ -1,0 +1,78 @@
+"""Plain-text helpers shared by the section parsers: whitespace, sentences, list splitting."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+
+# A sentence ends at . ! ? followed by space and a capital/opening char; "e.g." and
+# decimals ("0.25 mg") are not followed by that, so they survive.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'*\[])")
+_ABBREV_BEFORE = re.compile(r"(?:\b(?:e\.g|i\.e|approx|vs|Dr|St|No|etc)\.)$", re.I)
+
+
+def clean(text: str) -> str:
+    """Collapse whitespace and drop inline HTML tags (<sub>2</sub> → 2)."""
+    return _WS.sub(" ", _TAG.sub("", text)).strip()
+
+
+def sentences(text: str) -> list[str]:
+    parts: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if parts and _ABBREV_BEFORE.search(parts[-1]):
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return parts
+
+
+def split_top_level(text: str, separators: str = r",|;|\band\b|\bor\b|\band/or\b") -> list[str]:
+    """Split a list phrase at commas/"and"/"or" that are not inside parentheses."""
+    pattern = re.compile(separators, re.I)
+    out: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            m = pattern.match(text, i)
+            if m and m.end() > i:
+                out.append(text[start:i])
+                start = i = m.end()
+                continue
+        i += 1
+    out.append(text[start:])
+    return [p for p in (tidy_item(p) for p in out) if p]
+
+
+def tidy_item(text: str) -> str:
+    text = text.strip(" \t.:;,-–*")
+    text = re.sub(r"^(?:and/or|and|or)\s+", "", text, flags=re.I)
+    if text.lower() in {"etc", "and", "or", "others", "and others", "more", "among others"}:
+        return ""
+    return text.strip(" \t.:;,-–")
+
+
+def strip_parenthetical(text: str, min_words: int = 2) -> str:
+    """Drop explanatory parentheses "(a neuromuscular disorder)" but keep acronyms "(NSAIDs)"."""
+
+    def keep(m: re.Match) -> str:
+        return "" if len(m.group(1).split()) >= min_words else m.group(0)
+
+    return _WS.sub(" ", re.sub(r"\s*\(([^()]*)\)", keep, text)).strip()
+
+
+def normalise_for_match(text: str) -> str:
+    """Lower-case letters and digits only (NFKC: "10⁶" → "106"), to check that text is accounted for."""
+    return " ".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text).lower()))
