@@ -41,7 +41,9 @@ def sync_source(uow, source: str, resources: Iterable[dict]) -> Counter:
             continue
         _, created = uow.update(resource, method="PUT")
         counts["created" if created else "updated"] += 1
-    counts["deleted"] += _delete_disappeared(uow, source, set(keys))
+    deleted = _delete_disappeared(uow, source, set(keys))
+    if deleted:
+        counts["deleted"] += deleted
     _remember(uow.session, source, set(keys))
     return counts
 
