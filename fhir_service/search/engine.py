@@ -1,8 +1,52 @@
-"""Search entry points used by the store's Repository (stub until the query compiler lands)."""
+"""Search entry points used by the store's Repository: `search` (a searchset Bundle) and `match`
+(pks for conditional interactions). Parsing, SQL compilation, paging and includes live in query/."""
 
 from __future__ import annotations
 
+import json
+
+from sqlalchemy import func, select
+
+from fhir_service.store.schema import Resource
+
+from .active import active_registry
+from .bundle import link_url, searchset
 from .errors import SearchError
+from .query import cursor as cursors
+from .query.compile import ANY_TYPE, Compiler
+from .query.include import included
+from .query.paging import after, sort_keys
+from .query.parse import parse
+
+R = Resource.__table__
+
+
+def _filtered(session, resource_types, params, base_url, strict):
+    registry = active_registry(session)
+    query = parse(params, resource_types)
+    if query.types:
+        unknown = [t for t in query.types if t not in registry.resource_types()]
+        if unknown:
+            raise SearchError(400, f"Unknown resource type(s) in _type: {', '.join(unknown)}")
+    compile_types = query.types or [ANY_TYPE]
+    compiler = Compiler(registry, base_url, strict)
+    where = [R.c.deleted.is_(False)]
+    if query.types:
+        where.append(R.c.type == query.types[0] if len(query.types) == 1 else R.c.type.in_(query.types))
+    for clause in query.clauses:
+        condition = compiler.condition(compile_types, clause)
+        if condition is not None:
+            where.append(condition)
+    for name in query.unsupported:
+        compiler._unknown(name, compile_types)
+    return registry, query, compile_types, compiler.warnings, where
+
+
+def match(session, resource_type: str, params: list[tuple[str, str]], limit: int = 2) -> list[int]:
+    """Resource pks matching `params` (conditional create/update/delete); at most `limit`.
+    Unknown parameters are errors here: ignoring one could match (and overwrite) too much."""
+    _, _, _, _, where = _filtered(session, [resource_type], params, "", strict=True)
+    return list(session.scalars(select(R.c.pk).where(*where).order_by(R.c.pk).limit(limit)))
 
 
 def search(
@@ -14,9 +58,70 @@ def search(
     strict: bool = False,
 ) -> dict:
     """Run a search and return a searchset Bundle dict."""
-    raise SearchError(501, "Search is not implemented yet", code="not-supported")
+    registry, query, types, warnings, where = _filtered(session, resource_types, params, base_url, strict)
+    digest = cursors.query_digest(params)
+    keys = sort_keys(registry, types, query.sort)
+    total = None
+    if query.total in ("accurate", "estimate") or query.summary == "count":
+        total = session.scalar(select(func.count()).select_from(R).where(*where))
+
+    rows, has_more, direction = [], False, "next"
+    count = 0 if query.summary == "count" else query.count
+    if count:
+        labelled = [k.expression.label(f"k{i}") for i, k in enumerate(keys)]
+        base = select(R.c.pk.label("pk"), *labelled).where(*where).subquery()
+        columns = [base.c[f"k{i}"] for i in range(len(keys))] + [base.c.pk]
+        descending = [k.descending for k in keys] + [False]
+        page = select(*columns)
+        reverse = False
+        if query.cursor:
+            values, pk, direction = cursors.decode(query.cursor, digest)
+            if len(values) != len(keys):
+                raise SearchError(400, "Invalid _cursor: it belongs to a different search")
+            reverse = direction == "prev"
+            page = page.where(after(columns, descending, [*values, pk], reverse))
+        order = [c.desc() if d != reverse else c.asc() for c, d in zip(columns, descending, strict=True)]
+        rows = session.execute(page.order_by(*order).limit(count + 1)).all()
+        has_more = len(rows) > count
+        rows = rows[:count]
+        if reverse:
+            rows.reverse()
+
+    plain = [(k, v) for k, v in params if k != "_cursor"]
+
+    def link(row, to: str) -> str:
+        token = cursors.encode(list(row[:-1]), row[-1], to, digest)
+        return link_url(base_url, resource_types, [*plain, ("_cursor", token)])
+
+    links = [
+        ("self", link_url(base_url, resource_types, params)),
+        ("first", link_url(base_url, resource_types, plain)),
+    ]
+    if rows and ((direction == "next" and has_more) or direction == "prev"):
+        links.append(("next", link(rows[-1], "next")))
+    if rows and query.cursor and (direction == "next" or has_more):
+        links.append(("previous", link(rows[0], "prev")))
+
+    match_pks = [row[-1] for row in rows]
+    include_pks = included(session, registry, query.includes, types, match_pks)
+    contents = _contents(session, match_pks + include_pks)
+    return searchset(
+        base_url,
+        links,
+        [contents[pk] for pk in match_pks if pk in contents],
+        [contents[pk] for pk in include_pks if pk in contents],
+        total,
+        warnings,
+        query.summary,
+        query.elements,
+    )
 
 
-def match(session, resource_type: str, params: list[tuple[str, str]], limit: int = 2) -> list[int]:
-    """Resource pks matching `params` (conditional create/update/delete); at most `limit`."""
-    raise SearchError(501, "Search is not implemented yet", code="not-supported")
+def _contents(session, pks: list[int]) -> dict[int, dict]:
+    found = {}
+    for start in range(0, len(pks), 500):
+        chunk = pks[start : start + 500]
+        for pk, content in session.execute(select(R.c.pk, R.c.content).where(R.c.pk.in_(chunk))):
+            if content is not None:
+                found[pk] = json.loads(content)
+    return found

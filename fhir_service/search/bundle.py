@@ -1,0 +1,103 @@
+"""Searchset Bundles (R5): self/first/next/previous links, fullUrl on every entry, total only when
+asked, search.mode match | include | outcome; _summary and _elements views tagged SUBSETTED."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from fhir.resources import get_fhir_model_class
+
+SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
+ALWAYS = ("resourceType", "id", "meta")
+
+
+@lru_cache(maxsize=256)
+def _summary_elements(resource_type: str) -> frozenset[str]:
+    try:
+        return frozenset(get_fhir_model_class(resource_type).summary_elements_sequence())
+    except (KeyError, ValueError, AttributeError):
+        return frozenset()
+
+
+def _keeps(key: str, keep: set[str]) -> bool:
+    """`value` keeps valueQuantity too (choice elements)."""
+    return key in keep or any(key.startswith(k) and key[len(k) : len(k) + 1].isupper() for k in keep)
+
+
+def shape(resource: dict, summary: str | None, elements: list[str]) -> dict:
+    if summary is None and not elements:
+        return resource
+    if summary == "data":
+        keep = {k for k in resource if k != "text"}
+    elif summary == "text":
+        keep = {*ALWAYS, "text"}
+    elif summary == "true":
+        keep = {*ALWAYS, *_summary_elements(resource["resourceType"])}
+    else:
+        keep = {
+            *ALWAYS,
+            *(
+                e.split(".")[-1] if e.startswith(resource["resourceType"] + ".") else e.split(".")[0]
+                for e in elements
+            ),
+        }
+    reduced = {k: v for k, v in resource.items() if _keeps(k, keep)}
+    meta = dict(reduced.get("meta") or {})
+    meta["tag"] = [*meta.get("tag", []), SUBSETTED]
+    reduced["meta"] = meta
+    return reduced
+
+
+def link_url(base_url: str, types: list[str] | None, params: list[tuple[str, str]]) -> str:
+    path = base_url.rstrip("/") + (f"/{types[0]}" if types and len(types) == 1 else "")
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def outcome_entry(messages: list[str]) -> dict:
+    return {
+        "fullUrl": f"urn:uuid:{uuid.uuid4()}",
+        "resource": {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "warning", "code": "not-supported", "diagnostics": m} for m in messages],
+        },
+        "search": {"mode": "outcome"},
+    }
+
+
+def searchset(
+    base_url: str,
+    links: list[tuple[str, str]],
+    matches: list[dict],
+    includes: list[dict],
+    total: int | None,
+    warnings: list[str],
+    summary: str | None,
+    elements: list[str],
+) -> dict:
+    base = base_url.rstrip("/")
+    bundle: dict = {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "meta": {"lastUpdated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"},
+        "type": "searchset",
+    }
+    if total is not None:
+        bundle["total"] = total
+    bundle["link"] = [{"relation": rel, "url": url} for rel, url in links]
+    entries = [
+        {
+            "fullUrl": f"{base}/{r['resourceType']}/{r['id']}",
+            "resource": shape(r, summary, elements),
+            "search": {"mode": mode},
+        }
+        for mode, group in (("match", matches), ("include", includes))
+        for r in group
+    ]
+    if warnings:
+        entries.append(outcome_entry(warnings))
+    if entries:
+        bundle["entry"] = entries
+    return bundle

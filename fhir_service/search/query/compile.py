@@ -1,0 +1,234 @@
+"""Compile parsed clauses into SQL conditions on a resource pk column.
+
+Every clause becomes `pk IN (SELECT resource_pk FROM search_<type> WHERE sp = :sp AND (v1 OR v2…))`
+(or NOT IN for :not and :missing=true), so the planner can drive the search from the index. Chains
+join search_reference to the target resource by (type, id) and nest the rest of the chain on the
+target's pk; `_has` does the same in reverse. All values are bound parameters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, false, or_, select
+
+from fhir_service.store.schema import Resource
+
+from ..dates import EPOCH, parse_range
+from ..errors import SearchError
+from ..indexer import component_code, sp_of
+from ..registry import Registry, SearchParam
+from ..tables import INDEX_TABLES
+from ..types import MODULES
+from ..types.common import split_escaped, split_prefix
+from ..types.date import range_predicate
+from .parse import Clause
+
+R = Resource.__table__
+ANY_TYPE = "Resource"  # system-level search without _type
+REF = INDEX_TABLES["reference"].__table__
+MODIFIERS = {
+    "token": {"not", "text", "of-type", "in", "not-in", "missing"},
+    "string": {"exact", "contains", "missing"},
+    "reference": {"identifier", "missing"},
+    "date": {"missing"},
+    "number": {"missing"},
+    "quantity": {"missing"},
+    "uri": {"below", "above", "missing"},
+    "composite": {"missing"},
+}
+
+
+def _us_to_datetime(us: int) -> datetime:
+    from datetime import timedelta
+
+    clamped = max(min(us, 253402300799000000), -62135596800000000)
+    return (EPOCH + timedelta(microseconds=clamped)).astimezone(UTC)
+
+
+class Compiler:
+    def __init__(self, registry: Registry, base_url: str = "", strict: bool = False):
+        self.registry = registry
+        self.base_url = base_url
+        self.strict = strict
+        self.warnings: list[str] = []
+
+    # --- entry points ------------------------------------------------------------------------
+
+    def condition(self, resource_types: list[str], clause: Clause, pk_col=None):
+        """Condition on `pk_col` (default resource.pk) for resources of any of `resource_types`;
+        None when the parameter is unknown (a warning is recorded, or SearchError in strict mode)."""
+        pk_col = R.c.pk if pk_col is None else pk_col
+        known = [t for t in resource_types if self._known(t, clause)]
+        if not known:
+            self._unknown(clause.raw_name or clause.code, resource_types)
+            return None
+        if len(resource_types) == 1:
+            return self._for_type(resource_types[0], clause, pk_col)
+        return or_(*(and_(R.c.type == t, self._for_type(t, clause, pk_col)) for t in known))
+
+    # --- resolution --------------------------------------------------------------------------
+
+    def _known(self, rtype: str, clause: Clause) -> bool:
+        if clause.has:
+            return True
+        first = clause.chain[0].code if clause.chain else clause.code
+        if first in ("_id", "_lastUpdated"):
+            return True
+        param = self.registry.get(rtype, first)
+        return (
+            param is not None and (param.type != "special") and bool(param.expression or param.code == "_id")
+        )
+
+    def _unknown(self, name: str, types: list[str]) -> None:
+        message = f"Unknown or unsupported search parameter '{name}' for {', '.join(types) or 'any type'}"
+        if self.strict:
+            raise SearchError(400, message, code="not-supported")
+        self.warnings.append(message + " (ignored)")
+
+    def _param(self, rtype: str, code: str) -> SearchParam:
+        param = self.registry.get(rtype, code)
+        if param is None or param.type == "special" or not param.expression:
+            raise SearchError(400, f"Unknown search parameter '{code}' on {rtype}", code="not-supported")
+        return param
+
+    # --- clauses -----------------------------------------------------------------------------
+
+    def _for_type(self, rtype: str, clause: Clause, pk_col):
+        if clause.has:
+            return self._has(rtype, clause, pk_col)
+        if clause.chain:
+            return self._chain(rtype, clause, pk_col)
+        if clause.code == "_id":
+            return self._resource_column(rtype, clause, pk_col, lambda v, r: r.c.id == v)
+        if clause.code == "_lastUpdated":
+            return self._resource_column(rtype, clause, pk_col, self._last_updated)
+        param = self._param(rtype, clause.code)
+        modifier = clause.modifier
+        if modifier and not (
+            modifier in MODIFIERS.get(param.type, ())
+            or (param.type == "reference" and modifier[:1].isupper())
+        ):
+            raise SearchError(
+                400, f"Modifier ':{modifier}' is not supported on '{clause.code}' ({param.type})"
+            )
+        if param.type == "reference" and modifier and modifier[:1].isupper() and param.target:
+            if modifier not in param.target and modifier not in ("Resource",):
+                raise SearchError(400, f"'{clause.code}' cannot refer to a {modifier}")
+        if param.type == "composite":
+            return self._composite(rtype, param, clause, pk_col)
+        table = INDEX_TABLES[param.type].__table__
+        sp = sp_of(param, rtype)
+        if modifier == "missing":
+            present = select(table.c.resource_pk).where(table.c.sp == sp)
+            return pk_col.not_in(present) if clause.values[0] == "true" else pk_col.in_(present)
+        module = MODULES[param.type]
+        preds = [self._predicate(module, table.c, modifier, v, param) for v in clause.values]
+        rows = select(table.c.resource_pk).where(table.c.sp == sp, or_(*preds))
+        return pk_col.not_in(rows) if modifier in ("not", "not-in") else pk_col.in_(rows)
+
+    def _predicate(self, module, columns, modifier, value, param):
+        if module is MODULES["reference"]:
+            return module.predicate(columns, modifier, value, param, self.base_url)
+        return module.predicate(columns, modifier, value, param)
+
+    def _resource_column(self, rtype: str, clause: Clause, pk_col, predicate):
+        if clause.modifier not in (None, "not", "missing"):
+            raise SearchError(400, f"Modifier ':{clause.modifier}' is not supported on '{clause.code}'")
+        if clause.modifier == "missing":
+            return false() if clause.values[0] == "true" else pk_col.is_not(None)
+        r = R.alias()  # never correlated with an enclosing resource table
+        rows = select(r.c.pk).where(or_(*(predicate(v, r) for v in clause.values)))
+        if rtype != ANY_TYPE:
+            rows = rows.where(r.c.type == rtype)
+        return pk_col.not_in(rows) if clause.modifier == "not" else pk_col.in_(rows)
+
+    @staticmethod
+    def _last_updated(value: str, r):
+        prefix, text = split_prefix(value)
+        low, high = parse_range(text)
+        lu = r.c.last_updated
+        lo, hi = _us_to_datetime(low), _us_to_datetime(high)
+        point = {
+            "eq": and_(lu >= lo, lu < hi),
+            "ne": or_(lu < lo, lu >= hi),
+            "gt": lu >= hi,
+            "sa": lu >= hi,
+            "lt": lu < lo,
+            "eb": lu < lo,
+            "ge": lu >= lo,
+            "le": lu < hi,
+        }
+        if prefix in point:
+            return point[prefix]
+        return range_predicate(lu, lu, "eq", lo, hi)  # ap on a point: treated as eq of the period
+
+    def _chain(self, rtype: str, clause: Clause, pk_col):
+        hop, rest = (
+            clause.chain[0],
+            Clause(clause.code, clause.modifier, clause.values, clause.chain[1:], raw_name=clause.raw_name),
+        )
+        param = self._param(rtype, hop.code)
+        if param.type != "reference":
+            raise SearchError(400, f"Cannot chain on '{hop.code}': it is a {param.type} parameter")
+        next_code = rest.chain[0].code if rest.chain else rest.code
+        targets = [hop.target_type] if hop.target_type else list(param.target)
+        targets = [t for t in targets if t and self._known(t, rest)]
+        if not targets:
+            raise SearchError(
+                400, f"Chained parameter '{next_code}' is not defined on any target of '{hop.code}'"
+            )
+        ref = REF.alias()
+        target = R.alias()
+        inner = or_(*(and_(target.c.type == t, self._for_type(t, rest, target.c.pk)) for t in targets))
+        rows = (
+            select(ref.c.resource_pk)
+            .select_from(
+                ref.join(target, and_(target.c.type == ref.c.target_type, target.c.id == ref.c.target_id))
+            )
+            .where(ref.c.sp == sp_of(param, rtype), target.c.deleted.is_(False), inner)
+        )
+        return pk_col.in_(rows)
+
+    def _has(self, rtype: str, clause: Clause, pk_col):
+        source_type, ref_code = clause.has
+        param = self._param(source_type, ref_code)
+        if param.type != "reference":
+            raise SearchError(400, f"_has: '{ref_code}' on {source_type} is not a reference parameter")
+        if not self._known(source_type, clause.inner):
+            raise SearchError(400, f"_has: unknown parameter '{clause.inner.raw_name}' on {source_type}")
+        ref = REF.alias()
+        target = R.alias()
+        rows = (
+            select(target.c.pk)
+            .select_from(
+                ref.join(target, and_(target.c.type == ref.c.target_type, target.c.id == ref.c.target_id))
+            )
+            .where(
+                ref.c.sp == sp_of(param, source_type),
+                target.c.type == rtype,
+                self._for_type(source_type, clause.inner, ref.c.resource_pk),
+            )
+        )
+        return pk_col.in_(rows)
+
+    def _composite(self, rtype: str, param: SearchParam, clause: Clause, pk_col):
+        components = [self.registry.by_url(url) for url, _ in param.components]
+        if any(c is None or c.type not in MODULES for c in components):
+            raise SearchError(400, f"Composite '{param.code}' has components this server cannot search")
+        alternatives = []
+        for value in clause.values:
+            parts = split_escaped(value, "$")
+            if len(parts) != len(components):
+                raise SearchError(
+                    400, f"'{param.code}' needs {len(components)} '$'-separated values, got '{value}'"
+                )
+            tables = [INDEX_TABLES[c.type].__table__.alias() for c in components]
+            first = tables[0]
+            where = []
+            for index, (component, table, part) in enumerate(zip(components, tables, parts, strict=True)):
+                where.append(table.c.sp == sp_of(param, rtype, component_code(param, index)))
+                where.append(self._predicate(MODULES[component.type], table.c, None, part, component))
+                if index:
+                    where += [table.c.resource_pk == first.c.resource_pk, table.c.grp == first.c.grp]
+            alternatives.append(pk_col.in_(select(first.c.resource_pk).select_from(*tables).where(*where)))
+        return or_(*alternatives)
