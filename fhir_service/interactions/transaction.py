@@ -1,0 +1,477 @@
+"""transaction and batch (POST /fhir with a Bundle), per R5 http.html#transaction.
+
+    status, headers, response_bundle = process(repo, bundle, base_url)
+
+A transaction runs in ONE unit of work: entries are processed DELETE → POST → PUT/PATCH →
+GET/HEAD, and any failure rolls back everything; the answer is then an OperationOutcome naming the
+failing entry (index and fullUrl). Before anything is written, every POST (and every conditional
+PUT/create) gets its identity, so `urn:uuid:`/`urn:oid:` fullUrls, conditional references and
+narrative links can be rewritten to the final `Type/id` wherever they occur (references.py).
+
+A batch (batch.py) runs each entry in its own savepoint of one unit of work and reports per entry.
+
+The create/update/delete/patch/read/search logic is the interaction handlers' (create.py,
+update.py, …): they are called with a repository adapter whose `unit_of_work()` hands back the
+Bundle's ongoing unit of work instead of opening a new database transaction.
+
+Memory: the request Bundle is already in memory; per entry the processor keeps only the small
+response entry (status, location, etag), and the session is flushed and cleared every
+`CLEAR_EVERY` entries so 10,000+ entries do not pile up ORM objects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from fhir_service import references
+from fhir_service.interactions import create as create_
+from fhir_service.interactions import delete as delete_
+from fhir_service.interactions import patch as patch_
+from fhir_service.interactions import read as read_
+from fhir_service.interactions import search as search_
+from fhir_service.interactions import update as update_
+from fhir_service.interactions.checks import check_type
+from fhir_service.interactions.conditional import criteria, single_match
+from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
+from fhir_service.interactions.result import Result
+from fhir_service.store.repository import StoredResource, format_instant, new_id
+
+ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
+CLEAR_EVERY = 200
+REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    304: "Not Modified",
+    400: "Bad Request",
+    404: "Not Found",
+    409: "Conflict",
+    410: "Gone",
+    412: "Precondition Failed",
+    422: "Unprocessable Entity",
+    500: "Internal Server Error",
+}
+
+
+@dataclass
+class Entry:
+    """One Bundle entry's request, parsed."""
+
+    index: int
+    full_url: str | None
+    method: str
+    url: str  # the request url relative to the base, query included
+    resource_type: str | None
+    resource_id: str | None
+    version: str | None  # GET Type/id/_history/v
+    query: str  # conditional criteria / search parameters (raw query string)
+    resource: dict | None
+    if_match: str | None
+    if_none_exist: str | None
+    assigned_id: str | None = None  # POST / conditional PUT: the id it will be stored under
+    existing: StoredResource | None = None  # conditional create matched this: nothing to write
+
+    @property
+    def label(self) -> str:
+        return f"Bundle.entry[{self.index}]" + (f" ({self.full_url})" if self.full_url else "")
+
+
+@dataclass
+class Outcome:
+    """What one entry did; becomes its `response` element."""
+
+    status: int
+    stored: StoredResource | None = None
+    location: bool = False
+    outcome: dict | None = None
+    resource: dict | None = None  # GET results (search Bundles, read bodies) and return=representation
+
+    def response_entry(self, base_url: str, representation: bool) -> dict:
+        response: dict = {"status": f"{self.status} {REASONS.get(self.status, '')}".strip()}
+        entry: dict = {}
+        if self.stored is not None:
+            s = self.stored
+            if self.location or self.status in (200, 201) and s.method in ("POST", "PUT", "PATCH"):
+                response["location"] = f"{s.type}/{s.id}/_history/{s.version_id}"
+            response["etag"] = f'W/"{s.version_id}"'
+            response["lastModified"] = format_instant(s.last_updated)
+            if s.content is not None and not s.deleted:
+                entry["fullUrl"] = f"{base_url}/{s.type}/{s.id}"
+                if representation or self.resource is not None:
+                    entry["resource"] = self.resource or s.resource()
+        elif self.resource is not None:
+            entry["resource"] = self.resource
+        if self.outcome is not None:
+            response["outcome"] = self.outcome
+        entry["response"] = response
+        return entry
+
+
+# --- parsing --------------------------------------------------------------------------------------
+
+
+def etag_version(value: str | None) -> str | None:
+    """'W/"3"' → '3'."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    return value.strip('"') or None
+
+
+def relative_url(url: str, base_url: str) -> str:
+    """A request url as 'Type/id?x' whether the client wrote it relative or absolute."""
+    if url.startswith(base_url.rstrip("/") + "/"):
+        return url[len(base_url.rstrip("/")) + 1 :]
+    if "://" in url:
+        return url.split("://", 1)[1].split("/", 1)[1] if "/" in url.split("://", 1)[1] else ""
+    return url.lstrip("/")
+
+
+def parse_entry(index: int, raw: dict, base_url: str) -> Entry:
+    if not isinstance(raw, dict):
+        raise bad_request(f"Bundle.entry[{index}] is not an object")
+    request = raw.get("request")
+    full_url = raw.get("fullUrl")
+    label = f"Bundle.entry[{index}]" + (f" ({full_url})" if full_url else "")
+    if not isinstance(request, dict) or not request.get("method") or not request.get("url"):
+        raise bad_request(f"{label}: request.method and request.url are required", "required")
+    method = str(request["method"]).upper()
+    if method not in ORDER:
+        raise bad_request(f"{label}: unsupported request.method '{method}'", "not-supported")
+    url = relative_url(str(request["url"]), base_url)
+    path, _, query = url.partition("?")
+    parts = [p for p in path.split("/") if p]
+    rtype = parts[0] if parts else None
+    rid = parts[1] if len(parts) > 1 and not parts[1].startswith(("_", "$")) else None
+    version = parts[3] if len(parts) == 4 and parts[2] == "_history" else None
+    resource = raw.get("resource")
+    if method in ("POST", "PUT") and not isinstance(resource, dict):
+        raise bad_request(f"{label}: a {method} entry needs a resource", "required")
+    return Entry(
+        index=index,
+        full_url=full_url,
+        method=method,
+        url=url,
+        resource_type=rtype,
+        resource_id=rid,
+        version=version,
+        query=query,
+        resource=resource,
+        if_match=etag_version(request.get("ifMatch")),
+        if_none_exist=request.get("ifNoneExist"),
+    )
+
+
+def parse_entries(bundle: dict, base_url: str) -> list[Entry]:
+    raw_entries = bundle.get("entry") or []
+    if not isinstance(raw_entries, list):
+        raise bad_request("Bundle.entry must be an array")
+    entries = [parse_entry(i, raw, base_url) for i, raw in enumerate(raw_entries)]
+    return entries
+
+
+def processing_order(entries: list[Entry]) -> list[Entry]:
+    """DELETE → POST → PUT/PATCH → GET/HEAD; Bundle order within each group (sort is stable)."""
+    return sorted(entries, key=lambda e: ORDER[e.method])
+
+
+def check_unique_full_urls(entries: list[Entry]) -> None:
+    """bdl-7: fullUrl values are unique (a transaction could not tell which one a reference means)."""
+    seen: dict[str, int] = {}
+    for e in entries:
+        if e.full_url is None:
+            continue
+        if e.full_url in seen and not _is_versioned(e):
+            raise bad_request(f"{e.label}: fullUrl duplicates Bundle.entry[{seen[e.full_url]}] (bdl-7)")
+        seen[e.full_url] = e.index
+
+
+def _is_versioned(entry: Entry) -> bool:
+    return bool(entry.resource and entry.resource.get("meta", {}).get("versionId"))
+
+
+# --- the repository adapter ---------------------------------------------------------------------
+
+
+class _EntryUnitOfWork:
+    """The Bundle's unit of work, except that `create` stores under the id planned for the entry."""
+
+    def __init__(self, uow, assigned_id: str | None):
+        self._uow = uow
+        self._assigned_id = assigned_id
+
+    def create(self, resource: dict, id: str | None = None, method: str = "POST"):
+        return self._uow.create(resource, id=id or self._assigned_id, method=method)
+
+    def __getattr__(self, name):
+        return getattr(self._uow, name)
+
+
+class BoundRepository:
+    """Repository-like: handlers' `unit_of_work()` reuses the Bundle's open one (no commit of its own)."""
+
+    def __init__(self, uow, assigned_id: str | None = None):
+        self._uow = _EntryUnitOfWork(uow, assigned_id)
+
+    @contextmanager
+    def unit_of_work(self, write: bool = True) -> Iterator:
+        yield self._uow
+
+
+# --- planning: identities and reference mapping -----------------------------------------------
+
+
+@dataclass
+class Plan:
+    mapping: dict[str, str] = field(default_factory=dict)  # fullUrl / conditional ref → Type/id
+    resolved: dict[str, str] = field(default_factory=dict)  # cache of conditional references
+
+
+def plan_identities(uow, entries: list[Entry], base_url: str) -> Plan:
+    """Decide every POST's and conditional PUT's id before anything is written, and map fullUrls
+    (and conditional-create criteria, the way HAPI does) to the final Type/id."""
+    plan = Plan()
+    for e in entries:
+        try:
+            _plan_entry(uow, e, plan, base_url)
+        except Exception as exc:  # the entry's own failure, reported with its label
+            raise _entry_error(e, exc) from exc
+    return plan
+
+
+def _plan_entry(uow, e: Entry, plan: Plan, base_url: str) -> None:
+    if e.method == "POST" and e.resource_type and e.resource_id is None and not e.query:
+        check_type(e.resource_type)
+        if e.if_none_exist:
+            e.existing = single_match(uow, e.resource_type, criteria(e.if_none_exist))
+            plan.mapping[f"{e.resource_type}?{e.if_none_exist}"] = _target(e)
+        e.assigned_id = e.existing.id if e.existing else new_id()
+    elif e.method == "PUT" and e.resource_type and e.resource_id is None and e.query:
+        check_type(e.resource_type)
+        match = single_match(uow, e.resource_type, criteria(e.query))
+        e.assigned_id = match.id if match else (e.resource or {}).get("id") or new_id()
+        plan.mapping[e.url] = _target(e)
+    elif e.method == "PUT" and e.resource_type and e.resource_id:
+        e.assigned_id = e.resource_id
+    else:
+        return
+    if e.full_url:
+        plan.mapping[e.full_url] = _target(e)
+        old = _relative_of(e.full_url, base_url)
+        if old and old != _target(e) and e.method == "POST":
+            plan.mapping[old] = _target(e)
+
+
+def _target(e: Entry) -> str:
+    return f"{e.resource_type}/{e.existing.id if e.existing else e.assigned_id}"
+
+
+def _relative_of(full_url: str, base_url: str) -> str | None:
+    """An absolute fullUrl on this server's base → the 'Type/id' references may use for it."""
+    if full_url.startswith(base_url.rstrip("/") + "/"):
+        return full_url[len(base_url.rstrip("/")) + 1 :]
+    return None
+
+
+def resolve_conditional(uow, plan: Plan, reference: str) -> str | None:
+    """'Type?criteria' → 'Type/id' (one match), 404 none, 412 several; None leaves non-conditional
+    references alone."""
+    if "?" not in reference or "/" in reference.split("?", 1)[0] or reference.startswith("#"):
+        return None
+    if reference in plan.resolved:
+        return plan.resolved[reference]
+    rtype, query = reference.split("?", 1)
+    check_type(rtype)
+    matches = uow.match(rtype, criteria(query), limit=2)
+    if len(matches) > 1:
+        raise FhirError(
+            412, f"Conditional reference '{reference}' matches several resources", "multiple-matches"
+        )
+    if not matches:
+        raise not_found(f"Conditional reference '{reference}' matches no resource")
+    plan.resolved[reference] = f"{rtype}/{matches[0].id}"
+    return plan.resolved[reference]
+
+
+def prepare_resource(uow, plan: Plan, resource: dict | None) -> dict | None:
+    """The entry's resource with fullUrl links and conditional references rewritten."""
+    if resource is None:
+        return None
+    resource = references.rewrite(resource, plan.mapping)
+    return references.map_references(resource, lambda r: resolve_conditional(uow, plan, r))
+
+
+# --- executing one entry ------------------------------------------------------------------------
+
+
+def execute(uow, e: Entry, plan: Plan, base_url: str) -> Outcome:
+    """Run one entry through the interaction handlers inside `uow`."""
+    if e.resource_type is None:
+        raise bad_request(f"{e.label}: request.url names no resource type")
+    repo = BoundRepository(uow, e.assigned_id)
+    resource = prepare_resource(uow, plan, e.resource) if e.method in ("POST", "PUT") else e.resource
+    if e.method == "DELETE":
+        if e.resource_id:
+            return _from_result(delete_.delete(repo, e.resource_type, e.resource_id, e.if_match))
+        return _from_result(delete_.conditional_delete(repo, e.resource_type, e.query))
+    if e.method == "POST":
+        if e.resource_id is not None or e.query:
+            raise bad_request(f"{e.label}: POST entries create resources: request.url is just the type")
+        if e.existing is not None:
+            return Outcome(200, e.existing, outcome=_info("Conditional create matched an existing resource"))
+        return _from_result(create_.create(repo, e.resource_type, resource))
+    if e.method == "PUT":
+        rid = e.resource_id or e.assigned_id
+        if e.resource_id is None:  # conditional update, identity settled while planning
+            resource = {**resource, "id": rid}
+        return _from_result(update_.update(repo, e.resource_type, rid, resource, e.if_match))
+    if e.method == "PATCH":
+        return _patch(repo, e)
+    return _get(repo, e, base_url)
+
+
+def _patch(repo, e: Entry) -> Outcome:
+    if not e.resource_id:
+        raise bad_request(f"{e.label}: PATCH needs Type/id in request.url")
+    body, kind = patch_body(e.resource)
+    return _from_result(patch_.patch(repo, e.resource_type, e.resource_id, body, kind, e.if_match))
+
+
+def patch_body(resource: dict | None):
+    """In a Bundle a patch is a Parameters resource (FHIRPath Patch) or a Binary holding JSON Patch."""
+    import base64
+    import json
+
+    if isinstance(resource, dict) and resource.get("resourceType") == "Parameters":
+        return resource, "fhirpath"
+    if isinstance(resource, dict) and resource.get("resourceType") == "Binary":
+        if "json-patch" not in str(resource.get("contentType", "")):
+            raise FhirError(415, "A Binary patch must have contentType application/json-patch+json")
+        try:
+            return json.loads(base64.b64decode(resource.get("data", ""))), "json-patch"
+        except ValueError as exc:
+            raise bad_request(f"Binary patch data is not base64 JSON: {exc}") from exc
+    raise bad_request("A PATCH entry carries a Parameters (FHIRPath Patch) or Binary (JSON Patch) resource")
+
+
+def _get(repo, e: Entry, base_url: str) -> Outcome:
+    if e.resource_id and e.version:
+        result = read_.vread(repo, e.resource_type, e.resource_id, e.version)
+    elif e.resource_id:
+        result = read_.read(repo, e.resource_type, e.resource_id)
+    else:
+        params = parse_qsl(e.query, keep_blank_values=True)
+        result = search_.search(repo, e.resource_type, params, base_url)
+        return Outcome(200, resource=result.body)
+    outcome = _from_result(result)
+    if e.method == "GET":
+        outcome.resource = result.stored.resource() if result.stored else None
+    return outcome
+
+
+def _from_result(result: Result) -> Outcome:
+    stored = result.stored if isinstance(result.stored, StoredResource) else None
+    return Outcome(result.status, stored, result.location, result.outcome)
+
+
+def _info(message: str) -> dict:
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "information", "code": "informational", "diagnostics": message}],
+    }
+
+
+def _entry_error(e: Entry, exc: Exception) -> FhirError:
+    """The entry's failure as a FhirError whose diagnostics start with the entry's label."""
+    error = as_fhir_error(exc)
+    if error is None:
+        error = FhirError(500, f"{type(exc).__name__}: {exc}", "exception")
+    issues = []
+    for issue in error.outcome.get("issue", []):
+        text = issue.get("diagnostics", "")
+        prefix = e.label
+        issues.append({**issue, "diagnostics": f"{prefix}: {text}" if not text.startswith(prefix) else text})
+    issues = issues or [{"severity": "error", "code": "exception", "diagnostics": e.label}]
+    for issue in issues:
+        issue["expression"] = entry_expressions(e, issue.get("expression"))
+    failed = FhirError(
+        error.status, {"resourceType": "OperationOutcome", "issue": issues}, headers=error.headers
+    )
+    failed.entry = e
+    return failed
+
+
+def entry_expressions(e: Entry, expressions: list[str] | None) -> list[str]:
+    """Validator paths ('ClinicalUseDefinition.type') re-rooted at the entry
+    ('Bundle.entry[2].resource.type'); the entry itself when there is none."""
+    root = f"Bundle.entry[{e.index}]"
+    rtype = (e.resource or {}).get("resourceType")
+    out = []
+    for expression in expressions or []:
+        head, dot, rest = expression.partition(".")
+        if rtype and head == rtype:
+            out.append(f"{root}.resource" + (f".{rest}" if dot else ""))
+        else:
+            out.append(expression)
+    return out or [root]
+
+
+# --- transaction ----------------------------------------------------------------------------------
+
+
+def process(repo, bundle: dict, base_url: str, prefer: str | None = None):
+    """POST /fhir with a transaction or batch Bundle → (status, headers, transaction-/batch-response).
+    A failed transaction raises FhirError (the REST layer renders its OperationOutcome)."""
+    kind = bundle.get("type")
+    base_url = base_url.rstrip("/")
+    representation = (prefer or "").replace(" ", "").find("return=representation") >= 0
+    if kind == "batch":
+        from fhir_service.interactions.batch import run_batch
+
+        return 200, {}, run_batch(repo, bundle, base_url, representation)
+    if kind != "transaction":
+        raise bad_request("POST to the base URL takes a Bundle of type transaction or batch")
+    return 200, {}, run_transaction(repo, bundle, base_url, representation)
+
+
+def run_transaction(repo, bundle: dict, base_url: str, representation: bool = False) -> dict:
+    entries = parse_entries(bundle, base_url)
+    check_unique_full_urls(entries)
+    results: list[dict | None] = [None] * len(entries)
+    with repo.unit_of_work() as uow:
+        deletes = [e for e in entries if e.method == "DELETE"]
+        for e in deletes:  # first, so a conditional create/update later does not match a deleted one
+            results[e.index] = _run(uow, e, Plan(), base_url, representation)
+        plan = plan_identities(uow, entries, base_url)
+        for count, e in enumerate(processing_order(entries)):
+            if e.method != "DELETE":
+                results[e.index] = _run(uow, e, plan, base_url, representation)
+            if count % CLEAR_EVERY == CLEAR_EVERY - 1:
+                _clear(uow)
+    return {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "type": "transaction-response",
+        "entry": results,
+    }
+
+
+def _run(uow, e: Entry, plan: Plan, base_url: str, representation: bool) -> dict:
+    try:
+        return execute(uow, e, plan, base_url).response_entry(base_url, representation)
+    except Exception as exc:
+        raise _entry_error(e, exc) from exc
+
+
+def _clear(uow) -> None:
+    """Write what is pending and forget the ORM objects: the transaction stays open, memory does not grow."""
+    session = getattr(uow, "session", None)
+    if session is not None:
+        session.flush()
+        session.expunge_all()
