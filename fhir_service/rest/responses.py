@@ -3,7 +3,7 @@ Prefer (return=minimal | representation | OperationOutcome), and the negotiated 
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, g, request
 from werkzeug.http import http_date
 
 from fhir_service.interactions.errors import outcome
@@ -32,7 +32,7 @@ def version_headers(stored: StoredResource) -> dict[str, str]:
 
 
 def respond(result: Result, *, write: bool = False, subsettable: bool = False) -> Response:
-    kind = negotiation.response_format()
+    kind = g.get("fhir_format") or negotiation.response_format()
     headers = dict(result.headers)
     if result.stored is not None:
         headers.update(version_headers(result.stored))

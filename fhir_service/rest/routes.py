@@ -3,7 +3,7 @@ storage-agnostic handler and renders its Result."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from fhir_service.interactions import create as create_
 from fhir_service.interactions import delete as delete_
@@ -20,6 +20,12 @@ from fhir_service.rest import negotiation
 from fhir_service.rest.responses import base_url, etag_version, not_modified, respond, version_headers
 
 api = Blueprint("fhir", __name__)
+
+
+@api.before_request
+def negotiate():
+    """Refuse an unanswerable Accept/_format (406) before doing any work."""
+    g.fhir_format = negotiation.response_format()
 
 
 def repo():
