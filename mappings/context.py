@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .ids import IdFactory, make_id, slugify
+from .ids import IdFactory, digest, make_id, slugify
 from .model import Monograph
 
 DOCUMENT_ONLY = "DocumentReference only"
@@ -46,9 +46,11 @@ class Context:
 
 
 def monograph_slug(monograph: Monograph) -> str:
-    """The file stem (unique within the corpus folder), else the generic name."""
+    """The file stem (unique within a folder), else the generic name. A stem that slugifying
+    changes gets a short hash of itself, so 'x-t.md' and 'x-t-.md' stay distinct."""
     stem = Path(monograph.source_path).stem if monograph.source_path else ""
-    return slugify(stem or monograph.generic_name or monograph.title)
+    slug = slugify(stem or monograph.generic_name or monograph.title)
+    return slug if not stem or slug == stem else f"{slug}-{digest(stem)[:6]}"
 
 
 def _short(text: str, limit: int = 160) -> str:

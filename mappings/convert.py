@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .administrable_product import administrable_products
+from .bundle import make_bundle
 from .clinical_use import clinical_uses
 from .context import Context
 from .coverage import Coverage, complete
 from .document import document_reference, provenance
 from .group import group
+from .ids import make_id
 from .medication_knowledge import medication_knowledge
 from .medicinal_product import medicinal_product
 from .model import Monograph
@@ -38,6 +40,10 @@ class Conversion:
     @property
     def has_clinical_content(self) -> bool:
         return self.monograph.has_clinical_content
+
+    def bundle(self, style: str = "transaction") -> dict:
+        """The monograph's Bundle (id `<slug>-bundle`), as `fhir-service convert` writes it."""
+        return make_bundle(self.resources, style, bundle_id=make_id(self.slug, "bundle"))
 
 
 def _source_bytes(m: Monograph, source: bytes | None) -> bytes:

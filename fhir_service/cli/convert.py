@@ -16,7 +16,6 @@ import click
 
 from fhir_service.formats import to_xml
 from fhir_service.validation import has_errors, validate_bundle_entries
-from mappings.bundle import make_bundle
 from mappings.convert import convert_file, dumps
 
 
@@ -92,7 +91,7 @@ def convert_one(path: Path, style: str, summary: Summary, report) -> tuple[str, 
         return None
     summary.structured_statements += coverage.structured
     summary.document_only_statements += coverage.document_only
-    bundle = make_bundle(conversion.resources, style, bundle_id=f"{conversion.slug}-bundle"[:64])
+    bundle = conversion.bundle(style)
     summary.bundles += 1
     summary.resources.update(r["resourceType"] for r in conversion.resources)
     issues = validate_bundle_entries(bundle)
