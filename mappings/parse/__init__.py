@@ -45,13 +45,13 @@ def _parse(text: str, source_path: str, sha256: str) -> Monograph:
         front_matter=doc.front_matter,
         sections=doc.model_sections(),
     )
+    _generic_name(doc, mono)
     preamble: list[str] = []
     for section in doc.sections:
         handler = _HANDLERS.get(section.kind, _other)
         handler(section, mono)
         if section.kind == "preamble":
             preamble.extend(b.text for b in section.blocks)
-    _generic_name(doc, mono)
     if not content.has_clinical_fields(mono):
         mono.has_clinical_content = False
         mono.no_content_reason = content.no_content_reason(mono, " ".join(preamble))
@@ -79,7 +79,7 @@ def _generic_name(doc, mono: Monograph) -> None:
 def _generic(section: RawSection, mono: Monograph) -> None:
     if section.name and section.component is None:
         _repair_components(section.name, mono)
-    known = normalise_for_match(" ".join([mono.title, *mono.components, section.heading]))
+    known = normalise_for_match(" ".join([mono.title, mono.generic_name, *mono.components, section.heading]))
     texts = _texts(section)
     if section.name and normalise_for_match(section.name) not in known:
         texts.insert(0, section.name)  # "Generic Name: Disodium Edetate (also known as EDTA)"

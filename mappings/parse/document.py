@@ -23,6 +23,7 @@ class RawSection:
     component: str | None
     blocks: list[Block] = field(default_factory=list)
     name: str | None = None  # the value of a "Generic Name: X" heading/label
+    base_heading: str | None = None  # "Side Effects" for its per-ingredient part "Side Effects (X)"
     first_line: int = 0
     last_line: int = 0
 
@@ -126,6 +127,13 @@ def _split_sections(blocks: list[Block], components: list[str]) -> list[RawSecti
         return new
 
     for block in blocks:
+        if block.kind == "heading" and sec.is_question(block.text):
+            text = block.text if block.text.lower().startswith("q") else f"Q: {block.text}"
+            if current.kind != "faqs":
+                current = open_section("FAQs", "faqs", component, block.line, block.line)
+            current.blocks.append(Block("paragraph", block.line, block.end, item=Item(text, rest=text)))
+            current.last_line = block.end
+            continue
         if block.kind == "heading":
             h = sec.classify(block.text, components)
             if h.kind in ("component", "other"):
@@ -144,11 +152,27 @@ def _split_sections(blocks: list[Block], components: list[str]) -> list[RawSecti
         opened = _bold_label_section(block, components)
         if opened is not None:
             kind, comp, label, rest = opened
+            if kind == "component" and current.kind in sec.CONTENT_KINDS:
+                # "**Atorvastatin:**" inside Side Effects: that ingredient's part of the same section
+                kind, label = current.kind, f"{_base_heading(current)} ({label})"
+                if rest:
+                    block = Block("paragraph", block.line, block.end, item=Item(rest, rest=rest))
+                component = comp
+                current = open_section(label, kind, component, block.line, block.line)
+                current.base_heading = _base_heading(found[-2])
+                if rest:
+                    current.blocks.append(block)
+                current.last_line = block.end
+                continue
             if comp:
                 component = comp
             current = open_section(label, kind, component, block.line, block.line)
             if kind == "component":
                 current.name = label
+                if rest:
+                    current.blocks.append(
+                        Block("paragraph", block.line, block.end, item=Item(rest, rest=rest))
+                    )
             elif kind == "generic_name":
                 current.name = rest or None
                 comp_named = sec.match_component(rest, components) if rest and "+" not in rest else None
@@ -163,12 +187,17 @@ def _split_sections(blocks: list[Block], components: list[str]) -> list[RawSecti
     return [s for s in found if s.blocks or s.kind != "preamble" or s.name]
 
 
+def _base_heading(section: RawSection) -> str:
+    return section.base_heading or section.heading
+
+
 def _bold_label_section(block: Block, components: list[str]):
     """ "**Usage:** text" paragraphs open a section (the bold_label_sections format)."""
     if block.kind != "paragraph" or not block.item or not block.item.label:
         return None
-    if not block.item.rest and (comp := sec.match_component(block.item.label, components)):
-        return "component", comp, block.item.label, ""  # "**Flurbiprofen**" starts that ingredient's part
+    comp = sec.component_label(block.item.label, components)
+    if comp and (block.item.colon or not block.item.rest):
+        return "component", comp, block.item.label, block.item.rest  # "**Flurbiprofen:**" starts its part
     if not block.item.colon:
         return None
     found = sec.kind_of_label(block.item.label, components)

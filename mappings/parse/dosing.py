@@ -21,7 +21,8 @@ from .text import sentences
 _NOT_INDICATION = re.compile(
     r"adjust|administ|note|impair|renal|hepatic|kidney|liver|\bdos(?:e|es|age|ing)\b|maintenance|initial|loading|"
     r"missed|general|important|formulation|release|tablets?|capsules?|injection|infusion|solution|patients?|"
-    r"tolerance|overdos|monitor|titration|duration|timing|weight|age|how to|instructions|special|other",
+    r"tolerance|overdos|monitor|titration|duration|timing|weight|age|how to|instructions|special|other|"
+    r"those|\bwith\b|clearance|gfr|crcl|egfr|switching|missed|example|instance",
     re.I,
 )
 _FOR_INDICATION = re.compile(
@@ -66,6 +67,12 @@ def parse_dosage(section: RawSection, mono: Monograph) -> None:
                 para_context = _with_label(Context(), item.label)
                 pending_label, mark = item.text, len(mono.dosage_regimens) + len(mono.dosage_notes)
                 continue
+            if item.label and item.colon and (population_of(item.label) or is_route_label(item.label)):
+                # "**Adults (asthma):** Take at bedtime." also governs the bullets after it
+                flush()
+                para_context, pending_label = _with_label(Context(), item.label), None
+                _item(item, Context(), section, mono)
+                continue
             _item(item, para_context, section, mono)
     flush()
 
@@ -84,7 +91,7 @@ def _with_label(context: Context, label: str) -> Context:
         new.population = merge(new.population, population)
         if route := route_of(label):
             new.route = route
-    elif not _NOT_INDICATION.search(label) and new.indication is None:
+    elif not _NOT_INDICATION.search(re.sub(r"\([^)]*\)", "", label)) and new.indication is None:
         new.indication = label
     else:
         new.labels.append(label)
@@ -148,6 +155,13 @@ def _regimen(sentence, before, clause, dose, context: Context, max_daily, compon
             frequency = q.frequency_for_divided(n, divided_text)
     if frequency is not None and frequency.code == "QD" and frequency.text.lower() == "daily" and per_day:
         frequency = None  # "mg/kg daily" is the daily total, not a once-daily dose
+    if (
+        frequency is not None
+        and dose.per_day
+        and not divided
+        and (frequency.period_unit, frequency.period) != ("d", 1)
+    ):
+        frequency = None  # "75 mg/m² per day for 7 days, repeated every 28 days": a cycle, not the timing
     max_amount = max_daily[0] if max_daily else None
     if (
         max_amount is None
@@ -191,7 +205,7 @@ def _indication_and_instructions(before: str, context: Context) -> tuple[str | N
     m = _FOR_INDICATION.match(before.strip())
     if m:
         phrase = m.group("ind").strip()
-        if population_of(phrase) is None and not phrase.lower().startswith(("other", "all ", "most ")):
+        if population_of(phrase) is None and not _NOT_INDICATION.search(phrase):
             indication = phrase
         else:
             instructions.append(m.group(0).strip(" ,"))

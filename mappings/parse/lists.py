@@ -56,6 +56,10 @@ def phrase_list(text: str, max_words: int = 10) -> list[str]:
     """ "A, B, and C" → [A, B, C]; [] when a piece is too long to be a name (it is prose)."""
     pieces = [_LEAD.sub("", p).strip() for p in split_top_level(text)]
     pieces = [p for p in pieces if p]
-    if not pieces or any(len(p.split()) > max_words for p in pieces):
+    if not pieces or any(len(_without_parentheses(p).split()) > max_words for p in pieces):
         return []
     return pieces
+
+
+def _without_parentheses(text: str) -> str:
+    return re.sub(r"\([^()]*\)", " ", text)

@@ -26,6 +26,18 @@ KIND_ALIASES: dict[str, tuple[str, ...]] = {
     "storage": ("storage", "storage and handling", "how to store"),
     "disclaimer": ("disclaimer", "important disclaimer"),
 }
+CONTENT_KINDS = {
+    "usage",
+    "dosage",
+    "side_effects",
+    "mechanism",
+    "precautions",
+    "contraindications",
+    "interactions",
+    "warnings",
+    "faqs",
+    "storage",
+}
 CLINICAL_KINDS = {
     "usage",
     "dosage",
@@ -62,8 +74,15 @@ def kind_of_label(label: str, components: list[str]) -> tuple[str, str | None] |
     kind = _ALIAS_TO_KIND.get(_norm(label))
     if kind:
         return kind, None
-    m = _KIND_LAST.match(label.strip())
-    if m and (component := match_component(m.group("name"), components)):
+    m = _KIND_FIRST.match(label.strip())
+    if m and (q := _PAREN.match(m.group("rest").strip())) and not q.group("after"):  # "FAQs (Atorvastatin)"
+        return _ALIAS_TO_KIND[m.group("kind").lower()], match_component(q.group("q"), components)
+    m = _KIND_LAST.match(label.strip())  # "Sertindole FAQs", not "Paroxetine common side effects"
+    if (
+        m
+        and (component := match_component(m.group("name"), components))
+        and _norm(component) == _norm(m.group("name"))
+    ):
         return _ALIAS_TO_KIND[m.group("kind").lower()], component
     return None
 
@@ -77,10 +96,12 @@ def classify(text: str, components: list[str]) -> Heading:
     if m:
         name = m.group("name").strip()
         return Heading("component", title, component=match_component(name, components), name=name)
-    m = _KIND_LAST.match(title)
-    if m:
+    bare, qualifier = _trailing_qualifier(title)
+    m = _KIND_LAST.match(bare)
+    if m:  # "Norfloxacin: Usage", "Common Side Effects (Solifenacin)"
         kind = _ALIAS_TO_KIND[m.group("kind").lower()]
-        return Heading(kind, title, component=match_component(m.group("name"), components))
+        component = match_component(m.group("name"), components) or match_component(qualifier, components)
+        return Heading(kind, title, component=component)
     component = match_component(re.sub(r"\s*\(.*?\)\s*", " ", title), components)
     if component is not None:
         return Heading("component", title, component=component, name=title)
@@ -110,6 +131,36 @@ def _kind_first(kind: str, title: str, rest: str, components: list[str]) -> Head
     return Heading(kind, title, component)
 
 
+_NOT_A_NAME = re.compile(
+    r"side effects?|effects|common|serious|rare|dos(?:e|age|ing)|usage|faqs?|precautions|"
+    r"together|combined|combination|interactions?|warnings?",
+    re.I,
+)
+
+
+def component_label(label: str, components: list[str]) -> str | None:
+    """ "**Atorvastatin:**", "**Butyl Alcohol (Butanol)**" name an ingredient; "**Paroxetine common side
+    effects:**" or "**Atorvastatin and B Vitamins Taken Together:**" do not."""
+    if is_question(label) or _NOT_A_NAME.search(label):
+        return None
+    bare = re.sub(r"\s*\([^()]*\)", "", label).strip()
+    component = match_component(bare, components)
+    if component and len(_norm(bare).split()) <= len(_norm(component).split()) + 2:
+        return component
+    return None
+
+
+def _trailing_qualifier(title: str) -> tuple[str, str]:
+    m = re.match(r"^(?P<bare>.+?)\s*\((?P<q>[^()]*)\)$", title)
+    return (m.group("bare"), m.group("q")) if m else (title, "")
+
+
+def is_question(text: str) -> bool:
+    """A heading that is really an FAQ question ("### Q: How should I store X?")."""
+    t = text.strip()
+    return bool(re.match(r"^Q\s*[:.]", t)) or (t.endswith("?") and len(t.split()) > 2)
+
+
 def match_component(name: str, components: list[str]) -> str | None:
     """The title component a heading names ("Cefuroxime Axetil" → "Cefuroxime"), if any."""
     wanted = _norm(name)
@@ -121,7 +172,12 @@ def match_component(name: str, components: list[str]) -> str | None:
             return component
     for component in components:
         c = _norm(component)
-        if c and len(c) > 3 and re.search(rf"\b{re.escape(c)}\b", wanted) and len(wanted) < 3 * len(c) + 12:
+        if (
+            c
+            and len(c) > 3
+            and re.search(rf"\b{re.escape(c)}\b", wanted)
+            and len(wanted.split()) <= len(c.split()) + 3
+        ):
             return component
     return None
 

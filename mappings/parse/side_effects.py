@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 
-from ..model import Monograph, SideEffect, Unmapped
+from ..model import Monograph, SideEffect, Unmapped, Warning
 from .blocks import Item
 from .document import RawSection
 from .lists import phrase_list
+from .precautions import topic_of
 from .text import sentences
 
 _PCT = r"\s*%?"
@@ -42,6 +43,10 @@ _FREQ_TEXT = re.compile(
     r"\((?P<p>[^()]*%[^()]*)\)|(?:occurring|reported|seen)\s+in\s+[^,.:)]*%[^,.:)]*", re.I
 )
 _INTRO_LIST = re.compile(r"(?:\b(?:include|includes|including|such as)|:)\s+(?P<list>[^.]+)", re.I)
+_ADVICE = re.compile(
+    r"\b(?:consult|contact|seek|tell|inform|report|stop|discontinu|call|talk to|not an? (?:exhaustive|complete) list)",
+    re.I,
+)
 _GROUPISH = re.compile(r"side effects?|adverse|reactions?|effects|common|rare|serious|frequency|%", re.I)
 
 
@@ -54,7 +59,9 @@ def band_of(text: str) -> str | None:
 
 
 def parse_side_effects(section: RawSection, mono: Monograph) -> None:
-    group: str | None = None  # the current "Common side effects (1-10%) include:" lead-in
+    # the current "Common side effects (1-10%) include:" lead-in; a heading such as
+    # "### Common Side Effects (Solifenacin)" is the first one
+    group: str | None = section.heading if band_of(section.heading) else None
     group_text = ""
     count = len(mono.side_effects)
 
@@ -155,4 +162,8 @@ def _prose(text: str, group: str | None, section: RawSection, mono: Monograph) -
 
 
 def _unplaced(text: str, section: RawSection, mono: Monograph) -> None:
-    mono.unmapped.append(Unmapped(section.heading, text))
+    """Advice that lists no term ("If you experience ... consult your doctor") is a warning."""
+    if _ADVICE.search(text):
+        mono.warnings.append(Warning(topic_of(text), section.heading, text, text, section.component))
+    else:
+        mono.unmapped.append(Unmapped(section.heading, text))
