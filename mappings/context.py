@@ -17,6 +17,7 @@ class CoverageEntry:
     section: str  # the monograph section kind the statement came from
     statement: str  # the statement (or its first words)
     target: str  # "Type/id.element.path" or DOCUMENT_ONLY
+    structured: bool = True  # False: placed as prose in a text element (Dosage.text, MPD.description)
 
 
 @dataclass
@@ -41,8 +42,8 @@ class Context:
     def ref(self, resource_type: str, kind: str) -> dict:
         return {"reference": f"{resource_type}/{self.single_id(kind)}"}
 
-    def cover(self, section: str, statement: str, target: str) -> None:
-        self.coverage.append(CoverageEntry(section, _short(statement), target))
+    def cover(self, section: str, statement: str, target: str, structured: bool = True) -> None:
+        self.coverage.append(CoverageEntry(section, _short(statement), target, structured))
 
 
 def monograph_slug(monograph: Monograph) -> str:

@@ -36,14 +36,18 @@ class Coverage:
 
     @property
     def structured(self) -> int:
-        return sum(1 for e in self.entries if e.target != DOCUMENT_ONLY)
+        return sum(1 for e in self.entries if e.target != DOCUMENT_ONLY and e.structured)
+
+    @property
+    def text_elements(self) -> int:
+        return sum(1 for e in self.entries if e.target != DOCUMENT_ONLY and not e.structured)
 
     @property
     def document_only(self) -> int:
         return sum(1 for e in self.entries if e.target == DOCUMENT_ONLY)
 
     def by_section(self) -> Counter:
-        return Counter(e.section for e in self.entries if e.target != DOCUMENT_ONLY)
+        return Counter(e.section for e in self.entries if e.target != DOCUMENT_ONLY and e.structured)
 
 
 def complete(ctx: Context, doc_id: str, mk_id: str) -> Coverage:
@@ -60,7 +64,7 @@ def complete(ctx: Context, doc_id: str, mk_id: str) -> Coverage:
         entries.append(
             CoverageEntry(piece.section or "other", " ".join(piece.text.split())[:160], DOCUMENT_ONLY)
         )
-    reached = {e.section for e in entries if e.target != DOCUMENT_ONLY}
+    reached = {e.section for e in entries if e.target != DOCUMENT_ONLY and e.structured}
     sections = {}
     for section in m.sections:
         kinds = SECTION_ITEMS.get(section.kind, set())

@@ -85,7 +85,7 @@ def indication_guidelines(ctx: Context, mk_id: str, indication_ids: list[str]) -
                         ctx.cover("dosage", item.source, path)
                     else:
                         entry["dosage"].append({"text": item})
-                        ctx.cover("dosage", item, path + ".text")
+                        ctx.cover("dosage", item, path + ".text", structured=False)
                 dosing["dosage"].append(entry)
             characteristics = patient_characteristics(population) if population else []
             if characteristics:

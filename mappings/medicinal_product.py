@@ -22,7 +22,7 @@ def medicinal_product(ctx: Context) -> dict:
     mpd["status"] = coded(PUBLICATION_STATUS, "active", "Active")
     if m.usage_text:
         mpd["description"] = m.usage_text
-        ctx.cover("usage", m.usage_text, f"MedicinalProductDefinition/{mpd['id']}.description")
+        ctx.cover("usage", m.usage_text, f"MedicinalProductDefinition/{mpd['id']}.description", False)
     atc = atc_classification(ctx)
     if atc:
         mpd["classification"] = [atc]

@@ -32,11 +32,23 @@ class Summary:
     unmapped_pieces: int = 0
     files_with_unmapped: int = 0
     document_only_statements: int = 0
+    text_element_statements: int = 0
     structured_statements: int = 0
+    sections: Counter = field(default_factory=Counter)  # (section kind, "structured" | "text") → files
 
     @property
     def ok(self) -> bool:
         return not self.invalid_files and not self.failed
+
+    def section_table(self) -> list[str]:
+        kinds = sorted({kind for kind, _ in self.sections})
+        if not kinds:
+            return []
+        rows = [f"{'section':<20} {'structured':>10} {'text only':>10}"]
+        rows += [
+            f"{k:<20} {self.sections[(k, 'structured')]:>10} {self.sections[(k, 'text')]:>10}" for k in kinds
+        ]
+        return ["files per section (parsed into structured elements vs kept as text only):", *rows]
 
     def lines(self) -> list[str]:
         out = [
@@ -48,9 +60,11 @@ class Summary:
             f"files without clinical content: {len(self.no_content)}",
             f"files that failed to convert: {len(self.failed)}",
             f"statements placed in structured elements: {self.structured_statements}",
+            f"statements placed as prose in text elements (Dosage.text, MPD.description): {self.text_element_statements}",
             f"statements kept in the DocumentReference only: {self.document_only_statements}",
             f"unmapped text pieces: {self.unmapped_pieces} (in {self.files_with_unmapped} files)",
         ]
+        out += self.section_table()
         out += [f"  no clinical content: {path}: {reason}" for path, reason in self.no_content]
         out += [f"  failed: {path}: {error}" for path, error in self.failed]
         return out
@@ -71,7 +85,7 @@ def monograph_files(paths: tuple[str, ...]) -> list[Path]:
 
 def serialise(bundle: dict, fmt: str) -> bytes:
     if fmt == "xml":
-        return to_xml(bundle, pretty=True)
+        return to_xml(bundle)  # not pretty: indentation would add whitespace inside the XHTML narrative
     return dumps(bundle).encode("utf-8")
 
 
@@ -89,8 +103,10 @@ def convert_one(path: Path, style: str, summary: Summary, report) -> tuple[str, 
         reason = conversion.monograph.no_content_reason or "no clinical content"
         summary.no_content.append((str(path), reason))
         return None
+    summary.sections.update(coverage.sections.items())
     summary.structured_statements += coverage.structured
     summary.document_only_statements += coverage.document_only
+    summary.text_element_statements += coverage.text_elements
     bundle = conversion.bundle(style)
     summary.bundles += 1
     summary.resources.update(r["resourceType"] for r in conversion.resources)
