@@ -1,0 +1,104 @@
+"""`fhir-service ingest`: monographs and FHIR files into the store, idempotently."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from fhir_service.cli.ingest import ingest, prepare
+from fhir_service.formats import to_xml
+from fhir_service.store.database import make_engine
+from fhir_service.store.repository import Repository
+from fhir_service.store.sync import canonical
+
+
+@pytest.fixture()
+def database(database_url_factory, monkeypatch):
+    url = database_url_factory()
+    monkeypatch.setenv("FHIR_SERVICE_DATABASE_URL", url)
+    repository = Repository(make_engine(url))
+    yield repository
+    repository.dispose()
+
+
+def run(*paths):
+    result = CliRunner().invoke(ingest, ["--no-progress", "--jobs", "1", *map(str, paths)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def current(repo) -> dict:
+    with repo.unit_of_work(write=False) as uow:
+        page = uow.history(count=1000)
+    latest = {}
+    for version in page.entries:  # newest first
+        latest.setdefault((version.type, version.id), version)
+    return latest
+
+
+def test_reingest_of_unchanged_and_changed_monograph(database, seed_path, tmp_path):
+    copy = tmp_path / "v1" / seed_path.name
+    copy.parent.mkdir()
+    shutil.copy(seed_path, copy)
+    first = run(copy)
+    assert "created:" in first.output
+    expected_v1 = {(r["resourceType"], r["id"]): r for r in prepare(copy).resources}
+    assert first.exit_code == (0 if not prepare(copy).invalid else 1)
+    stored = current(database)
+    assert set(stored) == set(expected_v1) and all(v.version_id == 1 for v in stored.values())
+
+    again = run(copy)
+    assert f"unchanged: {len(expected_v1)}" in again.output
+    assert current(database) == stored  # not a single new version
+
+    changed = tmp_path / "v2" / seed_path.name
+    changed.parent.mkdir()
+    text = seed_path.read_text(encoding="utf-8")
+    assert "* Tremor\n" in text
+    changed.write_text(text.replace("* Tremor\n", ""), encoding="utf-8")
+    expected_v2 = {(r["resourceType"], r["id"]): r for r in prepare(changed).resources}
+    run(changed)
+    after = current(database)
+    differs = {
+        k for k in expected_v2 if k in expected_v1 and canonical(expected_v1[k]) != canonical(expected_v2[k])
+    }
+    disappeared = set(expected_v1) - set(expected_v2)
+    assert disappeared, "removing a side effect should remove its ClinicalUseDefinition"
+    for key, version in after.items():
+        if key in disappeared:
+            assert version.deleted and version.version_id == 2
+        elif key in differs:
+            assert version.version_id == 2 and not version.deleted
+        else:
+            assert version.version_id == 1, key
+
+
+def test_ingest_fhir_files_json_xml_and_bundles(database, tmp_path):
+    org = {"resourceType": "Organization", "id": "org-1", "name": "Pharmacy"}
+    (tmp_path / "org.xml").write_bytes(to_xml(org))
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Substance",
+                    "instance": False,
+                    "code": {"concept": {"text": "lactose"}},
+                },
+                "request": {"method": "PUT", "url": "Substance/lactose"},
+            },
+            {"resource": {"resourceType": "Basic", "id": "bad", "code": "not-a-concept"}},
+        ],
+    }
+    (tmp_path / "bundle.json").write_text(json.dumps(bundle))
+    (tmp_path / "broken.json").write_text("{")
+    result = run(tmp_path)
+    assert result.exit_code == 1  # one invalid resource, one unreadable file
+    assert "INVALID" in result.output and "Basic/bad" in result.output and "FAILED" in result.output
+    stored = current(database)
+    assert set(stored) == {("Organization", "org-1"), ("Substance", "lactose")}
+    assert "unchanged: 2" in run(tmp_path).output
