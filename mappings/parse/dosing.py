@@ -105,7 +105,7 @@ def _item(item: Item, context: Context, section: RawSection, mono: Monograph) ->
     mono.dosage_regimens.extend(r for r, _ in found)
     used = {s for _, s in found}
     leftover = [s for s in sentences(text) if s not in used] if text else []
-    if leftover or (item.label and not found):
+    if leftover or (item.label and not found and not item.children):
         note = " ".join(leftover)
         prefix = item.label or _context_label(context)
         mono.dosage_notes.append(f"{prefix}: {note}".strip(": ") if prefix else note)

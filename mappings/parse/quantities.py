@@ -188,6 +188,10 @@ _FREQUENCIES: list[tuple[re.Pattern, object]] = [
         ("WK", 1, 1, "wk"),
     ),
     (re.compile(r"\btwice\s+(?:a\s+|per\s+)?week(?:ly)?\b", re.I), (None, 2, 1, "wk")),
+    (
+        re.compile(r"\bevery\s+other\s+week\b|\bevery\s+alternate\s+week\b|\bfortnightly\b", re.I),
+        (None, 1, 2, "wk"),
+    ),
     (re.compile(rf"\b(?P<n>{_WNUM})\s+times\s+(?:a\s+|per\s+|each\s+)?week(?:ly)?\b", re.I), ("per_week",)),
     (
         re.compile(r"\b(?:once\s+(?:a\s+|per\s+|each\s+)?month(?:ly)?|monthly|every\s+month)\b", re.I),
@@ -256,6 +260,8 @@ def _frequency_from(m: re.Match, spec) -> Frequency:
     if spec == "hours":
         n_text = m.groupdict().get("n") or m.groupdict().get("n2") or "1"
         n = number(n_text)
+        if n == 24:
+            return Frequency(text, "QD", 1, 1, "d")
         code = f"Q{int(n)}H" if n == int(n) and f"Q{int(n)}H" in TIMING_CODES else None
         return Frequency(text, code, 1, n, "h")
     if spec[0] in ("days", "weeks", "months"):

@@ -10,9 +10,9 @@ from .document import RawSection
 from .lists import examples_in, items_with_context, phrase_list
 
 _TREATS = re.compile(
-    r"\b(?:used|indicated|prescribed|approved)\s+(?:\w+ly\s+)?(?:to treat|to manage|to prevent|to relieve|"
+    r"(?:\b(?:used|indicated|prescribed|approved)\s+(?:\w+ly\s+)?(?:to treat|to manage|to prevent|to relieve|"
     r"to control|for(?: the)? (?:short-term )?(?:treatment|management|relief|prevention|control) of|"
-    r"in the (?:treatment|management|prevention) of)\s+(?P<what>[^.;]+)",
+    r"in the (?:treatment|management|prevention) of)|\b(?:treats|relieves|prevents))\s+(?P<what>[^.;]+)",
     re.I,
 )
 
@@ -50,6 +50,7 @@ def _indications_of(item: Item, context: str | None, component: str | None) -> l
 def _from_prose(text: str, component: str | None) -> list[Indication]:
     out = []
     for m in _TREATS.finditer(text):
-        for condition in phrase_list(m.group("what"), max_words=12):
+        what = m.group("what")
+        for condition in examples_in(what) or phrase_list(what, max_words=12):
             out.append(Indication(condition, text, component=component))
     return out
