@@ -48,7 +48,7 @@ def value_predicate(low_col, high_col, prefix: str, text: str):
 def _number(value) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):  # fhirpathpy yields Decimal for FHIR decimals
         return float(value)
     if isinstance(value, str):
         try:

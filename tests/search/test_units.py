@@ -1,0 +1,181 @@
+"""Pure parts: query parsing, normalisation, dates and numbers, hashing, expressions, cursors."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_service.search.dates import parse_range
+from fhir_service.search.errors import SearchError
+from fhir_service.search.extract import compile_expression, evaluate, split_union
+from fhir_service.search.hashing import h64, param_hash
+from fhir_service.search.indexer import rows_for
+from fhir_service.search.normalise import normalise
+from fhir_service.search.query import cursor
+from fhir_service.search.query.parse import MAX_COUNT, Hop, parse
+from fhir_service.search.registry import custom_search_parameters, official_parameters, registry
+from fhir_service.search.types.number import implicit_range
+from fhir_service.search.types.uri import _ancestors
+
+
+def test_parse_or_and_modifiers_chains_and_has():
+    q = parse(
+        [
+            ("code", "a,b\\,c"),
+            ("code", "d"),
+            ("subject:MedicinalProductDefinition.name:exact", "Tolperisone"),
+            ("_has:ClinicalUseDefinition:subject:type", "contraindication"),
+        ],
+        ["MedicationKnowledge"],
+    )
+    first, second, chained, has = q.clauses
+    assert first.values == ["a", "b,c"] and second.values == ["d"]  # comma = OR, repeat = AND
+    assert chained.chain == [Hop("subject", "MedicinalProductDefinition")]
+    assert (chained.code, chained.modifier) == ("name", "exact")
+    assert has.has == ("ClinicalUseDefinition", "subject") and has.inner.values == ["contraindication"]
+
+
+def test_parse_result_parameters():
+    q = parse(
+        [
+            ("_sort", "-_lastUpdated,name"),
+            ("_count", "5000"),
+            ("_include:iterate", "MedicationKnowledge:clinical-use-issue"),
+            ("_revinclude", "*"),
+            ("_total", "accurate"),
+            ("_summary", "count"),
+            ("_elements", "name,code"),
+            ("_type", "A,B"),
+        ]
+    )
+    assert q.sort == [("_lastUpdated", True), ("name", False)]
+    assert q.count == MAX_COUNT
+    assert [(i.code, i.iterate, i.reverse) for i in q.includes] == [
+        ("clinical-use-issue", True, False),
+        ("*", False, True),
+    ]
+    assert (q.total, q.summary, q.elements, q.types) == ("accurate", "count", ["name", "code"], ["A", "B"])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        [("_count", "x")],
+        [("_count", "-1")],
+        [("_total", "maybe")],
+        [("_summary", "yes")],
+        [("_include", "MedicationKnowledge")],
+        [("_has:ClinicalUseDefinition", "x")],
+        [("name", "")],
+        [("name:missing", "perhaps")],
+    ],
+)
+def test_parse_rejects_malformed(params):
+    with pytest.raises(SearchError) as err:
+        parse(params)
+    assert err.value.status == 400
+
+
+def test_normalise_is_accent_case_and_space_insensitive():
+    assert normalise("  Tolpérisone   HCl ") == "tolperisone hcl"
+    assert normalise("ＭＧ") == "mg"  # NFKD folds full-width forms
+    assert normalise("Straße") == "strasse"
+
+
+def test_date_ranges_follow_precision():
+    y_low, y_high = parse_range("2024")
+    d_low, d_high = parse_range("2024-02-29")
+    assert y_low <= d_low < d_high <= y_high
+    assert d_high - d_low == 86_400_000_000
+    assert parse_range("2024-02-29T10:00:00+02:00")[0] == parse_range("2024-02-29T08:00:00Z")[0]
+    for bad in ("2024-13", "24-01-01", "2024-02-30", "yesterday"):
+        with pytest.raises(SearchError):
+            parse_range(bad)
+
+
+def test_number_implicit_precision():
+    assert implicit_range("100") == (100.0, 99.5, 100.5)
+    assert implicit_range("5.40")[1:] == pytest.approx((5.395, 5.405))
+    with pytest.raises(SearchError):
+        implicit_range("ten")
+
+
+def test_hashes_are_stable_int64():
+    assert h64("http://snomed.info/sct", "47625008") == h64("http://snomed.info/sct", "47625008")
+    assert -(2**63) <= param_hash("MedicationKnowledge", "code") < 2**63
+    assert h64("a|", "b") != h64("a", "|b")  # the separator is not a character FHIR values use
+
+
+def test_union_split_and_type_filtering():
+    assert split_union("A.x | (B.y | B.z) | C.w.where(a = 'p|q')") == [
+        "A.x",
+        "(B.y | B.z)",
+        "C.w.where(a = 'p|q')",
+    ]
+    assert len(compile_expression("MedicationKnowledge", "Account.status | MedicationKnowledge.status")) == 1
+
+
+def test_every_official_expression_compiles_for_every_base():
+    for sp in official_parameters():
+        for base in sp["base"] if sp.get("expression") else ():
+            compile_expression(base, sp["expression"])
+
+
+def test_resolve_is_type_filters_references():
+    cud = {
+        "resourceType": "ClinicalUseDefinition",
+        "subject": [{"reference": "MedicinalProductDefinition/a"}, {"reference": "Substance/b"}],
+    }
+    param = registry().get("ClinicalUseDefinition", "product")
+    assert evaluate("ClinicalUseDefinition", param.expression, cud) == [
+        {"reference": "MedicinalProductDefinition/a"}
+    ]
+
+
+def test_custom_parameters_are_registered_and_published():
+    published = {sp["code"] for sp in custom_search_parameters() if sp["base"] == ["MedicationKnowledge"]}
+    assert {"clinical-use-issue", "indication", "intended-route", "name"} <= published
+    for sp in custom_search_parameters():
+        assert sp["resourceType"] == "SearchParameter" and sp["status"] == "active"
+        assert registry().get(sp["base"][0], sp["code"]).url == sp["url"]
+
+
+def test_rows_for_codeable_reference_and_identifier():
+    mk = {
+        "resourceType": "MedicationKnowledge",
+        "identifier": [
+            {"system": "urn:x", "value": "1", "type": {"coding": [{"system": "urn:t", "code": "NDC"}]}}
+        ],
+        "indicationGuideline": [
+            {
+                "indication": [
+                    {"concept": {"coding": [{"system": "s", "code": "c"}]}},
+                    {"reference": {"reference": "ClinicalUseDefinition/x"}},
+                ]
+            }
+        ],
+    }
+    rows = rows_for(registry(), mk)
+    tokens = {(r["system"], r["code"]) for r in rows["token"]}
+    assert ("s", "c") in tokens and ("urn:x", "1") in tokens
+    assert any(r["h_of_type"] == h64("urn:t", "NDC", "1") for r in rows["token"])
+    assert {(r["target_type"], r["target_id"]) for r in rows["reference"]} == {("ClinicalUseDefinition", "x")}
+
+
+def test_uri_above_candidates():
+    assert _ancestors("http://a.org/fhir/ValueSet/x") == [
+        "http://a.org/fhir/ValueSet/x",
+        "http://a.org/fhir/ValueSet",
+        "http://a.org/fhir",
+        "http://a.org",
+    ]
+
+
+def test_cursor_is_signed_and_bound_to_its_query():
+    digest = cursor.query_digest([("name", "a")])
+    token = cursor.encode(["x", 3], 42, "next", digest)
+    assert cursor.decode(token, digest) == (["x", 3], 42, "next")
+    with pytest.raises(SearchError):
+        cursor.decode(token, cursor.query_digest([("name", "b")]))
+    tampered = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
+    with pytest.raises(SearchError):
+        cursor.decode(tampered, digest)
