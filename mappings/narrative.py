@@ -6,9 +6,15 @@ text is escaped, and the div is never empty (txt-1, txt-2).
 
 from __future__ import annotations
 
-from html import escape
+import re
+from html import escape as _html_escape
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
+
+
+def escape(text: str, quote: bool = False) -> str:
+    return _html_escape(_NOT_XML.sub("", text), quote=quote)
 
 
 def _value(value) -> str:

@@ -43,3 +43,13 @@ def test_bundles_have_unique_stable_full_urls_and_put_requests():
     assert "total" not in tx  # bdl-1
     coll = collection_bundle(resources)
     assert coll["entry"][0]["fullUrl"].endswith("/Group/g1") and "request" not in coll["entry"][0]
+
+
+def test_narrative_escapes_and_drops_characters_xml_cannot_hold():
+    from mappings.narrative import narrative
+
+    div = narrative("A <b> & C", [("Row", "x\x0cy < 3"), ("Empty", None), ("List", ["a", "", "b"])])["div"]
+    assert div == (
+        '<div xmlns="http://www.w3.org/1999/xhtml"><p><b>A &lt;b&gt; &amp; C</b></p>'
+        "<p>Row: xy &lt; 3</p><p>List:</p><ul><li>a</li><li>b</li></ul></div>"
+    )
