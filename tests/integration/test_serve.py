@@ -1,11 +1,13 @@
 """`fhir-service serve --seed` under gunicorn, as `make serve` runs it: migrates an empty database,
-ingests the seed, answers /fhir/metadata and logs one JSON line per request. (A few seconds: it
-converts and validates the seed monograph; it is the only test of the real serving path.)"""
+ingests the seed, answers /fhir/metadata, runs the README's curl examples as written and logs one
+JSON line per request. (A few seconds: it converts and validates the seed monograph; it is the only
+test of the real serving path.)"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,9 +15,18 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+README_BASE = "http://127.0.0.1:8080/fhir"
+
+
+def readme_curls() -> list[str]:
+    """The curl lines of the README's "Running the server" example against a running server."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Running the server", 1)[1]
+    block = section.split("With a running server", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.startswith("curl ")]
 
 
 def free_port() -> int:
@@ -53,8 +64,24 @@ def test_serve_seeds_an_empty_database_and_serves_it(database_url_factory, tmp_p
         assert knowledge["total"] >= 1
         mk = knowledge["entry"][0]["resource"]
         assert requests.get(f"{base}/MedicationKnowledge/{mk['id']}").json() == mk
+        run_readme_examples(base)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
     lines = [json.loads(line) for line in Path(log.name).read_text().splitlines() if line.startswith("{")]
     assert {"method": "GET", "path": "/fhir/metadata", "status": 200}.items() <= lines[0].items()
+
+
+def run_readme_examples(base: str) -> None:
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    lines = readme_curls()
+    assert len(lines) >= 10
+    outputs = []
+    for line in lines:
+        done = subprocess.run(["bash", "-c", line.replace(README_BASE, base)], capture_output=True, text=True)
+        assert done.returncode == 0, (line, done.stdout, done.stderr)
+        outputs.append(done.stdout)
+    assert outputs[0].strip() == "200"
+    assert "HTTP/1.1 201" in outputs[5] and "HTTP/1.1 200" in outputs[6]
+    assert "HTTP/1.1 410" in outputs[-2]
