@@ -16,7 +16,9 @@ _LIST_END = re.compile(
     r"(?:[.;:]\s|[.;:]$|,\s+(?:where|which|when|while|in which|as well as|among|and (?:is|are|it|can|may|to))\b|\s+-\s)",
     re.I,
 )
-_LEAD = re.compile(r"^(?:including|such as|especially|particularly|like|e\.g\.,?|certain|some)\s+", re.I)
+_LEAD = re.compile(
+    r"^(?:including|such as|especially|particularly|like|e\.g\.,?|certain|some|for|even|also)\s+", re.I
+)
 
 
 def items_with_context(blocks: list[Block]) -> Iterator[tuple[str | None, Item, bool]]:
@@ -42,23 +44,53 @@ def _walk(item: Item, context: str | None) -> Iterator[tuple[str | None, Item, b
         yield from _walk(child, item.label or item.text or context)
 
 
-def examples_in(text: str, max_words: int = 10) -> list[str]:
-    """ "... such as A, B, and C, where ..." → [A, B, C]; [] when the text names no list."""
+def examples_in(text: str, max_words: int = 10, keep_head: bool = False) -> list[str]:
+    """ "... such as A, B, and C, where ..." → [A, B, C]; [] when the text names no list.
+
+    keep_head: "X and certain Y, such as Z" → [X, Z]: the items before the examples are kept,
+    except the last, which the examples spell out."""
     m = _EXAMPLES.search(text)
     if not m:
         return []
     tail = text[m.end() :]
     end = _LIST_END.search(tail)
-    return phrase_list(tail[: end.start()] if end else tail, max_words)
+    examples = phrase_list(tail[: end.start()] if end else tail, max_words)
+    head = phrase_list(text[: m.start()], max_words)[:-1] if keep_head and examples else []
+    return head + examples
+
+
+_ADJECTIVES = {
+    "acute",
+    "chronic",
+    "severe",
+    "mild",
+    "moderate",
+    "recurrent",
+    "persistent",
+    "refractory",
+    "moderate-to-severe",
+    "mild-to-moderate",
+    "resistant",
+    "serious",
+    "painful",
+    "inflammatory",
+}
 
 
 def phrase_list(text: str, max_words: int = 10) -> list[str]:
-    """ "A, B, and C" → [A, B, C]; [] when a piece is too long to be a name (it is prose)."""
-    pieces = [_LEAD.sub("", p).strip() for p in split_top_level(text)]
-    pieces = [p for p in pieces if p]
-    if not pieces or any(len(_without_parentheses(p).split()) > max_words for p in pieces):
+    """ "A, B, and C" → [A, B, C]; [] when a piece is too long to be a name (it is prose).
+    Stacked adjectives stay with their noun: "acute, chronic pain" is one item."""
+    merged: list[str] = []
+    for piece in (_LEAD.sub("", p).strip() for p in split_top_level(text)):
+        if not piece:
+            continue
+        if merged and merged[-1].lower() in _ADJECTIVES:
+            merged[-1] = f"{merged[-1]}, {piece}"
+        else:
+            merged.append(piece)
+    if not merged or any(len(_without_parentheses(p).split()) > max_words for p in merged):
         return []
-    return pieces
+    return merged
 
 
 def _without_parentheses(text: str) -> str:

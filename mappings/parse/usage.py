@@ -8,13 +8,22 @@ from ..model import Indication, Monograph
 from .blocks import Item
 from .document import RawSection
 from .lists import examples_in, items_with_context, phrase_list
+from .text import sentences
 
 _TREATS = re.compile(
-    r"(?:\b(?:used|indicated|prescribed|approved)\s+(?:\w+ly\s+)?(?:to treat|to manage|to prevent|to relieve|"
-    r"to control|for(?: the)? (?:short-term )?(?:treatment|management|relief|prevention|control) of|"
-    r"in the (?:treatment|management|prevention) of)|\b(?:treats|relieves|prevents))\s+(?P<what>[^.;]+)",
+    r"\b(?:to treat|treats|treating|treatment of|to manage|managing|management of|to prevent|prevents|"
+    r"preventing|prevention of|to relieve|relieves|relief of|to control|control of|immunize against|"
+    r"protect against|protection against)\s+(?P<what>[^.;]+)",
     re.I,
 )
+_INCLUDES = re.compile(r"^(?:this|these|it|its uses?|uses)\s+(?:also\s+)?(?:includes?|covers?)\b", re.I)
+_CLAUSE_END = re.compile(
+    r"\s(?:characteri[sz]ed|caused|associated|resulting|that|which|who|where|when|because|due to|by|"
+    r"in (?:adults|children|patients|people|individuals))\b",
+    re.I,
+)
+_PRONOUNS = {"it", "its", "them", "this", "these", "those", "they", "others", "other conditions"}
+_APPOSITIVE = re.compile(r"^(?:a|an|the|which|that|this|its)\s", re.I)
 
 
 def parse_usage(section: RawSection, mono: Monograph) -> None:
@@ -48,9 +57,18 @@ def _indications_of(item: Item, context: str | None, component: str | None) -> l
 
 
 def _from_prose(text: str, component: str | None) -> list[Indication]:
+    """ "used to treat A, B and C" / "This includes conditions such as A and B" → one per condition."""
     out = []
-    for m in _TREATS.finditer(text):
-        what = m.group("what")
-        for condition in examples_in(what) or phrase_list(what, max_words=12):
-            out.append(Indication(condition, text, component=component))
+    for sentence in sentences(text):
+        if _INCLUDES.match(sentence):
+            found = examples_in(sentence)
+        else:
+            m = _TREATS.search(sentence)
+            what = _CLAUSE_END.split(m.group("what"))[0] if m else ""
+            found = (examples_in(what, keep_head=True) or phrase_list(what, max_words=12)) if what else []
+        for condition in found:
+            if _APPOSITIVE.match(condition) or condition.lower() in _PRONOUNS:
+                continue
+            if condition.lower() not in {o.condition.lower() for o in out}:
+                out.append(Indication(condition, sentence, component=component))
     return out
