@@ -1,0 +1,107 @@
+"""Keyset paging links (next/previous stay correct) and SearchParameters added at run time."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from click.testing import CliRunner
+from conftest import ids, load, new_repo, run
+
+from fhir_service.search.errors import SearchError
+
+
+def _link(bundle, relation):
+    url = next((link["url"] for link in bundle["link"] if link["relation"] == relation), None)
+    return None if url is None else parse_qsl(urlsplit(url).query)
+
+
+@pytest.fixture(scope="module")
+def repo(database_url_factory):
+    repo = new_repo(database_url_factory)
+    load(
+        repo,
+        [
+            {
+                "resourceType": "MedicinalProductDefinition",
+                "id": f"p{n:02d}",
+                "name": [{"productName": f"Drug {n % 4}"}],
+            }
+            for n in range(23)
+        ],
+    )
+    yield repo
+    repo.dispose()
+
+
+def test_next_and_previous_links_walk_the_same_pages(repo):
+    params = [("_sort", "-name,_id"), ("_count", "5")]
+    pages, bundle = [], run(repo, "MedicinalProductDefinition", params)
+    while True:
+        pages.append(ids(bundle))
+        following = _link(bundle, "next")
+        if following is None:
+            break
+        bundle = run(repo, "MedicinalProductDefinition", following)
+    flat = [i for page in pages for i in page]
+    assert len(pages) == 5 and len(flat) == 23 == len(set(flat))
+    names = [int(i[1:]) % 4 for i in flat]
+    assert names == sorted(names, reverse=True)  # -name first, then _id
+    back = []
+    while (previous := _link(bundle, "previous")) is not None:
+        bundle = run(repo, "MedicinalProductDefinition", previous)
+        back.append(ids(bundle))
+    assert back == pages[-2::-1]
+
+
+def test_a_cursor_cannot_be_used_with_another_query(repo):
+    first = run(repo, "MedicinalProductDefinition", [("_count", "5")])
+    cursor = dict(_link(first, "next"))["_cursor"]
+    with pytest.raises(SearchError):
+        run(repo, "MedicinalProductDefinition", [("_count", "5"), ("name", "drug"), ("_cursor", cursor)])
+
+
+def test_a_posted_search_parameter_is_searchable_after_reindex(database_url_factory, monkeypatch):
+    repo = new_repo(database_url_factory)
+    try:
+        load(
+            repo,
+            [
+                {
+                    "resourceType": "MedicinalProductDefinition",
+                    "id": "m",
+                    "description": "Centrally acting relaxant",
+                }
+            ],
+        )
+        custom = {
+            "resourceType": "SearchParameter",
+            "id": "mpd-description",
+            "url": "http://example.org/SearchParameter/mpd-description",
+            "name": "MpdDescription",
+            "status": "active",
+            "description": "MPD description text",
+            "code": "description",
+            "base": ["MedicinalProductDefinition"],
+            "type": "string",
+            "expression": "MedicinalProductDefinition.description",
+        }
+        with repo.unit_of_work() as uow:
+            uow.create(custom, id="mpd-description")
+        with pytest.raises(SearchError):  # not yet: it is stored, not enabled
+            run(repo, "MedicinalProductDefinition", [("description", "centrally")], strict=True)
+        monkeypatch.setenv(
+            "FHIR_SERVICE_DATABASE_URL", str(repo.engine.url.render_as_string(hide_password=False))
+        )
+        from fhir_service.cli import main
+
+        result = CliRunner().invoke(main, ["reindex"])
+        assert result.exit_code == 0, result.output
+        assert ids(run(repo, "MedicinalProductDefinition", [("description", "centrally")], strict=True)) == [
+            "m"
+        ]
+        # the custom parameters are served as SearchParameter resources
+        served = ids(run(repo, "SearchParameter", [("_count", "100")]))
+        assert "MedicationKnowledge-clinical-use-issue" in served and "mpd-description" in served
+    finally:
+        repo.dispose()
