@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from fhir_service import references
 from fhir_service.interactions import create as create_
@@ -37,6 +37,7 @@ from fhir_service.interactions import update as update_
 from fhir_service.interactions.checks import check_type
 from fhir_service.interactions.conditional import criteria, single_match
 from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
+from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.interactions.result import Result
 from fhir_service.store.repository import StoredResource, format_instant, new_id
 
@@ -125,12 +126,17 @@ def etag_version(value: str | None) -> str | None:
 
 
 def relative_url(url: str, base_url: str) -> str:
-    """A request url as 'Type/id?x' whether the client wrote it relative or absolute."""
-    if url.startswith(base_url.rstrip("/") + "/"):
-        return url[len(base_url.rstrip("/")) + 1 :]
-    if "://" in url:
-        return url.split("://", 1)[1].split("/", 1)[1] if "/" in url.split("://", 1)[1] else ""
-    return url.lstrip("/")
+    """A request url as 'Type/id?x' whether the client wrote it relative or absolute
+    (only the path decides: criteria values may well contain '://')."""
+    path, sep, query = url.partition("?")
+    base = base_url.rstrip("/") + "/"
+    if path.startswith(base):
+        path = path[len(base) :]
+    elif "://" in path:  # another spelling of the base: keep from the resource type on
+        segments = urlsplit(path).path.split("/")
+        start = next((i for i, s in enumerate(segments) if s in RESOURCE_TYPES), len(segments))
+        path = "/".join(segments[start:])
+    return path.lstrip("/") + sep + query
 
 
 def parse_entry(index: int, raw: dict, base_url: str) -> Entry:
@@ -250,8 +256,9 @@ def _plan_entry(uow, e: Entry, plan: Plan, base_url: str) -> None:
         check_type(e.resource_type)
         if e.if_none_exist:
             e.existing = single_match(uow, e.resource_type, criteria(e.if_none_exist))
-            plan.mapping[f"{e.resource_type}?{e.if_none_exist}"] = _target(e)
         e.assigned_id = e.existing.id if e.existing else new_id()
+        if e.if_none_exist:
+            plan.mapping[f"{e.resource_type}?{e.if_none_exist}"] = _target(e)
     elif e.method == "PUT" and e.resource_type and e.resource_id is None and e.query:
         check_type(e.resource_type)
         match = single_match(uow, e.resource_type, criteria(e.query))
@@ -324,7 +331,7 @@ def execute(uow, e: Entry, plan: Plan, base_url: str) -> Outcome:
         if e.resource_id is not None or e.query:
             raise bad_request(f"{e.label}: POST entries create resources: request.url is just the type")
         if e.existing is not None:
-            return Outcome(200, e.existing, outcome=_info("Conditional create matched an existing resource"))
+            return Outcome(200, e.existing, True, _info("Conditional create matched an existing resource"))
         return _from_result(create_.create(repo, e.resource_type, resource))
     if e.method == "PUT":
         rid = e.resource_id or e.assigned_id

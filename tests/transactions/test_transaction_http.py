@@ -200,3 +200,120 @@ def test_empty_bundle(server, kind):
     response = server.post_bundle({"resourceType": "Bundle", "type": kind})
     assert response.status_code == 200
     assert response.json()["type"] == f"{kind}-response"
+
+
+SYS = "https://example.org/ids"
+
+
+def substance(value: str, full_url: str | None = None, method: str = "POST", **request) -> dict:
+    entry = {
+        "resource": {
+            "resourceType": "Substance",
+            "identifier": [{"system": SYS, "value": value}],
+            "instance": False,
+            "code": {"concept": {"text": value}},
+        },
+        "request": {"method": method, "url": "Substance", **request},
+    }
+    if full_url:
+        entry["fullUrl"] = full_url
+    return entry
+
+
+def transaction(*entries) -> dict:
+    return {"resourceType": "Bundle", "type": "transaction", "entry": list(entries)}
+
+
+def test_conditional_create_and_conditional_reference(server):
+    oid = "urn:oid:1.2.840.99999.1"
+    mk = {
+        "fullUrl": "urn:uuid:7b1f0b3e-0000-4000-8000-000000000001",
+        "resource": {
+            "resourceType": "MedicationKnowledge",
+            "status": "active",
+            "definitional": {
+                "ingredient": [
+                    {"item": {"reference": {"reference": oid}}},
+                    {"item": {"reference": {"reference": f"Substance?identifier={SYS}|cond-b"}}},
+                ]
+            },
+        },
+        "request": {"method": "POST", "url": "MedicationKnowledge"},
+    }
+    first = server.post_bundle(
+        transaction(
+            substance("cond-a", oid, ifNoneExist=f"identifier={SYS}|cond-a"),
+            substance(
+                "cond-b",
+                "urn:uuid:7b1f0b3e-0000-4000-8000-00000000000b",
+                ifNoneExist=f"identifier={SYS}|cond-b",
+            ),
+            mk,
+        )
+    )
+    assert first.status_code == 200, first.text
+    locations = [e["response"]["location"].split("/_history")[0] for e in first.json()["entry"]]
+    stored = server.get(locations[2]).json()
+    refs = [i["item"]["reference"]["reference"] for i in stored["definitional"]["ingredient"]]
+    assert refs == locations[:2]  # urn:oid rewritten; the conditional reference met the conditional create
+
+    # again: both creates match the existing Substances (200, no new version), references follow
+    before = server.history_total()
+    again = server.post_bundle(
+        transaction(
+            substance("cond-a", oid, ifNoneExist=f"identifier={SYS}|cond-a"),
+            substance("cond-b", None, ifNoneExist=f"identifier={SYS}|cond-b"),
+            mk,
+        )
+    )
+    assert again.status_code == 200, again.text
+    entries = again.json()["entry"]
+    assert [e["response"]["status"] for e in entries[:2]] == ["200 OK", "200 OK"]
+    assert [e["response"]["location"].split("/_history")[0] for e in entries[:2]] == locations[:2]
+    new_mk = server.get(entries[2]["response"]["location"].split("/_history")[0]).json()
+    assert [i["item"]["reference"]["reference"] for i in new_mk["definitional"]["ingredient"]] == refs
+    assert server.history_total() == before + 1
+
+
+def test_ambiguous_or_missing_conditional_reference_fails(server):
+    created = server.post_bundle(transaction(substance("dup"), substance("dup")))
+    assert created.status_code == 200
+    before = server.history_total()
+    for query, status in ((f"{SYS}|dup", 412), (f"{SYS}|nobody", 404)):
+        mk = {
+            "resource": {
+                "resourceType": "MedicationKnowledge",
+                "definitional": {
+                    "ingredient": [{"item": {"reference": {"reference": f"Substance?identifier={query}"}}}]
+                },
+            },
+            "request": {"method": "POST", "url": "MedicationKnowledge"},
+        }
+        response = server.post_bundle(transaction(substance("other"), mk))
+        assert response.status_code == status, response.text
+        assert response.json()["issue"][0]["diagnostics"].startswith("Bundle.entry[1]")
+    ambiguous_create = server.post_bundle(transaction(substance("dup", ifNoneExist=f"identifier={SYS}|dup")))
+    assert ambiguous_create.status_code == 412
+    assert server.history_total() == before
+
+
+def test_conditional_update_and_delete(server):
+    server.post_bundle(transaction(substance("upd"), substance("gone")))
+    changed = substance("upd", method="PUT")
+    changed["request"]["url"] = f"Substance?identifier={SYS}|upd"
+    changed["resource"]["description"] = "changed"
+    fresh = substance("fresh", method="PUT")
+    fresh["request"]["url"] = f"Substance?identifier={SYS}|fresh"
+    response = server.post_bundle(
+        transaction(
+            changed, fresh, {"request": {"method": "DELETE", "url": f"Substance?identifier={SYS}|gone"}}
+        )
+    )
+    assert response.status_code == 200, response.text
+    upd, new, deleted = response.json()["entry"]
+    assert upd["response"]["status"] == "200 OK" and upd["response"]["etag"] == 'W/"2"'
+    assert new["response"]["status"] == "201 Created"
+    assert deleted["response"]["status"].startswith("204")
+    found = server.get("Substance", params={"identifier": f"{SYS}|gone"}).json()
+    assert found.get("total", len(found.get("entry", []))) == 0
+    assert server.get(upd["response"]["location"].split("/_history")[0]).json()["description"] == "changed"

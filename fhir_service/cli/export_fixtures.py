@@ -1,0 +1,79 @@
+"""`fhir-service export-fixtures PATH... --out DIR [--style put|conditional]`
+
+One transaction Bundle per monograph, ready for `fhir-service load` (or any FHIR client) into a
+sandbox server:
+
+- `put` (default): `PUT Type/id` with the mappings' deterministic ids: re-loading overwrites,
+  never duplicates. For servers that accept client ids (HAPI, Firely, this service, …).
+- `conditional`: conditional creates matched by identifier (fixtures_export.py), with
+  urn:uuid fullUrls and references, for servers that assign their own ids (Azure, Google, Medplum).
+
+Every Bundle is validated as R5 first; an invalid one is reported, not written, and the exit
+status is then 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from fhir_service.cli.convert import monograph_files
+from fhir_service.fixtures_export import conditional_bundle, unresolved_references
+from fhir_service.validation import has_errors, validate_resource
+from mappings.convert import convert_file, dumps
+
+
+def fixture_bundle(path: Path, style: str) -> tuple[str, dict] | None:
+    """(file stem, Bundle) for one monograph; None when it has no clinical content."""
+    conversion = convert_file(path)
+    if not conversion.has_clinical_content:
+        return None
+    bundle = conversion.bundle("transaction")
+    if style == "conditional":
+        bundle = conditional_bundle(bundle)
+    return conversion.slug, bundle
+
+
+@click.command("export-fixtures")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option(
+    "--style",
+    type=click.Choice(["put", "conditional"]),
+    default="put",
+    show_default=True,
+    help="put: PUT Type/id (client ids); conditional: POST + ifNoneExist by identifier.",
+)
+def export_fixtures(paths, out_dir, style):
+    """Write one R5 transaction Bundle per monograph into DIR (validated first)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = monograph_files(paths)
+    written, skipped, problems = 0, [], []
+    with click.progressbar(files, label="Exporting", item_show_func=lambda p: p.name if p else "") as bar:
+        for path in bar:
+            try:
+                made = fixture_bundle(path, style)
+            except Exception as exc:  # one bad monograph must not stop the export
+                problems.append(f"{path}: conversion failed: {type(exc).__name__}: {exc}")
+                continue
+            if made is None:
+                skipped.append(str(path))
+                continue
+            stem, bundle = made
+            issues = [i for i in validate_resource(bundle) if i.severity in ("fatal", "error")]
+            if has_errors(issues):
+                problems += [f"{path}: {i.expression}: {i.message}" for i in issues[:10]]
+                continue
+            dangling = unresolved_references(bundle) if style == "conditional" else []
+            problems += [f"{path}: reference outside the Bundle: {ref}" for ref in dangling]
+            (out / f"{stem}.json").write_text(dumps(bundle), encoding="utf-8")
+            written += 1
+    click.echo(
+        f"{written} {style} Bundles written to {out}; {len(skipped)} monographs without clinical content"
+    )
+    for problem in problems:
+        click.echo(f"ERROR {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
