@@ -21,11 +21,15 @@ _LEAD = re.compile(
 )
 
 
-def items_with_context(blocks: list[Block]) -> Iterator[tuple[str | None, Item, bool]]:
+def items_with_context(
+    blocks: list[Block], intro_context: bool = False
+) -> Iterator[tuple[str | None, Item, bool]]:
     """Yield (context, item, is_bullet) for every paragraph and bullet, depth-first.
 
     context is the label of the enclosing standalone "**Label:**" paragraph, or of the parent
-    bullet for nested bullets, so "**Adults:**" / "* **Oral:**" reach the bullets under them."""
+    bullet for nested bullets, so "**Adults:**" / "* **Oral:**" reach the bullets under them.
+    With intro_context, a lead-in paragraph such as "X is contraindicated in patients with:" is
+    the context too; it keeps its trailing colon so callers can tell it from a label."""
     context: str | None = None
     for block in blocks:
         if block.kind == "list":
@@ -35,6 +39,8 @@ def items_with_context(blocks: list[Block]) -> Iterator[tuple[str | None, Item, 
             item = block.item
             if item.label and item.colon and not item.rest:
                 context = item.label
+            elif intro_context and not item.label and item.text.rstrip().endswith(":"):
+                context = item.text.strip()
             yield context, item, False
 
 

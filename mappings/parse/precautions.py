@@ -53,13 +53,13 @@ _LEADING_WHO = re.compile(
     re.I,
 )
 _INTERACTANTS = re.compile(
-    r"(?:interact(?:s|ions?)?(?:\s+\w+)?\s+with|(?:concomitant|concurrent|combined)\s+(?:use\s+)?(?:of\s+\w+\s+)?with|"
+    r"(?:interact(?:s|ions?)?(?:\s+\w+)?\s+with|(?:concomitant|concurrent|combined)\s+(?:use|administration|therapy|treatment)?\s*(?:of\s+\w+\s+)?with|"
     r"co-?administ\w*\s+with|taken\s+with|use\s+with)\s+(?P<what>.+)",
     re.I,
 )
 _EFFECT_SPLIT = re.compile(
     r",?\s+(?=(?:potentially|possibly|which|leading|resulting|increasing|decreasing|reducing|causing|as (?:this|it|they)|"
-    r"because|due to|and (?:may|can|could)|may|can|could|might)\b)|[;:]\s+|,\s+(?=\w+ing\b)",
+    r"because|due to|and (?:may|can|could)|may|can|could|might|is|are|should|must)\b)|[;:]\s+|,\s+(?=\w+ing\b)",
     re.I,
 )
 _NOISE = re.compile(r"^(?:other|certain|some|many|various|several|any|all)\s+(?=\w+\s)", re.I)
@@ -74,22 +74,34 @@ def topic_of(text: str) -> str:
 
 def parse_precautions(section: RawSection, mono: Monograph) -> None:
     default = {"contraindications": "contraindication", "interactions": "interaction"}.get(section.kind)
-    for context, item, _ in items_with_context(section.blocks):
+    for context, item, is_bullet in items_with_context(section.blocks, intro_context=True):
         if item.label and item.colon and not item.rest:
-            if item.children or _role(item.label, None):
+            if item.children or _role(item.label, None) or _followed_by_list(section, item):
                 continue  # a group label; the bullets under it carry it as context
+        if not is_bullet and item.text == context and _followed_by_list(section, item):
+            continue  # "X is contraindicated in patients with:" leads the bullets that follow
         label = item.label
         body = item.rest if label else item.text
+        # a bullet under a lead-in keeps it, so the statement reads whole
+        source = f"{context} {item.text}" if is_bullet and context and context.endswith(":") else item.text
         role = _role(label, context) or default
         if role == "contraindication":
-            _contraindications(body, item.text, label, section, mono)
+            _contraindications(body, source, label, section, mono, listed=is_bullet and not label)
         elif role == "interaction":
-            _interactions(body, item.text, label, section, mono)
-        elif label:
-            _warning(label, body, item.text, section, mono)
+            _interactions(body, source, label, section, mono)
+        elif label or (is_bullet and context):
+            _warning(label or context.rstrip(":"), body, source, section, mono)
         else:
             for sentence in sentences(body):
                 _sentence(sentence, section, mono)
+
+
+def _followed_by_list(section: RawSection, item) -> bool:
+    blocks = section.blocks
+    for i, block in enumerate(blocks[:-1]):
+        if block.item is item:
+            return blocks[i + 1].kind == "list"
+    return False
 
 
 def _role(label: str | None, context: str | None) -> str | None:
@@ -137,8 +149,11 @@ def conditions_in(text: str) -> list[str]:
 
 
 def _contraindications(
-    body: str, source: str, label: str | None, section: RawSection, mono: Monograph
+    body: str, source: str, label: str | None, section: RawSection, mono: Monograph, listed: bool = False
 ) -> None:
+    if listed:  # a bullet under "contraindicated in patients with:" names the condition itself
+        mono.contraindications.append(Statement(body.rstrip("."), source, section.component))
+        return
     found = []
     for sentence in sentences(body):
         if _CONTRA_SENTENCE.search(sentence) or label:

@@ -217,3 +217,33 @@ def test_sha256_of_exact_bytes():
 
     text = "---\ntitle: X\n---\n# X\n### Usage\nµ ≥ ² –\n"
     assert parse_text(text, "x.md").sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_precautions_lead_ins_labels_and_prose():
+    m = parsed("precautions.md")
+    assert [(c.text, c.source) for c in m.contraindications] == [
+        (
+            "Cardiogenic shock",
+            "Cautiol is contraindicated (should not be used) in patients with: Cardiogenic shock",
+        ),
+        (
+            "Severe hypotension",
+            "Cautiol is contraindicated (should not be used) in patients with: Severe hypotension",
+        ),
+    ]
+    drugs = [(i.interactant, i.effect) for i in m.interactions if i.kind == "drug"]
+    assert drugs == [
+        ("warfarin", "potentially increasing bleeding risk"),
+        ("verapamil", "is not recommended"),
+        ("diltiazem", "is not recommended"),
+    ]
+    assert [i.interactant for i in m.interactions if i.kind == "alcohol"] == ["alcohol"]
+    topics = [(w.topic, w.label) for w in m.warnings]
+    assert topics == [
+        ("other", "Use with caution in patients with"),
+        ("alcohol", "Alcohol"),
+        ("driving", "Driving"),
+        ("hepatic", "Hepatic Impairment"),
+        ("elderly", "Use in Elderly"),
+        ("breastfeeding", ""),
+    ]
