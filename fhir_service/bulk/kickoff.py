@@ -1,0 +1,58 @@
+"""The $export kick-off request: parameters checked and parsed (pure; HTTP-free)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fhir_service.interactions.errors import FhirError
+from fhir_service.interactions.resource_types import RESOURCE_TYPES
+
+NDJSON_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
+# Parameters of the IG this server does not implement: refusing them beats silently ignoring them.
+UNSUPPORTED = {"_typeFilter", "_elements", "patient", "includeAssociatedData", "_until", "organizeOutputBy"}
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    types: tuple[str, ...] | None  # None: every type in the store
+    since: datetime | None
+
+
+def _bad(message: str) -> FhirError:
+    return FhirError(400, message, "invalid")
+
+
+def parse_instant(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise _bad(f"_since must be a FHIR instant (e.g. 2026-01-01T00:00:00Z), got '{value}'") from exc
+    if parsed.tzinfo is None:
+        raise _bad(f"_since needs a time zone, got '{value}'")
+    return parsed.astimezone(UTC)
+
+
+def parse_kickoff(params: list[tuple[str, str]], prefer: str | None) -> ExportRequest:
+    """Raise FhirError(400) for anything the IG says the server must refuse."""
+    if "respond-async" not in (prefer or "").replace(" ", "").split(","):
+        raise _bad("$export is asynchronous: send 'Prefer: respond-async'")
+    types: list[str] = []
+    since = None
+    for key, value in params:
+        if key == "_outputFormat":
+            if value not in NDJSON_FORMATS:
+                raise _bad(f"_outputFormat '{value}' is not supported (application/fhir+ndjson only)")
+        elif key == "_type":
+            for name in (v.strip() for v in value.split(",")):
+                if name not in RESOURCE_TYPES:
+                    raise _bad(f"_type: unknown resource type '{name}'")
+                if name not in types:
+                    types.append(name)
+        elif key == "_since":
+            since = parse_instant(value)
+        elif key in UNSUPPORTED:
+            raise _bad(f"$export parameter '{key}' is not supported by this server")
+        elif key not in ("_format",):
+            raise _bad(f"Unknown $export parameter '{key}'")
+    return ExportRequest(tuple(types) or None, since)
