@@ -10,8 +10,7 @@ from fhir_service.interactions.result import Result
 def read(repo, resource_type: str, resource_id: str) -> Result:
     check_type(resource_type)
     check_id(resource_id)
-    with repo.unit_of_work(write=False) as uow:
-        stored = uow.read(resource_type, resource_id)
+    stored = repo.read(resource_type, resource_id)
     if stored is None:
         raise not_found(f"{resource_type}/{resource_id} is not known")
     if stored.deleted:

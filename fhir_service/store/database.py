@@ -7,7 +7,10 @@ and then fail to upgrade their lock (the classic SQLITE_BUSY deadlock under conc
 
 from __future__ import annotations
 
+import fcntl
 import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -60,3 +63,40 @@ def _sqlite_engine(url, **kwargs) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+class WriterLock:
+    """One SQLite writer at a time across threads and processes, waiting in the kernel.
+
+    SQLite's own busy handler polls with growing sleeps (up to 100 ms), so under a burst of writes
+    from several gunicorn workers most of the time goes to sleeping. A thread lock plus an flock on
+    a file next to the database hands the write lock over as soon as it is released.
+    """
+
+    def __init__(self, database_path: str):
+        self._path = f"{database_path}.writelock"
+        self._thread_lock = threading.RLock()  # re-entrant: a nested unit of work must not deadlock
+        self._depth = 0
+        self._fd: int | None = None
+
+    @contextmanager
+    def held(self):
+        with self._thread_lock:
+            if self._fd is None:  # opened lazily: after a gunicorn fork, never inherited
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+            if self._depth == 0:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def writer_lock(engine: Engine) -> WriterLock | None:
+    database = engine.url.database
+    if not is_sqlite(engine) or not database or database == ":memory:":
+        return None
+    return WriterLock(database)

@@ -16,17 +16,17 @@ import base64
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fhir_service.search import engine as search_engine
 from fhir_service.search import indexer
-from fhir_service.store.database import is_sqlite
+from fhir_service.store.database import is_sqlite, writer_lock
 from fhir_service.store.errors import Conflict, PreconditionFailed
 from fhir_service.store.schema import Resource, ResourceVersion
 
@@ -93,11 +93,13 @@ class Repository:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.sqlite = is_sqlite(engine)
+        self._writer_lock = writer_lock(engine)
 
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[UnitOfWork]:
         """One database transaction; committed when the block ends normally, rolled back otherwise."""
-        with Session(self.engine, expire_on_commit=False, autoflush=False) as session:
+        exclusive = self._writer_lock.held() if write and self._writer_lock else nullcontext()
+        with exclusive, Session(self.engine, expire_on_commit=False, autoflush=False) as session:
             if self.sqlite:
                 session.connection(execution_options={"sqlite_begin": "IMMEDIATE" if write else "DEFERRED"})
             uow = UnitOfWork(session, lock_rows=write and not self.sqlite)
@@ -111,8 +113,26 @@ class Repository:
                 session.rollback()
                 raise
 
+    def read(self, resource_type: str, resource_id: str) -> StoredResource | None:
+        """The hot path of GET /Type/id: one prepared Core statement, no Session, no ORM identity map."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_READ_CURRENT, {"rtype": resource_type, "rid": resource_id}).first()
+            conn.rollback()
+        return None if row is None else StoredResource(*row)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_READ_CURRENT = select(
+    Resource.type,
+    Resource.id,
+    Resource.version_id,
+    Resource.last_updated,
+    Resource.deleted,
+    Resource.content,
+    Resource.pk,
+).where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
 
 
 class UnitOfWork:
