@@ -96,8 +96,8 @@ def parse_side_effects(section: RawSection, mono: Monograph) -> None:
 
 def _bullet(item: Item, group: str | None, section: RawSection, mono: Monograph) -> None:
     if item.label:
-        terms = phrase_list(item.rest, max_words=12) if item.rest and _GROUPISH.search(item.label) else []
-        if terms:  # "* **Common:** Drowsiness, dizziness, ..." (se_unsplit)
+        terms = _term_list(item.rest, _GROUPISH.search(item.label) is not None) if item.rest else []
+        if terms:  # "* **Common:** Drowsiness, dizziness" (se_unsplit), "* **Eyes:** Blurred vision, ..."
             label = f"{group}: {item.label}" if group else item.label
             band_text = item.label if band_of(item.label) else label  # the bullet's own band wins
             mono.side_effects.extend(
@@ -108,9 +108,44 @@ def _bullet(item: Item, group: str | None, section: RawSection, mono: Monograph)
         for child in item.children:
             _bullet(child, item.label if not item.rest or terms else group, section, mono)
         return
-    mono.side_effects.append(_effect(item.text, item.text, group, section))
+    if _ADVICE_BULLET.match(item.text) and not item.children:
+        _unplaced(item.text, section, mono)  # "If you experience ..., contact your doctor" is advice
+        return
+    head, tail = _split_explanation(item.text)
+    terms = _term_list(tail, False) if tail and item.text[len(head) :].lstrip().startswith(":") else []
+    listed = phrase_list(item.text, max_words=4) if not terms else []
+    if len(listed) >= 3:  # "* Agitation, anxiety, behavioral changes, ..." in one bullet
+        mono.side_effects.extend(_effect(t, item.text, group, section) for t in listed)
+    elif terms:  # "* Eyes: Blurred vision, increased eye pressure, ..."
+        label = f"{group}: {head}" if group else head
+        mono.side_effects.extend(
+            _effect(t, item.text, label, section, band_text=group or head) for t in terms
+        )
+    else:  # "* Severe allergic reactions (anaphylaxis) – characterized by ..."
+        mono.side_effects.append(_effect(head, item.text, group, section, detail=tail))
     for child in item.children:
         _bullet(child, item.text, section, mono)
+
+
+_EXPLANATION = re.compile(
+    r"\s+[–—-]\s+|:\s+|(?<=[a-z)])\.\s+(?=[A-Z])|(?<=\))\s+(?=[A-Z])"
+    r"|,\s+(?=(?:which|particularly|especially|increasing|leading|causing|resulting|characteri[sz]ed)\b)"
+)
+_ADVICE_BULLET = re.compile(r"^(?:if|when|contact|consult|seek|report|stop|tell|call)\b", re.I)
+
+
+def _split_explanation(text: str) -> tuple[str, str | None]:
+    """ "Term – explanation", "Term: explanation", "Term. More text" → (term, explanation)."""
+    m = _EXPLANATION.search(text)
+    if not m or m.start() == 0:
+        return text, None
+    return text[: m.start()].strip(), text[m.end() :].strip() or None
+
+
+def _term_list(text: str, lenient: bool) -> list[str]:
+    """A comma list of short terms; lenient for band labels ("Common:") where prose is rarer."""
+    terms = phrase_list(text, max_words=12 if lenient else 6)
+    return terms if lenient or len(terms) >= 2 else []
 
 
 def _effect(
@@ -122,6 +157,8 @@ def _effect(
     band_text: str | None = None,
 ) -> SideEffect:
     term, paren = _split_detail(term)
+    if paren and detail:
+        detail = f"{paren}; {detail}"
     context = band_text or group or ""
     freq_text = _FREQ_TEXT.search(context) if context else None
     serious = bool(_SERIOUS.search(group or "")) or bool(_SERIOUS.search(term))

@@ -247,3 +247,12 @@ def test_precautions_lead_ins_labels_and_prose():
         ("elderly", "Use in Elderly"),
         ("breastfeeding", ""),
     ]
+
+
+def test_side_effect_bullets_with_systems_and_explanations():
+    m = parsed("side_effects.md")
+    by_term = {s.term: s for s in m.side_effects}
+    assert by_term["Blurred vision"].group == "Other Side Effects: Eyes" and "dry eyes" in by_term
+    severe = by_term["Severe allergic reactions"]
+    assert severe.detail == "anaphylaxis; seek help at once" and severe.serious
+    assert {"Agitation", "anxiety", "skin rash"} <= set(by_term)
