@@ -31,12 +31,12 @@ def _filtered(session, resource_types, params, base_url, strict):
     compile_types = query.types or [ANY_TYPE]
     compiler = Compiler(registry, base_url, strict)
     where = [R.c.deleted.is_(False)]
-    if query.types:
-        where.append(R.c.type == query.types[0] if len(query.types) == 1 else R.c.type.in_(query.types))
     for clause in query.clauses:
         condition = compiler.condition(compile_types, clause)
         if condition is not None:
             where.append(condition)
+    if query.types and not (len(query.types) == 1 and compiler.type_bound):
+        where.append(R.c.type == query.types[0] if len(query.types) == 1 else R.c.type.in_(query.types))
     for name in query.unsupported:
         compiler._unknown(name, compile_types)
     return registry, query, compile_types, compiler.warnings, where

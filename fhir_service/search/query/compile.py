@@ -51,6 +51,10 @@ class Compiler:
         self.base_url = base_url
         self.strict = strict
         self.warnings: list[str] = []
+        # True once a positive clause restricts the result to rows of one type's parameters: sp hashes
+        # (type, code), so the resource.type filter is then implied and the planner should drive the
+        # search from the index tables rather than from every resource of the type.
+        self.type_bound = False
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -63,8 +67,17 @@ class Compiler:
             self._unknown(clause.raw_name or clause.code, resource_types)
             return None
         if len(resource_types) == 1:
+            self.type_bound |= self._binds_type(resource_types[0], clause)
             return self._for_type(resource_types[0], clause, pk_col)
         return or_(*(and_(R.c.type == t, self._for_type(t, clause, pk_col)) for t in known))
+
+    def _binds_type(self, rtype: str, clause: Clause) -> bool:
+        if clause.modifier in ("not", "not-in", "missing") or rtype == ANY_TYPE:
+            return False
+        if clause.has or clause.chain or clause.code in ("_id", "_lastUpdated"):
+            return True
+        param = self.registry.get(rtype, clause.code)
+        return param is not None and not any(b in ("Resource", "DomainResource") for b in param.base)
 
     # --- resolution --------------------------------------------------------------------------
 
@@ -177,17 +190,20 @@ class Compiler:
             raise SearchError(
                 400, f"Chained parameter '{next_code}' is not defined on any target of '{hop.code}'"
             )
-        ref = REF.alias()
-        target = R.alias()
-        inner = or_(*(and_(target.c.type == t, self._for_type(t, rest, target.c.pk)) for t in targets))
-        rows = (
-            select(ref.c.resource_pk)
-            .select_from(
-                ref.join(target, and_(target.c.type == ref.c.target_type, target.c.id == ref.c.target_id))
+        # nested INs (no join) so the planner can go inner match → target (type, id) → referring rows
+        alternatives = []
+        for t in targets:
+            target = R.alias()
+            target_ids = select(target.c.id).where(
+                target.c.type == t, target.c.deleted.is_(False), self._for_type(t, rest, target.c.pk)
             )
-            .where(ref.c.sp == sp_of(param, rtype), target.c.deleted.is_(False), inner)
-        )
-        return pk_col.in_(rows)
+            ref = REF.alias()
+            alternatives.append(
+                select(ref.c.resource_pk).where(
+                    ref.c.target_type == t, ref.c.target_id.in_(target_ids), ref.c.sp == sp_of(param, rtype)
+                )
+            )
+        return or_(*(pk_col.in_(rows) for rows in alternatives))
 
     def _has(self, rtype: str, clause: Clause, pk_col):
         source_type, ref_code = clause.has
@@ -197,19 +213,13 @@ class Compiler:
         if not self._known(source_type, clause.inner):
             raise SearchError(400, f"_has: unknown parameter '{clause.inner.raw_name}' on {source_type}")
         ref = REF.alias()
-        target = R.alias()
-        rows = (
-            select(target.c.pk)
-            .select_from(
-                ref.join(target, and_(target.c.type == ref.c.target_type, target.c.id == ref.c.target_id))
-            )
-            .where(
-                ref.c.sp == sp_of(param, source_type),
-                target.c.type == rtype,
-                self._for_type(source_type, clause.inner, ref.c.resource_pk),
-            )
+        referenced = select(ref.c.target_id).where(
+            ref.c.sp == sp_of(param, source_type),
+            ref.c.target_type == rtype,
+            self._for_type(source_type, clause.inner, ref.c.resource_pk),
         )
-        return pk_col.in_(rows)
+        target = R.alias()
+        return pk_col.in_(select(target.c.pk).where(target.c.type == rtype, target.c.id.in_(referenced)))
 
     def _composite(self, rtype: str, param: SearchParam, clause: Clause, pk_col):
         components = [self.registry.by_url(url) for url, _ in param.components]
