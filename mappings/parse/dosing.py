@@ -102,7 +102,8 @@ def _item(item: Item, context: Context, section: RawSection, mono: Monograph) ->
     own = _with_label(context, item.label) if item.label else context
     text = item.rest if item.label else item.text
     found = _regimens(text, own, section.component) if text else []
-    mono.dosage_regimens.extend(r for r, _ in found)
+    for regimen in {id(r): r for r, _ in found}.values():  # once each, though a cap sentence repeats it
+        mono.dosage_regimens.append(regimen)
     used = {s for _, s in found}
     leftover = [s for s in sentences(text) if s not in used] if text else []
     if leftover or (item.label and not found and not item.children):
@@ -119,10 +120,17 @@ def _context_label(context: Context) -> str | None:
 
 
 def _regimens(text: str, context: Context, component: str | None) -> list[tuple[DosageRegimen, str]]:
-    out = []
+    out: list[tuple[DosageRegimen, str]] = []
     for sentence in sentences(text):
-        for regimen in regimens_in_sentence(sentence, context, component):
-            out.append((regimen, sentence))
+        found = regimens_in_sentence(sentence, context, component)
+        out.extend((regimen, sentence) for regimen in found)
+        if not found and out and (max_daily := q.find_max_daily(sentence)):
+            # "10-20 mg TID. Maximum daily dose: 60 mg." — the cap belongs to the doses before it
+            for regimen in {id(r): r for r, _ in out}.values():
+                if regimen.max_daily_dose is None:
+                    regimen.max_daily_dose = max_daily[0]
+                regimen.instructions = "; ".join(p for p in (regimen.instructions, sentence) if p)
+            out.append((out[-1][0], sentence))
     return out
 
 

@@ -8,7 +8,7 @@ from ..model import Population
 from .quantities import WORD_NUMBERS
 
 _CHILD = re.compile(
-    r"\b(?:child(?:ren)?|pediatric|paediatric|infants?|neonates?|newborns?|adolescents?|kids?|toddlers?|teen(?:ager)?s?)\b",
+    r"\b(?:child(?:ren)?(?!-pugh)|pediatric|paediatric|infants?|neonates?|newborns?|adolescents?|kids?|toddlers?|teen(?:ager)?s?)\b",
     re.I,
 )
 _ELDERLY = re.compile(r"\b(?:elderly|geriatric|older adults|older patients|seniors?)\b", re.I)

@@ -70,7 +70,7 @@ DOSE = re.compile(
 )
 MAX_DOSE = re.compile(
     rf"(?:max(?:imum|\.)?|not (?:to )?exceed(?:ing)?|no more than|up to a maximum of|should not exceed|ceiling)"
-    rf"[^.;\d]{{0,40}}?(?P<value>{_NUM})\s*(?P<unit>{_UNIT_RE})(?![A-Za-z/])(?P<tail>[^.;,]{{0,25}})",
+    rf"[^.;\d]{{0,40}}?(?P<value>{_NUM})\s*(?P<unit>{_UNIT_RE})(?![A-Za-z]|/(?!\s*(?:day|d\b|24)))(?P<tail>[^.;,]{{0,25}})",
     re.I,
 )
 _DIVIDED = re.compile(

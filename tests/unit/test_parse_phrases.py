@@ -159,3 +159,24 @@ def test_route(text, route):
 )
 def test_side_effect_band(text, band):
     assert band_of(text) == band
+
+
+def test_cap_sentence_applies_to_the_doses_before_it():
+    from mappings.parse import parse_text
+
+    m = parse_text(
+        "# X\n### Dosage\n* **Oral:** 10-20 mg three times daily. Maximum daily dose: 60 mg.\n", "x.md"
+    )
+    (regimen,) = m.dosage_regimens
+    assert (regimen.max_daily_dose.value, regimen.max_daily_dose.unit) == (60, "mg")
+    assert regimen.instructions == "Maximum daily dose: 60 mg."
+    (with_rate,) = regimens_in_sentence("15-20 mg/kg/day, with a maximum of 1 g/day.", Context())
+    assert (with_rate.dose_unit, with_rate.max_daily_dose.value, with_rate.max_daily_dose.unit) == (
+        "mg/kg/day",
+        1,
+        "g",
+    )
+
+
+def test_child_pugh_is_not_a_child():
+    assert population_of("patients with Child-Pugh class B") is None
