@@ -330,3 +330,19 @@ def test_match_for_conditional_interactions(repo):
         assert sorted(m.id for m in matched) == ["cud-1", "cud-2"]
         with pytest.raises(SearchError):
             uow.match("ClinicalUseDefinition", [("colour", "blue")])
+
+
+def test_token_in_and_not_in_a_locally_known_value_set(repo):
+    cud = "ClinicalUseDefinition"
+    types = "http://hl7.org/fhir/ValueSet/clinical-use-definition-type"
+    assert found(repo, cud, ("type:in", types)) == ["cud-1", "cud-2", "cud-3"]
+    assert found(repo, cud, ("type:not-in", types)) == []
+    assert found(repo, "Observation", ("status:in", "http://hl7.org/fhir/ValueSet/observation-status")) == [
+        "obs-1",
+        "obs-2",
+        "obs-3",
+    ]
+    assert found(repo, "Observation", ("code:in", "http://hl7.org/fhir/ValueSet/observation-status")) == []
+    with pytest.raises(SearchError) as err:
+        run(repo, cud, [("type:in", "http://example.org/ValueSet/unknown")])
+    assert err.value.status == 400

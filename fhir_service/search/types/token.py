@@ -69,8 +69,9 @@ def _value_set_codes(url: str) -> dict[str, frozenset[str]]:
 
 
 def _in_value_set(table, url: str):
+    # a bare `code` element carries no system: its value set's system is implied
     clauses = [
-        and_(table.h_sys == h64(system), table.code.in_(sorted(codes)))
+        and_(or_(table.h_sys == h64(system), table.h_sys == h64("")), table.code.in_(sorted(codes)))
         for system, codes in _value_set_codes(url).items()
     ]
     return or_(*clauses) if clauses else false()
