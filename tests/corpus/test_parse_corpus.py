@@ -36,3 +36,11 @@ def test_structured_fields_are_found_broadly(corpus):
     assert sum(bool(m.indications) for m in with_content) >= 0.7 * len(with_content)
     assert sum(bool(m.dosage_regimens) for m in with_content) >= 0.45 * len(with_content)
     assert sum(bool(m.faqs) for m in with_content) >= 0.9 * len(with_content)
+
+
+def test_model_round_trips_through_json(corpus):
+    from mappings.model import dump, load
+
+    for _, m in corpus.values():
+        data = dump(m)
+        assert dump(load(data)) == data
