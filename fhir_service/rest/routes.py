@@ -36,6 +36,11 @@ def query_params() -> list[tuple[str, str]]:
     return list(request.args.items(multi=True))
 
 
+def prefer_strict() -> bool:
+    """Prefer: handling=strict makes unknown search parameters a 400 (default: lenient, warned)."""
+    return "handling=strict" in request.headers.get("Prefer", "").replace(" ", "").lower()
+
+
 def if_match() -> str | None:
     return etag_version(request.headers.get("If-Match"))
 
@@ -50,7 +55,7 @@ def metadata():
 
 @api.get("/")
 def system_search():
-    return respond(search_.search(repo(), None, query_params(), base_url()))
+    return respond(search_.search(repo(), None, query_params(), base_url(), strict=prefer_strict()))
 
 
 @api.post("/")
@@ -76,7 +81,7 @@ def system_history():
 
 @api.get("/<rtype>")
 def type_search(rtype):
-    return respond(search_.search(repo(), rtype, query_params(), base_url()))
+    return respond(search_.search(repo(), rtype, query_params(), base_url(), strict=prefer_strict()))
 
 
 @api.post("/<rtype>/_search")
@@ -84,7 +89,7 @@ def type_search_post(rtype):
     if request.mimetype != "application/x-www-form-urlencoded":
         raise FhirError(415, "_search takes an application/x-www-form-urlencoded body", "not-supported")
     params = query_params() + list(request.form.items(multi=True))
-    return respond(search_.search(repo(), rtype, params, base_url()))
+    return respond(search_.search(repo(), rtype, params, base_url(), strict=prefer_strict()))
 
 
 @api.post("/<rtype>")

@@ -167,3 +167,20 @@ def test_sort_descending_paging_to_the_last_page_while_resources_are_added(serve
     assert pages > 5
     assert len(seen) == len(set(seen))  # keyset paging never repeats a row
     assert before <= set(seen)  # nor skips one that was there when paging began
+
+
+def test_unknown_parameter_warns_by_default_and_fails_with_prefer_strict(server):
+    base, _ = server
+    lenient = requests.get(
+        f"{base}/ClinicalUseDefinition", params={"colour": "blue", "_count": "1"}, timeout=30
+    )
+    assert lenient.status_code == 200
+    outcome = [e for e in lenient.json()["entry"] if e["search"]["mode"] == "outcome"]
+    assert outcome[0]["resource"]["issue"][0]["severity"] == "warning"
+    strict = requests.get(
+        f"{base}/ClinicalUseDefinition",
+        params={"colour": "blue"},
+        headers={"Prefer": "handling=strict"},
+        timeout=30,
+    )
+    assert strict.status_code == 400 and strict.json()["resourceType"] == "OperationOutcome"
