@@ -47,6 +47,11 @@ _ADVICE = re.compile(
     r"\b(?:consult|contact|seek|tell|inform|report|stop|discontinu|call|talk to|not an? (?:exhaustive|complete) list)",
     re.I,
 )
+_MAY_CAUSE = re.compile(
+    r"\b(?:may|can|might|could|commonly|sometimes|occasionally)\s+(?:also\s+)?"
+    r"(?:experience|cause|develop|induce|lead to|result in|produce)\s+(?P<list>[^.;]+)",
+    re.I,
+)
 _GROUPISH = re.compile(r"side effects?|adverse|reactions?|effects|common|rare|serious|frequency|%", re.I)
 
 
@@ -86,7 +91,7 @@ def parse_side_effects(section: RawSection, mono: Monograph) -> None:
             new_group(item.text.rstrip(":").strip(), item.text)
             continue
         if item.label and item.colon and _GROUPISH.search(item.label):  # "**Common:** a, b, c" paragraph
-            terms = phrase_list(item.rest, max_words=12)
+            terms = _term_list(item.rest, lenient=True)
             if terms:
                 mono.side_effects.extend(_effect(t, item.text, item.label, section) for t in terms)
                 continue
@@ -142,10 +147,29 @@ def _split_explanation(text: str) -> tuple[str, str | None]:
     return text[: m.start()].strip(), text[m.end() :].strip() or None
 
 
+_NOT_A_TERM = re.compile(
+    r"\bside effects?\b|^(?:from|various|a range|more serious|less serious|others?)\b"
+    r"|^(?:serious|rare|common|mild|severe|moderate|frequent|uncommon)$",
+    re.I,
+)
+_VERB = re.compile(r"\b(?:can|may|might|will|is|are|was|were|leading|causing|affect|affects)\b", re.I)
+_LIST_INTRO = re.compile(r"\b(?:include|includes|including|such as|like)\s*:?\s+", re.I)
+
+
 def _term_list(text: str, lenient: bool) -> list[str]:
-    """A comma list of short terms; lenient for band labels ("Common:") where prose is rarer."""
-    terms = phrase_list(text, max_words=12 if lenient else 6)
-    return terms if lenient or len(terms) >= 2 else []
+    """A comma list of short terms; lenient for band labels ("Common:") where prose is rarer.
+    "More serious effects can include A, B" → the list after "include"."""
+    intro = _LIST_INTRO.search(text) if lenient else None
+    if intro:
+        text = text[intro.end() :]
+    terms = [
+        t
+        for t in phrase_list(text.split(". ")[0], max_words=12 if lenient else 6)
+        if not _NOT_A_TERM.search(t)
+    ]
+    if not lenient and (len(terms) < 2 or any(_VERB.search(t) for t in terms)):
+        return []  # prose, not a list of terms
+    return terms
 
 
 def _effect(
@@ -183,19 +207,27 @@ def _split_detail(term: str) -> tuple[str, str | None]:
 
 
 def _prose(text: str, group: str | None, section: RawSection, mono: Monograph) -> None:
-    """se_no_bullets: "Common side effects include nausea, headache and rash." → terms."""
-    placed = False
+    """se_no_bullets: "Common side effects include nausea, headache and rash." or "Some people
+    may experience mild stomach upset." → one side effect per term, band from the sentence."""
     for sentence in sentences(text):
         m = _INTRO_LIST.search(sentence)
         lead = sentence[: m.start()] if m else ""
         if m and re.search(r"side effects?|adverse|reactions", lead, re.I):
             terms = phrase_list(m.group("list"), max_words=8)
-            if terms:
-                mono.side_effects.extend(_effect(t, sentence, lead.strip() or group, section) for t in terms)
-                placed = True
-                continue
-        _unplaced(sentence, section, mono)
-    return placed
+        elif (m := _MAY_CAUSE.search(sentence)) and not _ADVICE.search(sentence):
+            lead, terms = sentence[: m.start()], _term_list(m.group("list"), lenient=False)
+            terms = terms or [
+                t for t in phrase_list(m.group("list"), max_words=5) if not _NOT_A_TERM.search(t)
+            ]
+        else:
+            terms = []
+        if terms:
+            band_text = sentence if band_of(sentence) else None
+            mono.side_effects.extend(
+                _effect(t, sentence, lead.strip() or group, section, band_text=band_text) for t in terms
+            )
+        else:
+            _unplaced(sentence, section, mono)
 
 
 def _unplaced(text: str, section: RawSection, mono: Monograph) -> None:
