@@ -256,3 +256,9 @@ def test_side_effect_bullets_with_systems_and_explanations():
     severe = by_term["Severe allergic reactions"]
     assert severe.detail == "anaphylaxis; seek help at once" and severe.serious
     assert {"Agitation", "anxiety", "skin rash"} <= set(by_term)
+
+
+def test_side_effects_named_in_prose():
+    m = parsed("side_effects.md")
+    hair = next(s for s in m.side_effects if s.term == "hair loss")
+    assert hair.frequency == "rare" and hair.source == "In rare cases, patients may experience hair loss."
