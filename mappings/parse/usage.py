@@ -8,6 +8,7 @@ from ..model import Indication, Monograph
 from .blocks import Item
 from .document import RawSection
 from .lists import examples_in, items_with_context, phrase_list
+from .sections import component_label
 from .text import sentences
 
 _TREATS = re.compile(
@@ -22,7 +23,22 @@ _CLAUSE_END = re.compile(
     r"in (?:adults|children|patients|people|individuals))\b",
     re.I,
 )
-_PRONOUNS = {"it", "its", "them", "this", "these", "those", "they", "others", "other conditions"}
+_WHO = re.compile(
+    r"^(?:adults?|patients?|children|older|younger|aged|people|individuals|pediatric|those|not)\b", re.I
+)
+_PRONOUNS = {
+    "symptoms",
+    "conditions",
+    "it",
+    "its",
+    "them",
+    "this",
+    "these",
+    "those",
+    "they",
+    "others",
+    "other conditions",
+}
 _APPOSITIVE = re.compile(r"^(?:a|an|the|which|that|this|its)\s", re.I)
 
 
@@ -33,7 +49,11 @@ def parse_usage(section: RawSection, mono: Monograph) -> None:
         if not is_bullet and item.label and item.colon and not item.rest:
             prose.append(item.text)  # a standalone group label; its bullets carry it as group
             continue
-        if is_bullet or (item.label and item.colon):
+        named = component_label(item.label, mono.components) if item.label else None
+        if named:  # "**Guaifenesin:** An expectorant used to treat ..." is that ingredient's use
+            prose.append(item.text)
+            found.extend(_from_prose(item.rest, named))
+        elif is_bullet or (item.label and item.colon):
             found.extend(_indications_of(item, context, section.component))
         else:
             prose.append(item.text)
@@ -67,7 +87,7 @@ def _from_prose(text: str, component: str | None) -> list[Indication]:
             what = _CLAUSE_END.split(m.group("what"))[0] if m else ""
             found = (examples_in(what, keep_head=True) or phrase_list(what, max_words=12)) if what else []
         for condition in found:
-            if _APPOSITIVE.match(condition) or condition.lower() in _PRONOUNS:
+            if _APPOSITIVE.match(condition) or _WHO.match(condition) or condition.lower() in _PRONOUNS:
                 continue
             if condition.lower() not in {o.condition.lower() for o in out}:
                 out.append(Indication(condition, sentence, component=component))
