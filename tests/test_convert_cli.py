@@ -76,3 +76,15 @@ def test_an_invalid_resource_fails_the_run_and_is_not_written(seed_path, tmp_pat
     assert not (tmp_path / "out" / "tolperisone.json").exists()
     assert "INVALID" in result.stderr and "ClinicalUseDefinition" in result.stderr
     assert "invalid resources: 1 (in 1 files)" in result.stdout
+
+
+def test_identical_copies_are_written_once_and_clashing_names_fail(corpus, tmp_path, seed_path):
+    (corpus / "t").mkdir()
+    shutil.copy(seed_path, corpus / "t" / "tolperisone.md")  # a byte-identical copy: same Bundle
+    result = run(corpus, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "(1 written, 1 identical copies skipped)" in result.stdout
+    (corpus / "t" / "tolperisone.md").write_bytes(seed_path.read_bytes().replace(b"100 mg", b"200 mg"))
+    result = run(corpus, "--out", tmp_path / "out2")
+    assert result.exit_code == 1
+    assert "another monograph already produced tolperisone.json" in result.stdout

@@ -7,6 +7,7 @@ single file's Bundle is printed to stdout; several files without --out are only 
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class Summary:
     files: int = 0
     bundles: int = 0
     written: int = 0
+    identical_copies: int = 0  # files whose Bundle is byte-identical to one already produced
     resources: Counter = field(default_factory=Counter)
     invalid_resources: int = 0
     invalid_files: list[str] = field(default_factory=list)
@@ -53,7 +55,7 @@ class Summary:
     def lines(self) -> list[str]:
         out = [
             f"files: {self.files}",
-            f"bundles: {self.bundles} ({self.written} written)",
+            f"bundles: {self.bundles} ({self.written} written, {self.identical_copies} identical copies skipped)",
             f"resources: {sum(self.resources.values())}",
             *(f"  {rtype}: {n}" for rtype, n in sorted(self.resources.items())),
             f"invalid resources: {self.invalid_resources} (in {len(self.invalid_files)} files)",
@@ -151,12 +153,25 @@ def convert(paths, out_dir, fmt, style):
     if out_dir:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
 
+    written: dict[str, bytes] = {}  # slug → SHA-256 of the Bundle already produced under that name
+
     def handle(path: Path) -> None:
         result = convert_one(path, style, summary, messages.append)
         if result is None:
             return
         slug, bundle = result
         data = serialise(bundle, fmt)
+        digest = hashlib.sha256(data).digest()
+        if slug in written:
+            if written[slug] != digest:
+                # Same file name and ids, different content: one would silently overwrite the other.
+                summary.failed.append(
+                    (str(path), f"another monograph already produced {slug}.{fmt} and its ids")
+                )
+            else:
+                summary.identical_copies += 1
+            return
+        written[slug] = digest
         if to_stdout:
             sys.stdout.buffer.write(data)
             summary.written += 1
