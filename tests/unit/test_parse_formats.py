@@ -262,3 +262,14 @@ def test_side_effects_named_in_prose():
     m = parsed("side_effects.md")
     hair = next(s for s in m.side_effects if s.term == "hair loss")
     assert hair.frequency == "rare" and hair.source == "In rare cases, patients may experience hair loss."
+
+
+def test_ingredient_bullets_in_a_combination_usage():
+    text = (
+        "---\ntitle: Ambro + Guaifen\n---\n# Ambro + Guaifen\n### Usage\n"
+        "* **Ambro:** An expectorant used to treat bronchitis.\n"
+        "* **Guaifen:** Helps to clear congestion.\n"
+    )
+    m = parse_text(text, "x.md")
+    assert [(i.condition, i.component) for i in m.indications] == [("bronchitis", "Ambro")]
+    assert "Guaifen: Helps to clear congestion." in m.usage_text
