@@ -44,3 +44,14 @@ def test_model_round_trips_through_json(corpus):
     for _, m in corpus.values():
         data = dump(m)
         assert dump(load(data)) == data
+
+
+def test_files_without_sections_are_the_ones_without_clinical_content(corpus, shared_monographs):
+    manifest = (shared_monographs / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    no_sections = {
+        line.split("\t")[0] for line in manifest if "no_sections" in line.split("\t")[1].split(",")
+    }
+    without = {
+        str(p.relative_to(shared_monographs)) for p, (_, m) in corpus.items() if not m.has_clinical_content
+    }
+    assert without == no_sections
