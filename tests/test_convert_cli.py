@@ -88,3 +88,15 @@ def test_identical_copies_are_written_once_and_clashing_names_fail(corpus, tmp_p
     result = run(corpus, "--out", tmp_path / "out2")
     assert result.exit_code == 1
     assert "another monograph already produced tolperisone.json" in result.stdout
+
+
+def test_coverage_tsv_says_where_every_statement_went(seed_path, tmp_path):
+    result = run(seed_path, "--out", tmp_path, "--coverage", tmp_path / "coverage.tsv")
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in (tmp_path / "coverage.tsv").read_text(encoding="utf-8").splitlines()]
+    assert rows[0] == ["file", "section", "target", "statement"]
+    targets = [r[2] for r in rows[1:]]
+    assert all(len(r) == 4 for r in rows)
+    assert any(t.startswith("ClinicalUseDefinition/") and t.endswith(".undesirableEffect") for t in targets)
+    assert any(t.startswith("MedicationKnowledge/tolperisone-mk.indicationGuideline[") for t in targets)
+    assert "DocumentReference only" in targets  # FAQs and the disclaimer

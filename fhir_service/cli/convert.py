@@ -91,7 +91,16 @@ def serialise(bundle: dict, fmt: str) -> bytes:
     return dumps(bundle).encode("utf-8")
 
 
-def convert_one(path: Path, style: str, summary: Summary, report) -> tuple[str, dict] | None:
+def _cell(text) -> str:
+    return " ".join(str(text).split())  # TSV cells: no tabs or newlines
+
+
+def coverage_rows(path: Path, coverage) -> list[str]:
+    """TSV rows: file, section, target ("Type/id.path" or "DocumentReference only"), statement."""
+    return [f"{path}\t{_cell(e.section)}\t{e.target}\t{_cell(e.statement)}" for e in coverage.entries]
+
+
+def convert_one(path: Path, style: str, summary: Summary, report, cover=None) -> tuple[str, dict] | None:
     """Convert and validate one file; the (slug, bundle) to write, or None."""
     try:
         conversion = convert_file(path)
@@ -99,6 +108,8 @@ def convert_one(path: Path, style: str, summary: Summary, report) -> tuple[str, 
         summary.failed.append((str(path), f"{type(exc).__name__}: {exc}"))
         return None
     coverage = conversion.coverage
+    if cover is not None:
+        cover.extend(coverage_rows(path, coverage))
     summary.unmapped_pieces += len(conversion.monograph.unmapped)
     summary.files_with_unmapped += bool(conversion.monograph.unmapped)
     if not conversion.resources:
@@ -138,25 +149,32 @@ def _entry_name(bundle: dict, index: int) -> str:
 )
 @click.option("--format", "fmt", type=click.Choice(["json", "xml"]), default="json", show_default=True)
 @click.option(
+    "--coverage",
+    "coverage_path",
+    type=click.Path(dir_okay=False),
+    help="Write where every parsed statement went (TSV: file, section, target, statement).",
+)
+@click.option(
     "--bundle",
     "style",
     type=click.Choice(["transaction", "collection"]),
     default="transaction",
     show_default=True,
 )
-def convert(paths, out_dir, fmt, style):
+def convert(paths, out_dir, fmt, style, coverage_path):
     """Convert monograph Markdown files (or folders of them) into FHIR R5 Bundles."""
     files = monograph_files(paths)
     summary = Summary(files=len(files))
     to_stdout = out_dir is None and len(files) == 1
     messages: list[str] = []
+    cover: list[str] | None = ["file\tsection\ttarget\tstatement"] if coverage_path else None
     if out_dir:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
 
     written: dict[str, bytes] = {}  # slug → SHA-256 of the Bundle already produced under that name
 
     def handle(path: Path) -> None:
-        result = convert_one(path, style, summary, messages.append)
+        result = convert_one(path, style, summary, messages.append, cover)
         if result is None:
             return
         slug, bundle = result
@@ -187,6 +205,8 @@ def convert(paths, out_dir, fmt, style):
         for path in files:
             handle(path)
 
+    if cover is not None:
+        Path(coverage_path).write_text("\n".join(cover) + "\n", encoding="utf-8")
     for line in messages:
         click.echo(line, err=True)
     for line in summary.lines():
