@@ -95,6 +95,10 @@ def prepare(path: Path) -> Prepared:
     except Exception as exc:  # one bad file must not stop a corpus run; it is reported
         prepared.error = f"{path}: {type(exc).__name__}: {exc}"
         return prepared
+    keys = [(r.get("resourceType"), r.get("id")) for r in resources]
+    if len(set(keys)) != len(keys):
+        prepared.error = f"{path}: the same resource (type and id) appears more than once"
+        return prepared
     for resource in resources:
         issues = validate_resource(resource)
         if has_errors(issues):

@@ -20,7 +20,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, bindparam, func, or_, select
+from sqlalchemy import Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,7 +124,8 @@ class Repository:
         self.engine.dispose()
 
 
-_READ_CURRENT = select(
+# Columns in StoredResource's field order.
+_CURRENT_COLUMNS = select(
     Resource.type,
     Resource.id,
     Resource.version_id,
@@ -132,7 +133,8 @@ _READ_CURRENT = select(
     Resource.deleted,
     Resource.content,
     Resource.pk,
-).where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
+)
+_READ_CURRENT = _CURRENT_COLUMNS.where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
 
 
 class UnitOfWork:
@@ -165,10 +167,14 @@ class UnitOfWork:
             by_type.setdefault(rtype, []).append(rid)
         for rtype, ids in by_type.items():
             for start in range(0, len(ids), 500):
-                rows = self.session.scalars(
-                    select(Resource).where(Resource.type == rtype, Resource.id.in_(ids[start : start + 500]))
+                query = _CURRENT_COLUMNS.where(
+                    Resource.type == rtype, Resource.id.in_(ids[start : start + 500])
                 )
-                found.update({(r.type, r.id): _stored(r) for r in rows})
+                if self._lock_rows:
+                    query = query.with_for_update()
+                found.update(
+                    {(row.type, row.id): StoredResource(*row) for row in self.session.execute(query)}
+                )
         return found
 
     def by_pks(self, pks: list[int]) -> list[StoredResource]:
@@ -217,6 +223,54 @@ class UnitOfWork:
         indexer.remove_from_index(self.session, row.pk)
         self.session.flush()
         return _stored(row, "DELETE")
+
+    def put_many(
+        self, resources: list[dict], current: dict[tuple[str, str], StoredResource], method: str = "PUT"
+    ) -> list[tuple[StoredResource, bool]]:
+        """Store a new version of each resource in a few bulk statements (ingest).
+
+        `current` must be what read_many returned for these resources in this unit of work (it holds
+        the row locks on PostgreSQL; SQLite's writer lock is held for the whole unit of work). The
+        versions' primary key still guards against a concurrent writer.
+        """
+        last_updated = now()
+        inserts, updates, prepared = [], [], []
+        for resource in resources:
+            key = (resource["resourceType"], resource["id"])
+            existing = current.get(key)
+            version_id = 1 if existing is None else existing.version_id + 1
+            stored = stamp(resource, resource["id"], version_id, last_updated)
+            values = {"version_id": version_id, "last_updated": last_updated, "deleted": False}
+            values["content"] = serialize(stored)
+            if existing is None:
+                inserts.append({"type": key[0], "id": key[1], **values})
+            else:
+                updates.append({"pk": existing.pk, **values})
+            prepared.append((key, existing, stored, values))
+        pks = {(u["type"], u["id"]): None for u in inserts}
+        if inserts:
+            returned = self.session.execute(
+                insert(Resource).returning(
+                    Resource.pk, Resource.type, Resource.id, sort_by_parameter_order=True
+                ),
+                inserts,
+            )
+            pks.update({(row.type, row.id): row.pk for row in returned})
+        if updates:
+            self.session.execute(update(Resource), updates)
+        out, versions = [], []
+        for key, existing, _stored, values in prepared:
+            pk = existing.pk if existing is not None else pks[key]
+            versions.append({"resource_pk": pk, "type": key[0], "id": key[1], "method": method, **values})
+            result = StoredResource(
+                key[0], key[1], values["version_id"], last_updated, False, values["content"], pk, method
+            )
+            out.append((result, existing is None or existing.deleted))
+        if versions:
+            self.session.execute(insert(ResourceVersion), versions)
+        for (_, _, stored, _), (result, _) in zip(prepared, out, strict=True):
+            indexer.index_resource(self.session, result.pk, stored)
+        return out
 
     # --- search and history ----------------------------------------------------------------
 

@@ -33,13 +33,17 @@ def sync_source(uow, source: str, resources: Iterable[dict]) -> Counter:
     counts: Counter = Counter()
     resources = list(resources)
     keys = [(r["resourceType"], r["id"]) for r in resources]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"{source} produces the same resource twice")
     current = uow.read_many(keys)
+    changed = []
     for resource, key in zip(resources, keys, strict=True):
         stored = current.get(key)
         if stored is not None and not stored.deleted and canonical(stored.resource()) == canonical(resource):
             counts["unchanged"] += 1
-            continue
-        _, created = uow.update(resource, method="PUT")
+        else:
+            changed.append(resource)
+    for _, created in uow.put_many(changed, current):
         counts["created" if created else "updated"] += 1
     deleted = _delete_disappeared(uow, source, set(keys))
     if deleted:
