@@ -36,11 +36,11 @@ def subset(resource: dict, summary: str | None, elements: list[str] | None) -> d
     if summary == "data":
         keep = [k for k in resource if k != "text"]
     elif summary == "text":
-        keep = [*ALWAYS, "text"]
+        keep = [*ALWAYS, "text", *mandatory_elements(resource["resourceType"])]
     elif summary == "true":
         keep = [*ALWAYS, *summary_elements(resource["resourceType"])]
-    else:
-        keep = [*ALWAYS, *(elements or [])]
+    else:  # the spec asks for mandatory elements too, so the subset is still a valid resource
+        keep = [*ALWAYS, *(elements or []), *mandatory_elements(resource["resourceType"])]
     reduced = {k: v for k, v in resource.items() if k in keep or _choice_of(k, keep)}
     meta = dict(reduced.get("meta") or {})
     meta["tag"] = [*meta.get("tag", []), SUBSETTED]
@@ -57,3 +57,16 @@ def _choice_of(key: str, keep: list[str]) -> bool:
 def summary_elements(resource_type: str) -> tuple[str, ...]:
     model = get_fhir_model_class(resource_type)
     return tuple(model.summary_elements_sequence())
+
+
+@lru_cache(maxsize=256)
+def mandatory_elements(resource_type: str) -> tuple[str, ...]:
+    """Top-level elements with min cardinality 1 (choice elements by their prefix, e.g. `value`)."""
+    out = []
+    for name, field in get_fhir_model_class(resource_type).model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if extra.get("element_required") or field.is_required():
+            out.append(field.alias or name)
+        elif extra.get("one_of_many_required") and extra.get("one_of_many"):
+            out.append(extra["one_of_many"])
+    return tuple(out)

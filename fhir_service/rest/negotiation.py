@@ -121,4 +121,7 @@ def render(body: dict | StoredResource, kind: str, *, subsettable: bool = False)
     body = subset(body, summary, elements)
     if kind == "json":
         return to_json(body, pretty=pretty())
-    return to_xml(body, pretty=pretty())
+    try:
+        return to_xml(body, pretty=pretty())
+    except Exception as exc:  # fhir.resources refuses content it cannot model: say so, as an outcome
+        raise FhirError(500, f"The resource cannot be represented as XML: {exc}", "exception") from exc

@@ -238,3 +238,15 @@ def test_errors_are_outcomes_in_the_requested_format(client):
     assert parse_xml(response.data)["resourceType"] == "OperationOutcome"
     not_fhir = client.get("/elsewhere")
     assert not_fhir.status_code == 404 and not_fhir.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_subsets_keep_mandatory_elements_and_render_as_xml(client):
+    created = post(
+        client, {"resourceType": "ClinicalUseDefinition", "type": "warning", "status": {"text": "active"}}
+    )
+    path = f"/fhir/ClinicalUseDefinition/{created.get_json()['id']}"
+    for query in ({"_elements": "status"}, {"_summary": "text"}):
+        as_json = client.get(path, query_string=query).get_json()
+        assert as_json["type"] == "warning"
+        as_xml = client.get(path, query_string={**query, "_format": "xml"})
+        assert as_xml.status_code == 200 and parse_xml(as_xml.data)["type"] == "warning"
