@@ -4,6 +4,8 @@ About 10 s on one core; skipped when the corpus is absent."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from fhir_service.cli.convert import monograph_files
@@ -11,6 +13,7 @@ from fhir_service.validation import validate_resource
 from mappings.convert import convert_file, dumps
 
 pytestmark = pytest.mark.slow
+ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +60,7 @@ def test_ids_are_unique_across_the_corpus(results):
     seen = {}
     for path, conversion in results.items():
         for r in conversion.resources:
+            assert ID.fullmatch(r["id"]), r["id"]
             key = (r["resourceType"], r["id"])
             if key in seen:
                 other = seen[key]
