@@ -40,59 +40,67 @@ def _route_label(regimen: DosageRegimen) -> str:
     return regimen.route.capitalize() if regimen.route else "Route not stated"
 
 
-class _Guidelines:
-    """Collects regimens into the nested guideline → population → route structure, in source order."""
+def _collect(m) -> dict:
+    """Regimens and dosing notes as {guideline key → {population key → (Population | None,
+    {route label → [(kind, item)]})}}, in source order."""
+    guidelines: dict = {}
 
-    def __init__(self):
-        self.guidelines: dict = {}  # key → {population key → (Population|None, {route label → [items]})}
-
-    def add(self, key, population: Population | None, label: str, item) -> None:
-        populations = self.guidelines.setdefault(key, {})
+    def add(key, population: Population | None, label: str, item) -> None:
+        populations = guidelines.setdefault(key, {})
         pkey = _population_key(population) if population else ("notes",)
         _, routes = populations.setdefault(pkey, (population, {}))
         routes.setdefault(label, []).append(item)
 
-
-def indication_guidelines(ctx: Context, mk_id: str, indication_ids: list[str]) -> list[dict]:
-    m = ctx.monograph
-    collected = _Guidelines()
     for regimen in m.dosage_regimens:
         key = normalise(regimen.indication) if regimen.indication else GENERAL
-        collected.add(key, regimen.population, _route_label(regimen), ("regimen", regimen))
+        add(key, regimen.population, _route_label(regimen), ("regimen", regimen))
     for note in m.dosage_notes:
-        collected.add(GENERAL, None, NOTES_LABEL, ("note", note))
+        add(GENERAL, None, NOTES_LABEL, ("note", note))
+    return guidelines
 
-    out = []
-    for g, (key, populations) in enumerate(collected.guidelines.items()):
-        guideline: dict = {}
-        refs = indication_ids if key is GENERAL else _matching_indications(key, ctx, indication_ids)
-        if refs:
-            guideline["indication"] = [
-                {"reference": {"reference": f"ClinicalUseDefinition/{r}"}} for r in refs
-            ]
-        elif key is not GENERAL:
-            guideline["indication"] = [{"concept": {"text": _original_indication(m, key)}}]
-        guideline["dosingGuideline"] = []
-        for d, (population, routes) in enumerate(populations.values()):
-            dosing: dict = {"dosage": []}
-            for k, (label, items) in enumerate(routes.items()):
-                title = f"{population.text}: {label}" if population and population.text else label
-                entry = {"type": {"text": title}, "dosage": []}
-                for item_kind, item in items:
-                    path = f"MedicationKnowledge/{mk_id}.indicationGuideline[{g}].dosingGuideline[{d}].dosage[{k}].dosage[{len(entry['dosage'])}]"
-                    if item_kind == "regimen":
-                        entry["dosage"].append(dosage(item))
-                        ctx.cover("dosage", item.source, path)
-                    else:
-                        entry["dosage"].append({"text": item})
-                        ctx.cover("dosage", item, path + ".text", structured=False)
-                dosing["dosage"].append(entry)
-            characteristics = patient_characteristics(population) if population else []
-            if characteristics:
-                dosing["patientCharacteristic"] = characteristics
-            guideline["dosingGuideline"].append(dosing)
-        out.append(guideline)
-    return out
+
+def indication_guidelines(ctx: Context, mk_id: str, indication_ids: list[str]) -> list[dict]:
+    return [
+        _guideline(
+            ctx, f"MedicationKnowledge/{mk_id}.indicationGuideline[{g}]", key, populations, indication_ids
+        )
+        for g, (key, populations) in enumerate(_collect(ctx.monograph).items())
+    ]
+
+
+def _guideline(ctx: Context, path: str, key, populations: dict, indication_ids: list[str]) -> dict:
+    guideline: dict = {}
+    refs = indication_ids if key is GENERAL else _matching_indications(key, ctx, indication_ids)
+    if refs:
+        guideline["indication"] = [{"reference": {"reference": f"ClinicalUseDefinition/{r}"}} for r in refs]
+    elif key is not GENERAL:
+        guideline["indication"] = [{"concept": {"text": _original_indication(ctx.monograph, key)}}]
+    guideline["dosingGuideline"] = [
+        _dosing_guideline(ctx, f"{path}.dosingGuideline[{d}]", population, routes)
+        for d, (population, routes) in enumerate(populations.values())
+    ]
+    return guideline
+
+
+def _dosing_guideline(ctx: Context, path: str, population: Population | None, routes: dict) -> dict:
+    """One population: a `dosage` entry per route (type.text "Adults: Oral"), a Dosage per regimen."""
+    dosing: dict = {"dosage": []}
+    for k, (label, items) in enumerate(routes.items()):
+        title = f"{population.text}: {label}" if population and population.text else label
+        entry: dict = {"type": {"text": title}, "dosage": []}
+        for item_kind, item in items:
+            where = f"{path}.dosage[{k}].dosage[{len(entry['dosage'])}]"
+            if item_kind == "regimen":
+                entry["dosage"].append(dosage(item))
+                ctx.cover("dosage", item.source, where)
+            else:
+                entry["dosage"].append({"text": item})
+                ctx.cover("dosage", item, f"{where}.text", structured=False)
+        dosing["dosage"].append(entry)
+    characteristics = patient_characteristics(population) if population else []
+    if characteristics:
+        dosing["patientCharacteristic"] = characteristics
+    return dosing
 
 
 def _original_indication(m, key: str) -> str:
