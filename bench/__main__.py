@@ -8,6 +8,7 @@ HTTP case, then the bare-Flask ceiling with the same number of workers. Prints t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -19,7 +20,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench import cases, corpus, databases, ingest, loadgen, procs, report
+from bench import cases, corpus, databases, ingest, loadgen, procs, profiling, report
 from bench.server import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ingest-timeout", type=float, default=1800.0, help="seconds before an ingest is cut off")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     p.add_argument("--workdir", type=Path, default=None, help="keep databases, replicas and logs here")
+    p.add_argument("--profile", type=Path, default=None, help="write py-spy profiles here (slows the run)")
     args = p.parse_args(argv)
     quick = args.quick
     args.db = args.db or ("sqlite" if quick else "both")
@@ -125,7 +127,8 @@ def _session(args, results, backend, scale, files, work, requests, http_cases):
     tag = f"{backend}-x{scale}"
     with databases.fresh_database(backend, work) as url:
         print(f"bench: [{tag}] ingesting {_count_monographs(files)} monographs ...", flush=True)
-        row = ingest.run(ingest.cli(), url, files, logs / f"ingest-{tag}.log", args.ingest_timeout)
+        prefix = profiling.record_command(args.profile / f"ingest-{tag}.raw") if args.profile else []
+        row = ingest.run(ingest.cli(), url, files, logs / f"ingest-{tag}.log", args.ingest_timeout, prefix)
         row = {"db": backend, "scale": scale, "monographs": _count_monographs(files), **row}
         print(
             f"bench: [{tag}] ingest {row['status']}: {row['resources']} resources in {row['wall_s']:.1f} s "
@@ -160,7 +163,7 @@ def _http_session(args, results, backend, scale, url, requests, http_cases, work
         for case in http_cases:
             if case != "ceiling":
                 results["http"].append(
-                    _measure(args, service.base, case, requests[case], backend, scale, work)
+                    _measure(args, service.base, case, requests[case], backend, scale, work, service.proc.pid)
                 )
         rss = service.worker_rss_mib()
         results["workers"].append({"db": backend, "scale": scale, "rss_mib": rss, "max_rss_mib": max(rss)})
@@ -183,11 +186,17 @@ def _http_session(args, results, backend, scale, url, requests, http_cases, work
             )
 
 
-def _measure(args, base, case, request, backend, scale, work) -> dict:
+def _measure(args, base, case, request, backend, scale, work, server_pid=None) -> dict:
     print(f"bench: [{backend}-x{scale}] {case} ...", end=" ", flush=True)
     run = _runner(args, base, request, work / "wrk" / case)
     run(args.warmup)
-    figures = run(args.duration)
+    profile = args.profile and server_pid
+    with (
+        profiling.attached(server_pid, args.profile / f"{backend}-x{scale}-{case}.raw")
+        if profile
+        else contextlib.nullcontext()
+    ):
+        figures = run(args.duration)
     print(
         f"{figures['req_s']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
         f"{figures['errors']} errors",

@@ -49,8 +49,17 @@ def main(argv: list[str] | None = None):
 
 
 def gunicorn_settings() -> dict:
-    """The service's gunicorn settings other than bind/workers (worker class, threads, keep-alive …)."""
-    return {"worker_class": "sync", "keepalive": 5}
+    """`fhir-service serve`'s gunicorn settings other than bind/workers, as in fhir_service/cli/serve.py
+    (it builds them inline; keep the two equal, or the ratio compares different servers)."""
+    return {
+        "worker_class": "gthread",
+        "threads": 4,
+        "keepalive": 5,
+        "timeout": 120,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+    }
 
 
 if __name__ == "__main__":

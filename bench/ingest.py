@@ -26,12 +26,15 @@ def upgrade(cli_cmd: list[str], url: str, log: Path) -> None:
         )
 
 
-def run(cli_cmd: list[str], url: str, inputs: list[Path], log: Path, timeout: float) -> dict:
+def run(
+    cli_cmd: list[str], url: str, inputs: list[Path], log: Path, timeout: float, prefix: list[str] = ()
+) -> dict:
+    """`prefix` wraps the ingest command (a profiler); the memory figures are then the wrapper's."""
     upgrade(cli_cmd, url, log)
     with log.open("ab") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [*cli_cmd, "ingest", *map(str, inputs)],
+            [*prefix, *cli_cmd, "ingest", *map(str, inputs)],
             env=_env(url),
             stdout=out,
             stderr=subprocess.STDOUT,
