@@ -14,6 +14,7 @@ def create(repo, resource_type: str, resource: dict, if_none_exist: str | None =
     params = criteria(if_none_exist) if if_none_exist is not None else None
     with repo.unit_of_work() as uow:
         if params is not None:
+            uow.serialize_on(f"match:{resource_type}?{sorted(params)}")  # no duplicate from a race
             existing = single_match(uow, resource_type, params)
             if existing is not None:
                 return Result(200, existing, existing)

@@ -27,6 +27,7 @@ def conditional_update(
         check_id(resource_id)
     check_resource(resource, resource_type, resource_id)
     with repo.unit_of_work() as uow:
+        uow.serialize_on(f"match:{resource_type}?{sorted(params)}")
         match = single_match(uow, resource_type, params)
         if match is None:
             if resource_id is None:

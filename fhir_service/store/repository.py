@@ -184,6 +184,12 @@ class UnitOfWork:
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(Resource)) or 0
 
+    def serialize_on(self, key: str) -> None:
+        """Make writers that use the same `key` (e.g. conditional-create criteria) take turns until
+        commit. PostgreSQL: a transaction-scoped advisory lock; SQLite: the writer lock already does."""
+        if self._lock_rows:
+            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
     # --- writes ----------------------------------------------------------------------------
 
     def create(self, resource: dict, id: str | None = None, method: str = "POST") -> StoredResource:
