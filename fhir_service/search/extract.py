@@ -78,6 +78,71 @@ def _relative(part: str, resource_type: str) -> str | None:
     return part[:start] + "%resource" + rest  # the bare type name: the resource itself
 
 
+_SIMPLE = re.compile(r"^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)*$")
+_PATH_TYPES: dict = MODEL["path2Type"]
+_CHOICES: dict = MODEL["choiceTypePaths"]
+_ELSEWHERE: dict = MODEL["pathsDefinedElsewhere"]
+_BACKBONES = {k.rsplit(".", 1)[0] for k in (*_PATH_TYPES, *_CHOICES)}
+
+
+def _element(owner: str, name: str) -> tuple[tuple[str, ...], str] | None:
+    """(JSON keys, type path of the value) of element `name` on type path `owner`; None if unknown
+    or if it is a choice element that a further step would have to look into."""
+    for candidate in _lineage(owner):
+        path = f"{candidate}.{name}"
+        if path in _CHOICES:
+            return tuple(name + t[0].upper() + t[1:] for t in _CHOICES[path]), ""
+        if _PATH_TYPES.get(path):
+            return (name,), _PATH_TYPES[path]
+        if path in _ELSEWHERE:
+            return (name,), _ELSEWHERE[path]
+        if path in _BACKBONES:
+            return (name,), path
+    return None
+
+
+def _lineage(owner: str):
+    yield owner
+    parent = MODEL["type2Parent"].get(owner)
+    while parent:
+        yield parent
+        parent = MODEL["type2Parent"].get(parent)
+
+
+def _walker(resource_type: str, relative: str):
+    """A plain-Python evaluator for a dotted path (most search expressions): same result as
+    fhirpathpy on FHIR JSON, about ten times faster. None when the path needs fhirpathpy."""
+    if not _SIMPLE.match(relative):
+        return None
+    keys_per_step, owner = [], resource_type
+    for name in relative.split("."):
+        if owner == "":  # a step after a choice element
+            return None
+        found = _element(owner, name)
+        if found is None:
+            return None
+        keys, owner = found
+        keys_per_step.append(keys)
+
+    def walk(resource, _context=None):
+        current = [resource]
+        for keys in keys_per_step:
+            step = []
+            for node in current:
+                if not isinstance(node, dict):
+                    continue
+                for key in keys:
+                    value = node.get(key)
+                    if isinstance(value, list):
+                        step.extend(v for v in value if v is not None)
+                    elif value is not None:
+                        step.append(value)
+            current = step
+        return current
+
+    return walk
+
+
 @lru_cache(maxsize=4096)
 def compile_expression(resource_type: str, expression: str) -> tuple[Part, ...]:
     parts = []
@@ -89,7 +154,8 @@ def compile_expression(resource_type: str, expression: str) -> tuple[Part, ...]:
         m = _RESOLVE_IS.match(relative)
         if m:
             relative, reference_type = m.group("path"), m.group("type")
-        parts.append(Part(fhirpathpy.compile(relative, MODEL), reference_type))
+        evaluator = _walker(resource_type, relative) or fhirpathpy.compile(relative, MODEL)
+        parts.append(Part(evaluator, reference_type))
     return tuple(parts)
 
 
