@@ -1,5 +1,26 @@
-"""FHIR search: the parameter registry (official R5 SearchParameters + custom ones), write-time
-indexing into typed index tables, and the query compiler that turns a search into SQL.
+"""FHIR R5 search: the parameter registry, write-time indexing and the query compiler.
 
-Public entry points: `registry.registry()`, `indexer.index_resource()`, `engine.search()`, `engine.match()`.
-No Flask here; the REST layer calls the engine through the store's Repository."""
+Entry points: `registry.registry()` (CapabilityStatement), `indexer.index_resource()` /
+`remove_from_index()` (called by the store in the write's transaction), `engine.search()` (a
+searchset Bundle) and `engine.match()` (conditional interactions). No Flask here.
+
+Data flow:
+  registry.py      official R5 SearchParameters (definitions/data/search-parameters.json.gz) + the
+                   service's custom ones (definitions/data/custom-search-parameters.json) + stored
+                   SearchParameters enabled by `fhir-service reindex` (active.py, maintenance.py)
+  extract.py       expressions split per resource type and compiled once; dotted paths run in plain
+                   Python, the rest through fhirpathpy; `where(resolve() is T)` filters by reference type
+  types/*.py       one module per parameter type: extract(values) → rows, predicate(...) → SQL
+  indexer.py       rows → tables.py (search_token, _string, _reference, _date, _quantity, _number, _uri)
+  query/parse.py   parameters → clauses (OR within, AND between), chains, _has, result parameters
+  query/compile.py clauses → `pk IN (SELECT resource_pk FROM search_x WHERE sp = … AND …)`
+  query/paging.py  _sort keys (correlated MIN/MAX, missing last) and keyset conditions
+  query/cursor.py  signed, query-bound page cursors
+  query/include.py _include / _revinclude (:iterate, *)
+  bundle.py        the searchset Bundle (links, fullUrl, search.mode, _summary/_elements)
+
+Not supported (the server says so: a warning entry, or 400 under Prefer: handling=strict):
+_text, _content, _list, _in, _query, _filter, _contained, _graph; token :below/:above (no local
+code system hierarchies); `:in` only for value sets whose expansion ships with the definitions;
+MedicationKnowledge packaging-cost(-concept), which R5 publishes without an expression.
+"""
