@@ -20,7 +20,7 @@ def patch(repo, resource_type: str, resource_id: str, body, kind: str, if_match:
     check_type(resource_type)
     check_id(resource_id)
     with repo.unit_of_work() as uow:
-        current = uow.read(resource_type, resource_id)
+        current = uow.read(resource_type, resource_id, for_update=True)
         if current is None or current.deleted:
             if if_match is not None:
                 raise PreconditionFailed(f"If-Match {if_match}: {resource_type}/{resource_id} does not exist")

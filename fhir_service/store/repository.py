@@ -144,9 +144,10 @@ class UnitOfWork:
 
     # --- reads -----------------------------------------------------------------------------
 
-    def read(self, resource_type: str, resource_id: str) -> StoredResource | None:
-        """The current version (a tombstone with deleted=True if the resource was deleted)."""
-        row = self._current(resource_type, resource_id, lock=False)
+    def read(self, resource_type: str, resource_id: str, for_update: bool = False) -> StoredResource | None:
+        """The current version (a tombstone with deleted=True if the resource was deleted);
+        `for_update` locks the row until commit (read-modify-write such as patch)."""
+        row = self._current(resource_type, resource_id, lock=for_update)
         return None if row is None else _stored(row)
 
     def vread(self, resource_type: str, resource_id: str, version_id: int) -> StoredResource | None:
