@@ -106,3 +106,15 @@ def resource_ids(server, types) -> dict[str, set[str]]:
         bundle = server.get(rtype, params={"_count": "1000", "_elements": "id"}).json()
         out[rtype] = {e["resource"]["id"] for e in bundle.get("entry", [])}
     return out
+
+
+def test_load_sends_xml_bundles_as_xml(tmp_path, seed_put_bundle, server):
+    from fhir_service.formats import to_xml
+
+    small = {**seed_put_bundle, "entry": seed_put_bundle["entry"][:3]}
+    (tmp_path / "seed.xml").write_bytes(to_xml(small))
+    result = CliRunner().invoke(main, ["load", "--base-url", server.base_url, str(tmp_path / "seed.xml")])
+    assert result.exit_code == 0, result.output
+    assert "1/1 bundles from 1 files loaded, 3 entries" in result.output
+    first = small["entry"][0]["request"]["url"]
+    assert server.get(first).json()["id"] == small["entry"][0]["resource"]["id"]
