@@ -317,3 +317,45 @@ def test_conditional_update_and_delete(server):
     found = server.get("Substance", params={"identifier": f"{SYS}|gone"}).json()
     assert found.get("total", len(found.get("entry", []))) == 0
     assert server.get(upd["response"]["location"].split("/_history")[0]).json()["description"] == "changed"
+
+
+def test_patch_entries_json_patch_and_fhirpath_patch(server):
+    import base64
+    import json
+
+    put = substance("patch-me", method="PUT")
+    put["request"]["url"] = "Substance/patch-me"
+    put["resource"]["id"] = "patch-me"
+    assert server.post_bundle(transaction(put)).status_code == 200
+    json_patch = [{"op": "add", "path": "/description", "value": "patched"}]
+    binary = {
+        "resourceType": "Binary",
+        "contentType": "application/json-patch+json",
+        "data": base64.b64encode(json.dumps(json_patch).encode()).decode(),
+    }
+    fhirpath = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {
+                "name": "operation",
+                "part": [
+                    {"name": "type", "valueCode": "replace"},
+                    {"name": "path", "valueString": "Substance.instance"},
+                    {"name": "value", "valueBoolean": True},
+                ],
+            }
+        ],
+    }
+    response = server.post_bundle(
+        transaction(
+            {"resource": binary, "request": {"method": "PATCH", "url": "Substance/patch-me"}},
+            {
+                "resource": fhirpath,
+                "request": {"method": "PATCH", "url": "Substance/patch-me", "ifMatch": 'W/"2"'},
+            },
+        )
+    )
+    assert response.status_code == 200, response.text
+    assert [e["response"]["etag"] for e in response.json()["entry"]] == ['W/"2"', 'W/"3"']
+    stored = server.get("Substance/patch-me").json()
+    assert stored["description"] == "patched" and stored["instance"] is True
