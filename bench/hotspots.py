@@ -1,7 +1,7 @@
 """Summarise a py-spy collapsed-stack file (`py-spy record -f raw`): the functions with the most
 samples, inclusive (on the stack) and self (at the top), with file:line.
 
-    python -m bench.hotspots PROFILE.raw [--top 30] [--match fhir_service]
+    python -m bench.hotspots PROFILE.raw [--top 30] [--match fhir_service] [--within Flask.__call__]
 """
 
 from __future__ import annotations
@@ -53,8 +53,12 @@ def main(argv=None):
     p.add_argument("profile", type=Path)
     p.add_argument("--top", type=int, default=30)
     p.add_argument("--match", help="only frames whose name contains this (e.g. fhir_service)")
+    p.add_argument("--within", help="only stacks through a frame containing this (e.g. Flask.__call__)")
     args = p.parse_args(argv)
-    total, inclusive, self_ = summarise(parse(args.profile), args.match)
+    stacks = parse(args.profile)
+    if args.within:  # e.g. drop the idle threads of a gthread worker
+        stacks = [(frames, n) for frames, n in stacks if any(args.within in f for f in frames)]
+    total, inclusive, self_ = summarise(stacks, args.match)
     for title, counter in (
         ("inclusive", inclusive),
         ("self" + (f" (innermost {args.match})" if args.match else ""), self_),

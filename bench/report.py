@@ -21,6 +21,8 @@ def add_ceiling_ratios(http: list[dict]) -> None:
 
 
 def scale_ratios(http: list[dict], big: int) -> list[dict]:
+    if big == 1:
+        return []
     p50 = {(r["db"], r["scale"], r["case"]): r["p50_ms"] for r in http}
     rows = []
     for (db, scale, case), small in p50.items():
