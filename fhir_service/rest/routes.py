@@ -3,8 +3,11 @@ storage-agnostic handler and renders its Result."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, Response, current_app, g, request
 
+from fhir_service.formats import to_json, to_xml
 from fhir_service.interactions import create as create_
 from fhir_service.interactions import delete as delete_
 from fhir_service.interactions import history as history_
@@ -50,7 +53,16 @@ def if_match() -> str | None:
 
 @api.get("/metadata")
 def metadata():
-    return respond(Result(200, capability_statement(base_url())))
+    """Also the health check: the statement is rendered once per base URL and format."""
+    kind = g.fhir_format
+    data = _rendered_statement(base_url(), kind, negotiation.pretty())
+    return Response(data, content_type=negotiation.CONTENT_TYPES[kind])
+
+
+@lru_cache(maxsize=16)
+def _rendered_statement(base: str, kind: str, pretty: bool) -> bytes:
+    statement = capability_statement(base)
+    return to_json(statement, pretty) if kind == "json" else to_xml(statement, pretty)
 
 
 @api.get("/")
