@@ -17,6 +17,15 @@ _fingerprint: tuple | None = None
 
 
 def active_registry(session) -> Registry:
+    """Checked once per session (one transaction of the Repository), then remembered on it."""
+    cached = session.info.get("search_registry")
+    if cached is not None:
+        return cached
+    session.info["search_registry"] = current = _load(session)
+    return current
+
+
+def _load(session) -> Registry:
     global _fingerprint
     e = SearchParameterEnabled
     fingerprint = tuple(session.execute(select(func.count(), func.sum(e.version_id), func.max(e.url))).one())

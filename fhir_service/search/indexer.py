@@ -3,7 +3,7 @@ transaction. History versions are never indexed; a deleted resource has no rows.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete
 
 from .extract import evaluate, evaluate_on_item
 from .hashing import param_hash
@@ -61,15 +61,26 @@ def index_resource(session, resource_pk: int, resource: dict) -> None:
     """Replace the index rows of `resource_pk` with those of `resource` (its current version)."""
     from .active import active_registry
 
-    remove_from_index(session, resource_pk)
-    for kind, rows in rows_for(active_registry(session), resource).items():
-        if rows:
+    if (resource.get("meta") or {}).get("versionId") != "1":  # version 1 is a new pk: nothing to replace
+        remove_from_index(session, resource_pk)
+    insert_rows(session, resource_pk, rows_for(active_registry(session), resource))
+
+
+def insert_rows(session, resource_pk: int, rows: dict[str, list[dict]]) -> None:
+    for kind, found in rows.items():
+        if found:
             session.execute(
-                insert(INDEX_TABLES[kind].__table__), [{**r, "resource_pk": resource_pk} for r in rows]
+                INDEX_TABLES[kind].__table__.insert(), [{**r, "resource_pk": resource_pk} for r in found]
             )
+
+
+_DELETES = [
+    delete(table.__table__).where(table.__table__.c.resource_pk == bindparam("pk"))
+    for table in INDEX_TABLES.values()
+]
 
 
 def remove_from_index(session, resource_pk: int) -> None:
     """Drop every index row of a resource (deleted, or about to be re-indexed)."""
-    for table in INDEX_TABLES.values():
-        session.execute(delete(table.__table__).where(table.__table__.c.resource_pk == resource_pk))
+    for statement in _DELETES:
+        session.execute(statement, {"pk": resource_pk})

@@ -11,8 +11,9 @@ from sqlalchemy import delete, insert, select
 
 from fhir_service.store.schema import Resource
 
+from .active import active_registry
 from .extract import compile_expression
-from .indexer import index_resource
+from .indexer import insert_rows, remove_from_index, rows_for
 from .registry import custom_search_parameters, official_parameters
 from .tables import SearchParameterEnabled
 
@@ -78,8 +79,10 @@ def rebuild_index(repo, types: tuple[str, ...] = (), batch: int = 500, progress=
             if types:
                 query = query.where(Resource.type.in_(types))
             rows = uow.session.execute(query.order_by(Resource.pk).limit(batch)).all()
+            registry = active_registry(uow.session)
             for pk, content in rows:
-                index_resource(uow.session, pk, json.loads(content))
+                remove_from_index(uow.session, pk)
+                insert_rows(uow.session, pk, rows_for(registry, json.loads(content)))
         if not rows:
             return done
         done += len(rows)
