@@ -51,6 +51,8 @@ def export_fixtures(paths, out_dir, style):
     out.mkdir(parents=True, exist_ok=True)
     files = monograph_files(paths)
     written, skipped, problems = 0, [], []
+    sources: dict[str, tuple[Path, str]] = {}  # output name → (first source, its text)
+    duplicates: list[str] = []
     with click.progressbar(files, label="Exporting", item_show_func=lambda p: p.name if p else "") as bar:
         for path in bar:
             try:
@@ -68,11 +70,22 @@ def export_fixtures(paths, out_dir, style):
                 continue
             dangling = unresolved_references(bundle) if style == "conditional" else []
             problems += [f"{path}: reference outside the Bundle: {ref}" for ref in dangling]
-            (out / f"{stem}.json").write_text(dumps(bundle), encoding="utf-8")
+            text = dumps(bundle)
+            if stem in sources:  # two sources, one slug: identical content is a duplicate, else an error
+                first, first_text = sources[stem]
+                if first_text == text:
+                    duplicates.append(f"{path} (same Bundle as {first})")
+                else:
+                    problems.append(f"{path}: would overwrite {stem}.json written from {first}")
+                continue
+            sources[stem] = (path, text)
+            (out / f"{stem}.json").write_text(text, encoding="utf-8")
             written += 1
     click.echo(
         f"{written} {style} Bundles written to {out}; {len(skipped)} monographs without clinical content"
     )
+    for duplicate in duplicates:
+        click.echo(f"skipped duplicate {duplicate}")
     for problem in problems:
         click.echo(f"ERROR {problem}", err=True)
     if problems:

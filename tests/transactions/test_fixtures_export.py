@@ -118,3 +118,18 @@ def test_load_sends_xml_bundles_as_xml(tmp_path, seed_put_bundle, server):
     assert "1/1 bundles from 1 files loaded, 3 entries" in result.output
     first = small["entry"][0]["request"]["url"]
     assert server.get(first).json()["id"] == small["entry"][0]["resource"]["id"]
+
+
+def test_two_sources_with_one_slug_are_not_silently_overwritten(tmp_path, seed_path):
+    copies = tmp_path / "in"
+    (copies / "t").mkdir(parents=True)
+    (copies / "tolperisone.md").write_bytes(seed_path.read_bytes())
+    (copies / "t" / "tolperisone.md").write_bytes(seed_path.read_bytes())
+    result = CliRunner().invoke(main, ["export-fixtures", str(copies), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "1 put Bundles written" in result.output and "skipped duplicate" in result.output
+    changed = seed_path.read_text().replace("Tolperisone", "Tolperisone (changed)", 1)
+    (copies / "t" / "tolperisone.md").write_text(changed)
+    result = CliRunner().invoke(main, ["export-fixtures", str(copies), "--out", str(tmp_path / "out2")])
+    assert result.exit_code == 1
+    assert "would overwrite tolperisone.json" in result.output
