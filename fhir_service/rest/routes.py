@@ -4,6 +4,7 @@ storage-agnostic handler and renders its Result."""
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, request
 
@@ -46,6 +47,15 @@ def prefer_strict() -> bool:
 
 def if_match() -> str | None:
     return etag_version(request.headers.get("If-Match"))
+
+
+def if_none_exist() -> str | None:
+    """Conditional create criteria: the If-None-Exist header, or (as fhirpy sends them) the query."""
+    header = request.headers.get("If-None-Exist")
+    if header is not None:
+        return header
+    criteria = [(k, v) for k, v in query_params() if k not in ("_format", "_pretty")]
+    return urlencode(criteria) if criteria else None
 
 
 # --- system level -------------------------------------------------------------------------
@@ -107,7 +117,7 @@ def type_search_post(rtype):
 @api.post("/<rtype>")
 def create(rtype):
     resource = negotiation.read_resource()
-    result = create_.create(repo(), rtype, resource, request.headers.get("If-None-Exist"))
+    result = create_.create(repo(), rtype, resource, if_none_exist())
     return respond(result, write=True)
 
 

@@ -71,10 +71,21 @@ def test_fhirpy_conditional_create_by_id(fhirpy_client, http):
         json={"resourceType": "Organization", "name": "Formulary Board"},
         headers={"Content-Type": "application/fhir+json", "If-None-Exist": f"_id={org.id}"},
     )
-    if again.status_code == 501:
-        pytest.skip("the search engine cannot match yet")
     assert again.status_code == 200 and again.json()["id"] == org.id
     assert http.get("Organization/_history").json()["total"] == before
+
+
+def test_fhirpy_conditional_create_by_identifier(fhirpy_client, http):
+    """fhirpy's create(**criteria) sends the criteria as the query of the POST."""
+    identifier = [{"system": "urn:example:formulary", "value": "F-17"}]
+    first = fhirpy_client.resource("Organization", identifier=identifier, name="First").create(
+        identifier="urn:example:formulary|F-17"
+    )
+    second = fhirpy_client.resource("Organization", identifier=identifier, name="Second").create(
+        identifier="urn:example:formulary|F-17"
+    )
+    assert second.id == first.id and second["name"] == "First"
+    assert http.get(f"Organization/{first.id}/_history").json()["total"] == 1
 
 
 def test_fhirpy_is_valid_uses_type_level_validate(fhirpy_client):
