@@ -346,3 +346,19 @@ def test_token_in_and_not_in_a_locally_known_value_set(repo):
     with pytest.raises(SearchError) as err:
         run(repo, cud, [("type:in", "http://example.org/ValueSet/unknown")])
     assert err.value.status == 400
+
+
+def test_searchset_bundles_are_valid_r5(repo):
+    from fhir_service.validation import has_errors, validate_resource
+
+    bundle = run(
+        repo,
+        "MedicationKnowledge",
+        [("_include", "*"), ("colour", "blue"), ("_total", "accurate"), ("_count", "1")],
+    )
+    assert not has_errors(validate_resource(bundle)), validate_resource(bundle)
+    assert bundle["link"][0]["relation"] == "self"
+    assert len({e["fullUrl"] for e in bundle["entry"]}) == len(bundle["entry"])  # bdl-7
+    empty = run(repo, "MedicationKnowledge", [("_count", "0"), ("_total", "accurate")])
+    assert empty["total"] == 1 and "entry" not in empty
+    assert not has_errors(validate_resource(empty))
