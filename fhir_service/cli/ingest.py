@@ -24,6 +24,10 @@ ENTRY_BUNDLES = {"transaction", "batch", "collection", "searchset", "history"}
 FILES_PER_TRANSACTION = 20
 
 
+class NotIngestible(Exception):
+    """A well-formed file ingest deliberately leaves alone (reported, not an error)."""
+
+
 @dataclass
 class Prepared:
     """One input file, converted and validated, ready to store."""
@@ -34,6 +38,7 @@ class Prepared:
     invalid: list[str] = field(default_factory=list)  # "Type/id: expression: message"
     error: str | None = None
     no_content: str | None = None
+    skipped: str | None = None
 
 
 @dataclass
@@ -43,6 +48,7 @@ class Summary:
     invalid: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     no_content: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -60,11 +66,12 @@ class Summary:
             f"files: {self.files}  resources: {self.resources}  ({rate:,.0f} resources/s, {self.seconds:.1f} s)",
             f"created: {c['created']}  updated: {c['updated']}  unchanged: {c['unchanged']}  deleted: {c['deleted']}",
             f"invalid (not stored): {len(self.invalid)}  failed files: {len(self.failed)}  "
-            f"without clinical content: {len(self.no_content)}",
+            f"without clinical content: {len(self.no_content)}  skipped: {len(self.skipped)}",
         ]
         out += [f"  INVALID {line}" for line in self.invalid[:50]]
         out += [f"  FAILED {line}" for line in self.failed]
         out += [f"  NO CONTENT {line}" for line in self.no_content]
+        out += [f"  SKIPPED {line}" for line in self.skipped]
         return out
 
 
@@ -92,6 +99,9 @@ def prepare(path: Path) -> Prepared:
     prepared = Prepared(str(path), f"{'monograph' if is_monograph else 'file'}:{path.name}")
     try:
         resources = _convert(path, prepared) if is_monograph else fhir_resources(path)
+    except NotIngestible as exc:
+        prepared.skipped = f"{path}: {exc}"
+        return prepared
     except Exception as exc:  # one bad file must not stop a corpus run; it is reported
         prepared.error = f"{path}: {type(exc).__name__}: {exc}"
         return prepared
@@ -125,11 +135,21 @@ def fhir_resources(path: Path) -> list[dict]:
     resource = parse_xml(data) if path.suffix == ".xml" else parse_json(data)
     if resource["resourceType"] != "Bundle" or resource.get("type") not in ENTRY_BUNDLES:
         return [_with_id(resource, None)]
+    if any(_server_assigned(entry) for entry in resource.get("entry", [])):
+        raise NotIngestible(
+            "a Bundle of conditional creates (server-assigned ids) cannot be ingested idempotently; "
+            "send it to a server with `fhir-service load`"
+        )
     out = []
     for entry in resource.get("entry", []):
         if "resource" in entry and entry.get("request", {}).get("method", "PUT") in ("PUT", "POST"):
             out.append(_with_id(entry["resource"], entry.get("request", {}).get("url")))
     return out
+
+
+def _server_assigned(entry: dict) -> bool:
+    request = entry.get("request", {})
+    return request.get("method") == "POST" and "id" not in entry.get("resource", {})
 
 
 def _with_id(resource: dict, request_url: str | None) -> dict:
@@ -166,6 +186,9 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
                 summary.invalid += item.invalid
                 if item.error:
                     summary.failed.append(item.error)
+                    continue
+                if item.skipped:
+                    summary.skipped.append(item.skipped)
                     continue
                 if item.no_content:
                     summary.no_content.append(item.no_content)

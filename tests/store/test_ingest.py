@@ -96,9 +96,21 @@ def test_ingest_fhir_files_json_xml_and_bundles(database, tmp_path):
     }
     (tmp_path / "bundle.json").write_text(json.dumps(bundle))
     (tmp_path / "broken.json").write_text("{")
+    conditional = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "resource": {"resourceType": "Organization", "name": "server-assigned"},
+                "request": {"method": "POST", "url": "Organization", "ifNoneExist": "identifier=urn:x|1"},
+            }
+        ],
+    }
+    (tmp_path / "conditional.json").write_text(json.dumps(conditional))
     result = run(tmp_path)
     assert result.exit_code == 1  # one invalid resource, one unreadable file
     assert "INVALID" in result.output and "Basic/bad" in result.output and "FAILED" in result.output
+    assert "SKIPPED" in result.output and "conditional.json" in result.output
     stored = current(database)
     assert set(stored) == {("Organization", "org-1"), ("Substance", "lactose")}
     assert "unchanged: 2" in run(tmp_path).output
