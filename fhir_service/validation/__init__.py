@@ -1,65 +1,52 @@
 """R5 validation. Public API (stable; the converter, the CLI and the server depend on it):
 
-    validate_resource(resource: dict) -> list[Issue]
-    validate_bundle_entries(...)            (see validator module)
+    validate_resource(resource: dict, *, resolve=None, warnings=True) -> list[Issue]
+    validate_bundle_entries(bundle: dict, **options) -> dict[int | None, list[Issue]]
     outcome(issues) -> dict                 an OperationOutcome
     has_errors(issues) -> bool
 
-This first version only runs the fhir.resources model; the full validator replaces it.
+Layers (one walk, see walker.py): structure against the R5 snapshots, primitive formats,
+cardinality, required bindings against the R5 expansions, reference target types, nested
+resources, and every invariant — in Python where fhirpathpy cannot run it or where speed matters
+(rules.py), otherwise with fhirpathpy (invariants.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
 
-from fhir.resources import get_fhir_model_class
-from pydantic import ValidationError
+from fhir_service.validation.invariants import Options
+from fhir_service.validation.issues import Issue, has_errors, outcome
+from fhir_service.validation.references import Resolver
+from fhir_service.validation.walker import Context, validate_resource_node
 
+__all__ = ["Issue", "has_errors", "outcome", "validate_resource", "validate_bundle_entries"]
 
-@dataclass(frozen=True)
-class Issue:
-    severity: str  # fatal | error | warning | information
-    code: str  # OperationOutcome issue-type: structure | invariant | code-value | required | ...
-    expression: str  # FHIRPath location, e.g. "ClinicalUseDefinition.type"
-    message: str  # names the rule (invariant key / binding / cardinality) and the offending value
-    rule: str | None = None  # "cud-1", "binding:clinical-use-definition-type", "cardinality", ...
+ENTRY = re.compile(r"^Bundle\.entry\[(\d+)\]")
 
 
-def has_errors(issues: list[Issue]) -> bool:
-    return any(i.severity in ("fatal", "error") for i in issues)
-
-
-def validate_resource(resource: dict) -> list[Issue]:
+def validate_resource(
+    resource: dict,
+    *,
+    resolve: Callable[[str], dict | None] | None = None,
+    warnings: bool = True,
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> list[Issue]:
+    """Validate one resource (a Bundle includes its entries). `resolve` looks up references that
+    point outside the document (reference string → resource dict or None), e.g. in the store."""
+    if not isinstance(resource, dict):
+        return [Issue("fatal", "structure", "", "a FHIR resource must be a JSON object", "type")]
     rtype = resource.get("resourceType")
-    try:
-        model = get_fhir_model_class(rtype)
-    except (KeyError, ValueError, TypeError):
-        return [Issue("error", "structure", str(rtype), f"Unknown resource type '{rtype}'", "type")]
-    try:
-        model.model_validate(resource)
-    except ValidationError as exc:
-        return [
-            Issue("error", "structure", ".".join([rtype, *map(str, e["loc"])]), e["msg"], "structure")
-            for e in exc.errors()
-        ]
-    return []
+    ctx = Context(Resolver(resource, resolve), resource, resource, options=Options(warnings, frozenset(skip)))
+    validate_resource_node(resource, rtype if isinstance(rtype, str) else "", ctx)
+    return ctx.issues
 
 
-def outcome(issues: list[Issue]) -> dict:
-    if not issues:
-        return {
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "information", "code": "informational", "diagnostics": "No issues detected"}],
-        }
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [
-            {
-                "severity": i.severity,
-                "code": i.code,
-                "diagnostics": i.message,
-                "expression": [i.expression],
-            }
-            for i in issues
-        ],
-    }
+def validate_bundle_entries(bundle: dict, **options) -> dict[int | None, list[Issue]]:
+    """Issues of a Bundle grouped by entry index (None: the Bundle itself)."""
+    grouped: dict[int | None, list[Issue]] = {}
+    for issue in validate_resource(bundle, **options):
+        match = ENTRY.match(issue.expression)
+        grouped.setdefault(int(match.group(1)) if match else None, []).append(issue)
+    return grouped

@@ -1,0 +1,76 @@
+"""Invariants (ElementDefinition.constraint) of one element instance.
+
+Python rules (rules.py) take precedence; every other constraint is compiled once with fhirpathpy
+(fhir_service.fhirpath caches per (expression, typed context)) and evaluated on the node. A
+constraint fails when it evaluates to false; an empty result is not a failure (it is what an
+unresolvable resolve() gives). Expressions fhirpathpy cannot parse or run are recorded in
+UNSUPPORTED and skipped rather than guessed at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fhir_service import fhirpath
+from fhir_service.definitions import Constraint, ElementDef
+from fhir_service.validation.fastpath import compile_simple
+from fhir_service.validation.issues import Issue
+from fhir_service.validation.rules import PYTHON_RULES
+
+if TYPE_CHECKING:
+    from fhir_service.validation.walker import Context
+
+UNSUPPORTED: dict[str, str] = {}  # constraint key → why it was skipped (parse or runtime error)
+
+
+@dataclass(frozen=True)
+class Options:
+    warnings: bool = True  # evaluate warning-severity constraints (dom-6, ident-1, ...) too
+    skip: frozenset[str] = frozenset()  # constraint keys not to evaluate
+
+
+def check(node, element: ElementDef, base_type: str, location: str, ctx: Context, **_) -> None:
+    for constraint in element.constraints:
+        if constraint.key in ctx.options.skip:
+            continue
+        if constraint.severity != "error" and not ctx.options.warnings:
+            continue
+        message = _evaluate(constraint, node, base_type, ctx)
+        if message is not None:
+            ctx.issues.append(
+                Issue(
+                    "error" if constraint.severity == "error" else "warning",
+                    "invariant",
+                    location,
+                    f"{constraint.key}: {constraint.human} ({message})",
+                    constraint.key,
+                )
+            )
+
+
+def _evaluate(constraint: Constraint, node, base_type: str, ctx: Context) -> str | None:
+    rule = PYTHON_RULES.get(constraint.key)
+    if rule is not None:
+        return rule(node, ctx)
+    if constraint.key in UNSUPPORTED or not constraint.expression:
+        return None
+    fast = compile_simple(constraint.expression, base_type)
+    if fast is not None:
+        result = fast(node, ctx.resource)
+        if result is not None:
+            return f"'{constraint.expression}' is false" if result == [False] else None
+    try:
+        compiled = fhirpath.compile(constraint.expression, base_type)
+        result = compiled(
+            node,
+            resource=ctx.resource,
+            root_resource=ctx.root,
+            resolve=ctx.resolver.fhirpath_resolver(ctx.root),
+        )
+    except Exception as exc:  # fhirpathpy raises bare Exceptions for what it does not implement
+        UNSUPPORTED[constraint.key] = f"{type(exc).__name__}: {exc}"
+        return None
+    if result == [False]:
+        return f"'{constraint.expression}' is false"
+    return None
