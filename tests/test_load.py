@@ -24,7 +24,7 @@ class FakeFhirServer:
         self.script = list(script)
         self.received: list[tuple[dict, bytes]] = []
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self):
@@ -185,3 +185,42 @@ def test_outcome_text_and_chunking_edge_cases(tmp_path):
     assert text == "error: x"
     (tmp_path / "empty.ndjson").write_text("\n")
     assert list(ndjson_transactions(tmp_path / "empty.ndjson", 10)) == []
+
+
+def test_ndjson_files_are_loaded_referenced_types_first(tmp_path):
+    from fhir_service.cli.load import ndjson_load_order
+
+    def write(name, *resources):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in resources))
+        return tmp_path / name
+
+    mk = write(
+        "A-MedicationKnowledge.ndjson",
+        {
+            "resourceType": "MedicationKnowledge",
+            "id": "m",
+            "clinicalUseIssue": [{"reference": "ClinicalUseDefinition/c"}],
+        },
+    )
+    cud = write(
+        "B-ClinicalUseDefinition.ndjson",
+        {
+            "resourceType": "ClinicalUseDefinition",
+            "id": "c",
+            "subject": [{"reference": "MedicinalProductDefinition/p"}],
+        },
+    )
+    mpd = write(
+        "C-MedicinalProductDefinition.ndjson", {"resourceType": "MedicinalProductDefinition", "id": "p"}
+    )
+    prov = write(
+        "D-Provenance.ndjson",
+        {
+            "resourceType": "Provenance",
+            "id": "v",
+            "target": [{"reference": "MedicationKnowledge/m"}, {"reference": "Group/elsewhere"}],
+        },
+    )
+    bundle = tmp_path / "z.json"
+    bundle.write_text("{}")
+    assert ndjson_load_order([mk, cud, mpd, prov, bundle]) == [bundle, mpd, cud, mk, prov]

@@ -25,6 +25,7 @@ import click
 import requests
 
 from fhir_service.formats import JSON_MIME, XML_MIME
+from fhir_service.references import iter_references, split_relative
 
 RETRY_STATUSES = frozenset({429, 503})
 BUNDLE_SUFFIXES = (".json", ".xml")
@@ -92,6 +93,44 @@ def collect_files(paths: tuple[str, ...]) -> list[Path]:
         else:
             raise click.BadParameter(f"{raw}: no such file or directory", param_hint="FILE|DIR")
     return found
+
+
+def ndjson_load_order(files: list[Path]) -> list[Path]:
+    """Bundle files first (as given), then .ndjson files so that a type's references are loaded
+    before it (servers that enforce referential integrity, like HAPI, refuse dangling references).
+    Types are ordered by the references found in the files (Kahn's algorithm); types in a reference
+    cycle keep alphabetical order at the end."""
+    bundles = [f for f in files if f.suffix.lower() != NDJSON_SUFFIX]
+    ndjson = [f for f in files if f.suffix.lower() == NDJSON_SUFFIX]
+    file_types: dict[Path, str] = {}
+    needs: dict[str, set[str]] = {}
+    for path in ndjson:
+        with path.open("rb") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                resource = json.loads(line)
+                rtype = resource.get("resourceType", "")
+                file_types.setdefault(path, rtype)
+                targets = needs.setdefault(rtype, set())
+                for ref in iter_references(resource):
+                    target = split_relative(ref)
+                    if target and target[0] != rtype:
+                        targets.add(target[0])
+    present = set(needs)
+    pending = {t: {d for d in deps if d in present} for t, deps in needs.items()}
+    order: list[str] = []
+    while pending:
+        ready = sorted(t for t, deps in pending.items() if not deps)
+        if not ready:  # a cycle: take the rest alphabetically
+            ready = sorted(pending)
+        for t in ready:
+            order.append(t)
+            del pending[t]
+        for deps in pending.values():
+            deps.difference_update(ready)
+    rank = {t: i for i, t in enumerate(order)}
+    return bundles + sorted(ndjson, key=lambda p: (rank.get(file_types.get(p, ""), len(rank)), str(p)))
 
 
 def ndjson_transactions(path: Path, chunk_size: int) -> Iterator[dict]:
@@ -232,7 +271,7 @@ def load(base_url, headers, retries, max_wait, chunk_size, timeout, paths):
         max_wait=max_wait,
         timeout=timeout,
     )
-    files = collect_files(paths)
+    files = ndjson_load_order(collect_files(paths))
     started = time.monotonic()
     results: list[Result] = []
     with click.progressbar(files, label="Loading", item_show_func=lambda p: p.name if p else "") as bar:
