@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from flask import request
+from flask import current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from fhir_service.formats import JSON_MIME, XML_MIME, parse_json, parse_xml, to_json, to_xml
 from fhir_service.interactions.errors import FhirError
@@ -53,7 +54,30 @@ def _kind(mime: str) -> str | None:
 
 
 def body_bytes() -> bytes:
-    return request.get_data(cache=True)  # raises 413 beyond MAX_CONTENT_LENGTH
+    """The body; 413 beyond MAX_CONTENT_LENGTH, also for chunked bodies, which werkzeug would
+    silently cut at the limit (and the cut JSON would then look malformed)."""
+    if "fhir_body" in g:
+        return g.fhir_body
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is None and limit and request.environ.get("wsgi.input_terminated"):
+        data = _read_at_most(request.environ["wsgi.input"], limit + 1)
+        if len(data) > limit:
+            raise RequestEntityTooLarge()
+    else:
+        data = request.get_data(cache=True)  # werkzeug raises 413 on a Content-Length over the limit
+    g.fhir_body = data
+    return data
+
+
+def _read_at_most(stream, size: int) -> bytes:
+    chunks, remaining = [], size
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 65536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def read_resource() -> dict:

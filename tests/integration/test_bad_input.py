@@ -234,3 +234,20 @@ def test_bad_input_is_a_4xx_outcome_and_stores_nothing(
     if status == 422 and method != "PATCH":  # validation failures name the element
         assert all(i.get("expression") for i in errors)
     assert snapshot(http) == before
+
+
+def test_chunked_oversize_body_is_413_not_a_truncated_document(http, target):
+    """Without Content-Length the limit must still be enforced (werkzeug would cut the body)."""
+    before = snapshot(http)
+    big = j({**ORG, "alias": ["x" * 1000] * 1200})
+
+    def chunks():
+        for start in range(0, len(big), 65536):
+            yield big[start : start + 65536]
+
+    response = http.post("Organization", data=chunks(), headers=JSON)
+    assert response.status_code == 413 and response.json()["resourceType"] == "OperationOutcome"
+    small = http.post("Organization", data=iter([j(ORG)]), headers=JSON)
+    assert small.status_code == 201
+    http.delete(f"Organization/{small.json()['id']}")
+    assert snapshot(http)[0] == before[0] + 2
