@@ -20,7 +20,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench import cases, corpus, databases, ingest, loadgen, procs, profiling, report
+from bench import cases, corpus, databases, ingest, loadgen, profiling, report
 from bench.server import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,11 @@ ALL_CASES = ("ingest", "ceiling", *cases.HTTP_CASES)
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="smoke run: 3 monographs, ×2, 1 s per case, SQLite")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: 3 monographs, ×2, 1 s per case, SQLite, 2 connections",
+    )
     p.add_argument("--cases", default=",".join(ALL_CASES), help=f"comma list of {', '.join(ALL_CASES)}")
     p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default=None, help="default: both")
     p.add_argument("--duration", type=float, default=None, help="seconds per HTTP case (default 20)")
@@ -45,10 +49,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="auto",
         help="auto: wrk, installed with apt when missing, else the Python loop",
     )
-    p.add_argument("--connections", type=int, default=8)
+    p.add_argument("--connections", type=int, default=None, help="default 8 (--quick: 2)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument(
-        "--workers", type=int, default=None, help="gunicorn workers (default: serve's own default)"
+        "--workers", type=int, default=None, help="gunicorn workers (default: serve's own; --quick: 2)"
     )
     p.add_argument("--ingest-timeout", type=float, default=1800.0, help="seconds before an ingest is cut off")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
@@ -61,6 +65,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.warmup = args.warmup if args.warmup is not None else (1.0 if quick else 5.0)
     args.scale = args.scale or (2 if quick else 20)
     args.limit = args.limit or (3 if quick else None)
+    args.connections = args.connections or (2 if quick else 8)  # quick: a 50-entry transaction takes ~0.5 s
+    args.workers = args.workers or (2 if quick else None)
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     unknown = set(args.cases) - set(ALL_CASES)
     if unknown:
@@ -158,14 +164,14 @@ def _http_session(args, results, backend, scale, url, requests, http_cases, work
     env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": url}
     read_path = requests["read"].paths[0]
     with Server(cmd, port, "/fhir/metadata", logs / f"serve-{tag}.log", env) as service:
-        workers = len(procs.worker_pids(service.proc.pid))
         ceiling_spec = _capture(service.base + read_path, read_path, work / f"ceiling-{tag}")
         for case in http_cases:
             if case != "ceiling":
                 results["http"].append(
                     _measure(args, service.base, case, requests[case], backend, scale, work, service.proc.pid)
                 )
-        rss = service.worker_rss_mib()
+        rss = service.worker_rss_mib()  # after the cases every worker is up: the ceiling gets as many
+        workers = len(rss)
         results["workers"].append({"db": backend, "scale": scale, "rss_mib": rss, "max_rss_mib": max(rss)})
     if "ceiling" in http_cases:
         port = free_port()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -59,11 +60,15 @@ class Server:
         return [procs.rss_kib(p) / 1024 for p in procs.worker_pids(self.proc.pid)]
 
     def stop(self):
+        """Quick shutdown of the master (it stops its workers); whatever is left after a few seconds
+        is killed: the load is over, nothing of value is in flight."""
         if self.proc is None or self.proc.poll() is not None:
             return
-        os.killpg(self.proc.pid, signal.SIGINT)  # gunicorn: quick shutdown
+        self.proc.send_signal(signal.SIGINT)
         try:
-            self.proc.wait(timeout=20)
+            self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # stragglers: workers stuck in their exit
+        self.proc.wait()
