@@ -153,9 +153,15 @@ def _capturer(captured: list):
 @cli.command()
 @click.option("--repeat", type=int, default=50)
 @click.option("--plans/--no-plans", default=True)
+@click.option(
+    "--analyze/--no-analyze", default=True, help="Refresh planner statistics first (as after any bulk load)."
+)
 @click.pass_obj
-def measure(repo, repeat, plans):
+def measure(repo, repeat, plans, analyze):
     dialect = repo.engine.dialect.name
+    if analyze:
+        with repo.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
     with repo.unit_of_work(write=False) as uow:
         count = uow.session.scalar(select(text("count(*)")).select_from(Resource))
     click.echo(f"{dialect}: {count} resources; {repeat} runs per search (engine level, warm)")

@@ -362,3 +362,9 @@ def test_searchset_bundles_are_valid_r5(repo):
     empty = run(repo, "MedicationKnowledge", [("_count", "0"), ("_total", "accurate")])
     assert empty["total"] == 1 and "entry" not in empty
     assert not has_errors(validate_resource(empty))
+
+
+def test_common_parameters_do_not_leak_other_types(repo):
+    # _source is defined on Resource: its index rows are shared by all types, so the type filter must stay
+    assert found(repo, "ClinicalUseDefinition", ("_source:below", "http://feeds.example.org")) == []
+    assert found(repo, "Observation", ("_source:below", "http://feeds.example.org")) == ["obs-1", "obs-2", "obs-3"]

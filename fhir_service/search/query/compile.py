@@ -74,9 +74,9 @@ class Compiler:
     def _binds_type(self, rtype: str, clause: Clause) -> bool:
         if clause.modifier in ("not", "not-in", "missing") or rtype == ANY_TYPE:
             return False
-        if clause.has or clause.chain or clause.code in ("_id", "_lastUpdated"):
+        if clause.has or clause.code in ("_id", "_lastUpdated"):
             return True
-        param = self.registry.get(rtype, clause.code)
+        param = self.registry.get(rtype, clause.chain[0].code if clause.chain else clause.code)
         return param is not None and not any(b in ("Resource", "DomainResource") for b in param.base)
 
     # --- resolution --------------------------------------------------------------------------
