@@ -131,6 +131,11 @@ def type_names() -> frozenset[str]:
 
 
 @cache
+def primitive_types() -> frozenset[str]:
+    return frozenset(n for n, t in _structure()["types"].items() if t["kind"] == "primitive-type")
+
+
+@cache
 def resource_types() -> frozenset[str]:
     """Concrete resource types (what a resourceType may say)."""
     return frozenset(

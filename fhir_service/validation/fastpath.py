@@ -43,7 +43,7 @@ def _locate(loc, name: str):
     if element.is_choice or len(element.types) != 1:
         return keys, None
     child = definitions.type_def(element.types[0].code)
-    if child is None or child.kind == "primitive-type" or child.kind == "resource":
+    if child is None or child.kind == "primitive-type" or child.abstract:
         return keys, None
     return keys, (child, child.name)
 
@@ -97,6 +97,38 @@ def _path(node, loc):
     raise Unsupported(t)
 
 
+def _expr_loc(node, loc):
+    """Like _expr, but also returns the static location of the result when it is a path."""
+    t = node["type"]
+    if t == "InvocationExpression":
+        left, right = node["children"]
+        if right["type"] == "MemberInvocation":
+            source, source_loc = _expr_loc(left, loc)
+            keys, nxt = _locate(source_loc, right["children"][0]["text"])
+            step = _navigate(keys)
+            return (lambda items: step(source(items))), nxt
+        functn = right["children"][0]
+        if functn["children"][0]["text"] == "where" and len(functn["children"]) > 1:
+            params = functn["children"][1]["children"]
+            source, source_loc = _expr_loc(left, loc)
+            criteria = _expr(params[0], source_loc)
+            return (lambda items: [x for x in source(items) if _bool(criteria([x])) is True]), source_loc
+        if functn["children"][0]["text"] == "all" and len(functn["children"]) > 1:
+            params = functn["children"][1]["children"]
+            source, source_loc = _expr_loc(left, loc)
+            criteria = _expr(params[0], source_loc)
+            return (lambda items: [all(_bool(criteria([x])) is True for x in source(items))]), None
+    if t == "TermExpression":
+        child = node["children"][0]
+        if child["type"] == "InvocationTerm" and child["children"][0]["type"] == "ThisInvocation":
+            return (lambda items: items), loc
+        if child["type"] in ("InvocationTerm", "ExternalConstantTerm") and not (
+            child["type"] == "ExternalConstantTerm" and child["children"][0]["children"][0]["text"] == "ucum"
+        ):
+            return _path(node, loc)
+    return _expr(node, loc), None
+
+
 FUNCTIONS = {
     "exists": lambda items: [bool(items)],
     "empty": lambda items: [not items],
@@ -104,6 +136,7 @@ FUNCTIONS = {
         len(items) == 1 and items[0] is not EXT_ONLY and not isinstance(items[0], dict)
     ],
     "count": lambda items: [len(items)],
+    "first": lambda items: items[:1],
     "not": lambda items: [not items[0]] if len(items) == 1 and isinstance(items[0], bool) else [],
 }
 
@@ -115,6 +148,10 @@ def _expr(node, loc) -> Callable[[list], list]:
         child = node["children"][0]
         if child["type"] == "ParenthesizedTerm":
             return _expr(child["children"][0], loc)
+        if child["type"] == "ExternalConstantTerm" and child["children"][0]["children"][0]["text"] == "ucum":
+            return lambda items: ["http://unitsofmeasure.org"]
+        if child["type"] == "InvocationTerm" and child["children"][0]["type"] == "ThisInvocation":
+            return lambda items: items
         if child["type"] == "LiteralTerm":
             literal = child["children"][0]
             if literal["type"] == "StringLiteral":
@@ -133,7 +170,9 @@ def _expr(node, loc) -> Callable[[list], list]:
         if right["type"] == "FunctionInvocation":
             functn = right["children"][0]
             name = functn["children"][0]["text"]
-            inner = _expr(left, loc)
+            if name in ("where", "all") and len(functn["children"]) > 1:
+                return _expr_loc(node, loc)[0]
+            inner = _expr_loc(left, loc)[0]
             if len(functn["children"]) > 1:
                 if name not in STRING_FUNCTIONS:
                     raise Unsupported(name)
@@ -147,13 +186,19 @@ def _expr(node, loc) -> Callable[[list], list]:
                 raise Unsupported(name)
             f = FUNCTIONS[name]
             return lambda items: f(inner(items))
-        fn, _ = _path(node, loc)
-        return fn
+        return _expr_loc(node, loc)[0]
     if t in ("AndExpression", "OrExpression", "ImpliesExpression"):
         op = node["terminalNodeText"][0]
         a, b = (_expr(c, loc) for c in node["children"])
-        logic = LOGIC[op]
-        return lambda items: logic(_bool(a(items)), _bool(b(items)))
+        logic, short = LOGIC[op], SHORT_CIRCUIT.get(op)
+
+        def combine(items):
+            x = _bool(a(items))
+            if short is not None and x is short[0]:
+                return short[1]  # decided by the left side; the right may not even be evaluable
+            return logic(x, _bool(b(items)))
+
+        return combine
     if t == "AdditiveExpression" and node["terminalNodeText"][0] in ("+", "-"):
         sign = 1 if node["terminalNodeText"][0] == "+" else -1
         a, b = (_expr(c, loc) for c in node["children"])
@@ -274,6 +319,7 @@ def _implies(a, b):
     return [True] if b is True else []
 
 
+SHORT_CIRCUIT = {"and": (False, [False]), "or": (True, [True]), "implies": (False, [True])}
 LOGIC = {"and": _and, "or": _or, "xor": _xor, "implies": _implies}
 COMPARE = {
     "=": lambda x, y: x == y,

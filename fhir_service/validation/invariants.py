@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fhir_service import fhirpath
-from fhir_service.definitions import Constraint, ElementDef
+from fhir_service.definitions import Constraint
 from fhir_service.validation.fastpath import compile_simple
 from fhir_service.validation.issues import Issue
 from fhir_service.validation.rules import PYTHON_RULES
@@ -30,8 +30,8 @@ class Options:
     skip: frozenset[str] = frozenset()  # constraint keys not to evaluate
 
 
-def check(node, element: ElementDef, base_type: str, location: str, ctx: Context, **_) -> None:
-    for constraint in element.constraints:
+def check(node, constraints: tuple[Constraint, ...], base_type: str, location: str, ctx: Context) -> None:
+    for constraint in constraints:
         if constraint.key in ctx.options.skip:
             continue
         if constraint.severity != "error" and not ctx.options.warnings:

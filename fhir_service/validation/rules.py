@@ -12,6 +12,7 @@ ele-1 and ext-1 are not here: the structure walk checks them on every element as
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -350,7 +351,67 @@ def _sdf_9(node, ctx):
     return None
 
 
+def _qrs_2(node, ctx):
+    """repeat(answer|item).select(item.where(answer.value.exists()).linkId.isDistinct()).allTrue()"""
+    pending, dupes = [node], set()
+    while pending:
+        current = pending.pop()
+        children = [i for i in current.get("item") or [] if isinstance(i, dict)]
+        answered = [i.get("linkId") for i in children if any(_has_answer_value(a) for a in i.get("answer") or [])]
+        dupes.update(x for x in answered if answered.count(x) > 1)
+        pending.extend(children)
+        pending.extend(a for a in current.get("answer") or [] if isinstance(a, dict))
+    return f"answered items repeat linkId(s) {sorted(map(str, dupes))} in one group" if dupes else None
+
+
+def _has_answer_value(answer) -> bool:
+    return isinstance(answer, dict) and any(k.startswith("value") for k in answer)
+
+
+def _obs_7(node, ctx):
+    """value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()"""
+    if not any(k.startswith("value") for k in node):
+        return None
+    own = {json.dumps(c, sort_keys=True) for c in (node.get("code") or {}).get("coding") or []}
+    for component in node.get("component") or []:
+        codings = ((component or {}).get("code") or {}).get("coding") or []
+        if own & {json.dumps(c, sort_keys=True) for c in codings}:
+            return "a component has the same code as the observation, which also has a value"
+    return None
+
+
+def _bdl_7(node, ctx):
+    if node.get("type") == "history":
+        return None
+    seen, dupes = set(), set()
+    for entry in node.get("entry") or []:
+        if isinstance(entry, dict) and "fullUrl" in entry:
+            version = ((entry.get("resource") or {}).get("meta") or {}).get("versionId", "")
+            key = (entry["fullUrl"], version)
+            (dupes if key in seen else seen).add(key)
+    return f"fullUrl(s) {sorted(k[0] for k in dupes)} appear more than once" if dupes else None
+
+
+def _first_entry_is(bundle_type: str, resource_type: str):
+    def rule(node, ctx):
+        if node.get("type") != bundle_type:
+            return None
+        entries = node.get("entry") or []
+        first = (entries[0] or {}).get("resource") if entries and isinstance(entries[0], dict) else None
+        if isinstance(first, dict) and first.get("resourceType") == resource_type:
+            return None
+        return f"the first entry of a {bundle_type} Bundle must be a {resource_type}"
+
+    return rule
+
+
 PYTHON_RULES = {
+    "bdl-7": _bdl_7,
+    "bdl-11": _first_entry_is("document", "Composition"),
+    "bdl-12": _first_entry_is("message", "MessageHeader"),
+    "bdl-13": _first_entry_is("subscription-notification", "SubscriptionStatus"),
+    "qrs-2": _qrs_2,
+    "obs-7": _obs_7,
     "eld-3": _eld_3,
     "eld-25": _eld_25,
     "eld-28": _eld_28,

@@ -6,6 +6,7 @@ own type, and the invariants of every element met on the way (see invariants.py)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from fhir_service import definitions
 from fhir_service.definitions import ElementDef, TypeDef
@@ -40,16 +41,74 @@ def _short(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _is_primitive(code: str) -> bool:
-    td = definitions.type_def(code)
-    return td is not None and td.kind == "primitive-type"
+@dataclass(frozen=True)
+class Entry:
+    """How to check the value under one JSON key, worked out once per (type, path, key)."""
+
+    element: ElementDef
+    code: str  # the type code this key selects ("Quantity" for valueQuantity)
+    kind: str  # primitive | resource | object
+    many: bool  # max > 1: the JSON value must be an array
+    target: tuple[TypeDef, str] | None  # where the children of an object value are defined
+    constraints: tuple  # (Constraint...) to evaluate on the value
+    base: str  # typed FHIRPath context for those constraints
+    targets: tuple[str, ...]  # Reference target types (Reference, CodeableReference)
+    regex: object = None  # compiled pattern of a primitive type
 
 
-def validate_resource_node(resource, location: str, ctx: Context, allowed: tuple[str, ...] = ()) -> None:
+@dataclass(frozen=True)
+class Plan:
+    entries: dict[str, Entry]
+    required: tuple[ElementDef, ...]  # min > 0
+    bounded: tuple[ElementDef, ...]  # 1 < max < *
+
+
+@cache
+def _plan(type_name: str, def_path: str) -> Plan:
+    td = definitions.type_def(type_name)
+    entries = {}
+    elements = {}
+    for key, element in td.children.get(def_path, {}).items():
+        elements[element.path] = element
+        entries[key] = _entry(td, element, element.json_keys[key])
+    unique = elements.values()
+    return Plan(
+        entries,
+        tuple(e for e in unique if e.min > 0),
+        tuple(e for e in unique if e.max is not None and e.max > 1),
+    )
+
+
+def _entry(td: TypeDef, element: ElementDef, code: str) -> Entry:
+    many = element.max is None or element.max > 1
+    type_ref = next((t for t in element.types if t.code == code), None)
+    targets = type_ref.target_profiles if type_ref else ()
+    if element.content_reference:
+        path = element.content_reference.split("#", 1)[1]
+        return Entry(element, code, "object", many, (td, path), td.elements[path].constraints, path, ())
+    if code in RESOURCE_TYPE_CODES or code in definitions.resource_types():
+        return Entry(element, code, "resource", many, None, (), code, ())
+    if code in definitions.primitive_types():
+        regex = None if code in ("string", "markdown") else definitions.primitive_regex(code)
+        return Entry(element, code, "primitive", many, None, element.constraints, element.path, (), regex)
+    if element.path in td.children:  # a backbone element defined inline
+        return Entry(element, code, "object", many, (td, element.path), element.constraints, element.path, ())
+    datatype = definitions.type_def(code)
+    if datatype is None:
+        return Entry(element, code, "unknown", many, None, (), code, ())
+    constraints = list(datatype.root.constraints)
+    keys = {c.key for c in constraints}
+    for profile in type_ref.profiles if type_ref else ():
+        profile_def = definitions.type_def(profile)
+        constraints += [c for c in (profile_def.root.constraints if profile_def else ()) if c.key not in keys]
+    if element.owner != code:
+        constraints += [c for c in element.constraints if c.key not in keys]
+    return Entry(element, code, "object", many, (datatype, code), tuple(constraints), code, targets)
+
+
+def validate_resource_node(resource, location: str, ctx: Context) -> None:
     if not isinstance(resource, dict):
-        ctx.error(
-            "structure", location, f"expected a resource (JSON object), found {_short(resource)}", "type"
-        )
+        ctx.error("structure", location, f"expected a resource (JSON object), found {_short(resource)}", "type")
         return
     rtype = resource.get("resourceType")
     if rtype not in definitions.resource_types():
@@ -58,43 +117,36 @@ def validate_resource_node(resource, location: str, ctx: Context, allowed: tuple
     td = definitions.type_def(rtype)
     inner = Context(ctx.resolver, ctx.root, resource, ctx.issues, ctx.options)
     _check_object(resource, td, rtype, location, inner)
-    invariants.check(resource, td.root, rtype, location, inner)
+    invariants.check(resource, td.root.constraints, rtype, location, inner)
 
 
 def _check_object(obj: dict, td: TypeDef, def_path: str, location: str, ctx: Context, targets=()) -> None:
     """The children of one JSON object against the elements under `def_path` in `td`."""
-    children = td.children.get(def_path, {})
-    counts: dict[str, int] = {}
+    plan = _plan(td.name, def_path)
+    entries = plan.entries
     present = False
+    choices = None
     for key, value in obj.items():
-        if key == "resourceType" and "." not in def_path:
-            continue
-        if key[0] == "_" and len(key) > 1:
-            element = children.get(key[1:])
-            if element is None or not _is_primitive(element.json_keys[key[1:]]):
-                ctx.error("structure", f"{location}.{key}", f"unknown element '{key}'", "unknown-element")
+        entry = entries.get(key)
+        if entry is None:
+            if key == "resourceType" and "." not in def_path:
                 continue
-            present = True
-            if key[1:] not in obj:
-                counts[element.path] = counts.get(element.path, 0) + (
-                    len(value) if isinstance(value, list) else 1
-                )
-            _check_primitive_extensions(value, element, f"{location}.{key[1:]}", ctx)
-            continue
-        element = children.get(key)
-        if element is None:
+            if key[:1] == "_" and key[1:] in entries and entries[key[1:]].kind == "primitive":
+                present = True
+                _check_primitive_extensions(value, f"{location}.{key[1:]}", ctx)
+                continue
             ctx.error("structure", f"{location}.{key}", f"unknown element '{key}'", "unknown-element")
             continue
         present = True
-        if element.is_choice and element.path in counts:
-            ctx.error(
-                "structure", f"{location}.{key}", f"more than one type given for {element.name}[x]", "choice"
-            )
-        code = element.json_keys[key]
+        element = entry.element
+        if element.is_choice:
+            choices = choices or set()
+            if element.path in choices:
+                ctx.error("structure", f"{location}.{key}", f"more than one type given for {element.name}[x]", "choice")
+            choices.add(element.path)
         child_location = f"{location}.{key}"
-        many = element.max is None or element.max > 1
         if isinstance(value, list):
-            if not many:
+            if not entry.many:
                 ctx.error(
                     "structure",
                     child_location,
@@ -103,14 +155,13 @@ def _check_object(obj: dict, td: TypeDef, def_path: str, location: str, ctx: Con
                 )
             if not value:
                 ctx.error("structure", child_location, "an empty array is not allowed (ele-1)", "ele-1")
-            extensions = obj.get(f"_{key}") if many else None
+            extensions = obj.get(f"_{key}") if entry.kind == "primitive" else None
             for i, item in enumerate(value):
                 if item is None and isinstance(extensions, list) and i < len(extensions) and extensions[i]:
                     continue  # the value is absent but its extension is in _key[i]
-                _check_value(item, element, code, td, f"{child_location}[{i}]", ctx, targets)
-            counts[element.path] = counts.get(element.path, 0) + len(value)
+                _check_value(item, entry, f"{child_location}[{i}]", ctx, targets)
         else:
-            if many:
+            if entry.many:
                 ctx.error(
                     "structure",
                     child_location,
@@ -118,20 +169,27 @@ def _check_object(obj: dict, td: TypeDef, def_path: str, location: str, ctx: Con
                     "a single value was given where an array is required",
                     "cardinality",
                 )
-            _check_value(value, element, code, td, child_location, ctx, targets)
-            counts[element.path] = counts.get(element.path, 0) + 1
+            _check_value(value, entry, child_location, ctx, targets)
     if not present:
         ctx.error("structure", location, "an element must have a value or children (ele-1)", "ele-1")
-    _check_cardinality(children, counts, location, ctx)
+    if plan.required or plan.bounded:
+        _check_cardinality(obj, plan, location, ctx)
 
 
-def _check_cardinality(children: dict[str, ElementDef], counts: dict[str, int], location: str, ctx: Context):
-    seen = set()
-    for element in children.values():
-        if element.path in seen:
-            continue
-        seen.add(element.path)
-        n = counts.get(element.path, 0)
+def _count(obj: dict, element: ElementDef) -> int:
+    n = 0
+    for key in element.json_keys:
+        value = obj.get(key)
+        if value is None:
+            value = obj.get("_" + key)
+        if value is not None:
+            n += len(value) if isinstance(value, list) else 1
+    return n
+
+
+def _check_cardinality(obj: dict, plan: Plan, location: str, ctx: Context) -> None:
+    for element in plan.required:
+        n = _count(obj, element)
         if n < element.min:
             name = f"{element.name}[x]" if element.is_choice else element.name
             bound = "*" if element.max is None else element.max
@@ -141,7 +199,9 @@ def _check_cardinality(children: dict[str, ElementDef], counts: dict[str, int], 
                 f"cardinality {element.min}..{bound}: {name} is required (found {n})",
                 "cardinality",
             )
-        elif element.max is not None and n > element.max:
+    for element in plan.bounded:
+        n = _count(obj, element)
+        if n > element.max:
             ctx.error(
                 "structure",
                 f"{location}.{element.name}",
@@ -150,48 +210,31 @@ def _check_cardinality(children: dict[str, ElementDef], counts: dict[str, int], 
             )
 
 
-def _check_value(value, element: ElementDef, code: str, td: TypeDef, location: str, ctx: Context, targets=()):
-    if element.content_reference:
-        path = element.content_reference.split("#", 1)[1]
-        if not isinstance(value, dict):
-            ctx.error("structure", location, f"expected an object, found {_short(value)}", "type")
-            return
-        _check_object(value, td, path, location, ctx)
-        invariants.check(value, td.elements[path], path, location, ctx)
+def _check_value(value, entry: Entry, location: str, ctx: Context, targets=()):
+    kind = entry.kind
+    if kind == "primitive":
+        _check_primitive(value, entry, location, ctx)
         return
-    if code in RESOURCE_TYPE_CODES or code in definitions.resource_types():
+    if kind == "resource":
         validate_resource_node(value, location, ctx)
         return
-    if _is_primitive(code):
-        _check_primitive(value, code, element, location, ctx)
-        return
     if not isinstance(value, dict):
-        ctx.error("structure", location, f"expected a {code} object, found {_short(value)}", "type")
+        ctx.error("structure", location, f"expected a {entry.code} object, found {_short(value)}", "type")
         return
-    if element.path in td.children:  # a backbone element defined inline
-        _check_object(value, td, element.path, location, ctx)
-        invariants.check(value, element, element.path, location, ctx)
+    if kind == "unknown":
+        ctx.error("structure", location, f"unknown type {entry.code}", "type")
         return
-    datatype = definitions.type_def(code)
-    if datatype is None:
-        ctx.error("structure", location, f"unknown type {code}", "type")
-        return
-    type_ref = next((t for t in element.types if t.code == code), None)
-    refs = type_ref.target_profiles if type_ref else ()
-    _check_object(value, datatype, code, location, ctx, refs)
+    td, path = entry.target
+    code = entry.code
+    _check_object(value, td, path, location, ctx, entry.targets)
     if code == "Extension":
         _check_extension(value, location, ctx)
     elif code == "Reference":
-        _check_reference_target(value, refs or targets, location, ctx)
-    if element.required_valueset:
-        _check_coded(value, code, element.required_valueset, location, ctx)
-    invariants.check(value, datatype.root, code, location, ctx)
-    for profile in type_ref.profiles if type_ref else ():
-        profile_def = definitions.type_def(profile)
-        if profile_def is not None:
-            invariants.check(value, profile_def.root, code, location, ctx)
-    if element.constraints and element.owner != code:
-        invariants.check(value, element, code, location, ctx, own_only=True)
+        _check_reference_target(value, entry.targets or targets, location, ctx)
+    if entry.element.required_valueset:
+        _check_coded(value, code, entry.element.required_valueset, location, ctx)
+    if entry.constraints:
+        invariants.check(value, entry.constraints, entry.base, location, ctx)
 
 
 def _check_extension(value: dict, location: str, ctx: Context) -> None:
@@ -205,7 +248,7 @@ def _check_extension(value: dict, location: str, ctx: Context) -> None:
         )
 
 
-def _check_primitive_extensions(value, element: ElementDef, location: str, ctx: Context) -> None:
+def _check_primitive_extensions(value, location: str, ctx: Context) -> None:
     items = value if isinstance(value, list) else [value]
     element_td = definitions.type_def("Element")
     for i, item in enumerate(items):
@@ -213,14 +256,13 @@ def _check_primitive_extensions(value, element: ElementDef, location: str, ctx: 
             continue
         where = f"{location}[{i}]" if isinstance(value, list) else location
         if not isinstance(item, dict):
-            ctx.error(
-                "structure", where, f"primitive extension must be an object, found {_short(item)}", "type"
-            )
+            ctx.error("structure", where, f"primitive extension must be an object, found {_short(item)}", "type")
             continue
         _check_object(item, element_td, "Element", where, ctx)
 
 
-def _check_primitive(value, code: str, element: ElementDef, location: str, ctx: Context) -> None:
+def _check_primitive(value, entry: Entry, location: str, ctx: Context) -> None:
+    code = entry.code
     if code == "boolean":
         ok = isinstance(value, bool)
     elif code in NUMBER_TYPES:
@@ -230,29 +272,27 @@ def _check_primitive(value, code: str, element: ElementDef, location: str, ctx: 
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     else:
         ok = isinstance(value, str)
-        if ok and not value.strip() and code != "xhtml":
+        if ok and code != "xhtml" and not value.strip():
             ctx.error("structure", location, f"{code} value is empty or blank (ele-1)", "ele-1")
             return
-        if ok and code != "string" and code != "markdown":
-            pattern = definitions.primitive_regex(code)
-            ok = pattern is None or pattern.fullmatch(value) is not None
-            if not ok:
-                ctx.error("value", location, f"{_short(value)} is not a valid {code}", f"type:{code}")
-                return
+        if ok and entry.regex is not None and entry.regex.fullmatch(value) is None:
+            ctx.error("value", location, f"{_short(value)} is not a valid {code}", f"type:{code}")
+            return
     if not ok:
         ctx.error("structure", location, f"{_short(value)} is not a valid {code}", f"type:{code}")
         return
-    if element.required_valueset and code in ("code", "string", "uri"):
-        codes = definitions.value_set_codes(element.required_valueset)
+    url = entry.element.required_valueset
+    if url and code in ("code", "string", "uri"):
+        codes = definitions.value_set_codes(url)
         if codes is not None and value not in codes:
             ctx.error(
                 "code-invalid",
                 location,
-                f"binding (required) to {element.required_valueset}: '{value}' is not in the value set",
-                f"binding:{element.required_valueset}",
+                f"binding (required) to {url}: '{value}' is not in the value set",
+                f"binding:{url}",
             )
-    if element.constraints:
-        invariants.check(value, element, element.path, location, ctx, own_only=True)
+    if entry.constraints:
+        invariants.check(value, entry.constraints, entry.base, location, ctx)
 
 
 def _codings(value: dict, code: str) -> list[dict]:
