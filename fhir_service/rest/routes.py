@@ -89,7 +89,9 @@ def system_bundle():
         from fhir_service.interactions import transaction
     except ImportError as exc:
         raise FhirError(501, "transaction and batch are not implemented yet", "not-supported") from exc
-    status, headers, response = transaction.process(repo(), bundle, base_url())
+    status, headers, response = transaction.process(
+        repo(), bundle, base_url(), prefer=request.headers.get("Prefer")
+    )
     return respond(Result(status, response, headers=dict(headers or {})))
 
 

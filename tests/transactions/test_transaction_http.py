@@ -359,3 +359,13 @@ def test_patch_entries_json_patch_and_fhirpath_patch(server):
     assert [e["response"]["etag"] for e in response.json()["entry"]] == ['W/"2"', 'W/"3"']
     stored = server.get("Substance/patch-me").json()
     assert stored["description"] == "patched" and stored["instance"] is True
+
+
+def test_prefer_representation_returns_each_resource(server):
+    response = server.post_bundle(transaction(substance("rep")), Prefer="return=representation")
+    assert response.status_code == 200
+    entry = response.json()["entry"][0]
+    assert entry["resource"]["identifier"][0]["value"] == "rep"
+    assert entry["fullUrl"].endswith(entry["resource"]["id"])
+    minimal = server.post_bundle(transaction(substance("min")))
+    assert "resource" not in minimal.json()["entry"][0]
