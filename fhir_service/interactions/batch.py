@@ -13,15 +13,15 @@ import uuid
 from fhir_service.interactions.errors import bad_request
 from fhir_service.interactions.transaction import (
     CLEAR_EVERY,
-    REASONS,
     Entry,
     Plan,
-    _clear,
-    _entry_error,
-    _plan_entry,
+    clear_session,
+    entry_error,
     execute,
     parse_entry,
+    plan_entry,
     processing_order,
+    status_line,
 )
 
 
@@ -35,12 +35,12 @@ def run_batch(repo, bundle: dict, base_url: str, representation: bool = False) -
         try:
             entries.append(parse_entry(index, raw, base_url))
         except Exception as exc:
-            results[index] = failure_entry(_entry_error(_bare(index, raw), exc))
+            results[index] = failure_entry(entry_error(_bare(index, raw), exc))
     with repo.unit_of_work() as uow:
         for count, e in enumerate(processing_order(entries)):
             results[e.index] = _run_isolated(uow, e, base_url, representation)
             if count % CLEAR_EVERY == CLEAR_EVERY - 1:
-                _clear(uow)
+                clear_session(uow)
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "batch-response", "entry": results}
 
 
@@ -49,19 +49,18 @@ def _run_isolated(uow, e: Entry, base_url: str, representation: bool) -> dict:
     savepoint = session.begin_nested()
     try:
         plan = Plan()
-        _plan_entry(uow, e, plan, base_url)
+        plan_entry(uow, e, plan, base_url)
         plan.mapping.clear()  # no cross-entry links in a batch; the entry's own id plan is kept
         response = execute(uow, e, plan, base_url).response_entry(base_url, representation)
         savepoint.commit()
         return response
     except Exception as exc:
         savepoint.rollback()
-        return failure_entry(_entry_error(e, exc))
+        return failure_entry(entry_error(e, exc))
 
 
 def failure_entry(error) -> dict:
-    status = f"{error.status} {REASONS.get(error.status, '')}".strip()
-    return {"response": {"status": status, "outcome": error.outcome}}
+    return {"response": {"status": status_line(error.status), "outcome": error.outcome}}
 
 
 def _bare(index: int, raw) -> Entry:

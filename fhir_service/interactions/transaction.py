@@ -21,10 +21,13 @@ response entry (status, location, etag), and the session is flushed and cleared 
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
 from fhir_service import references
@@ -43,19 +46,6 @@ from fhir_service.store.repository import StoredResource, format_instant, new_id
 
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
 CLEAR_EVERY = 200
-REASONS = {
-    200: "OK",
-    201: "Created",
-    204: "No Content",
-    304: "Not Modified",
-    400: "Bad Request",
-    404: "Not Found",
-    409: "Conflict",
-    410: "Gone",
-    412: "Precondition Failed",
-    422: "Unprocessable Entity",
-    500: "Internal Server Error",
-}
 
 
 @dataclass
@@ -92,7 +82,7 @@ class Outcome:
     resource: dict | None = None  # GET results (search Bundles, read bodies) and return=representation
 
     def response_entry(self, base_url: str, representation: bool) -> dict:
-        response: dict = {"status": f"{self.status} {REASONS.get(self.status, '')}".strip()}
+        response: dict = {"status": status_line(self.status)}
         entry: dict = {}
         if self.stored is not None:
             s = self.stored
@@ -250,13 +240,13 @@ def plan_identities(uow, entries: list[Entry], base_url: str) -> Plan:
     plan = Plan()
     for e in entries:
         try:
-            _plan_entry(uow, e, plan, base_url)
+            plan_entry(uow, e, plan, base_url)
         except Exception as exc:  # the entry's own failure, reported with its label
-            raise _entry_error(e, exc) from exc
+            raise entry_error(e, exc) from exc
     return plan
 
 
-def _plan_entry(uow, e: Entry, plan: Plan, base_url: str) -> None:
+def plan_entry(uow, e: Entry, plan: Plan, base_url: str) -> None:
     if e.method == "POST" and e.resource_type and e.resource_id is None and not e.query:
         check_type(e.resource_type)
         if e.if_none_exist:
@@ -357,9 +347,6 @@ def _patch(repo, e: Entry) -> Outcome:
 
 def patch_body(resource: dict | None):
     """In a Bundle a patch is a Parameters resource (FHIRPath Patch) or a Binary holding JSON Patch."""
-    import base64
-    import json
-
     if isinstance(resource, dict) and resource.get("resourceType") == "Parameters":
         return resource, "fhirpath"
     if isinstance(resource, dict) and resource.get("resourceType") == "Binary":
@@ -392,6 +379,14 @@ def _from_result(result: Result) -> Outcome:
     return Outcome(result.status, stored, result.location, result.outcome)
 
 
+def status_line(status: int) -> str:
+    """'201 Created': the response.status form R5 shows."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
 def _info(message: str) -> dict:
     return {
         "resourceType": "OperationOutcome",
@@ -399,7 +394,7 @@ def _info(message: str) -> dict:
     }
 
 
-def _entry_error(e: Entry, exc: Exception) -> FhirError:
+def entry_error(e: Entry, exc: Exception) -> FhirError:
     """The entry's failure as a FhirError whose diagnostics start with the entry's label."""
     error = as_fhir_error(exc)
     if error is None:
@@ -465,7 +460,7 @@ def run_transaction(repo, bundle: dict, base_url: str, representation: bool = Fa
             if e.method != "DELETE":
                 results[e.index] = _run(uow, e, plan, base_url, representation)
             if count % CLEAR_EVERY == CLEAR_EVERY - 1:
-                _clear(uow)
+                clear_session(uow)
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
@@ -478,10 +473,10 @@ def _run(uow, e: Entry, plan: Plan, base_url: str, representation: bool) -> dict
     try:
         return execute(uow, e, plan, base_url).response_entry(base_url, representation)
     except Exception as exc:
-        raise _entry_error(e, exc) from exc
+        raise entry_error(e, exc) from exc
 
 
-def _clear(uow) -> None:
+def clear_session(uow) -> None:
     """Write what is pending and forget the ORM objects: the transaction stays open, memory does not grow."""
     session = getattr(uow, "session", None)
     if session is not None:
