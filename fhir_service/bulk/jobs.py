@@ -117,10 +117,13 @@ class JobStore:
             BulkJob.status == ACCEPTED,
             (BulkJob.status == RUNNING) & (BulkJob.heartbeat_at < stale),
         )
-        with self._session(write=True) as session:
+        with self._session(write=False) as session:  # idle polls must not take SQLite's write lock
             candidates = session.scalars(
                 select(BulkJob.id).where(runnable).order_by(BulkJob.created_at).limit(5)
             ).all()
+        if not candidates:
+            return None
+        with self._session(write=True) as session:
             for job_id in candidates:
                 claimed = session.execute(
                     update(BulkJob)
