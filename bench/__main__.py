@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--cases", default=",".join(ALL_CASES), help=f"comma list of {', '.join(ALL_CASES)}")
     p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default=None, help="default: both")
     p.add_argument("--duration", type=float, default=None, help="seconds per HTTP case (default 20)")
+    p.add_argument("--repeat", type=int, default=1, help="runs per case; the table shows their medians")
     p.add_argument("--warmup", type=float, default=None, help="warm-up seconds before each case (default 5)")
     p.add_argument("--scale", type=int, default=None, help="the large corpus is ×N (default 20)")
     p.add_argument("--corpus", type=Path, default=SHARED_CORPUS, help="monograph folder")
@@ -193,6 +195,7 @@ def _http_session(args, results, backend, scale, url, requests, http_cases, work
 
 
 def _measure(args, base, case, request, backend, scale, work, server_pid=None) -> dict:
+    """Warm-up, then `--repeat` runs; the row holds the median of each figure (errors: the sum)."""
     print(f"bench: [{backend}-x{scale}] {case} ...", end=" ", flush=True)
     run = _runner(args, base, request, work / "wrk" / case)
     run(args.warmup)
@@ -202,7 +205,12 @@ def _measure(args, base, case, request, backend, scale, work, server_pid=None) -
         if profile
         else contextlib.nullcontext()
     ):
-        figures = run(args.duration)
+        runs = [run(args.duration) for _ in range(args.repeat)]
+    figures = {
+        key: statistics.median(r[key] for r in runs) for key in ("req_s", "p50_ms", "p99_ms", "max_ms")
+    }
+    figures |= {"requests": sum(r["requests"] for r in runs), "errors": sum(r["errors"] for r in runs)}
+    figures |= {"loadgen": runs[0]["loadgen"], "runs": len(runs)}
     print(
         f"{figures['req_s']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
         f"{figures['errors']} errors",
@@ -271,6 +279,7 @@ def _meta(args) -> dict:
         "cases": args.cases,
         "duration": args.duration,
         "warmup": args.warmup,
+        "repeat": args.repeat,
         "connections": args.connections,
         "threads": args.threads,
         "scale": args.scale,

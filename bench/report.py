@@ -108,7 +108,12 @@ def render(results: dict) -> str:
     parts.append(
         _table(
             f"HTTP ({results['meta']['loadgen']}, {results['meta']['connections']} connections, "
-            f"{results['meta']['duration']:g} s per case after {results['meta']['warmup']:g} s warm-up)",
+            f"{results['meta']['duration']:g} s per case after {results['meta']['warmup']:g} s warm-up"
+            + (
+                f", median of {results['meta']['repeat']} runs)"
+                if results["meta"].get("repeat", 1) > 1
+                else ")"
+            ),
             ["db", "scale", "case", "req/s", "/ceiling", "p50 ms", "p99 ms", "errors", "requests"],
             [
                 [
