@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, String, Text, or_, select, update
+from sqlalchemy import Engine, String, Text, delete, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fhir_service.bulk.kickoff import ExportRequest
@@ -24,6 +24,7 @@ from fhir_service.store.schema import Base, UtcDateTime
 
 ACCEPTED, RUNNING, COMPLETED, ERROR, CANCELLED = "accepted", "in-progress", "completed", "error", "cancelled"
 STALE_AFTER = timedelta(seconds=60)  # a runner that has not beaten its heart this long is presumed dead
+RETENTION = timedelta(hours=24)  # finished jobs and their files are purged this long after finishing
 
 
 class BulkJob(Base):
@@ -58,6 +59,7 @@ class Job:
     progress: str | None
     output: list[dict]
     error: str | None
+    finished_at: datetime | None = None  # when it completed / failed (its files expire from then)
 
     @classmethod
     def of(cls, row: BulkJob) -> Job:
@@ -72,6 +74,7 @@ class Job:
             row.progress,
             json.loads(row.output) if row.output else [],
             row.error,
+            row.heartbeat_at if row.status in (COMPLETED, ERROR) else None,
         )
 
 
@@ -158,6 +161,17 @@ class JobStore:
                 )
             )
             return result.rowcount == 1
+
+    def purge(self, older_than: datetime) -> list[str]:
+        """Delete finished or cancelled jobs last touched before `older_than`; → their ids."""
+        done = BulkJob.status.in_((COMPLETED, ERROR, CANCELLED))
+        old = func.coalesce(BulkJob.heartbeat_at, BulkJob.created_at) < older_than
+        with self._session(write=False) as session:
+            ids = list(session.scalars(select(BulkJob.id).where(done, old)))
+        if ids:
+            with self._session(write=True) as session:
+                session.execute(delete(BulkJob).where(BulkJob.id.in_(ids), done))
+        return ids
 
     def cancel(self, job_id: str) -> bool:
         """Mark a job cancelled (its runner notices at the next heartbeat); False if unknown."""

@@ -12,14 +12,17 @@ import os
 import shutil
 import socket
 import threading
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from fhir_service.bulk.export import Cancelled, run_export
-from fhir_service.bulk.jobs import JobStore
+from fhir_service.bulk.jobs import RETENTION, JobStore
+from fhir_service.store.repository import now
 
 POLL_SECONDS = 5.0
+PURGE_EVERY = 60.0
 logger = logging.getLogger("fhir_service.bulk")
 
 
@@ -37,6 +40,7 @@ class ExportWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._last_purge = 0.0
 
     def ensure_started(self) -> None:
         with self._lock:
@@ -59,10 +63,21 @@ class ExportWorker:
             try:
                 while self.run_one():
                     pass
+                self.purge_expired()
             except Exception:  # a database hiccup must not kill the thread
                 logger.exception("bulk export worker")
             self._wake.wait(POLL_SECONDS)
             self._wake.clear()
+
+    def purge_expired(self, force: bool = False) -> list[str]:
+        """Drop jobs (and files) finished more than RETENTION ago, at most once a minute."""
+        if not force and time.monotonic() - self._last_purge < PURGE_EVERY:
+            return []
+        self._last_purge = time.monotonic()
+        purged = self.store.purge(now() - RETENTION)
+        for job_id in purged:
+            shutil.rmtree(job_dir(self.bulk_dir, job_id), ignore_errors=True)
+        return purged
 
     def run_one(self) -> bool:
         """Claim and run one job; False when there was none."""

@@ -15,9 +15,10 @@ import shutil
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, json, request, send_file
+from werkzeug.http import http_date
 
 from fhir_service.bulk.export import manifest
-from fhir_service.bulk.jobs import ACCEPTED, CANCELLED, COMPLETED, ERROR, RUNNING, JobStore
+from fhir_service.bulk.jobs import ACCEPTED, CANCELLED, COMPLETED, ERROR, RETENTION, RUNNING, JobStore
 from fhir_service.bulk.kickoff import parse_kickoff
 from fhir_service.bulk.worker import ExportWorker, job_dir
 from fhir_service.interactions.errors import FhirError, not_found
@@ -68,7 +69,8 @@ def status(job_id):
     if job.status == ERROR:
         raise FhirError(500, f"Export failed: {job.error}", "exception")
     assert job.status == COMPLETED
-    return Response(json.dumps(manifest(job)), status=200, content_type="application/json")
+    headers = {"Expires": http_date(job.finished_at + RETENTION)} if job.finished_at else {}
+    return Response(json.dumps(manifest(job)), status=200, headers=headers, content_type="application/json")
 
 
 @blueprint.delete("/bulkstatus/<job_id>")

@@ -148,3 +148,28 @@ def test_jobs_are_claimed_once_and_taken_over_when_stale(server):
         assert isinstance(b.get(created.id), Job) and b.get(created.id).status == "completed"
     finally:
         engine.dispose()
+
+
+def test_finished_jobs_expire_with_their_files(loaded):
+    kickoff = loaded.kickoff(_type="Group")
+    done = loaded.wait_for(kickoff.headers["Content-Location"])
+    assert done.status_code == 200 and "Expires" in done.headers
+    url = done.json()["output"][0]["url"]
+    worker = loaded.app.extensions["fhir_bulk_worker"]
+    job_id = url.split("/bulkfiles/")[1].split("/")[0]
+    assert (worker.bulk_dir / job_id).is_dir()
+    assert job_id not in worker.purge_expired(force=True)  # fresh: kept
+    from fhir_service.bulk.jobs import RETENTION, BulkJob
+
+    engine = make_engine(loaded.database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            BulkJob.__table__.update()
+            .where(BulkJob.id == job_id)
+            .values(heartbeat_at=now() - RETENTION - timedelta(minutes=1))
+        )
+    engine.dispose()
+    assert job_id in worker.purge_expired(force=True)
+    assert not (worker.bulk_dir / job_id).exists()
+    assert loaded.http.get(kickoff.headers["Content-Location"]).status_code == 404
+    assert loaded.http.get(url).status_code == 404
