@@ -13,6 +13,7 @@ ele-1 and ext-1 are not here: the structure walk checks them on every element as
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -357,7 +358,9 @@ def _qrs_2(node, ctx):
     while pending:
         current = pending.pop()
         children = [i for i in current.get("item") or [] if isinstance(i, dict)]
-        answered = [i.get("linkId") for i in children if any(_has_answer_value(a) for a in i.get("answer") or [])]
+        answered = [
+            i.get("linkId") for i in children if any(_has_answer_value(a) for a in i.get("answer") or [])
+        ]
         dupes.update(x for x in answered if answered.count(x) > 1)
         pending.extend(children)
         pending.extend(a for a in current.get("answer") or [] if isinstance(a, dict))
@@ -405,7 +408,91 @@ def _first_entry_is(bundle_type: str, resource_type: str):
     return rule
 
 
+# StructureDefinition rules: fhirpathpy spends ~10 ms each on a full snapshot; these are linear.
+def _elements(node, part: str | None = None) -> list[dict]:
+    container = node.get(part) if part else node
+    return (
+        [e for e in (container or {}).get("element") or [] if isinstance(e, dict)]
+        if isinstance(container, dict)
+        else []
+    )
+
+
+def _sdf_1(node, ctx):
+    if node.get("derivation") == "constraint":
+        return None
+    paths = [e.get("path") for e in _elements(node, "snapshot")]
+    return None if _distinct(paths) else "snapshot element paths are repeated"
+
+
+def _ids_distinct(part: str):
+    def rule(node, ctx):
+        elements = _elements(node, part)
+        ids = [e.get("id") for e in elements]
+        if any(i is None for i in ids):
+            return f"a {part} element has no id"
+        return None if _distinct(ids) else f"{part} element ids are repeated"
+
+    return rule
+
+
+def _sdf_8(node, ctx):
+    sd, elements = ctx.resource, _elements(node)
+    if not elements:
+        return None
+    first = str(elements[0].get("path"))
+    if sd.get("kind") != "logical" and first != sd.get("type"):
+        return f"the first snapshot element is {first}, not {sd.get('type')}"
+    bad = [e.get("path") for e in elements[1:] if not str(e.get("path")).startswith(first + ".")]
+    return f"snapshot paths {bad[:3]} do not start with {first}." if bad else None
+
+
+def _sdf_8a(node, ctx):
+    sd, elements = ctx.resource, _elements(node)
+    if not elements:
+        return None
+    first = str(elements[0].get("path"))
+    if sd.get("kind") != "logical" and not first.startswith(str(sd.get("type"))):
+        return f"the first differential element {first} does not start with {sd.get('type')}"
+    root = first.split(".", 1)[0] + "."
+    bad = [e.get("path") for e in elements[1:] if not str(e.get("path")).startswith(root)]
+    return f"differential paths {bad[:3]} do not start with {root}" if bad else None
+
+
+def _sdf_23(node, ctx):
+    bad = [
+        e.get("path")
+        for part in ("snapshot", "differential")
+        for e in _elements(node, part)
+        if "." not in str(e.get("path")) and "sliceName" in e
+    ]
+    return f"root element(s) {bad} have a sliceName" if bad else None
+
+
+SDF_19_CODE = re.compile(r"^[a-zA-Z0-9]+$|^http://hl7\.org/fhirpath/System\.[A-Z][A-Za-z]+$")
+
+
+def _sdf_19(node, ctx):
+    if not str(node.get("url", "")).startswith("http://hl7.org/fhir/StructureDefinition"):
+        return None
+    bad = {
+        t.get("code")
+        for part in ("snapshot", "differential")
+        for e in _elements(node, part)
+        for t in e.get("type") or []
+        if isinstance(t, dict) and not SDF_19_CODE.search(str(t.get("code")))
+    }
+    return f"type codes {sorted(map(str, bad))} are not FHIR types" if bad else None
+
+
 PYTHON_RULES = {
+    "sdf-1": _sdf_1,
+    "sdf-8": _sdf_8,
+    "sdf-8a": _sdf_8a,
+    "sdf-16": _ids_distinct("snapshot"),
+    "sdf-17": _ids_distinct("differential"),
+    "sdf-19": _sdf_19,
+    "sdf-23": _sdf_23,
     "bdl-7": _bdl_7,
     "bdl-11": _first_entry_is("document", "Composition"),
     "bdl-12": _first_entry_is("message", "MessageHeader"),

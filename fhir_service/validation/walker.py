@@ -108,7 +108,9 @@ def _entry(td: TypeDef, element: ElementDef, code: str) -> Entry:
 
 def validate_resource_node(resource, location: str, ctx: Context) -> None:
     if not isinstance(resource, dict):
-        ctx.error("structure", location, f"expected a resource (JSON object), found {_short(resource)}", "type")
+        ctx.error(
+            "structure", location, f"expected a resource (JSON object), found {_short(resource)}", "type"
+        )
         return
     rtype = resource.get("resourceType")
     if rtype not in definitions.resource_types():
@@ -142,7 +144,12 @@ def _check_object(obj: dict, td: TypeDef, def_path: str, location: str, ctx: Con
         if element.is_choice:
             choices = choices or set()
             if element.path in choices:
-                ctx.error("structure", f"{location}.{key}", f"more than one type given for {element.name}[x]", "choice")
+                ctx.error(
+                    "structure",
+                    f"{location}.{key}",
+                    f"more than one type given for {element.name}[x]",
+                    "choice",
+                )
             choices.add(element.path)
         child_location = f"{location}.{key}"
         if isinstance(value, list):
@@ -256,7 +263,9 @@ def _check_primitive_extensions(value, location: str, ctx: Context) -> None:
             continue
         where = f"{location}[{i}]" if isinstance(value, list) else location
         if not isinstance(item, dict):
-            ctx.error("structure", where, f"primitive extension must be an object, found {_short(item)}", "type")
+            ctx.error(
+                "structure", where, f"primitive extension must be an object, found {_short(item)}", "type"
+            )
             continue
         _check_object(item, element_td, "Element", where, ctx)
 
