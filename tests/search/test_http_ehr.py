@@ -184,3 +184,17 @@ def test_unknown_parameter_warns_by_default_and_fails_with_prefer_strict(server)
         timeout=30,
     )
     assert strict.status_code == 400 and strict.json()["resourceType"] == "OperationOutcome"
+
+
+def test_capability_statement_lists_official_and_custom_parameters(server):
+    base, _ = server
+    statement = requests.get(
+        f"{base}/metadata", headers={"Accept": "application/fhir+json"}, timeout=30
+    ).json()
+    resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
+    mk = {p["name"]: p for p in resources["MedicationKnowledge"]["searchParam"]}
+    assert mk["code"]["definition"] == "http://hl7.org/fhir/SearchParameter/MedicationKnowledge-code"
+    assert mk["clinical-use-issue"]["type"] == "reference"
+    assert mk["clinical-use-issue"]["definition"].endswith(
+        "/SearchParameter/MedicationKnowledge-clinical-use-issue"
+    )

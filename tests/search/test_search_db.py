@@ -367,4 +367,8 @@ def test_searchset_bundles_are_valid_r5(repo):
 def test_common_parameters_do_not_leak_other_types(repo):
     # _source is defined on Resource: its index rows are shared by all types, so the type filter must stay
     assert found(repo, "ClinicalUseDefinition", ("_source:below", "http://feeds.example.org")) == []
-    assert found(repo, "Observation", ("_source:below", "http://feeds.example.org")) == ["obs-1", "obs-2", "obs-3"]
+    assert found(repo, "Observation", ("_source:below", "http://feeds.example.org")) == [
+        "obs-1",
+        "obs-2",
+        "obs-3",
+    ]
