@@ -69,7 +69,11 @@ def test_committed_fixture_bundles_are_current_and_valid(seed_path, name):
     expected = convert_file(seed_path).bundle("transaction")
     if name.startswith("conditional/"):
         expected = conditional_bundle(expected)
-    assert bundle == expected, f"{path} is stale: regenerate it with fhir-service export-fixtures"
+    style = "conditional" if name.startswith("conditional/") else "put"
+    assert bundle == expected, (
+        f"{path} is stale: regenerate it with\n    .venv/bin/fhir-service export-fixtures "
+        f"fixtures/monographs --out {path.parent} --style {style}"
+    )
 
 
 @pytest.mark.parametrize("style", ["put", "conditional"])
