@@ -1,6 +1,7 @@
 """Smoke run of the benchmark harness (`python -m bench --quick`): every case must produce numbers
-and no errors. Takes ~30 s (two tiny ingest sessions, two gunicorn servers, sub-second cases): the
-only way to know `make bench` still works is to run it.
+and no errors, on the suite's backend (SQLite, or PostgreSQL under .ci/run's second pass). Takes
+~45 s (two tiny ingest sessions, four gunicorn servers, sub-second cases): the only way to know
+`make bench` still works is to run it.
 
 The Python load loop makes the run independent of wrk (CI does not install it), so this test always
 exercises ingest, the ceiling, read and every other case; the wrk variant runs where wrk is installed.
@@ -9,6 +10,7 @@ exercises ingest, the ceiling, read and every other case; the wrk variant runs w
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,11 +27,21 @@ HTTP_CASES = ["read", "vread", *SEARCH_CASES, "transaction", "validate"]  # as b
 pytestmark = pytest.mark.slow
 
 
+def backend() -> tuple[str, dict]:
+    """The suite's backend (FHIR_SERVICE_TEST_DATABASE_URL): on PostgreSQL the harness creates and drops
+    its own database on that server."""
+    url = os.environ.get("FHIR_SERVICE_TEST_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        return "postgresql", {**os.environ, "FHIR_SERVICE_BENCH_PG_URL": url}
+    return "sqlite", dict(os.environ)
+
+
 def run_bench(tmp_path: Path, corpus: Path, *extra: str) -> dict:
     out = tmp_path / "bench.json"
-    cmd = [sys.executable, "-m", "bench", "--quick", "--db", "sqlite", "--corpus", str(corpus)]
+    db, env = backend()
+    cmd = [sys.executable, "-m", "bench", "--quick", "--db", db, "--corpus", str(corpus)]
     cmd += ["--out", str(out), "--workdir", str(tmp_path / "work"), *extra]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(out.read_text())
 
