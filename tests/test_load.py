@@ -99,6 +99,16 @@ def test_retries_429_then_succeeds_and_sends_headers(tmp_path, fake_server):
     assert "1/1 bundles from 1 files loaded, 2 entries" in result.output
 
 
+def test_parallel_sends_every_file_once(tmp_path, fake_server):
+    for name in "abcde":
+        write_bundle(tmp_path / f"{name}.json")
+    server = fake_server([(200, {}, transaction_response)] * 5)
+    result = CliRunner().invoke(main, ["load", "--base-url", server.url, "--parallel", "3", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert len(server.received) == 5
+    assert "5/5 bundles from 5 files loaded, 10 entries" in result.output
+
+
 def test_gives_up_after_retries_and_names_the_file(tmp_path, fake_server):
     write_bundle(tmp_path / "a.json")
     busy = (503, {"Retry-After": "0"}, {"resourceType": "OperationOutcome", "issue": []})

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import email.utils
 import json
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -190,7 +192,14 @@ class Loader:
     max_wait: float = 60.0
     timeout: float = 600.0
     sleep: object = time.sleep
-    session: requests.Session = field(default_factory=requests.Session)
+    _local: threading.local = field(default_factory=threading.local)
+
+    @property
+    def session(self) -> requests.Session:
+        """One connection pool per thread (requests sessions are not thread-safe)."""
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
 
     def post(self, body: bytes, content_type: str) -> requests.Response:
         headers = {"Content-Type": content_type, "Accept": JSON_MIME, **self.headers}
@@ -261,8 +270,9 @@ class Loader:
 @click.option("--max-wait", default=60.0, show_default=True, help="Longest single wait between attempts (s).")
 @click.option("--chunk-size", default=1000, show_default=True, help="Resources per Bundle for .ndjson input.")
 @click.option("--timeout", default=600.0, show_default=True, help="Per-request timeout (s).")
+@click.option("--parallel", default=1, show_default=True, help="Bundle files sent at the same time.")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE|DIR...")
-def load(base_url, headers, retries, max_wait, chunk_size, timeout, paths):
+def load(base_url, headers, retries, max_wait, chunk_size, timeout, parallel, paths):
     """Push transaction/batch Bundles (JSON, XML, or Bulk Data .ndjson) to a FHIR server."""
     loader = Loader(
         base_url.rstrip("/"),
@@ -274,9 +284,19 @@ def load(base_url, headers, retries, max_wait, chunk_size, timeout, paths):
     files = ndjson_load_order(collect_files(paths))
     started = time.monotonic()
     results: list[Result] = []
-    with click.progressbar(files, label="Loading", item_show_func=lambda p: p.name if p else "") as bar:
-        for path in bar:
+    # Bundle files are independent of each other: up to --parallel at once. ndjson chunks follow,
+    # one at a time, in reference order.
+    bundles = [f for f in files if f.suffix.lower() != NDJSON_SUFFIX]
+    ndjson = [f for f in files if f.suffix.lower() == NDJSON_SUFFIX]
+    with click.progressbar(length=len(files), label="Loading") as bar:
+        with ThreadPoolExecutor(max(1, parallel)) as pool:
+            futures = [pool.submit(lambda p: list(loader.load_file(p, chunk_size)), f) for f in bundles]
+            for future in as_completed(futures):
+                results.extend(future.result())
+                bar.update(1)
+        for path in ndjson:
             results.extend(loader.load_file(path, chunk_size))
+            bar.update(1)
     elapsed = time.monotonic() - started
     failed = [r for r in results if not r.ok]
     loaded = sum(r.entries for r in results if r.ok)
