@@ -12,6 +12,8 @@ Bundle or store the reference points into.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -87,7 +89,8 @@ _DEFAULT_TABLE = _table(_no_resolver)
 @lru_cache(maxsize=4096)
 def parse_ast(expression: str) -> dict:
     """fhirpathpy's parse tree of an expression (cached; also used by validation.fastpath)."""
-    return parse(expression)["children"][0]
+    with contextlib.redirect_stdout(io.StringIO()):  # the ANTLR error listener prints to stdout
+        return parse(expression)["children"][0]
 
 
 def _silent_trace(*_args) -> None:

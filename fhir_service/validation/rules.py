@@ -485,7 +485,28 @@ def _sdf_19(node, ctx):
     return f"type codes {sorted(map(str, bad))} are not FHIR types" if bad else None
 
 
+# The published list predates R5's CodeableReference, which R5 itself binds .
+BINDABLE = {"code", "Coding", "CodeableConcept", "CodeableReference", "Quantity", "string", "uri", "Duration"}
+
+
+def _eld_11(node, ctx):
+    """The official expression uses a double-quoted string, which FHIRPath (and fhirpathpy) rejects;
+    its type list also predates CodeableReference, which R5's own definitions bind."""
+    codes = [t.get("code") for t in node.get("type") or [] if isinstance(t, dict)]
+    if "binding" not in node or not codes or any(":" in str(c) for c in codes) or BINDABLE & set(codes):
+        return None
+    return f"a binding on an element of type {codes}"
+
+
+def _sdf_26(node, ctx):
+    """`$this.where(...)` at the top of an expression makes fhirpathpy raise KeyError('$this')."""
+    first = next(iter(_elements(node)), {})
+    return "the root element is mustSupport" if first.get("mustSupport") is True else None
+
+
 PYTHON_RULES = {
+    "eld-11": _eld_11,
+    "sdf-26": _sdf_26,
     "sdf-1": _sdf_1,
     "sdf-8": _sdf_8,
     "sdf-8a": _sdf_8a,

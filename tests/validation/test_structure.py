@@ -1,0 +1,103 @@
+"""Structure layer details: primitive extensions, choice types, nested resources, references."""
+
+from __future__ import annotations
+
+from fhir_service import fhirpath
+from fhir_service.validation import has_errors, validate_resource
+
+
+def errors(resource):
+    return [
+        (i.rule, i.expression) for i in validate_resource(resource, warnings=False) if i.severity == "error"
+    ]
+
+
+def test_primitive_extension_alone_counts_as_present():
+    resource = {
+        "resourceType": "ClinicalUseDefinition",
+        "_type": {
+            "extension": [
+                {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
+            ]
+        },
+    }
+    assert errors(resource) == []
+
+
+def test_unknown_primitive_extension_key_and_extension_without_value():
+    resource = {"resourceType": "ClinicalUseDefinition", "type": "indication", "_nope": {"id": "x"}}
+    assert ("unknown-element", "ClinicalUseDefinition._nope") in errors(resource)
+    resource = {
+        "resourceType": "ClinicalUseDefinition",
+        "type": "indication",
+        "extension": [{"url": "http://x"}],
+    }
+    assert ("ext-1", "ClinicalUseDefinition.extension[0]") in errors(resource)
+
+
+def test_choice_type_with_two_values_and_unknown_suffix():
+    base = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
+    assert ("choice", "Observation.valueString") in errors(
+        {**base, "valueQuantity": {"value": 1}, "valueString": "a"}
+    )
+    assert ("unknown-element", "Observation.valueFoo") in errors({**base, "valueFoo": 1})
+    assert errors({**base, "valueQuantity": {"value": 1, "unit": "mg"}}) == []
+
+
+def test_contained_resources_use_their_own_definitions_and_dom_rules():
+    resource = {
+        "resourceType": "ClinicalUseDefinition",
+        "type": "indication",
+        "contained": [
+            {"resourceType": "Group", "id": "pop", "type": "person", "membership": "definitional", "bogus": 1}
+        ],
+        "population": [{"reference": "#pop"}],
+    }
+    assert errors(resource) == [("unknown-element", "ClinicalUseDefinition.contained[0].bogus")]
+    del resource["contained"][0]["bogus"]
+    assert errors(resource) == []
+    resource["population"] = []
+    assert ("dom-3", "ClinicalUseDefinition") in errors(resource)
+
+
+def test_bundle_urn_uuid_reference_target_is_checked():
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:0c3c4f9e-1b56-4a8c-8d8e-2f7a3f1c0001",
+                "resource": {"resourceType": "MedicationKnowledge", "status": "active"},
+            },
+            {
+                "fullUrl": "urn:uuid:0c3c4f9e-1b56-4a8c-8d8e-2f7a3f1c0002",
+                "resource": {
+                    "resourceType": "ClinicalUseDefinition",
+                    "type": "indication",
+                    "subject": [{"reference": "urn:uuid:0c3c4f9e-1b56-4a8c-8d8e-2f7a3f1c0001"}],
+                },
+            },
+        ],
+    }
+    assert errors(bundle) == [("reference-target", "Bundle.entry[1].resource.subject[0].reference")]
+
+
+def test_primitive_formats():
+    base = {"resourceType": "Group", "type": "person", "membership": "definitional"}
+    assert ("type:unsignedInt", "Group.quantity") in errors({**base, "quantity": -1})
+    assert errors({**base, "quantity": 0}) == []
+    assert ("type:boolean", "Group.active") in errors({**base, "active": "true"})
+    assert has_errors(validate_resource({**base, "meta": {"lastUpdated": "2024-13-01T00:00:00Z"}}))
+    assert not has_errors(validate_resource({**base, "meta": {"lastUpdated": "2024-12-01T00:00:00Z"}}))
+
+
+def test_fhirpath_compile_is_cached_and_typed():
+    fn = fhirpath.compile("value.exists()", "Extension")
+    assert fn is fhirpath.compile("value.exists()", "Extension")
+    assert fn({"url": "x", "valueQuantity": {"value": 1}}) == [True]
+    resolve = fhirpath.compile("subject.resolve().status", "ClinicalUseDefinition")
+    target = {"resourceType": "MedicinalProductDefinition", "status": {"text": "active"}}
+    assert resolve(
+        {"resourceType": "ClinicalUseDefinition", "subject": [{"reference": "x"}]},
+        resolve=lambda ref: [target],
+    ) == [{"text": "active"}]
