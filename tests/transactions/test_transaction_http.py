@@ -369,3 +369,31 @@ def test_prefer_representation_returns_each_resource(server):
     assert entry["fullUrl"].endswith(entry["resource"]["id"])
     minimal = server.post_bundle(transaction(substance("min")))
     assert "resource" not in minimal.json()["entry"][0]
+
+
+def test_transaction_larger_than_one_session_batch(server):
+    """More entries than CLEAR_EVERY: references resolved across the session clears, all stored."""
+    from fhir_service.interactions.transaction import CLEAR_EVERY
+
+    count = CLEAR_EVERY * 2 + 50
+    urns = [f"urn:uuid:{uuid.uuid4()}" for _ in range(count)]
+    entries = [
+        {
+            "fullUrl": urns[i],
+            "resource": {
+                "resourceType": "Basic",
+                "code": {"text": f"chain {i}"},
+                **({"subject": {"reference": urns[i - 1]}} if i else {}),
+            },
+            "request": {"method": "POST", "url": "Basic"},
+        }
+        for i in range(count)
+    ]
+    before = server.history_total()
+    response = server.post_bundle({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+    assert response.status_code == 200, response.text[:500]
+    locations = [e["response"]["location"].split("/_history")[0] for e in response.json()["entry"]]
+    assert len(set(locations)) == count
+    last = server.get(locations[-1]).json()
+    assert last["subject"]["reference"] == locations[-2]
+    assert server.history_total() == before + count
