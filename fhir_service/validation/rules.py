@@ -485,7 +485,7 @@ def _sdf_19(node, ctx):
     return f"type codes {sorted(map(str, bad))} are not FHIR types" if bad else None
 
 
-# The published list predates R5's CodeableReference, which R5 itself binds .
+# The published list predates R5's CodeableReference, which R5 itself binds.
 BINDABLE = {"code", "Coding", "CodeableConcept", "CodeableReference", "Quantity", "string", "uri", "Duration"}
 
 

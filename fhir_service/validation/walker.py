@@ -5,6 +5,7 @@ own type, and the invariants of every element met on the way (see invariants.py)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -20,6 +21,12 @@ NUMBER_TYPES = {
     "unsignedInt": (0, 2**31 - 1),
 }
 RESOURCE_TYPE_CODES = ("Resource", "DomainResource")
+# Required value sets over whole code systems that cannot be expanded (BCP-47, BCP-13): grammar only.
+GRAMMAR_BOUND = {
+    "http://hl7.org/fhir/ValueSet/all-languages": re.compile(r"[a-zA-Z]{2,8}(-[a-zA-Z0-9]{1,8})*"),
+    # xml | json | ttl: the shorthands CapabilityStatement.format explicitly allows
+    "http://hl7.org/fhir/ValueSet/mimetypes": re.compile(r"xml|json|ttl|[\w.+-]+/[\w.+*-]+(\s*;.*)?"),
+}
 
 
 @dataclass
@@ -293,7 +300,15 @@ def _check_primitive(value, entry: Entry, location: str, ctx: Context) -> None:
     url = entry.element.required_valueset
     if url and code in ("code", "string", "uri"):
         codes = definitions.value_set_codes(url)
-        if codes is not None and value not in codes:
+        if codes is None and url in GRAMMAR_BOUND:  # no expansion possible: check the code's grammar
+            if not GRAMMAR_BOUND[url].fullmatch(value):
+                ctx.error(
+                    "code-invalid",
+                    location,
+                    f"binding (required) to {url}: '{value}' is not a valid code of that system",
+                    f"binding:{url}",
+                )
+        elif codes is not None and value not in codes:
             ctx.error(
                 "code-invalid",
                 location,
@@ -319,8 +334,19 @@ def _codings(value: dict, code: str) -> list[dict]:
 
 def _check_coded(value: dict, code: str, url: str, location: str, ctx: Context) -> None:
     valueset = definitions.value_set(url)
+    if valueset is None:
+        return
     codings = [c for c in _codings(value, code) if "code" in c]
-    if valueset is None or not codings:
+    if not codings:
+        if code in ("CodeableConcept", "CodeableReference") and (
+            code == "CodeableConcept" or "concept" in value
+        ):
+            ctx.error(
+                "code-invalid",
+                location,
+                f"binding (required) to {url}: no code given (text alone does not satisfy a required binding)",
+                f"binding:{url}",
+            )
         return
     if any(c.get("code") in valueset.get(c.get("system", ""), ()) for c in codings):
         return

@@ -101,3 +101,27 @@ def test_fhirpath_compile_is_cached_and_typed():
         {"resourceType": "ClinicalUseDefinition", "subject": [{"reference": "x"}]},
         resolve=lambda ref: [target],
     ) == [{"text": "active"}]
+
+
+def test_required_codeable_concept_needs_a_code_from_the_value_set():
+    base = {"resourceType": "Condition", "subject": {"reference": "Patient/p"}}
+    rule = "binding:http://hl7.org/fhir/ValueSet/condition-clinical"
+    assert (rule, "Condition.clinicalStatus") in errors({**base, "clinicalStatus": {"text": "active"}})
+    wrong = {"coding": [{"system": "http://snomed.info/sct", "code": "55561003"}]}
+    assert (rule, "Condition.clinicalStatus") in errors({**base, "clinicalStatus": wrong})
+    right = {
+        "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
+    }
+    assert errors({**base, "clinicalStatus": right}) == []
+
+
+def test_unexpandable_required_value_sets_check_the_code_grammar():
+    doc = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "content": [{"attachment": {"contentType": "pdf"}}],
+    }
+    rule = "binding:http://hl7.org/fhir/ValueSet/mimetypes"
+    assert (rule, "DocumentReference.content[0].attachment.contentType") in errors(doc)
+    doc["content"][0]["attachment"]["contentType"] = "application/pdf"
+    assert errors(doc) == []
