@@ -1,13 +1,23 @@
-"""Invariants implemented in Python instead of fhirpathpy, each for one of two reasons:
+"""Invariants implemented in Python instead of fhirpathpy, each for one of three reasons:
 
-- fhirpathpy cannot run them: htmlChecks() (txt-1, txt-2), resolve() against the Bundle (apd-1),
-  lowBoundary()/highBoundary()/comparable() on dates and quantities (per-1, rng-2, ratrng-2);
-- they sit on datatypes found in nearly every resource, where fhirpathpy's ~50 µs per evaluation
-  would dominate validation (ref-1, ref-2, qty-3, sqty-1, rat-1, cod-1, dom-2…dom-6, att-1,
-  cpt-2, ident-1, tim-*, dos-1).
+1. fhirpathpy cannot run them:
+   - htmlChecks(): txt-1, txt-2 (narrative.py: XHTML allowlist, no scripts, some content);
+   - lowBoundary()/highBoundary()/comparable() on dates and quantities: per-1, rng-2, ratrng-2;
+   - resolve() to a *different* resource's content where the Bundle/store has it: apd-1;
+   - unparseable or unrunnable expressions: eld-11 (double-quoted string), sdf-26 (top-level $this).
+2. fhirpathpy is pathologically slow on them (quadratic, descendants(), repeat(), JSON-hashing
+   isDistinct()): que-2, qrs-2, obs-7, sdf-1, sdf-8, sdf-8a, sdf-9, sdf-16, sdf-17, sdf-19,
+   sdf-23, sdf-24, sdf-25, bdl-7, bdl-11, bdl-12, bdl-13, eld-2, eld-3, eld-13, eld-14,
+   eld-25, eld-27, eld-28.
+3. they sit on datatypes or resource roots met in nearly every resource, where even a fast
+   path is not needed: ref-1, ref-2, qty-3, sqty-1, rat-1, cod-1, att-1, cpt-2, ident-1,
+   dom-2…dom-6, dos-1, tim-1…tim-10.
+
+Other expressions needing resolve() (ctm-1, enc-2, prov-1…3, docRef-1/2, dgr-1, prc-1, obs-9),
+memberOf() (opd-3, exs-1) or hasValue() still run in fhirpathpy, with those functions supplied by
+fhir_service.fhirpath. ele-1 and ext-1 are checked by the structure walk on every element.
 
 A rule takes (node, ctx) and returns None when satisfied, else a message naming the offending value.
-ele-1 and ext-1 are not here: the structure walk checks them on every element as it goes.
 """
 
 from __future__ import annotations

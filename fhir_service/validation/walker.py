@@ -113,7 +113,8 @@ def _entry(td: TypeDef, element: ElementDef, code: str) -> Entry:
     return Entry(element, code, "object", many, (datatype, code), tuple(constraints), code, targets)
 
 
-def validate_resource_node(resource, location: str, ctx: Context) -> None:
+def validate_resource_node(resource, location: str, ctx: Context, contained: bool = False) -> None:
+    """A resource at `location`; a contained one keeps its container as %rootResource (for '#id')."""
     if not isinstance(resource, dict):
         ctx.error(
             "structure", location, f"expected a resource (JSON object), found {_short(resource)}", "type"
@@ -124,7 +125,7 @@ def validate_resource_node(resource, location: str, ctx: Context) -> None:
         ctx.error("structure", location, f"unknown resourceType {_short(rtype)}", "resourceType")
         return
     td = definitions.type_def(rtype)
-    inner = Context(ctx.resolver, ctx.root, resource, ctx.issues, ctx.options)
+    inner = Context(ctx.resolver, ctx.root if contained else resource, resource, ctx.issues, ctx.options)
     _check_object(resource, td, rtype, location, inner)
     invariants.check(resource, td.root.constraints, rtype, location, inner)
 
@@ -230,7 +231,7 @@ def _check_value(value, entry: Entry, location: str, ctx: Context, targets=()):
         _check_primitive(value, entry, location, ctx)
         return
     if kind == "resource":
-        validate_resource_node(value, location, ctx)
+        validate_resource_node(value, location, ctx, contained=entry.element.name == "contained")
         return
     if not isinstance(value, dict):
         ctx.error("structure", location, f"expected a {entry.code} object, found {_short(value)}", "type")

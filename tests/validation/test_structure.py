@@ -125,3 +125,78 @@ def test_unexpandable_required_value_sets_check_the_code_grammar():
     assert (rule, "DocumentReference.content[0].attachment.contentType") in errors(doc)
     doc["content"][0]["attachment"]["contentType"] = "application/pdf"
     assert errors(doc) == []
+
+
+def test_contained_reference_inside_a_bundle_entry_resolves_in_that_entry():
+    cud = {
+        "resourceType": "ClinicalUseDefinition",
+        "type": "indication",
+        "contained": [{"resourceType": "Group", "id": "pop", "type": "person", "membership": "definitional"}],
+        "population": [{"reference": "#pop"}],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"fullUrl": "http://x.org/fhir/ClinicalUseDefinition/1", "resource": cud}],
+    }
+    assert errors(bundle) == []
+    cud["population"] = [{"reference": "#pop"}, {"reference": "#other"}]
+    assert ("ref-1", "Bundle.entry[0].resource.population[1]") in errors(bundle)
+
+
+def test_apd_1_uses_the_callers_resolver_for_references_outside_the_document():
+    apd = {
+        "resourceType": "AdministrableProductDefinition",
+        "status": "active",
+        "formOf": [{"reference": "MedicinalProductDefinition/mpd-1"}],
+        "routeOfAdministration": [{"code": {"text": "oral"}}],
+    }
+    mpd = {"resourceType": "MedicinalProductDefinition", "id": "mpd-1", "name": [{"productName": "x"}]}
+    store = {"MedicinalProductDefinition/mpd-1": mpd}
+    assert not has_errors(validate_resource(apd, resolve=store.get))
+    mpd["route"] = [{"text": "oral"}]
+    issues = validate_resource(apd, resolve=store.get)
+    assert [i.rule for i in issues if i.severity == "error"] == ["apd-1"]
+
+
+def test_resolve_and_member_of_inside_fhirpath_invariants():
+    care_team = {
+        "resourceType": "CareTeam",
+        "participant": [
+            {"member": {"reference": "Patient/p1"}, "onBehalfOf": {"reference": "Organization/o"}}
+        ],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "http://x.org/fhir/Patient/p1", "resource": {"resourceType": "Patient", "id": "p1"}},
+            {"fullUrl": "http://x.org/fhir/CareTeam/c", "resource": care_team},
+        ],
+    }
+    assert errors(bundle) == [("ctm-1", "Bundle.entry[1].resource.participant[0]")]
+    del care_team["participant"][0]["onBehalfOf"]
+    assert errors(bundle) == []
+    operation = {
+        "resourceType": "OperationDefinition",
+        "name": "X",
+        "status": "draft",
+        "kind": "operation",
+        "code": "x",
+        "system": False,
+        "type": False,
+        "instance": False,
+        "parameter": [
+            {
+                "name": "a",
+                "use": "in",
+                "min": 0,
+                "max": "1",
+                "type": "Patient",
+                "targetProfile": ["http://x.org/p"],
+            }
+        ],
+    }
+    assert errors(operation) == []
+    operation["parameter"][0]["type"] = "string"
+    assert ("opd-3", "OperationDefinition.parameter[0]") in errors(operation)
