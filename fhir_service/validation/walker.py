@@ -154,12 +154,15 @@ def _check_object(obj: dict, td: TypeDef, def_path: str, location: str, ctx: Con
             if element.path in choices:
                 ctx.error(
                     "structure",
-                    f"{location}.{key}",
-                    f"more than one type given for {element.name}[x]",
+                    f"{location}.{element.name}",
+                    f"more than one type given for {element.name}[x] ({key})",
                     "choice",
                 )
             choices.add(element.path)
-        child_location = f"{location}.{key}"
+        # FHIRPath names a choice value by element and type: Observation.value.ofType(Quantity)
+        child_location = (
+            f"{location}.{element.name}.ofType({entry.code})" if element.is_choice else f"{location}.{key}"
+        )
         if isinstance(value, list):
             if not entry.many:
                 ctx.error(

@@ -196,7 +196,7 @@ CASES = [
         "Range low > high",
         broken(MK, _set(MK_DOSAGE + ["dosage", 0, "doseAndRate", 0, "doseRange", "low", "value"], 500)),
         "rng-2",
-        "MedicationKnowledge.indicationGuideline[0].dosingGuideline[0].dosage[0].dosage[0].doseAndRate[0].doseRange",
+        "MedicationKnowledge.indicationGuideline[0].dosingGuideline[0].dosage[0].dosage[0].doseAndRate[0].dose.ofType(Range)",
     ),
     (
         "disallowed reference target",

@@ -37,7 +37,7 @@ def test_unknown_primitive_extension_key_and_extension_without_value():
 
 def test_choice_type_with_two_values_and_unknown_suffix():
     base = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
-    assert ("choice", "Observation.valueString") in errors(
+    assert ("choice", "Observation.value") in errors(
         {**base, "valueQuantity": {"value": 1}, "valueString": "a"}
     )
     assert ("unknown-element", "Observation.valueFoo") in errors({**base, "valueFoo": 1})
