@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -46,6 +47,7 @@ def validate(paths: tuple[str, ...], summary: bool, no_warnings: bool) -> None:
 
     status = 0
     rows = []
+    elapsed = 0.0
     for path in _files(paths):
         try:
             resource = _load(path)
@@ -55,7 +57,9 @@ def validate(paths: tuple[str, ...], summary: bool, no_warnings: bool) -> None:
             if not summary:
                 click.echo(f"== {path}\n" + json.dumps(_fatal(str(exc)), indent=2))
             continue
+        started = time.perf_counter()
         issues = validate_resource(resource, warnings=not no_warnings)
+        elapsed += time.perf_counter() - started
         errors = [i for i in issues if i.severity in ("error", "fatal")]
         if errors:
             status = max(status, 1)
@@ -66,7 +70,7 @@ def validate(paths: tuple[str, ...], summary: bool, no_warnings: bool) -> None:
             click.echo(f"== {path} ({'errors' if has_errors(issues) else 'valid'})")
             click.echo(json.dumps(outcome(issues), indent=2, ensure_ascii=False))
     if summary:
-        _table(rows)
+        _table(rows, elapsed)
     sys.exit(status)
 
 
@@ -77,10 +81,15 @@ def _fatal(message: str) -> dict:
     }
 
 
-def _table(rows: list[tuple]) -> None:
+def _table(rows: list[tuple], elapsed: float) -> None:
     width = max([len("file"), *(len(r[0]) for r in rows)])
     click.echo(f"{'file':<{width}}  resources  errors  warnings  first error")
     for name, resources, errors, warnings, first in rows:
         click.echo(f"{name:<{width}}  {resources:>9}  {errors:>6}  {warnings:>8}  {first[:120]}")
     total_errors = sum(r[2] for r in rows)
-    click.echo(f"{len(rows)} file(s), {sum(r[1] for r in rows)} resource(s), {total_errors} error(s)")
+    resources = sum(r[1] for r in rows)
+    click.echo(f"{len(rows)} file(s), {resources} resource(s), {total_errors} error(s)")
+    if elapsed > 0:
+        click.echo(
+            f"validation time {elapsed:.2f} s ({resources / elapsed:.0f} resources/s, parsing excluded)"
+        )
