@@ -94,6 +94,9 @@ def _entry(td: TypeDef, element: ElementDef, code: str) -> Entry:
         path = element.content_reference.split("#", 1)[1]
         return Entry(element, code, "object", many, (td, path), td.elements[path].constraints, path, ())
     if code in RESOURCE_TYPE_CODES or code in definitions.resource_types():
+        # Resource constrained by a profile (Bundle.issues: Resource(OperationOutcome))
+        profiles = type_ref.profiles if type_ref else ()
+        code = next((p for p in profiles if p in definitions.resource_types()), code)
         return Entry(element, code, "resource", many, None, (), code, ())
     if code in definitions.primitive_types():
         regex = None if code in ("string", "markdown") else definitions.primitive_regex(code)
@@ -234,6 +237,15 @@ def _check_value(value, entry: Entry, location: str, ctx: Context, targets=()):
         _check_primitive(value, entry, location, ctx)
         return
     if kind == "resource":
+        expected = entry.code
+        actual = value.get("resourceType") if isinstance(value, dict) else None
+        if (
+            expected not in RESOURCE_TYPE_CODES
+            and isinstance(actual, str)
+            and not definitions.is_subtype(actual, expected)
+        ):
+            ctx.error("structure", location, f"expected a {expected} resource, found {actual}", "type")
+            return
         validate_resource_node(value, location, ctx, contained=entry.element.name == "contained")
         return
     if not isinstance(value, dict):

@@ -200,3 +200,22 @@ def test_resolve_and_member_of_inside_fhirpath_invariants():
     assert errors(operation) == []
     operation["parameter"][0]["type"] = "string"
     assert ("opd-3", "OperationDefinition.parameter[0]") in errors(operation)
+
+
+def test_resource_slot_restricted_to_one_type():
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "link": [{"relation": "self", "url": "http://x.org/fhir/Patient"}],
+    }
+    assert errors({**bundle, "issues": {"resourceType": "Patient"}}) == [("type", "Bundle.issues")]
+    outcome_ok = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "information", "code": "informational"}],
+    }
+    assert errors({**bundle, "issues": outcome_ok}) == []
+    outcome_error = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "exception"}],
+    }
+    assert ("bdl-16", "Bundle") in errors({**bundle, "issues": outcome_error})
