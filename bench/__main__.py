@@ -209,7 +209,9 @@ def _measure(args, base, case, request, backend, scale, work, server_pid=None) -
     figures = {
         key: statistics.median(r[key] for r in runs) for key in ("req_s", "p50_ms", "p99_ms", "max_ms")
     }
-    figures |= {"requests": sum(r["requests"] for r in runs), "errors": sum(r["errors"] for r in runs)}
+    for key in ("requests", "errors", "non2xx", "timeouts"):
+        if key in runs[0]:
+            figures[key] = sum(r[key] for r in runs)
     figures |= {"loadgen": runs[0]["loadgen"], "runs": len(runs)}
     print(
         f"{figures['req_s']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "

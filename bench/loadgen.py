@@ -70,6 +70,8 @@ def run_wrk(base: str, req: Request, seconds: float, connections: int, threads: 
         "p99_ms": raw["p99_us"] / 1000,
         "max_ms": raw["max_us"] / 1000,
         "errors": raw["non2xx"] + raw["socket_errors"] + raw["timeouts"],
+        "non2xx": raw["non2xx"],
+        "timeouts": raw["timeouts"],
         "loadgen": "wrk",
     }
 
