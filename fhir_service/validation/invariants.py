@@ -9,6 +9,7 @@ UNSUPPORTED and skipped rather than guessed at.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,7 +60,7 @@ def _evaluate(constraint: Constraint, node, base_type: str, ctx: Context) -> str
     if fast is not None:
         result = fast(node, ctx.resource)
         if result is not None:
-            return f"'{constraint.expression}' is false" if result == [False] else None
+            return _false(constraint, node) if result == [False] else None
     try:
         compiled = fhirpath.compile(constraint.expression, base_type)
         result = compiled(
@@ -72,5 +73,15 @@ def _evaluate(constraint: Constraint, node, base_type: str, ctx: Context) -> str
         UNSUPPORTED[constraint.key] = f"{type(exc).__name__}: {exc}"
         return None
     if result == [False]:
-        return f"'{constraint.expression}' is false"
+        return _false(constraint, node)
     return None
+
+
+def _false(constraint: Constraint, node) -> str:
+    """Name the expression and the offending value (resources by type/id, elements by content)."""
+    if isinstance(node, dict) and "resourceType" in node:
+        shown = f"{node['resourceType']}/{node.get('id', '(no id)')}"
+    else:
+        text = json.dumps(node, ensure_ascii=False, separators=(",", ":"))
+        shown = text if len(text) <= 120 else text[:117] + "..."
+    return f"'{constraint.expression}' is false for {shown}"
