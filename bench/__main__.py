@@ -59,6 +59,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ingest-timeout", type=float, default=1800.0, help="seconds before an ingest is cut off")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     p.add_argument("--workdir", type=Path, default=None, help="keep databases, replicas and logs here")
+    p.add_argument(
+        "--serve-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for `fhir-service serve` (A/B runs, e.g. FHIR_SERVICE_ACCESS_LOG=0)",
+    )
+    p.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="skip ingest: run the HTTP cases against this already loaded database (labelled ×--scale)",
+    )
     p.add_argument("--profile", type=Path, default=None, help="write py-spy profiles here (slows the run)")
     args = p.parse_args(argv)
     quick = args.quick
@@ -108,11 +121,17 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     try:
-        inputs = {1: originals, args.scale: [*originals, *_replicas(originals, source, work, args.scale)]}
-        requests = None
-        for backend in backends:
-            for scale, files in inputs.items():
-                requests = _session(args, results, backend, scale, files, work, requests, http_cases)
+        if args.database:  # HTTP cases only, against data already there
+            backend = "postgresql" if args.database.startswith("postgresql") else "sqlite"
+            requests = cases.build(args.database)
+            tag = f"{backend}-existing"
+            _http_session(args, results, backend, args.scale, args.database, requests, http_cases, work, tag)
+        else:
+            inputs = {1: originals, args.scale: [*originals, *_replicas(originals, source, work, args.scale)]}
+            requests = None
+            for backend in backends:
+                for scale, files in inputs.items():
+                    requests = _session(args, results, backend, scale, files, work, requests, http_cases)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -163,7 +182,7 @@ def _http_session(args, results, backend, scale, url, requests, http_cases, work
     cmd = [*ingest.cli(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
-    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": url}
+    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": url, **dict(kv.split("=", 1) for kv in args.serve_env)}
     read_path = requests["read"].paths[0]
     with Server(cmd, port, "/fhir/metadata", logs / f"serve-{tag}.log", env) as service:
         ceiling_spec = _capture(service.base + read_path, read_path, work / f"ceiling-{tag}")
@@ -282,6 +301,7 @@ def _meta(args) -> dict:
         "duration": args.duration,
         "warmup": args.warmup,
         "repeat": args.repeat,
+        "serve_env": args.serve_env,
         "connections": args.connections,
         "threads": args.threads,
         "scale": args.scale,
