@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fhir_service.interactions.checks import check_id, check_type
 from fhir_service.interactions.conditional import criteria, single_match
-from fhir_service.interactions.errors import not_found, outcome
+from fhir_service.interactions.errors import outcome
 from fhir_service.interactions.result import Result
 
 
@@ -14,7 +14,13 @@ def delete(repo, resource_type: str, resource_id: str, if_match: str | None = No
     with repo.unit_of_work() as uow:
         stored = uow.delete(resource_type, resource_id, if_match=if_match)
     if stored is None:
-        raise not_found(f"{resource_type}/{resource_id} is not known")
+        # R5 (http.html#delete) and HAPI: deleting what does not exist succeeds; delete is idempotent.
+        return Result(
+            204,
+            outcome=outcome(
+                f"{resource_type}/{resource_id} does not exist; nothing deleted", "not-found", "warning"
+            ),
+        )
     return _deleted(stored)
 
 

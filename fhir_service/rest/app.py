@@ -13,12 +13,14 @@ from fhir_service.store.database import database_url, make_engine
 from fhir_service.store.repository import Repository
 
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
+DEFAULT_MAX_BUNDLE = 256 * 1024 * 1024  # POST /fhir transaction/batch
 
 
 def default_config() -> dict:
     return {
         "DATABASE_URL": database_url(),
         "MAX_CONTENT_LENGTH": int(os.environ.get("FHIR_SERVICE_MAX_BODY_BYTES", DEFAULT_MAX_BODY)),
+        "MAX_BUNDLE_BYTES": int(os.environ.get("FHIR_SERVICE_MAX_BUNDLE_BYTES", DEFAULT_MAX_BUNDLE)),
         "BASE_URL": os.environ.get("FHIR_SERVICE_BASE_URL") or None,
         "ACCESS_LOG": os.environ.get("FHIR_SERVICE_ACCESS_LOG", "1") != "0",
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from fhir_service.formats import to_json, to_xml
@@ -38,7 +38,7 @@ def install(app: Flask) -> None:
         code = HTTP_CODES.get(exc.code or 500, "processing")
         message = exc.description or exc.name
         if exc.code == 413:
-            message = f"Request body larger than the limit of {app.config.get('MAX_CONTENT_LENGTH')} bytes"
+            message = f"Request body larger than the limit of {request.max_content_length} bytes"
         return error_response(exc.code or 500, outcome(message, code), headers)
 
     @app.errorhandler(Exception)

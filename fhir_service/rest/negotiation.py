@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app, g, request
+from flask import g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fhir_service.formats import JSON_MIME, XML_MIME, parse_json, parse_xml, to_json, to_xml
@@ -58,7 +58,7 @@ def body_bytes() -> bytes:
     silently cut at the limit (and the cut JSON would then look malformed)."""
     if "fhir_body" in g:
         return g.fhir_body
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    limit = request.max_content_length  # the app's MAX_CONTENT_LENGTH unless the view set its own
     if request.content_length is None and limit and request.environ.get("wsgi.input_terminated"):
         data = _read_at_most(request.environ["wsgi.input"], limit + 1)
         if len(data) > limit:

@@ -15,6 +15,7 @@ from fhir_service.interactions import history as history_
 from fhir_service.interactions import patch as patch_
 from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
+from fhir_service.interactions import transaction
 from fhir_service.interactions import update as update_
 from fhir_service.interactions import validate as validate_
 from fhir_service.interactions.capabilities import capability_statement
@@ -82,13 +83,11 @@ def system_search():
 
 @api.post("/")
 def system_bundle():
+    # transaction/batch Bundles get their own, larger limit: 10,000 entries are ~15 MB
+    request.max_content_length = current_app.config["MAX_BUNDLE_BYTES"]
     bundle = negotiation.read_resource()
     if bundle.get("resourceType") != "Bundle" or bundle.get("type") not in ("transaction", "batch"):
         raise bad_request("POST to the base URL takes a Bundle of type transaction or batch")
-    try:
-        from fhir_service.interactions import transaction
-    except ImportError as exc:
-        raise FhirError(501, "transaction and batch are not implemented yet", "not-supported") from exc
     status, headers, response = transaction.process(
         repo(), bundle, base_url(), prefer=request.headers.get("Prefer")
     )

@@ -29,6 +29,7 @@ from fhir_service.search import indexer
 from fhir_service.store.database import is_sqlite, writer_lock
 from fhir_service.store.errors import Conflict, PreconditionFailed
 from fhir_service.store.schema import Resource, ResourceVersion
+from fhir_service.store.sync import canonical
 
 
 @dataclass(frozen=True)
@@ -204,11 +205,16 @@ class UnitOfWork:
     def update(
         self, resource: dict, if_match: str | None = None, method: str = "PUT"
     ) -> tuple[StoredResource, bool]:
-        """Store a new version of resource (its id required); create it if absent. → (stored, created)."""
+        """Store a new version of resource (its id required); create it if absent. → (stored, created).
+
+        An update that changes nothing but meta.versionId/lastUpdated is a no-op returning the current
+        version, as HAPI does: re-loading the same fixtures must not grow the history."""
         rtype, resource_id = resource["resourceType"], resource["id"]
         row = self._current(rtype, resource_id, lock=True)
         self._check_version(rtype, resource_id, row, if_match)
         created = row is None or row.deleted
+        if not created and canonical(json.loads(row.content)) == canonical(resource):
+            return _stored(row), False
         return self._write(row, resource, resource_id, method), created
 
     def delete(

@@ -108,7 +108,7 @@ def history_total(base: str) -> int:
 def test_sigkill_mid_transaction_leaves_nothing(database_url_factory):
     url = database_url_factory()
     port = free_port()
-    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": url, "FHIR_SERVICE_MAX_BODY_BYTES": str(64 * 2**20)}
+    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": url}
     base = f"http://127.0.0.1:{port}/fhir"
     server = start_server(env, port)
     try:
