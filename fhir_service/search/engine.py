@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from fhir_service.store.schema import Resource
 
@@ -31,15 +31,44 @@ def _filtered(session, resource_types, params, base_url, strict):
     compile_types = query.types or [ANY_TYPE]
     compiler = Compiler(registry, base_url, strict)
     where = [R.c.deleted.is_(False)]
+    memberships = []
     for clause in query.clauses:
-        condition = compiler.condition(compile_types, clause)
-        if condition is not None:
+        condition = compiler.condition(compile_types, clause)  # validates, warns on unknown parameters
+        if condition is None:
+            continue
+        membership = compiler.membership(compile_types, clause)
+        if membership is not None and not membership.negate and isinstance(membership.rows, Select):
+            memberships.append(membership)
+        else:
             where.append(condition)
+    where.extend(_drive_and_probe(session, memberships))
     if query.types and not (len(query.types) == 1 and compiler.type_bound):
         where.append(R.c.type == query.types[0] if len(query.types) == 1 else R.c.type.in_(query.types))
     for name in query.unsupported:
         compiler._unknown(name, compile_types)
     return registry, query, compile_types, compiler.warnings, where
+
+
+ESTIMATE_CAP = 2000  # rows counted to rank clauses; beyond this a clause is "large"
+
+
+def _estimate(session, rows: Select) -> int:
+    return session.scalar(select(func.count()).select_from(rows.limit(ESTIMATE_CAP).subquery())) or 0
+
+
+def _drive_and_probe(session, memberships: list) -> list:
+    """The most selective positive clause drives the search (pk IN its rows); the others are probed
+    per candidate with EXISTS on the (resource_pk, sp, …) indexes. Without this, SQLite drives
+    from the first IN list and materialises every other one in full."""
+    if len(memberships) <= 1:
+        return [R.c.pk.in_(m.rows) for m in memberships]
+    ranked = sorted(memberships, key=lambda m: _estimate(session, m.rows))
+    driver, probes = ranked[0], ranked[1:]
+    conditions = [R.c.pk.in_(driver.rows)]
+    for m in probes:
+        column = m.rows.selected_columns[0]
+        conditions.append(m.rows.where(column == R.c.pk).exists())
+    return conditions
 
 
 def match(session, resource_type: str, params: list[tuple[str, str]], limit: int = 2) -> list[int]:

@@ -4,8 +4,8 @@ Every row carries `resource_pk` and `sp`, the int64 hash of (resource type, para
 `grp`, the position of the item a composite parameter's components were taken from (0 otherwise).
 Hashes stand in for long strings in the equality indexes; the clear values stay for `:text`,
 `:below`, sorting and debugging. Index choice follows the query shapes in query/compile.py:
-(sp, value…, resource_pk) drives a search from the index, (resource_pk, sp) serves `:missing`,
-`_sort` and the delete on reindex."""
+(sp, value…, resource_pk) drives a search from the index; (resource_pk, sp, value…) answers the
+per-resource probes (EXISTS clauses, `_sort` keys, includes) from the index alone, and the deletes."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class SearchToken(Base):
         Index("ix_search_token_sys_code", "sp", "h_sys_code", "resource_pk"),
         Index("ix_search_token_sys", "sp", "h_sys", "resource_pk"),
         Index("ix_search_token_text", "sp", "text_norm"),
-        Index("ix_search_token_resource", "resource_pk", "sp"),
+        Index("ix_search_token_resource", "resource_pk", "sp", "code"),
     )
 
 
@@ -55,7 +55,7 @@ class SearchString(Base):
     value_exact: Mapped[str] = mapped_column(Text512)
     __table_args__ = (
         Index("ix_search_string_value", "sp", "value_norm", "resource_pk"),
-        Index("ix_search_string_resource", "resource_pk", "sp"),
+        Index("ix_search_string_resource", "resource_pk", "sp", "value_norm"),
     )
 
 
@@ -74,7 +74,7 @@ class SearchReference(Base):
         Index("ix_search_reference_target", "target_type", "target_id", "sp", "resource_pk"),
         Index("ix_search_reference_url", "sp", "target_url"),
         Index("ix_search_reference_identifier", "sp", "h_identifier"),
-        Index("ix_search_reference_resource", "resource_pk", "sp"),
+        Index("ix_search_reference_resource", "resource_pk", "sp", "target_type", "target_id"),
     )
 
 
@@ -89,7 +89,7 @@ class SearchDate(Base):
     __table_args__ = (
         Index("ix_search_date_low", "sp", "low", "high", "resource_pk"),
         Index("ix_search_date_high", "sp", "high"),
-        Index("ix_search_date_resource", "resource_pk", "sp"),
+        Index("ix_search_date_resource", "resource_pk", "sp", "low", "high"),
     )
 
 
@@ -109,7 +109,7 @@ class SearchQuantity(Base):
     __table_args__ = (
         Index("ix_search_quantity_value", "sp", "low", "high"),
         Index("ix_search_quantity_code", "sp", "h_sys_code", "low"),
-        Index("ix_search_quantity_resource", "resource_pk", "sp"),
+        Index("ix_search_quantity_resource", "resource_pk", "sp", "low", "high"),
     )
 
 
@@ -123,7 +123,7 @@ class SearchNumber(Base):
     high: Mapped[float] = mapped_column(Float)
     __table_args__ = (
         Index("ix_search_number_value", "sp", "low", "high"),
-        Index("ix_search_number_resource", "resource_pk", "sp"),
+        Index("ix_search_number_resource", "resource_pk", "sp", "low", "high"),
     )
 
 
@@ -138,7 +138,7 @@ class SearchUri(Base):
     __table_args__ = (
         Index("ix_search_uri_hash", "sp", "h_uri", "resource_pk"),
         Index("ix_search_uri_value", "sp", "uri"),
-        Index("ix_search_uri_resource", "resource_pk", "sp"),
+        Index("ix_search_uri_resource", "resource_pk", "sp", "uri"),
     )
 
 

@@ -7,9 +7,10 @@ target's pk; `_has` does the same in reverse. All values are bound parameters.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, union_all
 
 from fhir_service.store.schema import Resource
 
@@ -45,6 +46,32 @@ def _us_to_datetime(us: int) -> datetime:
     return (EPOCH + timedelta(microseconds=clamped)).astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class Membership:
+    """A clause that is "pk IN rows" (or NOT IN): the engine may drive the search from `rows` or
+    probe them per candidate with EXISTS."""
+
+    rows: object  # Select (or a UNION) of resource pks
+    negate: bool
+
+
+class _Probe:
+    """Stands in for the pk column to learn whether a clause compiles to a plain membership test."""
+
+    def in_(self, rows):
+        return Membership(rows, False)
+
+    def not_in(self, rows):
+        return Membership(rows, True)
+
+    def __getattr__(self, name):
+        raise _NotMembership(name)
+
+
+class _NotMembership(Exception):
+    pass
+
+
 class Compiler:
     def __init__(self, registry: Registry, base_url: str = "", strict: bool = False):
         self.registry = registry
@@ -78,6 +105,16 @@ class Compiler:
             return True
         param = self.registry.get(rtype, clause.chain[0].code if clause.chain else clause.code)
         return param is not None and not any(b in ("Resource", "DomainResource") for b in param.base)
+
+    def membership(self, resource_types: list[str], clause: Clause) -> Membership | None:
+        """The clause as a Membership when it is one (single type, plain IN/NOT IN), else None."""
+        if len(resource_types) != 1 or not self._known(resource_types[0], clause):
+            return None
+        try:
+            found = self._for_type(resource_types[0], clause, _Probe())
+        except _NotMembership:
+            return None
+        return found if isinstance(found, Membership) else None
 
     # --- resolution --------------------------------------------------------------------------
 
@@ -203,7 +240,7 @@ class Compiler:
                     ref.c.target_type == t, ref.c.target_id.in_(target_ids), ref.c.sp == sp_of(param, rtype)
                 )
             )
-        return or_(*(pk_col.in_(rows) for rows in alternatives))
+        return pk_col.in_(alternatives[0] if len(alternatives) == 1 else union_all(*alternatives))
 
     def _has(self, rtype: str, clause: Clause, pk_col):
         source_type, ref_code = clause.has
@@ -240,5 +277,5 @@ class Compiler:
                 where.append(self._predicate(MODULES[component.type], table.c, None, part, component))
                 if index:
                     where += [table.c.resource_pk == first.c.resource_pk, table.c.grp == first.c.grp]
-            alternatives.append(pk_col.in_(select(first.c.resource_pk).select_from(*tables).where(*where)))
-        return or_(*alternatives)
+            alternatives.append(select(first.c.resource_pk).select_from(*tables).where(*where))
+        return pk_col.in_(alternatives[0] if len(alternatives) == 1 else union_all(*alternatives))

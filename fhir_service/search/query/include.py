@@ -52,24 +52,24 @@ def _forward(session, sps, include: Include, pks: set[int]) -> set[int]:
 
 
 def _reverse(session, sps, include: Include, pks: set[int]) -> set[int]:
-    target = R.alias()
-    query = (
-        select(REF.c.resource_pk)
-        .select_from(
-            REF.join(target, and_(target.c.type == REF.c.target_type, target.c.id == REF.c.target_id))
-        )
-        .where(target.c.pk.in_(pks))
-    )
-    if sps is not None:
-        query = query.where(REF.c.sp.in_(sps))
-    if include.source_type != "*" and sps is None:
-        source = R.alias()
-        query = query.join(source, source.c.pk == REF.c.resource_pk).where(
-            source.c.type == include.source_type
-        )
-    if include.target_type:
-        query = query.where(target.c.type == include.target_type)
-    return set(session.scalars(query.limit(MAX_INCLUDED)))
+    """Resources whose reference parameter points at one of `pks`: first the targets' (type, id),
+    then search_reference by (target_type, target_id, sp), the index built for exactly this."""
+    targets: dict[str, list[str]] = {}
+    for rtype, rid in session.execute(select(R.c.type, R.c.id).where(R.c.pk.in_(pks))):
+        if include.target_type in (None, rtype):
+            targets.setdefault(rtype, []).append(rid)
+    found: set[int] = set()
+    for rtype, ids in targets.items():
+        query = select(REF.c.resource_pk).where(REF.c.target_type == rtype, REF.c.target_id.in_(ids))
+        if sps is not None:
+            query = query.where(REF.c.sp.in_(sps))
+        elif include.source_type != "*":
+            source = R.alias()
+            query = query.join(source, source.c.pk == REF.c.resource_pk).where(
+                source.c.type == include.source_type
+            )
+        found |= set(session.scalars(query.limit(MAX_INCLUDED)))
+    return found
 
 
 def included(

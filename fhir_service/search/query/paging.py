@@ -59,7 +59,8 @@ def sort_keys(registry: Registry, types: list[str], sort: list[tuple[str, bool]]
             column = module.sort_column(table.c)
         aggregate = func.max(column) if descending else func.min(column)
         sps = sorted({sp_of(p, t) for t, p in params})
-        value = select(aggregate).where(table.c.resource_pk == R.c.pk, table.c.sp.in_(sps)).scalar_subquery()
+        same_param = table.c.sp == sps[0] if len(sps) == 1 else table.c.sp.in_(sps)
+        value = select(aggregate).where(table.c.resource_pk == R.c.pk, same_param).scalar_subquery()
         sentinel = _SENTINELS[kind][1 if descending else 0]
         keys.append(SortKey(func.coalesce(value, sentinel), descending))
     return keys
