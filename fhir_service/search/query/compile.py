@@ -232,8 +232,10 @@ class Compiler:
         for t in targets:
             target = R.alias()
             target_ids = select(target.c.id).where(
-                target.c.type == t, target.c.deleted.is_(False), self._for_type(t, rest, target.c.pk)
+                target.c.deleted.is_(False), self._for_type(t, rest, target.c.pk)
             )
+            if not self._binds_type(t, rest):  # else the index rows already imply the type
+                target_ids = target_ids.where(target.c.type == t)
             ref = REF.alias()
             alternatives.append(
                 select(ref.c.resource_pk).where(
