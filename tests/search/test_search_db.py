@@ -372,3 +372,40 @@ def test_common_parameters_do_not_leak_other_types(repo):
         "obs-2",
         "obs-3",
     ]
+
+
+def test_reference_identifier_and_canonical_forms(database_url_factory):
+    repo = new_repo(database_url_factory)
+    try:
+        load(
+            repo,
+            [
+                {
+                    "resourceType": "ClinicalUseDefinition",
+                    "id": "by-identifier",
+                    "type": "warning",
+                    "subject": [
+                        {"identifier": {"system": "urn:oid:2.16.840.1.113883.6.69", "value": "12345"}}
+                    ],
+                    "meta": {"profile": ["http://example.org/StructureDefinition/cud-profile|1.0"]},
+                },
+            ],
+        )
+        cud = "ClinicalUseDefinition"
+        assert found(repo, cud, ("subject:identifier", "urn:oid:2.16.840.1.113883.6.69|12345")) == [
+            "by-identifier"
+        ]
+        assert found(repo, cud, ("subject:identifier", "urn:oid:2.16.840.1.113883.6.69|99999")) == []
+        assert found(repo, cud, ("_profile", "http://example.org/StructureDefinition/cud-profile")) == [
+            "by-identifier"
+        ]
+        assert found(repo, cud, ("_profile", "http://example.org/StructureDefinition/cud-profile|1.0")) == [
+            "by-identifier"
+        ]
+        assert found(repo, cud, ("_profile", "http://example.org/StructureDefinition/cud-profile|2.0")) == []
+        summary = run(repo, cud, [("_summary", "text")])["entry"][0]["resource"]
+        assert set(summary) <= {"resourceType", "id", "meta", "text"}
+        data = run(repo, cud, [("_summary", "data")])["entry"][0]["resource"]
+        assert "text" not in data and data["type"] == "warning"
+    finally:
+        repo.dispose()
