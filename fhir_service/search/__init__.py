@@ -10,7 +10,8 @@ Data flow:
                    SearchParameters enabled by `fhir-service reindex` (active.py, maintenance.py)
   extract.py       expressions split per resource type and compiled once; dotted paths run in plain
                    Python, the rest through fhirpathpy; `where(resolve() is T)` filters by reference type
-  types/*.py       one module per parameter type: extract(values) → rows, predicate(...) → SQL
+  types/*.py       one module per parameter type: extract(values) → rows, predicate(...) → SQL;
+                   types/composite.py ties components of one item together (grp)
   indexer.py       rows → tables.py (search_token, _string, _reference, _date, _quantity, _number, _uri)
   query/parse.py   parameters → clauses (OR within, AND between), chains, _has, result parameters
   query/compile.py clauses → `pk IN (SELECT resource_pk FROM search_x WHERE sp = … AND …)`

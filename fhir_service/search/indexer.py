@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, delete
 
-from .extract import evaluate, evaluate_on_item
+from .extract import evaluate
 from .hashing import param_hash
 from .registry import COMMON_BASES, Registry, SearchParam
 from .tables import INDEX_TABLES
-from .types import MODULES
-
-MAX_GROUP = 32767  # SmallInteger
+from .types import MODULES, composite
 
 
 def sp_of(param: SearchParam, resource_type: str, code: str | None = None) -> int:
@@ -20,31 +18,13 @@ def sp_of(param: SearchParam, resource_type: str, code: str | None = None) -> in
     return param_hash(owner, code or param.code)
 
 
-def component_code(param: SearchParam, index: int) -> str:
-    return f"{param.code}${index}"
-
-
-def _composite_rows(reg: Registry, rtype: str, param: SearchParam, resource: dict) -> dict[str, list[dict]]:
-    rows: dict[str, list[dict]] = {}
-    for grp, item in enumerate(evaluate(rtype, param.expression, resource)[:MAX_GROUP], start=1):
-        for index, (definition, expression) in enumerate(param.components):
-            component = reg.by_url(definition)
-            if component is None or component.type not in MODULES:
-                continue
-            values = evaluate_on_item(expression, item)
-            sp = sp_of(param, rtype, component_code(param, index))
-            for row in MODULES[component.type].extract(values):
-                rows.setdefault(component.type, []).append({**row, "sp": sp, "grp": grp})
-    return rows
-
-
 def rows_for(reg: Registry, resource: dict) -> dict[str, list[dict]]:
     """Index rows by parameter type for one resource (pure: no database)."""
     rtype = resource["resourceType"]
     rows: dict[str, list[dict]] = {}
     for param in reg.indexed_params(rtype):
         if param.type == "composite":
-            for kind, found in _composite_rows(reg, rtype, param, resource).items():
+            for kind, found in composite.extract_rows(reg, rtype, param, resource, sp_of).items():
                 rows.setdefault(kind, []).extend(found)
             continue
         module = MODULES.get(param.type)

@@ -16,11 +16,11 @@ from fhir_service.store.schema import Resource
 
 from ..dates import EPOCH, parse_range
 from ..errors import SearchError
-from ..indexer import component_code, sp_of
+from ..indexer import sp_of
 from ..registry import Registry, SearchParam
 from ..tables import INDEX_TABLES
-from ..types import MODULES
-from ..types.common import split_escaped, split_prefix
+from ..types import MODULES, composite
+from ..types.common import split_prefix
 from ..types.date import range_predicate
 from .parse import Clause
 
@@ -261,23 +261,8 @@ class Compiler:
         return pk_col.in_(select(target.c.pk).where(target.c.type == rtype, target.c.id.in_(referenced)))
 
     def _composite(self, rtype: str, param: SearchParam, clause: Clause, pk_col):
-        components = [self.registry.by_url(url) for url, _ in param.components]
-        if any(c is None or c.type not in MODULES for c in components):
-            raise SearchError(400, f"Composite '{param.code}' has components this server cannot search")
-        alternatives = []
-        for value in clause.values:
-            parts = split_escaped(value, "$")
-            if len(parts) != len(components):
-                raise SearchError(
-                    400, f"'{param.code}' needs {len(components)} '$'-separated values, got '{value}'"
-                )
-            tables = [INDEX_TABLES[c.type].__table__.alias() for c in components]
-            first = tables[0]
-            where = []
-            for index, (component, table, part) in enumerate(zip(components, tables, parts, strict=True)):
-                where.append(table.c.sp == sp_of(param, rtype, component_code(param, index)))
-                where.append(self._predicate(MODULES[component.type], table.c, None, part, component))
-                if index:
-                    where += [table.c.resource_pk == first.c.resource_pk, table.c.grp == first.c.grp]
-            alternatives.append(select(first.c.resource_pk).select_from(*tables).where(*where))
-        return pk_col.in_(alternatives[0] if len(alternatives) == 1 else union_all(*alternatives))
+        def predicate(module, columns, raw, component):
+            return self._predicate(module, columns, None, raw, component)
+
+        selects = composite.matching_rows(self.registry, rtype, param, clause.values, sp_of, predicate)
+        return pk_col.in_(selects[0] if len(selects) == 1 else union_all(*selects))
