@@ -41,6 +41,10 @@ def seed_if_empty(url: str, seed: str) -> None:
         summary = run_ingest([seed], repo, progress=False)
         for line in summary.lines():
             click.echo(line, err=True)
+        from fhir_service.search.maintenance import publish_custom_parameters
+
+        with repo.unit_of_work() as uow:  # serve the custom SearchParameters the registry uses
+            publish_custom_parameters(uow)
     finally:
         repo.dispose()
 
