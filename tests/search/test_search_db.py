@@ -111,7 +111,9 @@ def test_token_forms_and_modifiers(repo):
     assert found(repo, cud, ("contraindication", "|91637004")) == []  # it has a system
     assert found(repo, cud, ("type", "|warning")) == ["cud-3"]  # a code without system
     assert found(repo, cud, ("contraindication", "http://snomed.info/sct|")) == ["cud-1", "cud-2", "cud-3"]
-    assert found(repo, cud, ("contraindication:text", "gravis")) == ["cud-1"]
+    assert found(repo, cud, ("contraindication:text", "gravis")) == ["cud-1"]  # any word start
+    assert found(repo, cud, ("contraindication:text", "MYASTHENIA gr")) == ["cud-1"]
+    assert found(repo, cud, ("contraindication:text", "ravis")) == []  # not inside a word
     assert found(repo, cud, ("contraindication:not", "91637004")) == ["cud-2", "cud-3"]
     assert found(repo, cud, ("identifier:of-type", "urn:idtype|LOCAL|C2")) == ["cud-2"]
     assert found(repo, cud, ("effect:missing", "true")) == ["cud-1", "cud-2", "cud-3"]

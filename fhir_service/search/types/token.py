@@ -7,7 +7,7 @@ from sqlalchemy import and_, false, or_
 from ..errors import SearchError
 from ..hashing import h64
 from ..normalise import normalise
-from .common import like_escape, split_escaped, unsupported
+from .common import MAX_CHAR, split_escaped, unsupported
 
 
 def _row(system: str | None, code: str | None, text: str | None = None, of_type: int | None = None) -> dict:
@@ -55,8 +55,23 @@ def rows_for(value) -> list[dict]:
     return []
 
 
+def _word_starts(rows: list[dict]) -> list[dict]:
+    """Extra text-only rows for every later word of a display/text, so `:text=gravis` finds
+    "Myasthenia gravis" with an index range scan instead of a LIKE '%…' over every row."""
+    extra = []
+    for row in rows:
+        text = row["text_norm"] or ""
+        extra += [
+            {**_row(None, None, None), "h_sys": None, "text_norm": text[i + 1 :]}
+            for i, ch in enumerate(text)
+            if ch == " "
+        ]
+    return extra
+
+
 def extract(values: list) -> list[dict]:
-    return [row for v in values for row in rows_for(v)]
+    rows = [row for v in values for row in rows_for(v)]
+    return rows + _word_starts(rows)
 
 
 def _value_set_codes(url: str) -> dict[str, frozenset[str]]:
@@ -86,11 +101,9 @@ def predicate(table, modifier: str | None, raw: str, param):
         if code == "":
             return table.h_sys == h64(system)
         return table.h_sys_code == h64(system, code)
-    if modifier == "text":
-        text = like_escape(normalise(raw))
-        return or_(
-            table.text_norm.like(f"{text}%", escape="\\"), table.text_norm.like(f"% {text}%", escape="\\")
-        )
+    if modifier == "text":  # word-start match: every word start has its own row (see _word_starts)
+        text = normalise(raw)
+        return (table.text_norm >= text) & (table.text_norm < text + MAX_CHAR)
     if modifier == "of-type":
         parts = split_escaped(raw, "|")
         if len(parts) != 3 or not all(parts):
