@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import functools
 import json
 import os
 import platform
@@ -93,9 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     results = {"meta": _meta(args), "ingest": [], "http": [], "scale": [], "workers": [], "skipped": []}
 
-    def skip(what: str, reason: str) -> None:
-        results["skipped"].append({"what": what, "reason": reason})
-        print(f"bench: skipping {what}: {reason}", flush=True)
+    skip = functools.partial(_skip, results)
 
     source = args.corpus
     if not source.is_dir():
@@ -146,17 +145,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _skip(results: dict, what: str, reason: str) -> None:
+    results["skipped"].append({"what": what, "reason": reason})
+    print(f"bench: skipping {what}: {reason}", flush=True)
+
+
 def _session(args, results, backend, scale, files, work, requests, http_cases):
     """One fresh database: ingest, then the HTTP cases against it. Returns the case requests, built
     on the first ×1 session and reused so every session sends the same requests."""
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
     tag = f"{backend}-x{scale}"
+    monographs = _count_monographs(files)
     with databases.fresh_database(backend, work) as url:
-        print(f"bench: [{tag}] ingesting {_count_monographs(files)} monographs ...", flush=True)
+        print(f"bench: [{tag}] ingesting {monographs} monographs ...", flush=True)
         prefix = profiling.record_command(args.profile / f"ingest-{tag}.raw") if args.profile else []
         row = ingest.run(ingest.cli(), url, files, logs / f"ingest-{tag}.log", args.ingest_timeout, prefix)
-        row = {"db": backend, "scale": scale, "monographs": _count_monographs(files), **row}
+        row = {"db": backend, "scale": scale, "monographs": monographs, **row}
         print(
             f"bench: [{tag}] ingest {row['status']}: {row['resources']} resources in {row['wall_s']:.1f} s "
             f"({row['resources_per_s']:.0f}/s)",
@@ -167,9 +172,7 @@ def _session(args, results, backend, scale, files, work, requests, http_cases):
         if not http_cases:
             return requests
         if row["resources"] == 0:
-            results["skipped"].append(
-                {"what": f"HTTP cases {tag}", "reason": f"ingest stored nothing ({row['status']})"}
-            )
+            _skip(results, f"HTTP cases {tag}", f"ingest stored nothing ({row['status']})")
             return requests
         requests = requests or cases.build(url)
         _http_session(args, results, backend, scale, url, requests, http_cases, work, tag)
