@@ -75,8 +75,11 @@ def test_type_and_since_filters(loaded):
     assert [o["type"] for o in manifest["output"]] == ["Group"]
     mark = manifest["transactionTime"]
     time.sleep(0.01)
+    edited = basic(1)
+    edited["resource"]["code"]["text"] = "item 1, edited"
+    # bulk-2 is PUT unchanged: a no-op update, so it is not part of what changed since the mark
     changed = loaded.post_bundle(
-        {"resourceType": "Bundle", "type": "transaction", "entry": [basic(1), basic(9)]}
+        {"resourceType": "Bundle", "type": "transaction", "entry": [edited, basic(2), basic(9)]}
     )
     assert changed.status_code == 200
     manifest = loaded.export(_since=mark)
