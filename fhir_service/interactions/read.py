@@ -23,8 +23,7 @@ def vread(repo, resource_type: str, resource_id: str, version: str) -> Result:
     check_id(resource_id)
     if not version.isdigit():
         raise bad_request(f"Invalid version id '{version}'")
-    with repo.unit_of_work(write=False) as uow:
-        stored = uow.vread(resource_type, resource_id, int(version))
+    stored = repo.vread(resource_type, resource_id, int(version))
     if stored is None:
         raise not_found(f"{resource_type}/{resource_id}/_history/{version} is not known")
     if stored.deleted:

@@ -95,6 +95,8 @@ class Repository:
         self.engine = engine
         self.sqlite = is_sqlite(engine)
         self._writer_lock = writer_lock(engine)
+        # One-statement reads: on SQLite no BEGIN/ROLLBACK around them (see database._on_begin).
+        self._single_reads = engine.execution_options(sqlite_begin=None) if self.sqlite else engine
 
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[UnitOfWork]:
@@ -116,8 +118,17 @@ class Repository:
 
     def read(self, resource_type: str, resource_id: str) -> StoredResource | None:
         """The hot path of GET /Type/id: one prepared Core statement, no Session, no ORM identity map."""
-        with self.engine.connect() as conn:
-            row = conn.execute(_READ_CURRENT, {"rtype": resource_type, "rid": resource_id}).first()
+        return self._single_row(_READ_CURRENT, {"rtype": resource_type, "rid": resource_id})
+
+    def vread(self, resource_type: str, resource_id: str, version_id: int) -> StoredResource | None:
+        """GET /Type/id/_history/n, the same way as `read`."""
+        return self._single_row(
+            _READ_VERSION, {"rtype": resource_type, "rid": resource_id, "vid": version_id}
+        )
+
+    def _single_row(self, statement, params: dict) -> StoredResource | None:
+        with self._single_reads.connect() as conn:
+            row = conn.execute(statement, params).first()
             conn.rollback()
         return None if row is None else StoredResource(*row)
 
@@ -138,6 +149,25 @@ _CURRENT_COLUMNS = select(
 _READ_CURRENT = _CURRENT_COLUMNS.where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
 
 
+def _version_where(resource_type, resource_id, version_id) -> list:
+    """Through `resource`'s unique (type, id) to the (resource_pk, version_id) primary key:
+    resource_version has no (type, id) index, filtering on them scans every version of the type."""
+    pk = select(Resource.pk).where(Resource.type == resource_type, Resource.id == resource_id)
+    return [ResourceVersion.resource_pk == pk.scalar_subquery(), ResourceVersion.version_id == version_id]
+
+
+_READ_VERSION = select(
+    ResourceVersion.type,
+    ResourceVersion.id,
+    ResourceVersion.version_id,
+    ResourceVersion.last_updated,
+    ResourceVersion.deleted,
+    ResourceVersion.content,
+    ResourceVersion.resource_pk,
+    ResourceVersion.method,
+).where(*_version_where(bindparam("rtype"), bindparam("rid"), bindparam("vid")))
+
+
 class UnitOfWork:
     def __init__(self, session: Session, lock_rows: bool):
         self.session = session
@@ -153,11 +183,7 @@ class UnitOfWork:
 
     def vread(self, resource_type: str, resource_id: str, version_id: int) -> StoredResource | None:
         row = self.session.scalars(
-            select(ResourceVersion).where(
-                ResourceVersion.type == resource_type,
-                ResourceVersion.id == resource_id,
-                ResourceVersion.version_id == version_id,
-            )
+            select(ResourceVersion).where(*_version_where(resource_type, resource_id, version_id))
         ).first()
         return None if row is None else _stored(row)
 
@@ -238,13 +264,19 @@ class UnitOfWork:
         return _stored(row, "DELETE")
 
     def put_many(
-        self, resources: list[dict], current: dict[tuple[str, str], StoredResource], method: str = "PUT"
+        self,
+        resources: list[dict],
+        current: dict[tuple[str, str], StoredResource],
+        method: str = "PUT",
+        index_rows: dict[tuple[str, str], dict] | None = None,
+        rows_registry=None,
     ) -> list[tuple[StoredResource, bool]]:
         """Store a new version of each resource in a few bulk statements (ingest).
 
         `current` must be what read_many returned for these resources in this unit of work (it holds
         the row locks on PostgreSQL; SQLite's writer lock is held for the whole unit of work). The
-        versions' primary key still guards against a concurrent writer.
+        versions' primary key still guards against a concurrent writer. `index_rows` are search index
+        rows computed ahead (ingest workers) with `rows_registry`, by (type, id); see index_many.
         """
         last_updated = now()
         inserts, updates, prepared = [], [], []
@@ -281,8 +313,15 @@ class UnitOfWork:
             out.append((result, existing is None or existing.deleted))
         if versions:
             self.session.execute(insert(ResourceVersion), versions)
-        for (_, _, stored, _), (result, _) in zip(prepared, out, strict=True):
-            indexer.index_resource(self.session, result.pk, stored)
+        index_rows = index_rows or {}
+        indexer.index_many(
+            self.session,
+            [
+                (result.pk, stored, existing is None, index_rows.get(key))
+                for (key, existing, stored, _), (result, _) in zip(prepared, out, strict=True)
+            ],
+            rows_registry,
+        )
         return out
 
     # --- search and history ----------------------------------------------------------------
