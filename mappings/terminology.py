@@ -51,6 +51,11 @@ def table(name: str) -> dict[str, dict]:
     return out
 
 
+def codes(name: str) -> frozenset[str]:
+    """Every code map `name` can give (e.g. the timing abbreviations the parser may assign)."""
+    return frozenset(coding["code"] for coding in table(name).values())
+
+
 def lookup(name: str, text: str | None) -> dict | None:
     """The coding for `text` in map `name`, trying again without an explanatory parenthesis."""
     if not text:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ..model import Amount, Frequency
+from ..terminology import codes
 
 WORD_NUMBERS = {
     "one": 1,
@@ -84,24 +85,8 @@ _DURATION = re.compile(
     re.I,
 )
 _DURATION_UNITS = {"day": "d", "week": "wk", "month": "mo", "year": "a", "hour": "h", "minute": "min"}
-TIMING_CODES = {
-    "BID",
-    "TID",
-    "QID",
-    "AM",
-    "PM",
-    "QD",
-    "QOD",
-    "Q1H",
-    "Q2H",
-    "Q3H",
-    "Q4H",
-    "Q6H",
-    "Q8H",
-    "BED",
-    "WK",
-    "MO",
-}
+# Timing.code only for codes the frequencies concept map can back (R5 timing-abbreviation).
+TIMING_CODES = codes("frequencies")
 _PER_DAY_CODES = {1: "QD", 2: "BID", 3: "TID", 4: "QID"}
 _ABBREV_PAREN = r"(?:\s*\((?:OD|QD|BID|TID|QID|q\.?d\.?|b\.?i\.?d\.?|t\.?i\.?d\.?|q\.?i\.?d\.?)\))?"
 
