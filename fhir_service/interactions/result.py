@@ -10,7 +10,8 @@ from fhir_service.store.repository import StoredResource
 @dataclass
 class Result:
     status: int
-    body: dict | StoredResource | None = None  # a resource dict, or a stored version served as-is
+    body: dict | StoredResource | None = None  # a resource dict, or stored JSON served as-is (a
+    # StoredResource, or a search.engine.SplicedSearchset)
     stored: StoredResource | None = None  # the version ETag / Last-Modified / Location describe
     headers: dict[str, str] = field(default_factory=dict)
     location: bool = False  # send Location (create, create-on-update)

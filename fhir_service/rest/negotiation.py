@@ -11,6 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from fhir_service.formats import JSON_MIME, XML_MIME, parse_json, parse_xml, to_json, to_xml
 from fhir_service.interactions.errors import FhirError
 from fhir_service.interactions.subsetting import check_summary, parse_elements, subset
+from fhir_service.search.engine import SplicedSearchset
 from fhir_service.store.repository import StoredResource
 
 JSON_TYPES = {"application/fhir+json", "application/json", "text/json", "json"}
@@ -133,12 +134,13 @@ def pretty() -> bool:
     return request.args.get("_pretty", "false").lower() == "true"
 
 
-def render(body: dict | StoredResource, kind: str, *, subsettable: bool = False) -> bytes:
-    """Stored JSON goes out as stored unless the client asked for a different representation."""
+def render(body: dict | StoredResource | SplicedSearchset, kind: str, *, subsettable: bool = False) -> bytes:
+    """Stored JSON (a stored resource, or a searchset of them) goes out as stored unless the client
+    asked for a different representation."""
     summary = check_summary(request.args.get("_summary")) if subsettable else None
     elements = parse_elements(request.args.get("_elements")) if subsettable else None
     as_is = kind == "json" and not pretty() and not summary and not elements
-    if isinstance(body, StoredResource):
+    if isinstance(body, StoredResource | SplicedSearchset):
         if as_is:
             return body.content
         body = body.resource()

@@ -78,7 +78,7 @@ def _rendered_statement(base: str, kind: str, pretty: bool) -> bytes:
 
 @api.get("/")
 def system_search():
-    return respond(search_.search(repo(), None, query_params(), base_url(), strict=prefer_strict()))
+    return respond(search_.search(repo(), None, query_params(), base_url(), strict=prefer_strict(), raw=True))
 
 
 @api.post("/")
@@ -104,7 +104,9 @@ def system_history():
 
 @api.get("/<rtype>")
 def type_search(rtype):
-    return respond(search_.search(repo(), rtype, query_params(), base_url(), strict=prefer_strict()))
+    return respond(
+        search_.search(repo(), rtype, query_params(), base_url(), strict=prefer_strict(), raw=True)
+    )
 
 
 @api.post("/<rtype>/_search")
@@ -112,7 +114,7 @@ def type_search_post(rtype):
     if request.mimetype != "application/x-www-form-urlencoded":
         raise FhirError(415, "_search takes an application/x-www-form-urlencoded body", "not-supported")
     params = query_params() + list(request.form.items(multi=True))
-    return respond(search_.search(repo(), rtype, params, base_url(), strict=prefer_strict()))
+    return respond(search_.search(repo(), rtype, params, base_url(), strict=prefer_strict(), raw=True))
 
 
 @api.post("/<rtype>")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 
@@ -85,8 +86,10 @@ def search(
     *,
     base_url: str,
     strict: bool = False,
-) -> dict:
-    """Run a search and return a searchset Bundle dict."""
+    raw: bool = False,
+) -> dict | SplicedSearchset:
+    """Run a search and return a searchset Bundle dict, or with `raw` (and no _summary/_elements)
+    the Bundle's JSON bytes with the stored resources spliced in."""
     registry, query, types, warnings, where = _filtered(session, resource_types, params, base_url, strict)
     digest = cursors.query_digest(params)
     keys = sort_keys(registry, types, query.sort)
@@ -134,11 +137,16 @@ def search(
     match_pks = [row[-1] for row in rows]
     include_pks = included(session, registry, query.includes, types, match_pks)
     contents = _contents(session, match_pks + include_pks)
+    matches = [contents[pk] for pk in match_pks if pk in contents]
+    includes = [contents[pk] for pk in include_pks if pk in contents]
+    if raw and query.summary is None and not query.elements:
+        head = searchset(base_url, links, [], [], total, warnings, None, [])
+        return SplicedSearchset(_spliced(head, base_url, matches, includes))
     return searchset(
         base_url,
         links,
-        [contents[pk] for pk in match_pks if pk in contents],
-        [contents[pk] for pk in include_pks if pk in contents],
+        [json.loads(c.content) for c in matches],
+        [json.loads(c.content) for c in includes],
         total,
         warnings,
         query.summary,
@@ -146,11 +154,54 @@ def search(
     )
 
 
-def _contents(session, pks: list[int]) -> dict[int, dict]:
+@dataclass(frozen=True)
+class _Content:
+    type: str
+    id: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class SplicedSearchset:
+    """A searchset Bundle as JSON bytes, the stored resources spliced in as stored (no parse and
+    re-serialisation); `resource()` parses it for the representations that need a dict."""
+
+    content: bytes
+
+    def resource(self) -> dict:
+        return json.loads(self.content)
+
+
+def _spliced(head: dict, base_url: str, matches: list[_Content], includes: list[_Content]) -> bytes:
+    """`head` (searchset() without matches and includes, so at most an outcome entry) with the
+    stored bytes spliced in as its first entries, in searchset()'s entry shape and order."""
+    base = base_url.rstrip("/")
+    entries = [
+        b'{"fullUrl":' + _dumps(f"{base}/{c.type}/{c.id}") + b',"resource":' + c.content + tail
+        for tail, group in ((_MATCH, matches), (_INCLUDE, includes))
+        for c in group
+    ]
+    entries += [_dumps(e) for e in head.pop("entry", [])]
+    if not entries:
+        return _dumps(head)
+    return _dumps(head)[:-1] + b',"entry":[' + b",".join(entries) + b"]}"
+
+
+_MATCH = b',"search":{"mode":"match"}}'
+_INCLUDE = b',"search":{"mode":"include"}}'
+
+
+def _dumps(value) -> bytes:
+    """As the store serialises (repository.serialize) and the REST layer renders JSON."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _contents(session, pks: list[int]) -> dict[int, _Content]:
     found = {}
     for start in range(0, len(pks), 500):
         chunk = pks[start : start + 500]
-        for pk, content in session.execute(select(R.c.pk, R.c.content).where(R.c.pk.in_(chunk))):
+        query = select(R.c.pk, R.c.type, R.c.id, R.c.content).where(R.c.pk.in_(chunk))
+        for pk, rtype, rid, content in session.execute(query):
             if content is not None:
-                found[pk] = json.loads(content)
+                found[pk] = _Content(rtype, rid, content)
     return found

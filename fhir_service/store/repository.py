@@ -327,9 +327,15 @@ class UnitOfWork:
     # --- search and history ----------------------------------------------------------------
 
     def search(
-        self, types: list[str] | None, params: list[tuple[str, str]], base_url: str, strict: bool = False
-    ) -> dict:
-        return search_engine.search(self.session, types, params, base_url=base_url, strict=strict)
+        self,
+        types: list[str] | None,
+        params: list[tuple[str, str]],
+        base_url: str,
+        strict: bool = False,
+        raw: bool = False,
+    ) -> dict | search_engine.SplicedSearchset:
+        """A searchset Bundle dict; with `raw`, where it can, its JSON bytes (stored resources as stored)."""
+        return search_engine.search(self.session, types, params, base_url=base_url, strict=strict, raw=raw)
 
     def match(
         self, resource_type: str, params: list[tuple[str, str]], limit: int = 2
