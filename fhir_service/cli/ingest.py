@@ -7,9 +7,10 @@ many files; a single writer stores the results in transactions of several files 
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from fhir_service.validation import has_errors, validate_resource
 FHIR_SUFFIXES = {".json", ".xml"}
 ENTRY_BUNDLES = {"transaction", "batch", "collection", "searchset", "history"}
 FILES_PER_TRANSACTION = 20
+AHEAD_PER_WORKER = 4  # files submitted ahead per worker process: enough to keep them busy
 
 
 class NotIngestible(Exception):
@@ -35,6 +37,7 @@ class Prepared:
     path: str
     source: str
     resources: list[dict] = field(default_factory=list)
+    index_rows: dict = field(default_factory=dict)  # (type, id) → search index rows (rows_for)
     invalid: list[str] = field(default_factory=list)  # "Type/id: expression: message"
     error: str | None = None
     no_content: str | None = None
@@ -92,7 +95,7 @@ def input_files(paths) -> list[Path]:
     return out
 
 
-def prepare(path: Path) -> Prepared:
+def prepare(path: Path, index_rows: bool = False) -> Prepared:
     """Read/convert and validate one file (runs in a worker process)."""
     path = Path(path)
     is_monograph = path.suffix == ".md"
@@ -117,7 +120,25 @@ def prepare(path: Path) -> Prepared:
             prepared.invalid.append(f"{path}: {name}: {first.expression}: {first.message}")
         else:
             prepared.resources.append(resource)
+    if index_rows:
+        from fhir_service.search.indexer import rows_for
+        from fhir_service.search.registry import registry
+
+        reg = registry()
+        prepared.index_rows = {(r["resourceType"], r["id"]): rows_for(reg, r) for r in prepared.resources}
     return prepared
+
+
+def prepare_for_store(path: Path) -> Prepared:
+    """prepare() plus the search index rows, so the single writer only runs SQL."""
+    return prepare(path, index_rows=True)
+
+
+def _init_worker(definitions: list[dict]) -> None:
+    """A worker indexes with the registry the database has enabled (stored SearchParameters)."""
+    from fhir_service.search.registry import use_stored_parameters
+
+    use_stored_parameters(definitions)
 
 
 def _convert(path: Path, prepared: Prepared) -> list[dict]:
@@ -162,46 +183,71 @@ def _with_id(resource: dict, request_url: str | None) -> dict:
 
 
 def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, echo=click.echo) -> Summary:
+    from fhir_service.search.active import enabled_definitions
+    from fhir_service.search.registry import use_stored_parameters
     from fhir_service.store.sync import sync_source
 
     files = input_files(paths)
     summary = Summary(files=len(files))
     started = time.perf_counter()
+    with repo.unit_of_work(write=False) as uow:
+        definitions = enabled_definitions(uow.session)
+    rows_registry = use_stored_parameters(definitions)  # what the workers index with
+    # Preparing (convert + validate + index rows) costs several times what storing does: on 2 cores
+    # both run workers and the writer takes what they leave.
     jobs = jobs or (min(os.cpu_count() or 1, 4) if len(files) > 4 else 1)
-    pool = ProcessPoolExecutor(jobs) if jobs > 1 else None
-    results = pool.map(prepare, files, chunksize=4) if pool else map(prepare, files)
+    results = _prepared(files, jobs, definitions)
     batch: list[Prepared] = []
 
     def flush():
         with repo.unit_of_work() as uow:
             for item in batch:
-                summary.counts.update(sync_source(uow, item.source, item.resources))
+                summary.counts.update(
+                    sync_source(uow, item.source, item.resources, item.index_rows, rows_registry)
+                )
         batch.clear()
 
-    try:
-        with click.progressbar(
-            results, length=len(files), label="ingest", file=None if progress else _Null()
-        ) as bar:
-            for item in bar:
-                summary.invalid += item.invalid
-                if item.error:
-                    summary.failed.append(item.error)
-                    continue
-                if item.skipped:
-                    summary.skipped.append(item.skipped)
-                    continue
-                if item.no_content:
-                    summary.no_content.append(item.no_content)
-                batch.append(item)
-                if len(batch) >= FILES_PER_TRANSACTION:
-                    flush()
-            if batch:
+    with click.progressbar(
+        results, length=len(files), label="ingest", file=None if progress else _Null()
+    ) as bar:
+        for item in bar:
+            summary.invalid += item.invalid
+            if item.error:
+                summary.failed.append(item.error)
+                continue
+            if item.skipped:
+                summary.skipped.append(item.skipped)
+                continue
+            if item.no_content:
+                summary.no_content.append(item.no_content)
+            batch.append(item)
+            if len(batch) >= FILES_PER_TRANSACTION:
                 flush()
-    finally:
-        if pool:
-            pool.shutdown()
+        if batch:
+            flush()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _prepared(files: list[Path], jobs: int, definitions: list[dict]):
+    """Prepared files in input order. Workers run at most a few files ahead of the writer, so memory
+    stays flat however large the corpus (Executor.map would submit everything at once)."""
+    if jobs <= 1:
+        yield from map(prepare_for_store, files)
+        return
+    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(definitions,))
+    window: deque = deque()
+    pending = iter(files)
+    try:
+        for path in itertools.islice(pending, AHEAD_PER_WORKER * jobs):
+            window.append(pool.submit(prepare_for_store, path))
+        while window:
+            done = window.popleft().result()
+            for path in itertools.islice(pending, 1):
+                window.append(pool.submit(prepare_for_store, path))
+            yield done
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 class _Null:

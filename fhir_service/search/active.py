@@ -31,7 +31,15 @@ def _load(session) -> Registry:
     fingerprint = tuple(session.execute(select(func.count(), func.sum(e.version_id), func.max(e.url))).one())
     if fingerprint == _fingerprint:
         return registry()
-    stored = [
+    current = use_stored_parameters(enabled_definitions(session))
+    _fingerprint = fingerprint
+    return current
+
+
+def enabled_definitions(session) -> list[dict]:
+    """The stored SearchParameter resources `reindex` enabled (ingest hands them to its workers)."""
+    e = SearchParameterEnabled
+    return [
         json.loads(content)
         for content in session.scalars(
             select(Resource.content)
@@ -39,6 +47,3 @@ def _load(session) -> Registry:
             .where(Resource.deleted.is_(False), Resource.type == "SearchParameter")
         )
     ]
-    current = use_stored_parameters(stored)
-    _fingerprint = fingerprint
-    return current

@@ -64,3 +64,29 @@ def remove_from_index(session, resource_pk: int) -> None:
     """Drop every index row of a resource (deleted, or about to be re-indexed)."""
     for statement in _DELETES:
         session.execute(statement, {"pk": resource_pk})
+
+
+def index_many(session, items, rows_registry: Registry | None = None) -> None:
+    """Index a batch of stored resources in one statement per table (ingest, put_many).
+
+    `items` are (resource_pk, resource, is_new, rows): a new pk has no rows to delete; `rows` may be
+    precomputed by `rows_for` elsewhere (ingest workers) and are used only when they were computed
+    with `rows_registry` and that is still the active registry (else recomputed here)."""
+    from .active import active_registry
+
+    reg = active_registry(session)
+    replaced = [pk for pk, _, is_new, _ in items if not is_new]
+    for start in range(0, len(replaced), 500):
+        chunk = replaced[start : start + 500]
+        for table in INDEX_TABLES.values():
+            session.execute(delete(table.__table__).where(table.__table__.c.resource_pk.in_(chunk)))
+    batches: dict[tuple[str, tuple[str, ...]], list[dict]] = {}
+    for pk, resource, _, rows in items:
+        if rows is None or rows_registry is not reg:
+            rows = rows_for(reg, resource)
+        for kind, found in rows.items():
+            for row in found:
+                # one executemany per column set: composite rows may fill fewer columns
+                batches.setdefault((kind, tuple(row)), []).append({**row, "resource_pk": pk})
+    for (kind, _), found in batches.items():
+        session.execute(INDEX_TABLES[kind].__table__.insert(), found)

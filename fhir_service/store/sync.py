@@ -28,8 +28,12 @@ def canonical(resource: dict) -> str:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def sync_source(uow, source: str, resources: Iterable[dict]) -> Counter:
-    """Store `resources` as the current output of `source`. → Counter(created, updated, unchanged, deleted)."""
+def sync_source(
+    uow, source: str, resources: Iterable[dict], index_rows: dict | None = None, rows_registry=None
+) -> Counter:
+    """Store `resources` as the current output of `source`. → Counter(created, updated, unchanged, deleted).
+
+    `index_rows`/`rows_registry`: search index rows computed ahead, see Repository.put_many."""
     counts: Counter = Counter()
     resources = list(resources)
     keys = [(r["resourceType"], r["id"]) for r in resources]
@@ -43,7 +47,7 @@ def sync_source(uow, source: str, resources: Iterable[dict]) -> Counter:
             counts["unchanged"] += 1
         else:
             changed.append(resource)
-    for _, created in uow.put_many(changed, current):
+    for _, created in uow.put_many(changed, current, index_rows=index_rows, rows_registry=rows_registry):
         counts["created" if created else "updated"] += 1
     deleted = _delete_disappeared(uow, source, set(keys))
     if deleted:
