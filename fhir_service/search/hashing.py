@@ -6,8 +6,10 @@ Never Python's hash(): it is salted per process."""
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 
+@lru_cache(maxsize=1 << 16)  # pure; ingest hashes the same systems, codes and parameters over and over
 def h64(*parts: str) -> int:
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)

@@ -20,7 +20,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -168,6 +168,13 @@ _READ_VERSION = select(
 ).where(*_version_where(bindparam("rtype"), bindparam("rid"), bindparam("vid")))
 
 
+# Core statements for put_many: the ORM bulk path costs more than the SQL for thousands of rows.
+_INSERT_RESOURCES = Resource.__table__.insert().returning(
+    Resource.pk, Resource.type, Resource.id, sort_by_parameter_order=True
+)
+_INSERT_VERSIONS = ResourceVersion.__table__.insert()
+
+
 class UnitOfWork:
     def __init__(self, session: Session, lock_rows: bool):
         self.session = session
@@ -294,12 +301,7 @@ class UnitOfWork:
             prepared.append((key, existing, stored, values))
         pks = {(u["type"], u["id"]): None for u in inserts}
         if inserts:
-            returned = self.session.execute(
-                insert(Resource).returning(
-                    Resource.pk, Resource.type, Resource.id, sort_by_parameter_order=True
-                ),
-                inserts,
-            )
+            returned = self.session.execute(_INSERT_RESOURCES, inserts)
             pks.update({(row.type, row.id): row.pk for row in returned})
         if updates:
             self.session.execute(update(Resource), updates)
@@ -312,7 +314,7 @@ class UnitOfWork:
             )
             out.append((result, existing is None or existing.deleted))
         if versions:
-            self.session.execute(insert(ResourceVersion), versions)
+            self.session.execute(_INSERT_VERSIONS, versions)
         index_rows = index_rows or {}
         indexer.index_many(
             self.session,
