@@ -232,12 +232,16 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
 def _prepared(files: list[Path], jobs: int, definitions: list[dict]):
     """Prepared files in input order. Workers run at most a few files ahead of the writer, so memory
     stays flat however large the corpus (Executor.map would submit everything at once)."""
-    if jobs <= 1:
+    if jobs <= 1 or len(files) <= 1:
         yield from map(prepare_for_store, files)
         return
+    # The first file loads the definitions, models and caches (~0.7 CPU-s); done here before the
+    # fork, every worker inherits them instead of loading its own copy.
+    _init_worker(definitions)
+    yield prepare_for_store(files[0])
     pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(definitions,))
     window: deque = deque()
-    pending = iter(files)
+    pending = iter(files[1:])
     try:
         for path in itertools.islice(pending, AHEAD_PER_WORKER * jobs):
             window.append(pool.submit(prepare_for_store, path))
