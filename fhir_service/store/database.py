@@ -56,8 +56,7 @@ def _sqlite_engine(url, **kwargs) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        if mode is not None:  # None: a single-statement read, its own snapshot in autocommit mode
-            conn.exec_driver_sql(f"BEGIN {mode}")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 

@@ -95,8 +95,8 @@ class Repository:
         self.engine = engine
         self.sqlite = is_sqlite(engine)
         self._writer_lock = writer_lock(engine)
-        # One-statement reads: on SQLite no BEGIN/ROLLBACK around them (see database._on_begin).
-        self._single_reads = engine.execution_options(sqlite_begin=None) if self.sqlite else engine
+        self._read_current = _PreparedRead(engine, _READ_CURRENT)
+        self._read_version = _PreparedRead(engine, _READ_VERSION)
 
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[UnitOfWork]:
@@ -118,18 +118,12 @@ class Repository:
 
     def read(self, resource_type: str, resource_id: str) -> StoredResource | None:
         """The hot path of GET /Type/id: one prepared Core statement, no Session, no ORM identity map."""
-        return self._single_row(_READ_CURRENT, {"rtype": resource_type, "rid": resource_id})
+        row = self._read_current.row({"rtype": resource_type, "rid": resource_id})
+        return None if row is None else StoredResource(*row)
 
     def vread(self, resource_type: str, resource_id: str, version_id: int) -> StoredResource | None:
         """GET /Type/id/_history/n, the same way as `read`."""
-        return self._single_row(
-            _READ_VERSION, {"rtype": resource_type, "rid": resource_id, "vid": version_id}
-        )
-
-    def _single_row(self, statement, params: dict) -> StoredResource | None:
-        with self._single_reads.connect() as conn:
-            row = conn.execute(statement, params).first()
-            conn.rollback()
+        row = self._read_version.row({"rtype": resource_type, "rid": resource_id, "vid": version_id})
         return None if row is None else StoredResource(*row)
 
     def dispose(self) -> None:
@@ -173,6 +167,41 @@ _INSERT_RESOURCES = Resource.__table__.insert().returning(
     Resource.pk, Resource.type, Resource.id, sort_by_parameter_order=True
 )
 _INSERT_VERSIONS = ResourceVersion.__table__.insert()
+
+
+class _PreparedRead:
+    """A one-row Core SELECT compiled once for the engine's dialect and run on a pooled DBAPI
+    connection. For a read by key, SQLAlchemy's per-execute machinery (Connection, events, result
+    objects) costs more than the database's own work; this keeps its SQL, bind names and column
+    types. No explicit transaction: SQLite (autocommit mode, see database.py) runs the SELECT as
+    its own snapshot; PostgreSQL's implicit one ends with the pool's rollback on return."""
+
+    def __init__(self, engine: Engine, statement):
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        self._engine = engine
+        self._sql = str(compiled)
+        self._positions = compiled.positiontup if dialect.positional else None
+        self._processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.selected_columns
+        ]
+
+    def row(self, params: dict) -> tuple | None:
+        args = tuple(params[name] for name in self._positions) if self._positions is not None else params
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self._sql, args)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool
+        if row is None:
+            return None
+        return tuple(v if p is None else p(v) for p, v in zip(self._processors, row, strict=True))
 
 
 class UnitOfWork:
