@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -95,8 +96,9 @@ class Repository:
         self.engine = engine
         self.sqlite = is_sqlite(engine)
         self._writer_lock = writer_lock(engine)
-        self._read_current = _PreparedRead(engine, _READ_CURRENT)
-        self._read_version = _PreparedRead(engine, _READ_VERSION)
+        connections = _ThreadConnections(engine) if self.sqlite else None
+        self._read_current = _PreparedRead(engine, _READ_CURRENT, connections)
+        self._read_version = _PreparedRead(engine, _READ_VERSION, connections)
 
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[UnitOfWork]:
@@ -169,17 +171,43 @@ _INSERT_RESOURCES = Resource.__table__.insert().returning(
 _INSERT_VERSIONS = ResourceVersion.__table__.insert()
 
 
-class _PreparedRead:
-    """A one-row Core SELECT compiled once for the engine's dialect and run on a pooled DBAPI
-    connection. For a read by key, SQLAlchemy's per-execute machinery (Connection, events, result
-    objects) costs more than the database's own work; this keeps its SQL, bind names and column
-    types. No explicit transaction: SQLite (autocommit mode, see database.py) runs the SELECT as
-    its own snapshot; PostgreSQL's implicit one ends with the pool's rollback on return."""
+class _ThreadConnections:
+    """SQLite: one DBAPI connection per thread for the prepared reads, kept out of the pool - the
+    pool's checkout/checkin (a locked queue and a reset) was a fifth of a read by id. In autocommit
+    mode with its cursor closed such a connection holds no lock or snapshot between reads."""
 
-    def __init__(self, engine: Engine, statement):
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._local = threading.local()
+
+    def get(self):
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._engine.raw_connection()
+            connection.detach()  # ours until the thread (or this Repository) goes away
+            self._local.connection = connection
+        return connection
+
+    def discard(self) -> None:
+        """After an error the connection may be in any state: the next read opens a fresh one."""
+        connection, self._local.connection = getattr(self._local, "connection", None), None
+        if connection is not None:
+            connection.close()
+
+
+class _PreparedRead:
+    """A one-row Core SELECT compiled once for the engine's dialect and run on a DBAPI connection
+    (SQLite: the thread's own, see _ThreadConnections; PostgreSQL: a pooled one). For a read by
+    key, SQLAlchemy's per-execute machinery (Connection, events, result objects) costs more than
+    the database's own work; this keeps its SQL, bind names and column types. No explicit
+    transaction: SQLite (autocommit mode, see database.py) runs the SELECT as its own snapshot;
+    PostgreSQL's implicit one ends with the pool's rollback on return."""
+
+    def __init__(self, engine: Engine, statement, connections: _ThreadConnections | None):
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         self._engine = engine
+        self._connections = connections
         self._sql = str(compiled)
         self._positions = compiled.positiontup if dialect.positional else None
         self._processors = [
@@ -189,19 +217,29 @@ class _PreparedRead:
 
     def row(self, params: dict) -> tuple | None:
         args = tuple(params[name] for name in self._positions) if self._positions is not None else params
-        connection = self._engine.raw_connection()
-        try:
-            cursor = connection.cursor()
+        if self._connections is None:
+            connection = self._engine.raw_connection()
             try:
-                cursor.execute(self._sql, args)
-                row = cursor.fetchone()
+                row = self._fetch(connection, args)
             finally:
-                cursor.close()
-        finally:
-            connection.close()  # back to the pool
+                connection.close()  # back to the pool
+        else:
+            try:
+                row = self._fetch(self._connections.get(), args)
+            except BaseException:
+                self._connections.discard()
+                raise
         if row is None:
             return None
         return tuple(v if p is None else p(v) for p, v in zip(self._processors, row, strict=True))
+
+    def _fetch(self, connection, args) -> tuple | None:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self._sql, args)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
 
 
 class UnitOfWork:
