@@ -91,8 +91,13 @@ def test_lookup_normalises_and_drops_an_explanatory_parenthesis():
 
 
 def test_unconfirmed_wording_stays_text_only():
-    for wording in ("post-stroke spasticity", "spinal cord injury", "hepatic impairment", "acrocyanosis"):
+    for wording in ("spinal cord injury", "hepatic impairment", "acrocyanosis"):
         assert t.concept("conditions", wording) == {"text": wording}
+
+
+def test_a_narrower_wording_takes_the_broader_confirmed_code_and_keeps_its_text():
+    cc = t.concept("conditions", "Post-stroke spasticity")
+    assert cc["text"] == "Post-stroke spasticity" and cc["coding"][0]["code"] == "221360009"
     assert t.concept("routes", "subcutaneous") == {"text": "subcutaneous"}
 
 
