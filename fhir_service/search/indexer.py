@@ -72,6 +72,8 @@ def index_many(session, items, rows_registry: Registry | None = None) -> None:
     `items` are (resource_pk, resource, is_new, rows): a new pk has no rows to delete; `rows` may be
     precomputed by `rows_for` elsewhere (ingest workers) and are used only when they were computed
     with `rows_registry` and that is still the active registry (else recomputed here)."""
+    from fhir_service.store.bulk import insert_many
+
     from .active import active_registry
 
     reg = active_registry(session)
@@ -89,4 +91,4 @@ def index_many(session, items, rows_registry: Registry | None = None) -> None:
                 # one executemany per column set: composite rows may fill fewer columns
                 batches.setdefault((kind, tuple(row)), []).append({**row, "resource_pk": pk})
     for (kind, _), found in batches.items():
-        session.execute(INDEX_TABLES[kind].__table__.insert(), found)
+        insert_many(session, INDEX_TABLES[kind].__table__, found)
