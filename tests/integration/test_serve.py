@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parents[2]
 README_BASE = "http://127.0.0.1:8080/fhir"
 
 
-def readme_curls() -> list[str]:
-    """The curl lines of the README's "Running the server" example against a running server."""
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Running the server", 1)[1]
-    block = section.split("With a running server", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+def readme_curls(heading: str = "## Running the server", marker: str = "With a running server") -> list[str]:
+    """The curl lines of a README example block (the first ```sh block after `marker` in `heading`)."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split(heading, 1)[1]
+    block = section.split(marker, 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     return [line for line in block.splitlines() if line.startswith("curl ")]
 
 
@@ -65,6 +65,7 @@ def test_serve_seeds_an_empty_database_and_serves_it(database_url_factory, tmp_p
         mk = knowledge["entry"][0]["resource"]
         assert requests.get(f"{base}/MedicationKnowledge/{mk['id']}").json() == mk
         run_readme_examples(base)
+        run_readme_searches(base)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
@@ -85,3 +86,16 @@ def run_readme_examples(base: str) -> None:
     assert outputs[0].strip() == "200"
     assert "HTTP/1.1 201" in outputs[5] and "HTTP/1.1 200" in outputs[6]
     assert "HTTP/1.1 410" in outputs[-2]
+
+
+def run_readme_searches(base: str) -> None:
+    """The README's "Searching" lines (they use $B) each answer a searchset with at least one match."""
+    lines = readme_curls("## Searching", "running:")
+    assert len(lines) >= 7
+    for line in lines:
+        done = subprocess.run(["bash", "-c", f"B={base}; {line}"], capture_output=True, text=True)
+        assert done.returncode == 0, (line, done.stderr)
+        bundle = json.loads(done.stdout)
+        assert bundle["type"] == "searchset", line
+        matches = [e for e in bundle.get("entry", []) if e["search"]["mode"] == "match"]
+        assert matches, line
