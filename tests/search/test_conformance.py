@@ -7,7 +7,7 @@ import csv
 from urllib.parse import parse_qsl
 
 import pytest
-from conftest import HERE, ids, run
+from search_helpers import HERE, ids, run
 
 from fhir_service.search.errors import SearchError
 from fhir_service.search.registry import registry

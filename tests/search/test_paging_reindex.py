@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from conftest import ids, load, new_repo, run
+from search_helpers import ids, load, new_repo, run
 
 from fhir_service.search.errors import SearchError
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import BASE
+from search_helpers import BASE
 from sqlalchemy import event, text
 
 SCT = "http://snomed.info/sct"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BASE, ids, load, new_repo, run
+from search_helpers import BASE, ids, load, new_repo, run
 
 from fhir_service.search.errors import SearchError
 

@@ -1,0 +1,45 @@
+"""Helpers shared by the search tests (a module of its own: test modules import it by a name no other
+test folder uses, where `from conftest import …` would depend on which conftest Python saw first)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fhir_service.store import migrate
+from fhir_service.store.database import make_engine
+from fhir_service.store.repository import Repository
+
+HERE = Path(__file__).resolve().parent
+BASE = "http://test.local/fhir"
+
+
+def conformance_resources() -> list[dict]:
+    return json.loads((HERE / "conformance-resources.json").read_text())
+
+
+def seed_resources(seed_path) -> list[dict]:
+    from mappings.convert import convert_file
+
+    return convert_file(seed_path).resources
+
+
+def load(repo: Repository, resources: list[dict]) -> None:
+    with repo.unit_of_work() as uow:
+        for resource in resources:
+            uow.update(resource)
+
+
+def run(repo: Repository, rtype: str | None, params, strict: bool = False) -> dict:
+    with repo.unit_of_work(write=False) as uow:
+        return uow.search([rtype] if rtype else None, list(params), BASE, strict=strict)
+
+
+def ids(bundle: dict, mode: str = "match") -> list[str]:
+    return [e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == mode]
+
+
+def new_repo(database_url_factory) -> Repository:
+    url = database_url_factory()
+    migrate.upgrade(url)
+    return Repository(make_engine(url))
