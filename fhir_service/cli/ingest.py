@@ -185,6 +185,7 @@ def _with_id(resource: dict, request_url: str | None) -> dict:
 def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, echo=click.echo) -> Summary:
     from fhir_service.search.active import enabled_definitions
     from fhir_service.search.registry import use_stored_parameters
+    from fhir_service.store.database import refresh_statistics
     from fhir_service.store.sync import sync_source
 
     files = input_files(paths)
@@ -225,6 +226,8 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
                 flush()
         if batch:
             flush()
+    if summary.counts["created"] or summary.counts["updated"] or summary.counts["deleted"]:
+        refresh_statistics(repo.engine)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -270,12 +273,15 @@ class _Null:
 @click.option("--no-progress", is_flag=True, help="No progress bar (logs, CI).")
 def ingest(paths, jobs, no_progress):
     """Convert, validate and store monographs and FHIR resources/Bundles (idempotent)."""
+    from fhir_service.search.maintenance import publish_custom_parameters
     from fhir_service.store.database import database_url, make_engine
     from fhir_service.store.migrate import upgrade
     from fhir_service.store.repository import Repository
 
     upgrade(database_url())
     repo = Repository(make_engine(database_url()))
+    with repo.unit_of_work() as uow:  # the service's own SearchParameters, served like any resource
+        publish_custom_parameters(uow)
     summary = run_ingest(paths, repo, jobs=jobs, progress=not no_progress)
     for line in summary.lines():
         click.echo(line, err=True)

@@ -18,7 +18,7 @@ def reindex(types, batch):
         publish_custom_parameters,
         rebuild_index,
     )
-    from fhir_service.store.database import database_url, make_engine
+    from fhir_service.store.database import database_url, make_engine, refresh_statistics
     from fhir_service.store.migrate import upgrade
     from fhir_service.store.repository import Repository
 
@@ -33,6 +33,7 @@ def reindex(types, batch):
             f"custom SearchParameters: {counts}; stored SearchParameters enabled: {len(enabled)}", err=True
         )
         total = rebuild_index(repo, tuple(types), batch)
+        refresh_statistics(repo.engine)
     finally:
         repo.dispose()
     click.echo(f"re-indexed {total} resources in {time.perf_counter() - started:.1f}s", err=True)

@@ -61,6 +61,15 @@ def _sqlite_engine(url, **kwargs) -> Engine:
     return engine
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """Planner statistics after a bulk write. Right after an ingest PostgreSQL still plans on empty
+    statistics (it estimates one row per token) and picks plans that read every match: 2.1 s instead of
+    milliseconds for a token page at ×20. SQLite's `PRAGMA optimize` analyzes only where it pays off."""
+    statement = "PRAGMA optimize" if is_sqlite(engine) else "ANALYZE"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(statement)
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
