@@ -64,10 +64,12 @@ def connect(url: str):
 
 
 def count_resources(url: str) -> int:
-    """Current (non-deleted) resources; 0 when the schema is not there yet."""
+    """Current (non-deleted) resources from the corpus; 0 when the schema is not there yet. The service's
+    own SearchParameters, which every ingest publishes, are not part of what was ingested."""
+    query = "SELECT count(*) FROM resource WHERE NOT deleted AND type <> 'SearchParameter'"
     try:
         with connect(url) as conn:
-            return conn.execute(text("SELECT count(*) FROM resource WHERE NOT deleted")).scalar_one()
+            return conn.execute(text(query)).scalar_one()
     except Exception:  # noqa: BLE001 - a failed ingest may leave no tables
         return 0
 
