@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..model import Monograph
+from .sections import KIND_ALIASES
 
 # section kind → does this monograph have structured output for it?
 STRUCTURED = {
@@ -23,22 +24,8 @@ STRUCTURED = {
     "storage": lambda m: bool(m.storage),
     "disclaimer": lambda m: bool(m.disclaimer),
 }
-ORDER = [
-    "generic_name",
-    "usage",
-    "dosage",
-    "side_effects",
-    "mechanism",
-    "precautions",
-    "contraindications",
-    "interactions",
-    "warnings",
-    "faqs",
-    "storage",
-    "disclaimer",
-    "preamble",
-    "other",
-]
+# table rows in the order sections appear in a monograph, then the kinds with no heading of their own
+ORDER = [*KIND_ALIASES, "preamble", "other"]
 
 
 def _drug_interactions(m: Monograph) -> list:

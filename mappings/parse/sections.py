@@ -26,18 +26,7 @@ KIND_ALIASES: dict[str, tuple[str, ...]] = {
     "storage": ("storage", "storage and handling", "how to store"),
     "disclaimer": ("disclaimer", "important disclaimer"),
 }
-CONTENT_KINDS = {
-    "usage",
-    "dosage",
-    "side_effects",
-    "mechanism",
-    "precautions",
-    "contraindications",
-    "interactions",
-    "warnings",
-    "faqs",
-    "storage",
-}
+# sections that make a file clinical; FAQs and storage count as content but not, alone, as clinical
 CLINICAL_KINDS = {
     "usage",
     "dosage",
@@ -48,6 +37,7 @@ CLINICAL_KINDS = {
     "interactions",
     "warnings",
 }
+CONTENT_KINDS = CLINICAL_KINDS | {"faqs", "storage"}
 
 _ALIAS_TO_KIND = {alias: kind for kind, aliases in KIND_ALIASES.items() for alias in aliases}
 _ALIASES = "|".join(sorted((re.escape(a) for a in _ALIAS_TO_KIND), key=len, reverse=True))
