@@ -1,44 +1,18 @@
-"""Live servers for the bulk tests: the Flask app under werkzeug on a free port, each on its own
-fresh migrated database and its own bulk output folder."""
+"""Live servers for the bulk tests (tests/live_server.py), each on its own fresh database and its own
+bulk output folder, with the Bulk Data client steps: kick-off, polling, manifest."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 import requests
-from werkzeug.serving import make_server
-
-from fhir_service.rest.app import create_app
-from fhir_service.store import migrate
+from live_server import LiveServer, server_factory
 
 
-class LiveServer:
+class BulkServer(LiveServer):
     def __init__(self, database_url: str, bulk_dir):
-        migrate.upgrade(database_url)
-        self.database_url = database_url
-        self.app = create_app(
-            {
-                "DATABASE_URL": database_url,
-                "ACCESS_LOG": False,
-                "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,
-                "BULK_DIR": str(bulk_dir),
-            }
-        )
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05})
-        self.thread.daemon = True
-        self.thread.start()
-        self.base_url = f"http://127.0.0.1:{self.server.server_port}/fhir"
-        self.http = requests.Session()
-        self.http.headers["Accept"] = "application/fhir+json"
-
-    def get(self, path: str, **kwargs) -> requests.Response:
-        return self.http.get(f"{self.base_url}/{path}", **kwargs)
-
-    def post_bundle(self, bundle: dict) -> requests.Response:
-        return self.http.post(self.base_url, json=bundle, headers={"Content-Type": "application/fhir+json"})
+        super().__init__(database_url, BULK_DIR=str(bulk_dir))
 
     def kickoff(self, **params) -> requests.Response:
         return self.get("$export", params=params, headers={"Prefer": "respond-async"})
@@ -61,29 +35,12 @@ class LiveServer:
         assert done.status_code == 200, done.text
         return done.json()
 
-    def stop(self):
-        self.server.shutdown()
-        self.http.close()
-        worker = self.app.extensions.get("fhir_bulk_worker")
-        if worker is not None:
-            worker.stop()
-        self.app.extensions["fhir_repository"].dispose()
-
 
 @pytest.fixture(scope="module")
 def live_server_factory(database_url_factory, tmp_path_factory):
-    servers = []
-
-    def start() -> LiveServer:
-        server = LiveServer(database_url_factory(), tmp_path_factory.mktemp("bulk"))
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    yield from server_factory(lambda: BulkServer(database_url_factory(), tmp_path_factory.mktemp("bulk")))
 
 
 @pytest.fixture(scope="module")
-def server(live_server_factory) -> LiveServer:
+def server(live_server_factory) -> BulkServer:
     return live_server_factory()

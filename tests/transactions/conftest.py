@@ -1,62 +1,14 @@
-"""A real HTTP server per test module: the Flask app under werkzeug on a free port, on a fresh
-migrated database of the configured backend (SQLite or PostgreSQL)."""
+"""A real HTTP server per test module (tests/live_server.py) on a fresh database of the configured backend."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-import requests
-from werkzeug.serving import make_server
-
-from fhir_service.rest.app import create_app
-from fhir_service.store import migrate
-
-
-class LiveServer:
-    def __init__(self, database_url: str):
-        migrate.upgrade(database_url)
-        self.database_url = database_url
-        self.app = create_app(
-            {"DATABASE_URL": database_url, "ACCESS_LOG": False, "MAX_CONTENT_LENGTH": 256 * 1024 * 1024}
-        )
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05})
-        self.thread.daemon = True
-        self.thread.start()
-        self.base_url = f"http://127.0.0.1:{self.server.server_port}/fhir"
-        self.http = requests.Session()
-        self.http.headers["Accept"] = "application/fhir+json"
-
-    def post_bundle(self, bundle: dict, **headers) -> requests.Response:
-        return self.http.post(
-            self.base_url, json=bundle, headers={"Content-Type": "application/fhir+json", **headers}
-        )
-
-    def get(self, path: str, **kwargs) -> requests.Response:
-        return self.http.get(f"{self.base_url}/{path}", **kwargs)
-
-    def history_total(self) -> int:
-        return self.get("_history", params={"_count": "1"}).json()["total"]
-
-    def stop(self):
-        self.server.shutdown()
-        self.http.close()
-        self.app.extensions["fhir_repository"].dispose()
+from live_server import LiveServer, server_factory
 
 
 @pytest.fixture(scope="module")
 def live_server_factory(database_url_factory):
-    servers = []
-
-    def start() -> LiveServer:
-        server = LiveServer(database_url_factory())
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    yield from server_factory(lambda: LiveServer(database_url_factory()))
 
 
 @pytest.fixture(scope="module")
