@@ -5,6 +5,7 @@ Each gunicorn worker builds its own app (and so its own database engine) after t
 
 from __future__ import annotations
 
+import ipaddress
 import os
 
 import click
@@ -57,8 +58,14 @@ def seed_if_empty(url: str, seed: str) -> None:
 @click.option(
     "--seed", type=click.Path(exists=True, file_okay=False), help="Ingest DIR first if the store is empty."
 )
-def serve(host, port, workers, threads, seed):
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="Allow FHIR_SERVICE_AUTH=none (no authorization) on an address other than loopback.",
+)
+def serve(host, port, workers, threads, seed, insecure):
     """Serve the FHIR API at http://HOST:PORT/fhir under gunicorn (migrating the database first)."""
+    check_auth(host, insecure)
     from fhir_service.rest.app import create_app
     from fhir_service.store.database import database_url
     from fhir_service.store.migrate import upgrade
@@ -80,6 +87,34 @@ def serve(host, port, workers, threads, seed):
         "loglevel": "warning",
     }
     build_gunicorn(create_app, options).run()
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may well resolve to a public interface
+
+
+def check_auth(host: str, insecure: bool, environ=os.environ) -> None:
+    """Refuse (click usage error, exit 2) to serve without authorization beyond loopback unless
+    --insecure; refuse an authorization mode whose settings are missing or unreadable."""
+    from fhir_service.auth.config import authenticator, from_env
+    from fhir_service.auth.errors import AuthConfigError
+
+    try:
+        config = from_env(environ)
+        authenticator(config)
+    except AuthConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if config.mode == "none" and not insecure and not is_loopback(host):
+        raise click.UsageError(
+            f"refusing to serve {host} without authorization (FHIR_SERVICE_AUTH=none): anyone who can "
+            "reach it could change the data. Set FHIR_SERVICE_AUTH=token or smart, bind to 127.0.0.1, "
+            "or pass --insecure if something in front of the server controls access."
+        )
 
 
 def _redacted(url: str) -> str:

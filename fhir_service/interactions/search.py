@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from fhir_service.auth.context import current_grant
 from fhir_service.interactions.checks import check_type
 from fhir_service.interactions.result import Result
+from fhir_service.limits import check_search
 
 # Handled by the REST layer (representation), not by the search engine.
 FORMAT_PARAMETERS = {"_format", "_pretty"}
+INCLUDES = ("_include", "_revinclude")
 
 
 def search(
@@ -21,8 +24,31 @@ def search(
     are); without it always a dict (a transaction embeds it in its response Bundle)."""
     if resource_type is not None:
         check_type(resource_type)
-    params = [(k, v) for k, v in params if k not in FORMAT_PARAMETERS]
+    params = [(k, v) for k, v in check_search(params) if k not in FORMAT_PARAMETERS]  # limits.py
     types = [resource_type] if resource_type else None
+    grant = current_grant()  # None unless authorization is on
+    restricted = grant is not None and not grant.reads_everything() and _includes(params)
     with repo.unit_of_work(write=False) as uow:
-        bundle = uow.search(types, params, base_url, strict=strict, raw=raw)
+        bundle = uow.search(types, params, base_url, strict=strict, raw=raw and not restricted)
+    if restricted:
+        bundle = readable_includes(bundle, grant.readable)
     return Result(200, bundle)
+
+
+def _includes(params) -> bool:
+    return any(k.split(":", 1)[0] in INCLUDES for k, _ in params)
+
+
+def readable_includes(bundle: dict, readable) -> dict:
+    """Drop the included resources (search.mode=include) of types the token cannot read: an
+    _include/_revinclude never leaks a type the search scope does not cover."""
+    entries = bundle.get("entry") or []
+    kept = [
+        e
+        for e in entries
+        if (e.get("search") or {}).get("mode") != "include"
+        or readable(e.get("resource", {}).get("resourceType"))
+    ]
+    if len(kept) != len(entries):
+        bundle = {**bundle, "entry": kept} if kept else {k: v for k, v in bundle.items() if k != "entry"}
+    return bundle

@@ -7,6 +7,8 @@ import os
 
 from flask import Flask
 
+from fhir_service.auth import config as auth_config
+from fhir_service.auth import flask as auth
 from fhir_service.rest import access_log, errors
 from fhir_service.rest.routes import api
 from fhir_service.store.database import database_url, make_engine
@@ -23,6 +25,7 @@ def default_config() -> dict:
         "MAX_BUNDLE_BYTES": int(os.environ.get("FHIR_SERVICE_MAX_BUNDLE_BYTES", DEFAULT_MAX_BUNDLE)),
         "BASE_URL": os.environ.get("FHIR_SERVICE_BASE_URL") or None,
         "ACCESS_LOG": os.environ.get("FHIR_SERVICE_ACCESS_LOG", "1") != "0",
+        "AUTH": auth_config.from_env(),  # FHIR_SERVICE_AUTH, ..._TOKENS_FILE, ..._SMART_*, ..._CORS_ORIGINS
     }
 
 
@@ -42,4 +45,5 @@ def create_app(config: dict | None = None) -> Flask:
     errors.install(app)
     if app.config["ACCESS_LOG"]:
         access_log.install(app)
+    auth.install(app, app.config["AUTH"])  # mode none without CORS: installs nothing
     return app

@@ -6,6 +6,8 @@
     GET    /fhir/bulkfiles/<job>/<file>     an output file (application/fhir+ndjson)
 
 The work happens in fhir_service.bulk (job state in the database, a worker thread per process).
+With authorization on (fhir_service.auth), the kick-off needs read and search scopes for every
+exported type (every type without `_type`), and status and files need a valid token.
 """
 
 from __future__ import annotations
@@ -70,7 +72,10 @@ def status(job_id):
         raise FhirError(500, f"Export failed: {job.error}", "exception")
     assert job.status == COMPLETED
     headers = {"Expires": http_date(job.finished_at + RETENTION)} if job.finished_at else {}
-    return Response(json.dumps(manifest(job)), status=200, headers=headers, content_type="application/json")
+    body = manifest(job)
+    if "fhir_auth" in current_app.extensions:  # authorization is on: files need the bearer token too
+        body["requiresAccessToken"] = True
+    return Response(json.dumps(body), status=200, headers=headers, content_type="application/json")
 
 
 @blueprint.delete("/bulkstatus/<job_id>")

@@ -66,13 +66,13 @@ def if_none_exist() -> str | None:
 def metadata():
     """Also the health check: the statement is rendered once per base URL and format."""
     kind = g.fhir_format
-    data = _rendered_statement(base_url(), kind, negotiation.pretty())
+    data = _rendered_statement(base_url(), kind, negotiation.pretty(), current_app.config.get("AUTH"))
     return Response(data, content_type=negotiation.CONTENT_TYPES[kind])
 
 
 @lru_cache(maxsize=16)
-def _rendered_statement(base: str, kind: str, pretty: bool) -> bytes:
-    statement = capability_statement(base)
+def _rendered_statement(base: str, kind: str, pretty: bool, auth=None) -> bytes:
+    statement = capability_statement(base, auth)  # auth: rest.security says what is enforced
     return to_json(statement, pretty) if kind == "json" else to_xml(statement, pretty)
 
 

@@ -1,0 +1,224 @@
+"""The Flask side of authorization: `install(app, config)`.
+
+Mode `none` installs no hook at all (the read path pays nothing). Otherwise one before_request hook
+maps the matched route to a FHIR interaction, authenticates the bearer token (401 +
+WWW-Authenticate when missing or invalid), checks the scopes the interaction needs (403 + an
+OperationOutcome naming the missing scopes) and hands the Grant to the layers below for the
+request's duration (auth.context: search drops included resources of types the token cannot read).
+CORS is a separate after_request hook, installed only when FHIR_SERVICE_CORS_ORIGINS is set.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+
+from fhir_service.auth import context, policy
+from fhir_service.auth.config import AuthConfig, authenticator
+from fhir_service.auth.errors import InvalidToken
+from fhir_service.auth.scopes import Grant
+from fhir_service.interactions.errors import FhirError, outcome
+
+REALM = "fhir-service"
+ENDPOINTS = {
+    "fhir.system_search": "search-system",
+    "fhir.system_history": "history-system",
+    "fhir.type_search": "search-type",
+    "fhir.type_search_post": "search-type",
+    "fhir.create": "create",
+    "fhir.conditional_update": "update",
+    "fhir.conditional_delete": "delete",
+    "fhir.type_history": "history-type",
+    "fhir.type_validate": "validate",
+    "fhir.instance_validate": "validate",
+    "fhir.read": "read",
+    "fhir.update": "update",
+    "fhir.patch": "patch",
+    "fhir.delete": "delete",
+    "fhir.instance_history": "history-instance",
+    "fhir.vread": "vread",
+    "bulk.kickoff": "export",
+}
+CONDITIONAL = {"fhir.conditional_update", "fhir.conditional_delete"}
+PUBLIC_ENDPOINTS = {"fhir.metadata", "smart.configuration", "static"}
+BUNDLE_ENDPOINT = "fhir.system_bundle"
+BULK_FILE_ENDPOINT = "bulk.output_file"
+# Any other endpoint (bulk status/cancel, routes added later) needs a valid token, no particular scope.
+
+CORS_HEADERS = "Authorization, Content-Type, Accept, If-Match, If-None-Match, If-None-Exist, "
+CORS_HEADERS += "If-Modified-Since, Prefer, X-Request-Id"
+CORS_EXPOSE = "ETag, Location, Content-Location, Last-Modified, X-Progress, Retry-After, WWW-Authenticate"
+CORS_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+
+
+def install(app: Flask, config: AuthConfig) -> None:
+    """Raises AuthConfigError when the mode's settings are missing (the app refuses to start)."""
+    if config.cors_origins:
+        _install_cors(app, config.cors_origins)
+    if not config.enforced:
+        return
+    authenticate = authenticator(config)
+    app.extensions["fhir_auth"] = config
+    if config.mode == "smart":
+        app.register_blueprint(_smart_blueprint(config), url_prefix="/fhir")
+
+    @app.before_request
+    def _authorize():
+        if request.method == "OPTIONS" or request.routing_exception is not None:
+            return None  # preflight (CORS answers it) / 404 / 405 as usual
+        endpoint = request.endpoint
+        if endpoint in PUBLIC_ENDPOINTS:
+            return None
+        interaction = ENDPOINTS.get(endpoint)
+        if config.public_read and interaction in policy.PUBLIC_INTERACTIONS:
+            return None
+        if config.public_read and endpoint == BUNDLE_ENDPOINT and "Authorization" not in request.headers:
+            needs, read_only = _bundle_needs()
+            if read_only:
+                return None
+        grant = _authenticate(authenticate)
+        needs = _needs(endpoint, interaction)
+        _require(grant, needs)
+        g.fhir_auth_reset = context.set_grant(grant)
+        return None
+
+    @app.teardown_request
+    def _forget(_exc):
+        token = g.pop("fhir_auth_reset", None)
+        if token is not None:
+            context.reset(token)
+
+
+def _needs(endpoint: str | None, interaction: str | None) -> list[policy.Need]:
+    params = list(request.args.items(multi=True))
+    view_args = request.view_args or {}
+    rtype = view_args.get("rtype")
+    if endpoint == BUNDLE_ENDPOINT:
+        return _bundle_needs()[0]
+    if endpoint == BULK_FILE_ENDPOINT:
+        stem = str(view_args.get("name", "")).split(".")[0].split("-")[0]
+        return [policy.Need("r", stem), policy.Need("s", stem)]
+    if interaction is None:
+        return []
+    if endpoint == "fhir.type_search_post":
+        params += list(request.form.items(multi=True))
+    conditional = endpoint in CONDITIONAL or (
+        endpoint == "fhir.create" and ("If-None-Exist" in request.headers or bool(request.args))
+    )
+    return policy.interaction_needs(interaction, rtype, params, conditional)
+
+
+def _bundle_needs() -> tuple[list[policy.Need], bool]:
+    """Every entry is checked before the view runs, so a Bundle with one forbidden entry is refused
+    whole and nothing is written. Costs a second parse of the body (the bytes are kept in g)."""
+    if "fhir_auth_bundle" in g:
+        return g.fhir_auth_bundle
+    from fhir_service.rest import negotiation
+    from fhir_service.rest.responses import base_url
+
+    request.max_content_length = current_app.config["MAX_BUNDLE_BYTES"]  # as the view allows
+    bundle = negotiation.read_resource()
+    if bundle.get("resourceType") != "Bundle" or bundle.get("type") not in ("transaction", "batch"):
+        g.fhir_auth_bundle = ([], False)  # the view answers 400
+    else:
+        g.fhir_auth_bundle = policy.bundle_needs(bundle, base_url())
+    return g.fhir_auth_bundle
+
+
+def bearer_token() -> str:
+    header = request.headers.get("Authorization")
+    if not header:
+        raise InvalidToken("This request needs an access token (Authorization: Bearer …)", "login")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("The Authorization header must be 'Bearer <access token>'")
+    return token.strip()
+
+
+def _authenticate(authenticate) -> Grant:
+    try:
+        return authenticate(bearer_token())
+    except InvalidToken as exc:
+        challenge = f'Bearer realm="{REALM}"'
+        if exc.issue_code != "login":  # RFC 6750 §3: no error code when no credentials were sent
+            challenge += f', error="invalid_token", error_description="{_quoted(exc.message)}"'
+        headers = {"WWW-Authenticate": challenge}
+        raise FhirError(401, outcome(exc.message, exc.issue_code), headers=headers) from None
+
+
+def _require(grant: Grant, needs: list[policy.Need]) -> None:
+    missing = policy.missing(grant, needs)
+    if not missing:
+        return
+    scopes = " ".join(n.scope() for n in missing)
+    message = "The access token does not allow this request: it needs " + "; ".join(
+        n.describe() for n in missing
+    )
+    challenge = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{scopes}"'
+    raise FhirError(403, outcome(message, "forbidden"), headers={"WWW-Authenticate": challenge})
+
+
+def _quoted(text: str) -> str:
+    # RFC 6750 error_description: printable ASCII without '"' and '\'
+    return "".join(c for c in text if 0x20 <= ord(c) < 0x7F and c not in '"\\')
+
+
+# --- /.well-known/smart-configuration -------------------------------------------------------------
+
+
+def _smart_blueprint(config: AuthConfig) -> Blueprint:
+    blueprint = Blueprint("smart", __name__)
+
+    @blueprint.get("/.well-known/smart-configuration")
+    def configuration():
+        return jsonify(smart_configuration(config))
+
+    return blueprint
+
+
+def smart_configuration(config: AuthConfig) -> dict:
+    """SMART App Launch 2.x discovery for a resource server that accepts Backend Services tokens."""
+    body = {"issuer": config.issuer}
+    if config.jwks and config.jwks.startswith(("https://", "http://")):
+        body["jwks_uri"] = config.jwks
+    if config.token_endpoint:
+        body["token_endpoint"] = config.token_endpoint
+    body |= {
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
+        "scopes_supported": ["system/*.cruds", "system/*.rs", "user/*.cruds", "user/*.rs"],
+        "capabilities": ["client-confidential-asymmetric", "permission-v2", "permission-v1"],
+    }
+    return body
+
+
+# --- CORS -----------------------------------------------------------------------------------------
+
+
+def _install_cors(app: Flask, origins: tuple[str, ...]) -> None:
+    any_origin = "*" in origins
+
+    def allowed(origin: str | None) -> bool:
+        return bool(origin) and (any_origin or origin.rstrip("/") in origins)
+
+    @app.before_request
+    def _preflight():
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            response = current_app.response_class(status=204)
+            if allowed(request.headers.get("Origin")):
+                response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+                requested = request.headers.get("Access-Control-Request-Headers")
+                response.headers["Access-Control-Allow-Headers"] = requested or CORS_HEADERS
+                response.headers["Access-Control-Max-Age"] = "600"
+            return response
+        return None
+
+    @app.after_request
+    def _cors(response):
+        origin = request.headers.get("Origin")
+        if allowed(origin):
+            response.headers["Access-Control-Allow-Origin"] = "*" if any_origin else origin
+            response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE
+            if not any_origin:
+                response.headers.add("Vary", "Origin")
+        return response

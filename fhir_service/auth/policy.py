@@ -1,0 +1,147 @@
+"""What a request needs: FHIR interaction (+ its parameters, or a Bundle's entries) → the SMART scope
+letters per resource type it must be granted (pure; the Flask layer maps routes to interactions).
+
+Beyond the interaction's own type: conditional create/update/delete and conditional references
+search their type (`s`), `_has:T:` and typed chains (`subject:T.name`) search T, system search and
+history need `s` on every `_type` (all types without one), `$export` needs `r` and `s` on each
+exported type. `_include`/`_revinclude` are not refused here: their results are filtered to the
+types the token can read (fhir_service.interactions.search). Untyped chains are not followed to their
+possible targets (a chain only narrows the matches of the searched type; it returns no other type).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from fhir_service import references
+from fhir_service.auth.scopes import Grant
+from fhir_service.interactions.resource_types import RESOURCE_TYPES
+
+ALL = "*"
+LETTER = {
+    "create": "c",
+    "read": "r",
+    "vread": "r",
+    "history-instance": "r",
+    "validate": "r",
+    "update": "u",
+    "patch": "u",
+    "delete": "d",
+    "search-type": "s",
+    "history-type": "s",
+    "search-system": "s",
+    "history-system": "s",
+}
+# What FHIR_SERVICE_AUTH_PUBLIC_READ leaves open (metadata is always open).
+PUBLIC_INTERACTIONS = {
+    "read",
+    "vread",
+    "search-type",
+    "search-system",
+    "history-instance",
+    "history-type",
+    "history-system",
+}
+NAMES = {"c": "create", "r": "read", "u": "update", "d": "delete", "s": "search"}
+
+
+@dataclass(frozen=True)
+class Need:
+    letter: str  # one of c r u d s
+    type: str  # a resource type, or "*" for every type
+
+    def scope(self) -> str:
+        return f"system/{self.type}.{self.letter}"
+
+    def describe(self) -> str:
+        what = "every resource type" if self.type == ALL else self.type
+        return f"{NAMES[self.letter]} {what} (scope {self.scope()})"
+
+
+def interaction_needs(
+    interaction: str, rtype: str | None, params: list[tuple[str, str]] = (), conditional: bool = False
+) -> list[Need]:
+    """The needs of one REST interaction on `rtype` (None at system level)."""
+    if interaction == "export":
+        types = _type_param(params) or [ALL]
+        return [Need(letter, t) for t in types for letter in "rs"]
+    letter = LETTER[interaction]
+    if interaction == "search-system":
+        needs = [Need("s", t) for t in (_type_param(params) or [ALL])]
+    elif interaction == "history-system":
+        needs = [Need("s", ALL)]
+    else:
+        needs = [Need(letter, rtype or ALL)]
+    if conditional and rtype:
+        needs.append(Need("s", rtype))
+    if interaction.startswith("search"):
+        needs += search_param_needs(params)
+    return _unique(needs)
+
+
+def _type_param(params) -> list[str]:
+    return [t.strip() for k, v in params if k == "_type" for t in v.split(",") if t.strip()]
+
+
+def search_param_needs(params) -> list[Need]:
+    """Types a search reaches beyond its own: `_has:T:` (nested too) and typed chain hops."""
+    needs = []
+    for name, _ in params:
+        if name.startswith("_has:"):
+            parts = name.split(":")
+            needs += [Need("s", parts[i + 1]) for i, p in enumerate(parts[:-1]) if p == "_has"]
+        elif "." in name:
+            for hop in name.split(".")[:-1]:
+                _, _, target = hop.partition(":")
+                if target in RESOURCE_TYPES:
+                    needs.append(Need("s", target))
+    return needs
+
+
+def bundle_needs(bundle: dict, base_url: str) -> tuple[list[Need], bool]:
+    """(needs of every entry of a transaction/batch Bundle, whether all entries are reads).
+    Malformed entries raise the transaction's own 400 — only after the caller authenticated."""
+    from fhir_service.interactions.transaction import parse_entries
+
+    needs: list[Need] = []
+    read_only = True
+    for e in parse_entries(bundle, base_url.rstrip("/")):
+        rtype = e.resource_type if e.resource_type in RESOURCE_TYPES else ALL
+        if e.method in ("GET", "HEAD"):
+            if e.resource_id:
+                needs.append(Need("r", rtype))
+            else:
+                params = parse_qsl(e.query, keep_blank_values=True)
+                needs += interaction_needs("search-type", rtype, params)
+            continue
+        read_only = False
+        if e.method == "POST":
+            needs += interaction_needs("create", rtype, conditional=bool(e.if_none_exist))
+        elif e.method == "PUT":
+            needs += interaction_needs("update", rtype, conditional=e.resource_id is None)
+        elif e.method == "PATCH":
+            needs += interaction_needs("patch", rtype, conditional=e.resource_id is None)
+        elif e.method == "DELETE":
+            needs += interaction_needs("delete", rtype, conditional=e.resource_id is None)
+        if e.resource is not None:
+            needs += [Need("s", t) for t in conditional_reference_types(e.resource)]
+    return _unique(needs), read_only
+
+
+def conditional_reference_types(resource: dict) -> set[str]:
+    """Types searched to resolve conditional references (`Type?identifier=…`) inside a resource."""
+    found = set()
+    for reference in references.iter_references(resource):
+        head, sep, _ = reference.partition("?")
+        if sep and "/" not in head and not reference.startswith("#"):
+            found.add(head if head in RESOURCE_TYPES else ALL)
+    return found
+
+
+def missing(grant: Grant, needs: list[Need]) -> list[Need]:
+    return [n for n in needs if not grant.allows(n.letter, n.type)]
+
+
+def _unique(needs: list[Need]) -> list[Need]:
+    return list(dict.fromkeys(needs))

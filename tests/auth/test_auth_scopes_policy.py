@@ -1,0 +1,86 @@
+"""SMART scope parsing and the request → needed scopes policy (pure functions)."""
+
+from __future__ import annotations
+
+from fhir_service.auth.policy import Need, bundle_needs, interaction_needs, missing
+from fhir_service.auth.scopes import parse_grant, parse_scope
+
+BASE = "http://h/fhir"
+
+
+def test_v2_v1_and_ignored_scopes():
+    assert parse_scope("system/MedicationKnowledge.cruds").letters == "cruds"
+    assert parse_scope("user/*.rs").type == "*"
+    assert parse_scope("system/Patient.read").letters == "rs"  # v1
+    assert parse_scope("system/Patient.write").letters == "cud"
+    assert parse_scope("system/Patient.*").letters == "cruds"
+    for bad in (
+        "system/Patient.sr",
+        "system/Patient.rr",
+        "system/Patient.x",
+        "openid",
+        "system/Patient.rs?a=b",
+    ):
+        assert parse_scope(bad) is None, bad
+    grant = parse_grant("openid patient/*.cruds system/ClinicalUseDefinition.c user/Group.rs launch")
+    assert grant.allows("c", "ClinicalUseDefinition") and not grant.allows("r", "ClinicalUseDefinition")
+    assert grant.allows("s", "Group") and not grant.allows("u", "Group")
+    assert not grant.allows("r", "Patient")  # patient/ scopes grant nothing (no compartment filtering)
+    assert not grant.allows("r", "*")
+    everything = parse_grant(["system/*.rs"])
+    assert everything.reads_everything() and everything.allows("s", "Basic")
+
+
+def test_interaction_needs():
+    assert interaction_needs("read", "Group") == [Need("r", "Group")]
+    assert interaction_needs("create", "Group", conditional=True) == [Need("c", "Group"), Need("s", "Group")]
+    assert interaction_needs("search-system", None, [("_type", "Group,Basic")]) == [
+        Need("s", "Group"),
+        Need("s", "Basic"),
+    ]
+    assert interaction_needs("search-system", None, []) == [Need("s", "*")]
+    assert interaction_needs("history-system", None, [("_type", "Group")]) == [Need("s", "*")]
+    searched = interaction_needs(
+        "search-type",
+        "ClinicalUseDefinition",
+        [("subject:MedicinalProductDefinition.name", "x"), ("_has:Provenance:target:agent", "y")],
+    )
+    assert set(searched) == {
+        Need("s", "ClinicalUseDefinition"),
+        Need("s", "MedicinalProductDefinition"),
+        Need("s", "Provenance"),
+    }
+    assert interaction_needs("export", None, [("_type", "Group")]) == [Need("r", "Group"), Need("s", "Group")]
+
+
+def test_bundle_needs_cover_every_entry_and_conditional_references():
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"resource": {"resourceType": "Group"}, "request": {"method": "POST", "url": "Group"}},
+            {"request": {"method": "DELETE", "url": f"{BASE}/Basic/b1"}},
+            {
+                "resource": {
+                    "resourceType": "ClinicalUseDefinition",
+                    "subject": [{"reference": "MedicinalProductDefinition?identifier=x|1"}],
+                },
+                "request": {"method": "PUT", "url": "ClinicalUseDefinition?identifier=a|b"},
+            },
+            {"request": {"method": "GET", "url": "Organization/o1"}},
+        ],
+    }
+    needs, read_only = bundle_needs(bundle, BASE)
+    assert not read_only
+    assert set(needs) == {
+        Need("c", "Group"),
+        Need("d", "Basic"),
+        Need("u", "ClinicalUseDefinition"),
+        Need("s", "ClinicalUseDefinition"),
+        Need("s", "MedicinalProductDefinition"),
+        Need("r", "Organization"),
+    }
+    grant = parse_grant("system/Group.c system/Basic.d system/ClinicalUseDefinition.us system/Organization.r")
+    assert missing(grant, needs) == [Need("s", "MedicinalProductDefinition")]
+    reads = {"resourceType": "Bundle", "type": "batch", "entry": [bundle["entry"][3]]}
+    assert bundle_needs(reads, BASE) == ([Need("r", "Organization")], True)
