@@ -16,5 +16,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=5 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/fhir/metadata', timeout=4)"
 
-# Migrations run on start; an empty store is seeded from fixtures/.
-CMD ["fhir-service", "serve", "--host", "0.0.0.0", "--port", "8080", "--seed", "fixtures"]
+# Migrations run on start; an empty store is seeded from fixtures/. --insecure allows the default
+# FHIR_SERVICE_AUTH=none on 0.0.0.0: publish the port on loopback only, or set FHIR_SERVICE_AUTH.
+CMD ["fhir-service", "serve", "--host", "0.0.0.0", "--insecure", "--port", "8080", "--seed", "fixtures"]
