@@ -29,9 +29,16 @@ def parse(paths: tuple[str, ...], summary: bool) -> None:
     if summary:
         coverage = Coverage()
         for path in files:
-            coverage.add(parse_file(path))
+            coverage.add(_parse_file(path))
         click.echo(coverage.table())
         return
     if len(files) != 1:
         raise click.UsageError("give one FILE, or --summary for many files and folders")
-    click.echo(json.dumps(dump(parse_file(files[0])), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(dump(_parse_file(files[0])), indent=2, ensure_ascii=False))
+
+
+def _parse_file(path: Path):
+    try:
+        return parse_file(path)
+    except UnicodeDecodeError as exc:  # a monograph is UTF-8 Markdown: anything else gets a clear message
+        raise click.ClickException(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None

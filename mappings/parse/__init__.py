@@ -45,6 +45,7 @@ def _parse(text: str, source_path: str, sha256: str) -> Monograph:
         front_matter=doc.front_matter,
         sections=doc.model_sections(),
     )
+    mono.unmapped.extend(Unmapped("(front matter)", problem) for problem in doc.problems)
     _generic_name(doc, mono)
     preamble: list[str] = []
     for section in doc.sections:

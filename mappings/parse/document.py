@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 import frontmatter
+import yaml
 
 from ..model import Section
 from . import sections as sec
@@ -35,6 +36,7 @@ class Document:
     components: list[str]
     body: str
     sections: list[RawSection]
+    problems: list[str] = field(default_factory=list)  # e.g. front matter that is not valid YAML
 
     def model_sections(self) -> list[Section]:
         lines = self.body.splitlines()
@@ -47,16 +49,34 @@ class Document:
 
 
 def read(text: str, source_path: str) -> Document:
-    post = frontmatter.loads(text)
-    meta = {k: _jsonable(v) for k, v in post.metadata.items()}
-    body = post.content
+    meta, body, problems = _front_matter(text)
     blocks = parse_blocks(body)
     h1 = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
     title = clean(str(meta.get("title") or "")) or (h1.text if h1 else "") or _title_from_path(source_path)
     components = split_components(title) or split_components(_title_from_path(source_path))
     if h1 is not None:
         blocks = [b for b in blocks if b is not h1]
-    return Document(meta, title, components, body, _split_sections(blocks, components))
+    return Document(meta, title, components, body, _split_sections(blocks, components), problems)
+
+
+def _front_matter(text: str) -> tuple[dict, str, list[str]]:
+    """(metadata, body, problems). Front matter that does not load (bad YAML or JSON, recursive
+    aliases) is ignored with a problem naming why, and the body after it is still parsed."""
+    try:
+        post = frontmatter.loads(text)
+        return {k: _jsonable(v) for k, v in post.metadata.items()}, post.content, []
+    except (ValueError, RecursionError, yaml.YAMLError) as exc:  # JSONDecodeError is a ValueError
+        handler = frontmatter.detect_format(text.strip(), frontmatter.handlers)
+        raw, body = handler.split(text.strip()) if handler else ("", text)
+        return {}, body.strip(), [f"front matter ignored, it does not load ({_reason(exc)}): {raw.strip()}"]
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        return f"{exc.problem} at line {exc.problem_mark.line + 1}"
+    if isinstance(exc, RecursionError):
+        return "a self-referencing alias"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _jsonable(value):
