@@ -45,7 +45,7 @@ class Block:
     def text(self) -> str:
         if self.item is not None:
             return self.item.text
-        return " ".join(i.text for it in self.items for i in it.walk())
+        return " ".join(i.text for it in self.items for i in it.walk() if i.text)  # "0." is an empty item
 
 
 @lru_cache(maxsize=1)

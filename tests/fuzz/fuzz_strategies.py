@@ -129,8 +129,13 @@ def _number() -> st.SearchStrategy[str]:
     return st.one_of(ints, decimals, ranges)
 
 
+# Markdown that renders as empty list items, rules, quotes or code: bodies with no words in them
+odd_markdown = st.sampled_from(
+    ["0.", "1.", "* ", "- ", "+", "> ", "```", "***", "| a |", "<br>", "**", "**:**"]
+)
 sentence = st.one_of(
     free_text.map(lambda t: f"{t}."),
+    odd_markdown,
     st.sampled_from(CONDITIONS).map(lambda c: f"It is used to treat {c}."),
     st.sampled_from(EFFECTS).map(lambda e: f"{e} may occur."),
 )
@@ -161,7 +166,7 @@ def dosage_body(draw, name: str) -> list[str]:
     lines = []
     for _ in range(draw(st.integers(1, 3))):
         lines += [f"**{draw(st.sampled_from(POPULATIONS))}:**", ""]
-        lines += draw(st.lists(dose_line(), min_size=0, max_size=3))
+        lines += draw(st.lists(dose_line(), min_size=1, max_size=3))
         if draw(st.booleans()):
             lines.append(f"    * {draw(st.sampled_from(POPULATIONS))}: {draw(_number())} mg/kg/day.")
         lines.append("")
