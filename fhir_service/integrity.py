@@ -1,7 +1,7 @@
 """Store integrity check (`fhir-service check`): what must hold after any crash or bulk load.
 
-1. history: each current row has its version in resource_version with the same content, and no
-   version beyond it exists;
+1. history: each current row has its version in resource_version with the same content, no
+   version beyond it exists, and none of versions 1..current is missing;
 2. references: every `Reference.reference` in a live resource resolves — `Type/id` to a live
    resource, `Type/id/_history/v` to a stored version, `#id` to a contained resource; a stored
    `urn:uuid:`/`urn:oid:` or conditional (`Type?…`) reference is an error (a transaction should have
@@ -75,14 +75,21 @@ def _check_history(session: Session, report: Report) -> None:
     for rtype, rid, vid in differs:
         report.problem(f"{rtype}/{rid}: current row differs from its version {vid} in resource_version")
     v2 = aliased(ResourceVersion)
-    ahead = session.execute(
-        select(r.type, r.id, func.max(v2.version_id))
+    # versions run 1..current: (resource_pk, version_id) is unique, so with none beyond the current
+    # one, fewer rows than the current version number means a version is missing
+    uneven = session.execute(
+        select(r.type, r.id, r.version_id, func.max(v2.version_id), func.count(v2.version_id))
         .join(v2, v2.resource_pk == r.pk)
         .group_by(r.pk, r.type, r.id, r.version_id)
-        .having(func.max(v2.version_id) > r.version_id)
+        .having((func.max(v2.version_id) > r.version_id) | (func.count(v2.version_id) != r.version_id))
     )
-    for rtype, rid, vid in ahead:
-        report.problem(f"{rtype}/{rid}: resource_version has version {vid} beyond the current row")
+    for rtype, rid, current, latest, count in uneven:
+        if latest > current:
+            report.problem(f"{rtype}/{rid}: resource_version has version {latest} beyond the current row")
+        else:
+            report.problem(
+                f"{rtype}/{rid}: {count} versions in resource_version for current version {current}"
+            )
 
 
 def _live_keys(session: Session) -> set[tuple[str, str]]:

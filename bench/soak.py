@@ -1,0 +1,677 @@
+"""`python -m bench.soak` (`make soak`): a bounded mixed load on loopback, then consistency checks.
+
+A fresh database (SQLite file or a new PostgreSQL database) is seeded with `fhir-service ingest`,
+`fhir-service serve` runs under gunicorn on 127.0.0.1, and N client threads mix reads/vreads (~50 %),
+searches (~25 %: token, chained, _include), updates with If-Match (~15 %, some 412 expected) and
+small transactions (~10 %: two creates linked by a urn:uuid reference plus one update) until the
+deadline. Every write carries a unique marker (an identifier with MARKER_SYSTEM) and the clients record
+what the server acknowledged: (type, id, versionId) from ETag / Location / the transaction-response.
+
+Afterwards (violations make the exit status 1):
+- statuses: anything but 2xx, or 412/409 on a write, is a violation, as is a transport error/timeout;
+- history: the system `_history` since the start holds every acknowledged write exactly once, with
+  its own marker at its acknowledged version; each resource's versions are contiguous; a version
+  whose write was refused (412/409) is a violation; one whose write timed out is tolerated;
+- reads: a client never reads an older version than one it wrote (no stale reads), and a vread of
+  a version it wrote returns its marker;
+- `fhir-service check` on the database (history rows, references, search index);
+- memory: each gunicorn worker's VmRSS at the end vs. the first sample after the warm-up
+  (default 10 % of the duration): growth above --max-rss-growth is a violation, so is a worker that
+  died or was replaced.
+
+    python -m bench.soak --duration 600 --clients 16 --db sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+
+from bench import databases, ingest, procs
+from bench.server import Server, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).parent / "results"
+MARKER_SYSTEM = "https://fhir-service.example/soak/write"
+FHIR_JSON = "application/fhir+json"
+ORG_POOL = 12  # Organizations the clients fight over (soak-org-00 ...)
+CUD_POOL = 8  # seed ClinicalUseDefinitions updated too (their search index rows change)
+TIMEOUT = (5, 60)  # connect, read seconds
+EXPECTED = {"update": {200, 409, 412}, "transaction": {200, 409, 412}}  # everything else: 200 only
+MAX_LISTED = 200  # violations kept verbatim (the rest are counted)
+ETAG = re.compile(r'^W/"(\d+)"$')
+
+
+# --- the ledger: what the clients sent and what the server acknowledged --------------------------
+
+
+@dataclass
+class Write:
+    """One write as the client saw it. key is None for a server-id create until it is acknowledged."""
+
+    key: tuple[str, str] | None
+    outcome: str = "pending"  # acked | refused | uncertain
+    version: int | None = None
+
+
+@dataclass
+class Ledger:
+    writes: dict[str, Write] = field(default_factory=dict)
+    counts: Counter = field(default_factory=Counter)  # (kind, status) → requests
+    violations: list[str] = field(default_factory=list)
+    violation_count: int = 0
+    created: list[tuple[str, str]] = field(default_factory=list)  # acknowledged server-id creates
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, kind: str, status: int | str) -> None:
+        with self.lock:
+            self.counts[(kind, status)] += 1
+
+    def violation(self, text: str) -> None:
+        with self.lock:
+            self.violation_count += 1
+            if len(self.violations) < MAX_LISTED:
+                self.violations.append(text)
+
+    def sent(self, marker: str, key: tuple[str, str] | None) -> None:
+        with self.lock:
+            self.writes[marker] = Write(key)
+
+    def settle(self, marker: str, outcome: str, key=None, version: int | None = None) -> None:
+        with self.lock:
+            write = self.writes[marker]
+            write.outcome, write.version = outcome, version
+            if key is not None:
+                if write.key is None:
+                    self.created.append(key)
+                write.key = key
+
+    def random_created(self, rng: random.Random) -> tuple[str, str] | None:
+        with self.lock:
+            return rng.choice(self.created) if self.created else None
+
+
+def with_marker(resource: dict, marker: str) -> dict:
+    """The resource with its soak identifier set to `marker` (other identifiers kept)."""
+    kept = [i for i in resource.get("identifier", []) if i.get("system") != MARKER_SYSTEM]
+    return {**resource, "identifier": [*kept, {"system": MARKER_SYSTEM, "value": marker}]}
+
+
+def marker_of(resource: dict | None) -> str | None:
+    for ident in (resource or {}).get("identifier", []):
+        if ident.get("system") == MARKER_SYSTEM:
+            return ident.get("value")
+    return None
+
+
+def etag_version(value: str | None) -> int | None:
+    match = ETAG.match(value or "")
+    return int(match.group(1)) if match else None
+
+
+# --- the workload --------------------------------------------------------------------------------
+
+
+@dataclass
+class Workload:
+    """What the clients pick from, read from the seeded database before the server starts."""
+
+    read_keys: list[tuple[str, str]]
+    update_keys: list[tuple[str, str]]
+    org_keys: list[tuple[str, str]]
+    searches: dict[str, list[str]]
+
+
+def build_workload(url: str) -> Workload:
+    def load(rtype, limit):
+        return [json.loads(c) for c in databases.sample_contents(url, rtype, limit)]
+
+    mks, mpds = load("MedicationKnowledge", 20), load("MedicinalProductDefinition", 20)
+    cuds = load("ClinicalUseDefinition", 200)
+    others = load(None, 200)
+    names = [m["name"][0]["productName"] for m in mpds if m.get("name")]
+    types = sorted({c["type"] for c in cuds if c.get("type")})
+    texts = sorted({n.split()[0].lower() for n in names})
+    searches = {
+        "search-token": [f"ClinicalUseDefinition?type={t}&_count=10" for t in types],
+        "search-chained": [
+            f"ClinicalUseDefinition?subject:MedicinalProductDefinition.name={quote(n)}&_count=10"
+            for n in names
+        ],
+        "search-include": [
+            *(
+                f"ClinicalUseDefinition?type={t}&_count=10&_include=ClinicalUseDefinition:subject"
+                for t in types
+            ),
+            *(
+                f"MedicationKnowledge?code:text={quote(t)}&_include=MedicationKnowledge:clinical-use-issue"
+                for t in texts
+            ),
+        ],
+    }
+    orgs = [("Organization", f"soak-org-{i:02d}") for i in range(ORG_POOL)]
+    seed_keys = [(r["resourceType"], r["id"]) for r in [*mks, *mpds, *others]]
+    return Workload(
+        read_keys=sorted(set(seed_keys)),
+        update_keys=[*orgs, *[("ClinicalUseDefinition", c["id"]) for c in cuds[:CUD_POOL]]],
+        org_keys=orgs,
+        searches={k: v for k, v in searches.items() if v},
+    )
+
+
+class Client(threading.Thread):
+    def __init__(self, number: int, base: str, workload: Workload, ledger: Ledger, deadline: float):
+        super().__init__(name=f"soak-client-{number}", daemon=True)
+        self.base, self.workload, self.ledger, self.deadline = base, workload, ledger, deadline
+        self.rng = random.Random(number)
+        self.http = requests.Session()
+        self.http.headers.update({"Accept": FHIR_JSON})
+        self.cache: dict[tuple[str, str], dict] = {}  # last version this client saw, for If-Match
+        self.written: dict[tuple[str, str], tuple[int, str]] = {}  # key → (highest version, marker) acked
+
+    def run(self):
+        while time.monotonic() < self.deadline:
+            r = self.rng.random()
+            try:
+                if r < 0.35:
+                    self.read()
+                elif r < 0.50:
+                    self.vread()
+                elif r < 0.75:
+                    self.search()
+                elif r < 0.90:
+                    self.update()
+                else:
+                    self.transaction()
+            except Exception as exc:  # noqa: BLE001 - a client bug must not end the soak silently
+                self.ledger.violation(f"client {self.name}: {exc.__class__.__name__}: {exc}")
+        self.http.close()
+
+    # each request goes through here: counts, unexpected statuses, transport errors
+    def send(self, kind: str, method: str, path: str, **kwargs) -> requests.Response | None:
+        try:
+            resp = self.http.request(method, f"{self.base}/fhir/{path}", timeout=TIMEOUT, **kwargs)
+        except requests.RequestException as exc:
+            self.ledger.count(kind, exc.__class__.__name__)
+            self.ledger.violation(f"{kind} {method} {path}: {exc.__class__.__name__}: {exc}")
+            return None
+        self.ledger.count(kind, resp.status_code)
+        if resp.status_code not in EXPECTED.get(kind, {200}):
+            self.ledger.violation(f"{kind} {method} {path}: HTTP {resp.status_code} {resp.text[:300]}")
+        return resp
+
+    def pick_read_key(self) -> tuple[str, str]:
+        r = self.rng.random()
+        if r < 0.2:
+            return self.rng.choice(self.workload.update_keys)
+        if r < 0.4:
+            return self.ledger.random_created(self.rng) or self.rng.choice(self.workload.read_keys)
+        return self.rng.choice(self.workload.read_keys)
+
+    def read(self, key: tuple[str, str] | None = None, kind: str = "read") -> dict | None:
+        key = key or self.pick_read_key()
+        resp = self.send(kind, "GET", f"{key[0]}/{key[1]}")
+        if resp is None or resp.status_code != 200:
+            return None
+        resource = resp.json()
+        version = int(resource["meta"]["versionId"])
+        if etag_version(resp.headers.get("ETag")) != version:
+            self.ledger.violation(f"read {key}: ETag {resp.headers.get('ETag')} but versionId {version}")
+        mine = self.written.get(key)
+        if mine and version < mine[0]:
+            self.ledger.violation(f"stale read {key}: version {version} after this client wrote {mine[0]}")
+        if key in self.workload.update_keys:
+            self.cache[key] = resource
+        return resource
+
+    def vread(self):
+        if self.written and self.rng.random() < 0.5:
+            key = self.rng.choice(list(self.written))
+            version, marker = self.written[key]
+        else:
+            key, version, marker = self.rng.choice(self.workload.read_keys), 1, None
+        resp = self.send("vread", "GET", f"{key[0]}/{key[1]}/_history/{version}")
+        if resp is not None and resp.status_code == 200 and marker and marker_of(resp.json()) != marker:
+            self.ledger.violation(f"vread {key} v{version}: marker {marker_of(resp.json())}, wrote {marker}")
+
+    def search(self):
+        kind = self.rng.choice(sorted(self.workload.searches))
+        path = self.rng.choice(self.workload.searches[kind])
+        resp = self.send(kind, "GET", path)
+        if resp is None or resp.status_code != 200:
+            return
+        bundle = resp.json()
+        matches = [e for e in bundle.get("entry", []) if e.get("search", {}).get("mode") == "match"]
+        if bundle.get("type") != "searchset":
+            self.ledger.violation(f"{kind} {path}: not a searchset Bundle")
+        elif kind == "search-token" and not matches:  # its codes come from the seed, which stays
+            self.ledger.violation(f"{kind} {path}: no match while updates rewrite the index rows")
+
+    def update(self):
+        key = self.rng.choice(self.workload.update_keys)
+        current = self.cache.get(key) or self.read(key, kind="read")
+        if current is None:
+            return
+        marker = uuid.uuid4().hex
+        body = with_marker(current, marker)
+        if key[0] == "Organization":
+            body["name"] = f"Soak organization {key[1]} {marker[:8]}"
+        headers = {"Content-Type": FHIR_JSON, "If-Match": f'W/"{current["meta"]["versionId"]}"'}
+        self.ledger.sent(marker, key)
+        resp = self.send("update", "PUT", f"{key[0]}/{key[1]}", data=json.dumps(body), headers=headers)
+        if resp is None or resp.status_code >= 500:
+            self.ledger.settle(marker, "uncertain")
+            self.cache.pop(key, None)
+        elif resp.status_code == 200:
+            version = etag_version(resp.headers.get("ETag"))
+            stored = resp.json()
+            if version is None or str(version) != stored.get("meta", {}).get("versionId"):
+                self.ledger.violation(f"update {key}: ETag {resp.headers.get('ETag')} vs body meta")
+            self.acked(marker, key, version or 0)
+            self.cache[key] = stored
+        else:
+            self.ledger.settle(marker, "refused")
+            self.cache.pop(key, None)
+
+    def transaction(self):
+        org_url = f"urn:uuid:{uuid.uuid4()}"
+        markers = [uuid.uuid4().hex for _ in range(3)]
+        target = self.rng.choice(self.workload.org_keys)
+        put = {"resourceType": "Organization", "id": target[1], "name": f"Soak organization {target[1]}"}
+        request = {"method": "PUT", "url": f"{target[0]}/{target[1]}"}
+        cached = self.cache.get(target)
+        if cached is not None and self.rng.random() < 0.3:
+            request["ifMatch"] = f'W/"{cached["meta"]["versionId"]}"'
+        org = {"resourceType": "Organization", "name": f"Soak transaction {markers[0][:8]}"}
+        location = {
+            "resourceType": "Location",
+            "name": f"Soak site {markers[1][:8]}",
+            "managingOrganization": {"reference": org_url},
+        }
+        entries = [
+            {
+                "fullUrl": org_url,
+                "resource": with_marker(org, markers[0]),
+                "request": {"method": "POST", "url": "Organization"},
+            },
+            {"resource": with_marker(location, markers[1]), "request": {"method": "POST", "url": "Location"}},
+            {"resource": with_marker(put, markers[2]), "request": request},
+        ]
+        for marker, key in zip(markers, (None, None, target), strict=True):
+            self.ledger.sent(marker, key)
+        bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+        resp = self.send(
+            "transaction", "POST", "", data=json.dumps(bundle), headers={"Content-Type": FHIR_JSON}
+        )
+        if resp is None or resp.status_code >= 500:
+            for marker in markers:
+                self.ledger.settle(marker, "uncertain")
+            self.cache.pop(target, None)
+            return
+        if resp.status_code != 200:
+            for marker in markers:
+                self.ledger.settle(marker, "refused")
+            self.cache.pop(target, None)
+            return
+        answers = resp.json().get("entry", [])
+        if len(answers) != len(entries):
+            self.ledger.violation(f"transaction: {len(answers)} response entries for {len(entries)}")
+            for marker in markers:
+                self.ledger.settle(marker, "uncertain")
+            return
+        for marker, answer, sent in zip(markers, answers, entries, strict=True):
+            location = answer.get("response", {}).get("location", "")
+            parts = location.split("/")
+            if len(parts) != 4 or parts[2] != "_history" or not parts[3].isdigit():
+                self.ledger.violation(f"transaction: entry location {location!r}")
+                self.ledger.settle(marker, "uncertain")
+                continue
+            key, version = (parts[0], parts[1]), int(parts[3])
+            if etag_version(answer["response"].get("etag")) != version:
+                self.ledger.violation(f"transaction: etag {answer['response'].get('etag')} vs {location}")
+            self.acked(marker, key, version)
+            if key == target:
+                self.cache[key] = {**sent["resource"], "meta": {"versionId": str(version)}}
+
+    def acked(self, marker: str, key: tuple[str, str], version: int) -> None:
+        self.ledger.settle(marker, "acked", key, version)
+        if version > self.written.get(key, (0, ""))[0]:
+            self.written[key] = (version, marker)
+
+
+# --- the history check (pure: unit-tested on synthetic histories) ---------------------------------
+
+
+def check_history(
+    versions: list[tuple[tuple[str, str], int, str | None]],
+    writes: dict[str, Write],
+    baselines: dict[tuple[str, str], int],
+    current: dict[tuple[str, str], int] | None = None,
+) -> tuple[list[str], dict]:
+    """Compare the history written during the soak with the ledger.
+
+    versions: (key, versionId, marker) of every version in the history since the soak started;
+    baselines: each pre-existing resource's version before the soak (others start at version 1);
+    current: the version a read returns now, for the resources that were read back.
+    → (violations, statistics)."""
+    problems: list[str] = []
+    by_key: dict[tuple[str, str], list[int]] = {}
+    seen: dict[str, tuple[tuple[str, str], int]] = {}
+    tolerated = 0
+    for key, version, marker in versions:
+        by_key.setdefault(key, []).append(version)
+        if marker is None:
+            problems.append(f"{key[0]}/{key[1]} v{version}: no soak marker (a write nobody sent)")
+            continue
+        if marker in seen:
+            problems.append(f"{key[0]}/{key[1]} v{version}: marker {marker} also stored as {seen[marker]}")
+            continue
+        seen[marker] = (key, version)
+        write = writes.get(marker)
+        if write is None:
+            problems.append(f"{key[0]}/{key[1]} v{version}: marker {marker} was never sent")
+        elif write.outcome == "acked" and (write.key, write.version) != (key, version):
+            problems.append(
+                f"{key[0]}/{key[1]} v{version}: write acknowledged as {write.key} v{write.version} is stored here"
+            )
+        elif write.outcome == "refused":
+            problems.append(f"{key[0]}/{key[1]} v{version}: stored although the server refused it (412/409)")
+        elif write.outcome != "acked":
+            tolerated += 1  # timed out or failed: it may or may not have been stored
+    acked = [(m, w) for m, w in writes.items() if w.outcome == "acked"]
+    for marker, write in acked:
+        if marker not in seen:
+            problems.append(f"lost write: {write.key} v{write.version} (marker {marker}) not in the history")
+    for key, vs in sorted(by_key.items()):
+        start = baselines.get(key, 0) + 1
+        expected = list(range(start, start + len(vs)))
+        if sorted(vs) != expected:
+            problems.append(f"{key[0]}/{key[1]}: versions {sorted(vs)[:20]} are not contiguous from {start}")
+        if current and key in current and current[key] != max(vs):
+            problems.append(f"{key[0]}/{key[1]}: read returns v{current[key]}, history ends at v{max(vs)}")
+    stats = {"versions": len(versions), "resources": len(by_key), "acked": len(acked), "tolerated": tolerated}
+    return problems, stats
+
+
+def fetch_history(base: str, since: str) -> list[tuple[tuple[str, str], int, str | None]]:
+    """Every version in the system history since `since`, following `next` links."""
+    out = []
+    url = f"{base}/fhir/_history?_since={quote(since)}&_count=1000"
+    with requests.Session() as http:
+        while url:
+            resp = http.get(url, headers={"Accept": FHIR_JSON}, timeout=(5, 300))
+            resp.raise_for_status()
+            bundle = resp.json()
+            for entry in bundle.get("entry", []):
+                rtype, rid = entry["fullUrl"].rstrip("/").split("/")[-2:]
+                version = etag_version(entry["response"]["etag"])
+                out.append(((rtype, rid), version, marker_of(entry.get("resource"))))
+            url = next((link["url"] for link in bundle.get("link", []) if link["relation"] == "next"), None)
+    return out
+
+
+def current_versions(base: str, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    with requests.Session() as http:
+        found = {}
+        for rtype, rid in keys:
+            resp = http.get(f"{base}/fhir/{rtype}/{rid}", headers={"Accept": FHIR_JSON}, timeout=TIMEOUT)
+            if resp.status_code == 200:
+                found[(rtype, rid)] = etag_version(resp.headers.get("ETag"))
+    return found
+
+
+# --- memory --------------------------------------------------------------------------------------
+
+
+class RssSampler(threading.Thread):
+    """VmRSS (KiB) of each gunicorn worker every `interval` seconds: [(seconds since start, {pid: kib})]."""
+
+    def __init__(self, server_pid: int, interval: float):
+        super().__init__(name="soak-rss", daemon=True)
+        self.server_pid, self.interval = server_pid, interval
+        self.samples: list[tuple[float, dict[int, int]]] = []
+        self._done = threading.Event()
+        self._t0 = time.monotonic()
+
+    def run(self):
+        while True:
+            self.sample()
+            if self._done.wait(self.interval):
+                return
+
+    def sample(self):
+        rss = {pid: procs.rss_kib(pid) for pid in procs.worker_pids(self.server_pid)}
+        self.samples.append((time.monotonic() - self._t0, {p: k for p, k in rss.items() if k}))
+
+    def stop(self):
+        self._done.set()
+        self.join()
+        self.sample()  # the end sample, after the last request
+
+
+def rss_report(samples, warmup: float, limit: float) -> tuple[list[dict], list[str]]:
+    """Per worker: RSS at the first sample after the warm-up and at the end. → (rows, violations)."""
+    after = [s for s in samples if s[0] >= warmup]
+    if len(after) < 2:
+        return [], [f"memory: fewer than two RSS samples after the {warmup:.0f} s warm-up"]
+    (t_warm, warm), (t_end, end) = after[0], after[-1]
+    rows, problems = [], []
+    for pid in sorted(set(warm) | set(end)):
+        a, b = warm.get(pid), end.get(pid)
+        growth = (b - a) / a if a and b else None
+        rows.append({"pid": pid, "warm_mib": a and a / 1024, "end_mib": b and b / 1024, "growth": growth})
+        if a is None:
+            problems.append(f"memory: worker {pid} appeared after the warm-up (a worker was replaced)")
+        elif b is None:
+            problems.append(f"memory: worker {pid} is gone at the end (it died or was killed)")
+        elif growth > limit:
+            problems.append(
+                f"memory: worker {pid} grew {growth:.1%} ({a / 1024:.1f} → {b / 1024:.1f} MiB) "
+                f"between {t_warm:.0f} s and {t_end:.0f} s (limit {limit:.0%})"
+            )
+    return rows, problems
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n\n")[0])
+    p.add_argument("--duration", type=float, default=600.0, help="seconds of load (at most 600)")
+    p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    p.add_argument("--database-url", help="use this empty database instead of creating one (tests)")
+    p.add_argument("--seed", type=Path, default=ROOT / "fixtures" / "monographs", help="what to ingest first")
+    p.add_argument("--host", default="127.0.0.1", help="loopback only")
+    p.add_argument("--port", type=int, default=0, help="default: a free port")
+    p.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: serve's own)")
+    p.add_argument("--warmup", type=float, default=0.1, help="fraction of the duration before RSS counts")
+    p.add_argument("--max-rss-growth", type=float, default=0.10, help="per worker, after the warm-up")
+    p.add_argument("--out", type=Path, help="JSON results (default bench/results/soak-<db>-<time>.json)")
+    p.add_argument("--workdir", type=Path, help="keep logs and the SQLite file here (default: a temp dir)")
+    args = p.parse_args(argv)
+    if not loopback(args.host):
+        p.error(f"--host {args.host} is not a loopback address: the soak only runs on this machine")
+    if not 0 < args.duration <= 600:
+        p.error("--duration must be in (0, 600] seconds")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    started = datetime.now(UTC)
+    db = args.db
+    if args.database_url:
+        db = "postgresql" if args.database_url.startswith("postgresql") else "sqlite"
+    out = args.out or RESULTS / f"soak-{db}-{started:%Y%m%dT%H%M%SZ}.json"
+    with contextlib.ExitStack() as stack:
+        work = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-")))
+        work.mkdir(parents=True, exist_ok=True)
+        if args.database_url:
+            url = args.database_url
+        else:
+            if db == "postgresql" and (reason := databases.postgres_available()):
+                print(f"soak: {reason}", file=sys.stderr)
+                return 2
+            url = stack.enter_context(databases.fresh_database(db, work))
+        results = run(args, db, url, work)
+    results["meta"]["started"] = started.isoformat()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print_summary(results)
+    print(f"soak: results in {out}")
+    return 1 if results["violations"]["count"] else 0
+
+
+def run(args, db: str, url: str, work: Path) -> dict:
+    t0 = time.monotonic()
+    print(f"soak: seeding {db} database from {args.seed} ...", flush=True)
+    row = ingest.run(ingest.cli(), url, [args.seed], work / "ingest.log", 900)
+    if row["status"] != "ok":
+        raise SystemExit(f"soak: ingest failed ({row['status']}); see {work / 'ingest.log'}")
+    workload = build_workload(url)
+    port = args.port or free_port()
+    cmd = [*ingest.cli(), "serve", "--host", args.host, "--port", str(port)]
+    if args.workers:
+        cmd += ["--workers", str(args.workers)]
+    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": url}
+    ledger = Ledger()
+    log = work / "serve.log"
+    with Server(cmd, port, "/fhir/metadata", log, env) as server:
+        since = (datetime.now(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        baselines = current_versions(server.base, workload.update_keys)
+        setup_organizations(server.base, workload, ledger)
+        print(
+            f"soak: [{time.monotonic() - t0:.0f} s] {args.clients} clients for {args.duration:.0f} s "
+            f"on {server.base} ...",
+            flush=True,
+        )
+        sampler = RssSampler(server.proc.pid, interval=max(1.0, args.duration / 60))
+        sampler.start()
+        deadline = time.monotonic() + args.duration
+        clients = [Client(i, server.base, workload, ledger, deadline) for i in range(args.clients)]
+        for c in clients:
+            c.start()
+        for c in clients:
+            c.join()
+        sampler.stop()
+        print(f"soak: [{time.monotonic() - t0:.0f} s] checking the history ...", flush=True)
+        history = fetch_history(server.base, since)
+        current = current_versions(server.base, workload.update_keys)
+        history_problems, history_stats = check_history(history, ledger.writes, baselines, current)
+    server_errors = [line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line]
+    print(f"soak: [{time.monotonic() - t0:.0f} s] fhir-service check ...", flush=True)
+    check = subprocess.run(
+        [*ingest.cli(), "check", "--database-url", url], capture_output=True, text=True, check=False
+    )
+    rss_rows, rss_problems = rss_report(sampler.samples, args.duration * args.warmup, args.max_rss_growth)
+    problems = list(ledger.violations)
+    problems += history_problems + rss_problems
+    if server_errors:
+        problems.append(f"server log: {len(server_errors)} tracebacks (see {log})")
+    if check.returncode != 0:
+        problems.append(f"fhir-service check failed: {(check.stderr + check.stdout).strip()[-2000:]}")
+    count = ledger.violation_count - len(ledger.violations) + len(problems)
+    return {
+        "meta": {
+            "db": db,
+            "duration_s": args.duration,
+            "clients": args.clients,
+            "seed": str(args.seed),
+            "workers": len(sampler.samples[-1][1]) if sampler.samples else None,
+            "args": {k: str(v) for k, v in vars(args).items()},
+        },
+        "requests": _nested(ledger.counts),
+        "writes": dict(Counter(w.outcome for w in ledger.writes.values())),
+        "history": history_stats,
+        "check": (check.stdout + check.stderr).strip().splitlines()[-1:]
+        if (check.stdout + check.stderr).strip()
+        else [],
+        "rss": {
+            "samples": [[t, {str(p): k for p, k in s.items()}] for t, s in sampler.samples],
+            "workers": rss_rows,
+        },
+        "violations": {"count": count, "listed": problems},
+    }
+
+
+def setup_organizations(base: str, workload: Workload, ledger: Ledger) -> None:
+    """The Organization pool: created before the clients start (their versions count as writes too)."""
+    with requests.Session() as http:
+        for rtype, rid in workload.org_keys:
+            marker = uuid.uuid4().hex
+            body = with_marker({"resourceType": rtype, "id": rid, "name": f"Soak organization {rid}"}, marker)
+            ledger.sent(marker, (rtype, rid))
+            resp = http.put(
+                f"{base}/fhir/{rtype}/{rid}",
+                data=json.dumps(body),
+                headers={"Content-Type": FHIR_JSON},
+                timeout=TIMEOUT,
+            )
+            resp.raise_for_status()
+            ledger.settle(marker, "acked", (rtype, rid), etag_version(resp.headers.get("ETag")))
+
+
+def _nested(counts: Counter) -> dict:
+    out: dict[str, dict[str, int]] = {}
+    for (kind, status), n in sorted(counts.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
+        out.setdefault(kind, {})[str(status)] = n
+    return out
+
+
+def print_summary(results: dict) -> None:
+    meta = results["meta"]
+    print(
+        f"\nsoak: {meta['db']}, {meta['clients']} clients, {meta['duration_s']:.0f} s, {meta['workers']} workers"
+    )
+    print(f"{'kind':<16}{'requests':>10}  statuses")
+    total = Counter()
+    for kind, statuses in results["requests"].items():
+        n = sum(statuses.values())
+        total.update({s: c for s, c in statuses.items()})
+        print(f"{kind:<16}{n:>10}  " + ", ".join(f"{s}: {c}" for s, c in statuses.items()))
+    print(
+        f"{'all':<16}{sum(total.values()):>10}  " + ", ".join(f"{s}: {c}" for s, c in sorted(total.items()))
+    )
+    print(f"writes: {results['writes']}; history: {results['history']}")
+    print(f"fhir-service check: {' '.join(results['check'])}")
+    for w in results["rss"]["workers"]:
+        growth = "-" if w["growth"] is None else f"{w['growth']:+.1%}"
+        warm = "-" if w["warm_mib"] is None else f"{w['warm_mib']:.1f}"
+        end = "-" if w["end_mib"] is None else f"{w['end_mib']:.1f}"
+        print(f"worker {w['pid']}: RSS {warm} MiB after warm-up → {end} MiB at the end ({growth})")
+    v = results["violations"]
+    print(f"violations: {v['count']}")
+    for line in v["listed"][:30]:
+        print(f"  - {line}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
