@@ -162,3 +162,42 @@ def test_smart_configuration_and_capability_statement(server):
     }
     issues = [i for i in validate_resource(statement) if "ValueSet/mimetypes" not in (i.rule or "")]
     assert not has_errors(issues), [i for i in issues if i.severity == "error"][:5]
+
+
+def test_a_jwks_url_is_fetched_and_cached(keys):
+    """The JWKS served over HTTP (a local server on a free port): fetched once, used for every token."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from fhir_service.auth.errors import InvalidToken
+    from fhir_service.auth.jwt import JwtVerifier
+
+    body = json.dumps({"keys": [_jwk(keys["ec"], "ec-1")]}).encode()
+    fetches = []
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            fetches.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        verifier = JwtVerifier(f"http://127.0.0.1:{httpd.server_port}/jwks", ISSUER, AUDIENCE)
+        for _ in range(3):
+            grant = verifier.authenticate(
+                token(keys, alg="ES384", key="ec", kid="ec-1", scope="system/Group.rs")
+            )
+            assert grant.allows("s", "Group") and not grant.allows("c", "Group")
+        assert fetches == ["/jwks"]
+        with pytest.raises(InvalidToken):
+            verifier.authenticate(token(keys))  # an RS384 token: no RSA key in this JWKS
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
