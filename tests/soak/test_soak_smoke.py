@@ -81,7 +81,8 @@ def test_non_loopback_host_is_refused():
 
 
 @pytest.mark.slow
-def test_short_soak_has_no_violations(tmp_path, database_url):
+def test_short_soak_has_no_violations(tmp_path, database_url_factory):
+    database_url = database_url_factory()  # empty: the soak seeds it
     out = tmp_path / "soak.json"
     # 10 s is too short for a memory verdict (workers still grow into their pools): lenient bound here,
     # the 10 % limit is for the real runs
@@ -103,6 +104,7 @@ def test_short_soak_has_no_violations(tmp_path, database_url):
         "transaction",
     ):
         assert kinds[kind].get("200", 0) > 0, kinds
-    assert results["writes"]["acked"] == results["history"]["acked"] > 20
+    assert results["writes"]["acked"] > 20 and results["writes"]["refused"] > 0  # some 412 seen
+    assert results["history"]["versions"] >= results["writes"]["acked"]
     assert results["check"] and results["check"][0].endswith("OK")
     assert all(w["end_mib"] > 0 for w in results["rss"]["workers"])
