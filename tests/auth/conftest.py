@@ -24,12 +24,12 @@ def auth_database(database_url_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def start_server(auth_database):
+def start_server(auth_database, tmp_path_factory):
     """start_server(AuthConfig(...)) → a LiveServer (with no Accept default beyond FHIR JSON)."""
     configs: list[AuthConfig] = []
 
     def make():
-        return LiveServer(auth_database, AUTH=configs[-1])
+        return LiveServer(auth_database, AUTH=configs[-1], BULK_DIR=str(tmp_path_factory.mktemp("bulk")))
 
     factory = server_factory(make)
     start = next(factory)

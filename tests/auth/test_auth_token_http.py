@@ -3,6 +3,8 @@ _include/_revinclude filtered to readable types, system search, $export, the Cap
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from auth_helpers import FHIR_JSON, bearer, contraindication, is_outcome, product, put
 
@@ -149,6 +151,16 @@ def test_export_needs_read_and_search_on_the_exported_types(server):
     assert accepted.status_code == 202
     status_url = accepted.headers["Content-Location"]
     assert server.http.get(status_url).status_code == 401
+    deadline = time.monotonic() + 30
+    while (status := server.http.get(status_url, headers=bearer("cud-writer"))).status_code == 202:
+        assert time.monotonic() < deadline, "export did not finish"
+        time.sleep(0.2)
+    manifest = status.json()
+    assert status.status_code == 200 and manifest["requiresAccessToken"] is True
+    file_url = manifest["output"][0]["url"]
+    assert server.http.get(file_url).status_code == 401
+    assert server.http.get(file_url, headers=bearer("mpd-reader")).status_code == 403
+    assert b"auth-cud" in server.http.get(file_url, headers=bearer("cud-writer")).content
     assert server.http.delete(status_url, headers=bearer("cud-writer")).status_code == 202
 
 
