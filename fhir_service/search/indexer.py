@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, delete
 
+from . import text
 from .extract import evaluate
 from .hashing import param_hash
 from .registry import COMMON_BASES, Registry, SearchParam
@@ -44,6 +45,7 @@ def index_resource(session, resource_pk: int, resource: dict) -> None:
     if (resource.get("meta") or {}).get("versionId") != "1":  # version 1 is a new pk: nothing to replace
         remove_from_index(session, resource_pk)
     insert_rows(session, resource_pk, rows_for(active_registry(session), resource))
+    text.write(session.connection(), [(resource_pk, resource)])  # _text/_content (removed above)
 
 
 def insert_rows(session, resource_pk: int, rows: dict[str, list[dict]]) -> None:
@@ -64,6 +66,7 @@ def remove_from_index(session, resource_pk: int) -> None:
     """Drop every index row of a resource (deleted, or about to be re-indexed)."""
     for statement in _DELETES:
         session.execute(statement, {"pk": resource_pk})
+    text.remove(session.connection(), [resource_pk])
 
 
 def index_many(session, items, rows_registry: Registry | None = None) -> None:
@@ -92,3 +95,4 @@ def index_many(session, items, rows_registry: Registry | None = None) -> None:
                 batches.setdefault((kind, tuple(row)), []).append({**row, "resource_pk": pk})
     for (kind, _), found in batches.items():
         insert_many(session, INDEX_TABLES[kind].__table__, found)
+    text.index_many(session, items)  # _text/_content: one full-text row per resource

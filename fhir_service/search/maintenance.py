@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, select
 
 from fhir_service.store.schema import Resource
 
+from . import text
 from .active import active_registry
 from .extract import compile_expression
 from .indexer import insert_rows, remove_from_index, rows_for
@@ -80,9 +81,11 @@ def rebuild_index(repo, types: tuple[str, ...] = (), batch: int = 500, progress=
                 query = query.where(Resource.type.in_(types))
             rows = uow.session.execute(query.order_by(Resource.pk).limit(batch)).all()
             registry = active_registry(uow.session)
-            for pk, content in rows:
-                remove_from_index(uow.session, pk)
-                insert_rows(uow.session, pk, rows_for(registry, json.loads(content)))
+            resources = [(pk, json.loads(content)) for pk, content in rows]
+            for pk, resource in resources:
+                remove_from_index(uow.session, pk)  # the full-text row too
+                insert_rows(uow.session, pk, rows_for(registry, resource))
+            text.write(uow.session.connection(), resources)
         if not rows:
             return done
         done += len(rows)

@@ -30,7 +30,9 @@ ROWS = rows()
 
 
 def test_the_table_lists_every_parameter_of_the_four_types():
-    listed = {(r["resource_type"], r["param"]) for r in ROWS}
+    listed = {
+        (r["resource_type"], r["param"]) for r in ROWS if r["param"][0] != "_" and ":" not in r["param"]
+    }
     defined = {(t, p.code) for t in TYPES for p in registry().params_for(t) if not p.code.startswith("_")}
     assert defined - listed == set()
     assert listed - defined == set()

@@ -14,8 +14,10 @@ from sqlalchemy import and_, false, or_, select, union_all
 
 from fhir_service.store.schema import Resource
 
+from .. import text
 from ..dates import EPOCH, parse_range
 from ..errors import SearchError
+from ..hashing import h64
 from ..indexer import sp_of
 from ..registry import Registry, SearchParam
 from ..tables import INDEX_TABLES
@@ -27,8 +29,11 @@ from .parse import Clause
 R = Resource.__table__
 ANY_TYPE = "Resource"  # system-level search without _type
 REF = INDEX_TABLES["reference"].__table__
+# _list / _in: the container types and the reference parameter that lists their members
+MEMBERS = {"List": "item", "Group": "member", "CareTeam": "participant"}
+HANDLED = {"_id", "_lastUpdated", "_text", "_content", "_list", "_in"}  # not plain index lookups
 MODIFIERS = {
-    "token": {"not", "text", "of-type", "in", "not-in", "missing"},
+    "token": {"not", "text", "of-type", "in", "not-in", "missing", "below", "above"},
     "string": {"exact", "contains", "missing"},
     "reference": {"identifier", "missing"},
     "date": {"missing"},
@@ -101,7 +106,7 @@ class Compiler:
     def _binds_type(self, rtype: str, clause: Clause) -> bool:
         if clause.modifier in ("not", "not-in", "missing") or rtype == ANY_TYPE:
             return False
-        if clause.has or clause.code in ("_id", "_lastUpdated"):
+        if clause.has or clause.code in ("_id", "_lastUpdated", "_list", "_in"):
             return True
         param = self.registry.get(rtype, clause.chain[0].code if clause.chain else clause.code)
         return param is not None and not any(b in ("Resource", "DomainResource") for b in param.base)
@@ -122,7 +127,7 @@ class Compiler:
         if clause.has:
             return True
         first = clause.chain[0].code if clause.chain else clause.code
-        if first in ("_id", "_lastUpdated"):
+        if first in HANDLED:
             return True
         param = self.registry.get(rtype, first)
         return (
@@ -152,6 +157,11 @@ class Compiler:
             return self._resource_column(rtype, clause, pk_col, lambda v, r: r.c.id == v)
         if clause.code == "_lastUpdated":
             return self._resource_column(rtype, clause, pk_col, self._last_updated)
+        if clause.code in text.PARAMS:
+            self._no_modifier(clause)
+            return pk_col.in_(text.matching(clause.code, clause.values))
+        if clause.code in ("_list", "_in"):
+            return self._members(rtype, clause, pk_col)
         param = self._param(rtype, clause.code)
         modifier = clause.modifier
         if modifier and not (
@@ -177,9 +187,83 @@ class Compiler:
         return pk_col.not_in(rows) if modifier in ("not", "not-in") else pk_col.in_(rows)
 
     def _predicate(self, module, columns, modifier, value, param):
+        if modifier in ("below", "above") and module is MODULES["token"]:
+            return self._subsumed(columns, f"{param.code}:{modifier}", value)
         if module is MODULES["reference"]:
             return module.predicate(columns, modifier, value, param, self.base_url)
         return module.predicate(columns, modifier, value, param)
+
+    def _subsumed(self, columns, name: str, value: str):
+        """token :below/:above: the code and its descendants/ancestors, where the code system's
+        hierarchy ships with the definitions; elsewhere the code alone (with a warning) or 400."""
+        from fhir_service.definitions.hierarchy import related
+
+        system, bar, code = value.partition("|")
+        if not bar or not system or not code:
+            raise SearchError(400, f"'{name}' needs system|code, got '{value}'")
+        codes = related(system, code, name.rpartition(":")[2])
+        if codes is None:
+            message = (
+                f"'{name}': the hierarchy of code system '{system}' is not known locally, so "
+                "subsumption cannot be evaluated"
+            )
+            if self.strict:
+                raise SearchError(400, message, code="not-supported")
+            warning = message + f" (matched the code '{code}' itself only)"
+            if warning not in self.warnings:  # a clause is compiled twice (condition, membership)
+                self.warnings.append(warning)
+            codes = frozenset((code,))
+        # a bare `code` element is indexed without a system: its binding's system is implied
+        return and_(
+            columns.h_code.in_(sorted(h64(c) for c in codes)),
+            or_(columns.h_sys == h64(system), columns.h_sys == h64("")),
+        )
+
+    @staticmethod
+    def _no_modifier(clause: Clause) -> None:
+        if clause.modifier:
+            raise SearchError(400, f"Modifier ':{clause.modifier}' is not supported on '{clause.code}'")
+
+    def _members(self, rtype: str, clause: Clause, pk_col):
+        """_list=id / _in=Type/id: the resources a List (entry.item), Group (member.entity) or CareTeam
+        (participant.member) refers to, read from the container's own reference index rows."""
+        self._no_modifier(clause)
+        wanted: dict[str, list[str]] = {}
+        for value in clause.values:
+            if clause.code == "_list" and value.startswith("$"):
+                raise SearchError(
+                    400, f"Functional list '{value}' is not supported by this server", code="not-supported"
+                )
+            parts = value.rstrip("/").split("/")
+            container, cid = (
+                (parts[-2], parts[-1])
+                if len(parts) >= 2
+                else ("List" if clause.code == "_list" else "", parts[-1])
+            )
+            allowed = ("List",) if clause.code == "_list" else tuple(MEMBERS)
+            if container not in allowed:
+                raise SearchError(
+                    400, f"{clause.code} takes a reference to a {' or '.join(allowed)}, got '{value}'"
+                )
+            wanted.setdefault(container, []).append(cid)
+        alternatives = []
+        for container, cids in wanted.items():
+            owner, ref, target = R.alias(), REF.alias(), R.alias()
+            owners = select(owner.c.pk).where(
+                owner.c.type == container, owner.c.id.in_(cids), owner.c.deleted.is_(False)
+            )
+            rows = (
+                select(target.c.pk)
+                .join(ref, and_(ref.c.target_type == target.c.type, ref.c.target_id == target.c.id))
+                .where(
+                    ref.c.resource_pk.in_(owners),
+                    ref.c.sp == sp_of(self._param(container, MEMBERS[container]), container),
+                )
+            )
+            if rtype != ANY_TYPE:
+                rows = rows.where(ref.c.target_type == rtype)
+            alternatives.append(rows)
+        return pk_col.in_(alternatives[0] if len(alternatives) == 1 else union_all(*alternatives))
 
     def _resource_column(self, rtype: str, clause: Clause, pk_col, predicate):
         if clause.modifier not in (None, "not", "missing"):
