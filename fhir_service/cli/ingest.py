@@ -186,7 +186,7 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
     from fhir_service.search.active import enabled_definitions
     from fhir_service.search.registry import use_stored_parameters
     from fhir_service.store.database import refresh_statistics
-    from fhir_service.store.sync import sync_source
+    from fhir_service.store.sync import sync_sources
 
     files = input_files(paths)
     summary = Summary(files=len(files))
@@ -202,10 +202,9 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
 
     def flush():
         with repo.unit_of_work() as uow:
-            for item in batch:
-                summary.counts.update(
-                    sync_source(uow, item.source, item.resources, item.index_rows, rows_registry)
-                )
+            summary.counts.update(
+                sync_sources(uow, [(i.source, i.resources, i.index_rows) for i in batch], rows_registry)
+            )
         batch.clear()
 
     with click.progressbar(
