@@ -102,7 +102,8 @@ def _needs(endpoint: str | None, interaction: str | None) -> list[policy.Need]:
     if endpoint == "fhir.type_search_post":
         params += list(request.form.items(multi=True))
     conditional = endpoint in CONDITIONAL or (
-        endpoint == "fhir.create" and ("If-None-Exist" in request.headers or bool(request.args))
+        endpoint == "fhir.create"
+        and ("If-None-Exist" in request.headers or any(k not in ("_format", "_pretty") for k in request.args))
     )
     return policy.interaction_needs(interaction, rtype, params, conditional)
 

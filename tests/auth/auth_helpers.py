@@ -10,6 +10,7 @@ TOKENS = {
     "cud-writer": "system/ClinicalUseDefinition.cruds",  # reads and writes ClinicalUseDefinition only
     "mpd-reader": "system/MedicinalProductDefinition.rs",
     "group-creator": "user/Group.c user/Group.read",  # v2 create + v1 read
+    "cud-creator": "system/ClinicalUseDefinition.c",  # create only: no conditional create (needs s)
 }
 FHIR_JSON = {"Content-Type": "application/fhir+json"}
 

@@ -54,6 +54,16 @@ def test_missing_scope_is_403_and_a_scoped_token_succeeds(server):
     assert server.get(location, headers=bearer("cud-writer")).status_code == 403
 
 
+def test_conditional_create_also_needs_search(server):
+    headers = {**FHIR_JSON, **bearer("cud-creator")}
+    resource = contraindication("ignored", "auth-mpd")
+    del resource["id"]
+    url = f"{server.base_url}/ClinicalUseDefinition"
+    conditional = server.http.post(url, json=resource, headers={**headers, "If-None-Exist": "_id=auth-cud"})
+    assert conditional.status_code == 403 and "system/ClinicalUseDefinition.s" in conditional.text
+    assert server.http.post(f"{url}?_format=json", json=resource, headers=headers).status_code == 201
+
+
 def test_a_transaction_with_one_forbidden_entry_is_refused_whole(server):
     before = server.get("_history", params={"_count": "1"}, headers=bearer("reader")).json()["total"]
     bundle = {
