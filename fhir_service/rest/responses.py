@@ -48,7 +48,9 @@ def respond(result: Result, *, write: bool = False, subsettable: bool = False) -
             body = result.outcome or outcome("The interaction succeeded", "informational", "information")
             status = 200 if status == 204 else status
     if body is None or status in (204, 304):
-        return Response(status=status, headers=headers)
+        response = Response(status=status, headers=headers)
+        del response.headers["Content-Type"]  # no body, no media type (Flask's default says text/html)
+        return response
     data = negotiation.render(body, kind, subsettable=subsettable)
     return Response(data, status=status, headers=headers, content_type=negotiation.CONTENT_TYPES[kind])
 

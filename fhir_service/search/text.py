@@ -30,6 +30,7 @@ _TAG = re.compile(r"<[^>]*>")
 MAX_WORD = 64  # longer "words" (hashes, base64) are not text anyone searches for
 MAX_WORDS = 20_000  # per column: keeps a huge resource's vector well under PostgreSQL's 1 MB
 MAX_POSITIONS = 256  # PostgreSQL keeps at most 256 positions of a lexeme
+MAX_LEXEME_BYTES = 500_000  # distinct words of one vector; PostgreSQL refuses a tsvector over 1 MB
 # content keys whose values are not text: identifiers of the resource itself, codes' systems,
 # references (Type/id), base64 data; the narrative has its own column
 SKIP_KEYS = {"resourceType", "system", "reference", "data", "div"}
@@ -78,8 +79,14 @@ def content_words(resource: dict) -> list[str]:
 def _tsvector(found: list[str]) -> str:
     """A PostgreSQL tsvector literal: 'word':1,4 'other':2 (words are letters/digits: no quoting)."""
     positions: dict[str, list[int]] = {}
+    size = 0
     for i, word in enumerate(found, 1):
-        at = positions.setdefault(word, [])
+        at = positions.get(word)
+        if at is None:
+            size += len(word.encode())
+            if size > MAX_LEXEME_BYTES:
+                continue
+            at = positions[word] = []
         if len(at) < MAX_POSITIONS:
             at.append(min(i, 16383))
     return " ".join(f"'{w}':{','.join(map(str, p))}" for w, p in positions.items())

@@ -130,6 +130,8 @@ def test_query_syntax():
 
 def test_tsvector_literal_keeps_positions():
     assert text._tsvector(["a", "b", "a"]) == "'a':1,3 'b':2"
+    huge = text._tsvector([f"w{i:060d}" for i in range(20_000)])  # 1.2 MB of distinct words
+    assert len(huge.encode()) < 1_000_000
 
 
 def test_hierarchy_of_a_core_code_system():
@@ -319,3 +321,9 @@ def test_http(server):
     ):
         status, outcome = get(base, "MedicationRequest", params, strict)
         assert status == 400 and outcome["resourceType"] == "OperationOutcome", params
+
+
+def test_a_huge_resource_is_stored_and_its_first_words_found(repo):
+    words = " ".join(f"w{i:060d}" for i in range(20_000))  # 1.2 MB of distinct words
+    load(repo, [{"resourceType": "Basic", "id": "huge", "code": {"text": words}}])
+    assert found(repo, "Basic", [("_content", f"w{0:060d}")]) == {"huge"}
