@@ -148,6 +148,23 @@ def replace(session, resource_pk: int, resource: dict, is_new: bool) -> None:
     write(conn, [(resource_pk, resource)])
 
 
+def check(conn) -> tuple[int, int]:
+    """(rows of deleted or unknown resources, live resources without a row): (0, 0) when in step."""
+    from sqlalchemy import func
+
+    from fhir_service.store.schema import Resource
+
+    r = Resource.__table__
+    stale = select(func.count()).select_from(TEXT.outerjoin(r, r.c.pk == PK))
+    stale = stale.where(r.c.pk.is_(None) | r.c.deleted.is_(True))
+    missing = (
+        select(func.count())
+        .select_from(r)
+        .where(r.c.deleted.is_(False), ~select(PK).where(PK == r.c.pk).exists())
+    )
+    return conn.scalar(stale) or 0, conn.scalar(missing) or 0
+
+
 # --- queries -------------------------------------------------------------------------------
 
 Terms = tuple[tuple[tuple[str, ...], ...], ...]  # OR of ANDs of phrases (word tuples)

@@ -197,7 +197,9 @@ def test_index_follows_update_delete_and_reindex(database_url_factory):
         assert found(repo, "Patient", [("_text", "gravis")]) == set()
         with repo.engine.begin() as conn:
             assert conn.scalar(sql("SELECT count(*) FROM search_text")) == 2  # one row per live resource
+            assert text.check(conn) == (0, 0)
             conn.execute(sql("DELETE FROM search_text"))
+            assert text.check(conn) == (0, 2)
         assert found(repo, "Patient", [("_text", "resolved")]) == set()
         assert rebuild_index(repo) == 2
         assert found(repo, "Patient", [("_text", "resolved")]) == {"tx-1"}
