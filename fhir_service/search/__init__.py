@@ -20,8 +20,10 @@ Data flow:
   query/include.py _include / _revinclude (:iterate, *)
   bundle.py        the searchset Bundle (links, fullUrl, search.mode, _summary/_elements)
 
+  text.py          _text / _content: the full-text table (FTS5 / tsvector), one row per resource
+
 Not supported (the server says so: a warning entry, or 400 under Prefer: handling=strict):
-_text, _content, _list, _in, _query, _filter, _contained, _graph; token :below/:above (no local
-code system hierarchies); `:in` only for value sets whose expansion ships with the definitions;
-MedicationKnowledge packaging-cost(-concept), which R5 publishes without an expression.
+_query, _filter, _contained, _graph; token :below/:above outside the code systems of the R5 core
+package (definitions/hierarchy.py); `:in` only for value sets whose expansion ships with the
+definitions; MedicationKnowledge packaging-cost(-concept), which R5 publishes without an expression.
 """
