@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from click.testing import CliRunner
 from search_helpers import ids, load, new_repo, run
+from sqlalchemy import text
 
 from fhir_service.search.errors import SearchError
 
@@ -52,6 +53,55 @@ def test_next_and_previous_links_walk_the_same_pages(repo):
         bundle = run(repo, "MedicinalProductDefinition", previous)
         back.append(ids(bundle))
     assert back == pages[-2::-1]
+
+
+@pytest.fixture(scope="module")
+def doubled(database_url_factory):
+    """Products matched twice each (two names with the prefix, one identifier value under two
+    systems), so the page walk meets several index rows per resource."""
+    repo = new_repo(database_url_factory)
+    load(
+        repo,
+        [
+            {
+                "resourceType": "MedicinalProductDefinition",
+                "id": f"d{n}",
+                "identifier": [{"system": "urn:a", "value": "same"}, {"system": "urn:b", "value": "same"}],
+                "name": [{"productName": f"Twin {n}"}, {"productName": f"Twin {n} forte"}],
+            }
+            for n in range(7)
+        ],
+    )
+    yield repo
+    repo.dispose()
+
+
+@pytest.mark.parametrize("params", [[("identifier", "same")], [("name", "twin")]], ids=["token", "string"])
+def test_a_resource_matched_by_several_index_rows_comes_once_per_page_walk(doubled, params):
+    with doubled.unit_of_work(write=False) as uow:  # the data really has two matching rows each
+        for table, value in (
+            ("search_string", "value_exact LIKE 'Twin%'"),
+            ("search_token", "code = 'same'"),
+        ):
+            rows = uow.session.execute(
+                text(f"SELECT count(*) FROM {table} WHERE {value} GROUP BY resource_pk")
+            )
+            assert [n for (n,) in rows] == [2] * 7
+    pages, bundle = [], run(doubled, "MedicinalProductDefinition", [*params, ("_count", "2")])
+    while True:
+        pages.append(ids(bundle))
+        following = _link(bundle, "next")
+        if following is None:
+            break
+        bundle = run(doubled, "MedicinalProductDefinition", following)
+    assert pages == [["d0", "d1"], ["d2", "d3"], ["d4", "d5"], ["d6"]]
+    back = []
+    while (previous := _link(bundle, "previous")) is not None:
+        bundle = run(doubled, "MedicinalProductDefinition", previous)
+        back.append(ids(bundle))
+    assert back == pages[-2::-1]
+    everything = run(doubled, "MedicinalProductDefinition", [*params, ("_total", "accurate")])
+    assert everything["total"] == 7 and ids(everything) == [f"d{n}" for n in range(7)]
 
 
 def test_a_cursor_cannot_be_used_with_another_query(repo):
