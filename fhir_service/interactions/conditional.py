@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from fhir_service.interactions.errors import FhirError, bad_request
+from fhir_service.limits import check_search
 
 # Parameters that change a search's presentation, not which resources match.
 RESULT_PARAMETERS = {
@@ -21,7 +22,7 @@ RESULT_PARAMETERS = {
 
 def criteria(query: str | list[tuple[str, str]]) -> list[tuple[str, str]]:
     pairs = parse_qsl(query, keep_blank_values=True) if isinstance(query, str) else list(query)
-    pairs = [(k, v) for k, v in pairs if k not in RESULT_PARAMETERS]
+    pairs = [(k, v) for k, v in check_search(pairs) if k not in RESULT_PARAMETERS]  # limits.py
     if not pairs:
         raise bad_request("Conditional interaction without search criteria")
     return pairs

@@ -82,9 +82,9 @@ def parse_instant(value: str) -> datetime:
 def parse_count(value: str | None) -> int:
     if value is None:
         return DEFAULT_COUNT
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "²".isdigit() is True, int("²") fails
         raise bad_request(f"_count must be a non-negative integer, got '{value}'")
-    return min(int(value), MAX_COUNT)
+    return min(int(value), MAX_COUNT) if len(value) < 10 else MAX_COUNT  # int() refuses 4300+ digits
 
 
 def _url(base_url, resource_type, resource_id, params) -> str:

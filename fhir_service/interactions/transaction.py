@@ -42,6 +42,7 @@ from fhir_service.interactions.conditional import criteria, single_match
 from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.interactions.result import Result
+from fhir_service.limits import check_bundle_entries
 from fhir_service.store.repository import StoredResource, format_instant, new_id
 
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
@@ -143,6 +144,8 @@ def parse_entry(index: int, raw: dict, base_url: str) -> Entry:
     url = relative_url(str(request["url"]), base_url)
     path, _, query = url.partition("?")
     parts = [p for p in path.split("/") if p]
+    if len(parts) > 4 or len(parts) > 2 and parts[2] != "_history":  # "Organization/../../etc"
+        raise bad_request(f"{label}: request.url '{path[:200]}' is not a FHIR interaction url")
     rtype = parts[0] if parts else None
     rid = parts[1] if len(parts) > 1 and not parts[1].startswith(("_", "$")) else None
     version = parts[3] if len(parts) == 4 and parts[2] == "_history" else None
@@ -435,6 +438,7 @@ def entry_expressions(e: Entry, expressions: list[str] | None) -> list[str]:
 def process(repo, bundle: dict, base_url: str, prefer: str | None = None):
     """POST /fhir with a transaction or batch Bundle → (status, headers, transaction-/batch-response).
     A failed transaction raises FhirError (the REST layer renders its OperationOutcome)."""
+    check_bundle_entries(bundle)
     kind = bundle.get("type")
     base_url = base_url.rstrip("/")
     representation = (prefer or "").replace(" ", "").find("return=representation") >= 0

@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fhir_service.formats import JSON_MIME, XML_MIME, parse_json, parse_xml, to_json, to_xml
+from fhir_service.formats import (
+    JSON_MIME,
+    XML_MIME,
+    parse_json,
+    parse_json_document,
+    parse_xml,
+    to_json,
+    to_xml,
+)
 from fhir_service.interactions.errors import FhirError
 from fhir_service.interactions.subsetting import check_summary, parse_elements, subset
 from fhir_service.search.engine import SplicedSearchset
@@ -119,7 +125,7 @@ def parse_body(data: bytes, kind: str) -> dict:
 
 def _json_document(data: bytes):
     try:
-        return json.loads(data)
+        return parse_json_document(data)  # hostile-input checks (formats.py, limits.py)
     except (ValueError, RecursionError) as exc:
         raise FhirError(400, f"Malformed JSON: {exc}", "structure") from exc
 

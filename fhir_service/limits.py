@@ -1,0 +1,160 @@
+"""How much one request may ask of the server (issue #8, hostile input).
+
+A request beyond a limit is refused with a 4xx OperationOutcome whose issue code is `too-costly`,
+before the work starts: the alternative is a 5xx from the database (SQLite refuses expressions
+deeper than 1000 nodes), a request that ties up a worker, or an answer nobody can use.
+Each limit is read once per process from its environment variable:
+
+    FHIR_SERVICE_MAX_JSON_DEPTH       64      nesting of JSON objects/arrays (XML: elements) in a body;
+                                              the deepest official R5 example is 24 (a Questionnaire)
+    FHIR_SERVICE_MAX_BUNDLE_ENTRIES   10000   entries in a transaction/batch Bundle (413)
+    FHIR_SERVICE_MAX_SEARCH_PARAMS    30      criteria in one search (query string + form body; not
+                                              _count, _total, _summary, _elements, _include…): each is
+                                              a subquery, and PostgreSQL plans 100 of them in seconds
+    FHIR_SERVICE_MAX_SEARCH_VALUES    400     comma-separated values over all of a search's parameters,
+                                              a chained or _has value counted once per level (SQLite
+                                              nests each value: ~500 unchained ones reach its limit)
+    FHIR_SERVICE_MAX_COUNT            1000    _count above this is lowered to it (R5: a server may
+                                              return fewer than asked); the engine never pages more
+    FHIR_SERVICE_MAX_INCLUDES         20      _include + _revinclude parameters in one search
+    FHIR_SERVICE_MAX_CHAIN_DEPTH      3       chained hops plus _has levels in one parameter (two
+                                              4-level chains overflow SQLite's parser stack)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from functools import lru_cache
+
+from fhir_service.interactions.errors import FhirError
+
+PREFIX = "FHIR_SERVICE_MAX_"
+
+
+@dataclass(frozen=True)
+class Limits:
+    json_depth: int = 64
+    bundle_entries: int = 10_000
+    search_params: int = 30
+    search_values: int = 400
+    count: int = 1000
+    includes: int = 20
+    chain_depth: int = 3
+
+
+def from_env(environ=os.environ) -> Limits:
+    """Limits from FHIR_SERVICE_MAX_<FIELD> variables; a missing variable keeps the default."""
+    values = {}
+    for f in fields(Limits):
+        name = PREFIX + f.name.upper()
+        raw = environ.get(name)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            values[f.name] = int(raw)
+        except ValueError as exc:
+            raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+        if values[f.name] < 1:
+            raise ValueError(f"{name} must be at least 1, got {raw!r}")
+    return Limits(**values)
+
+
+@lru_cache(maxsize=1)
+def current() -> Limits:
+    """This process's limits (tests that change the environment call `current.cache_clear()`)."""
+    return from_env()
+
+
+class LimitExceeded(FhirError):
+    """A request beyond one of the limits: 400 (413 for sizes), issue code too-costly."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(status, message, "too-costly")
+
+
+# --- search --------------------------------------------------------------------------------------
+
+# Parameters that are no search criteria (includes have a limit of their own).
+_NOT_CRITERIA = {"_format", "_pretty", "_cursor", "_count", "_total", "_summary", "_elements"}
+
+
+def check_search(params: list[tuple[str, str]], limits: Limits | None = None) -> list[tuple[str, str]]:
+    """The search parameters if they are within the limits, with `_count` lowered to the maximum;
+    LimitExceeded (or a 400 for a NUL, which no FHIR string holds and PostgreSQL cannot compare)
+    otherwise. Runs before the search engine parses anything."""
+    limits = limits or current()
+    criteria = values = includes = 0
+    out = []
+    for name, value in params:
+        if "\x00" in name or "\x00" in value:
+            raise FhirError(400, f"Search parameter '{name.replace(chr(0), '?')}' contains a NUL character")
+        depth = name.count(".") + name.count("_has:")
+        if depth > limits.chain_depth:
+            raise LimitExceeded(
+                f"Search parameter '{name[:200]}' chains {depth} levels; at most {limits.chain_depth} are allowed"
+            )
+        if name.startswith(("_include", "_revinclude")):
+            includes += 1
+        elif name not in _NOT_CRITERIA:  # a chained value is a subquery per level: it costs as much
+            criteria += 1
+            values += (value.count(",") + 1) * (1 + depth)
+        if name == "_count":
+            value = _lower_count(value, limits.count)
+        out.append((name, value))
+    if criteria > limits.search_params:
+        raise LimitExceeded(
+            f"The search has {criteria} parameters; at most {limits.search_params} are allowed"
+        )
+    if includes > limits.includes:
+        raise LimitExceeded(
+            f"The search has {includes} _include/_revinclude parameters; at most {limits.includes} are allowed"
+        )
+    if values > limits.search_values:
+        raise LimitExceeded(f"The search has {values} values; at most {limits.search_values} are allowed")
+    return out
+
+
+def _lower_count(value: str, maximum: int) -> str:
+    text = value.strip()
+    if text.isascii() and text.isdigit() and (len(text) > 9 or int(text) > maximum):
+        return str(maximum)
+    return value  # anything else is the parser's to accept or refuse
+
+
+# --- bodies --------------------------------------------------------------------------------------
+
+
+def check_bundle_entries(bundle: dict, limits: Limits | None = None) -> None:
+    limits = limits or current()
+    entries = bundle.get("entry")
+    if isinstance(entries, list) and len(entries) > limits.bundle_entries:
+        raise LimitExceeded(
+            f"The Bundle has {len(entries)} entries; at most {limits.bundle_entries} are allowed "
+            "(FHIR_SERVICE_MAX_BUNDLE_ENTRIES)",
+            status=413,
+        )
+
+
+def too_deep(value, budget: int) -> bool:
+    """Whether JSON-shaped `value` nests dicts/lists more than `budget` levels (the value itself is
+    level 1). Recursion is bounded by the budget, so it never runs away."""
+    if budget <= 0:
+        return True
+    if type(value) is dict:
+        children = value.values()
+    elif type(value) is list:
+        children = value
+    else:
+        return False
+    for child in children:
+        if (type(child) is dict or type(child) is list) and too_deep(child, budget - 1):
+            return True
+    return False
+
+
+def element_too_deep(element, budget: int) -> bool:
+    """The same for an XML element tree (the root is level 1)."""
+    if budget <= 0:
+        return True
+    return any(element_too_deep(child, budget - 1) for child in element)

@@ -1,0 +1,1045 @@
+"""Hostile input (issue #8): a table of attacks sent over real HTTP to a live server on the configured
+backend (SQLite, or PostgreSQL with FHIR_SERVICE_TEST_DATABASE_URL). tests/integration/test_bad_input.py
+covers ordinary bad input; this table is about input built to hurt: nesting, numbers and strings no
+store can hold, limit-breaking searches, SQL in every search parameter type, path traversal, script
+in narratives, parser differentials (duplicate keys), entity tricks.
+
+Requests go through http.client, so paths arrive exactly as written (no dot-segment clean-up). Every
+case asserts: the expected status within TIMEOUT (never a 5xx, never a hang); for a 4xx an
+OperationOutcome with an error issue carrying a code (the expected one where the table names it); no
+SQL statement the server ran contains the case's SQL text (values are bound, never spliced); and the
+store unchanged (system _history total and a hash of every version's content).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from live_server import LiveServer
+from sqlalchemy import event
+
+from fhir_service.limits import Limits, current, from_env
+from fhir_service.validation.narrative import xhtml_problems
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_BUNDLE = ROOT / "fixtures" / "bundles" / "tolperisone.json"
+TIMEOUT = 30  # seconds; every case answers far faster
+LIMITS = Limits()  # the defaults: the server under test runs with them
+MARK = "xyzzy"  # in every SQL payload; must never appear in a statement's text
+
+JSON = {"Content-Type": "application/fhir+json"}
+XML = {"Content-Type": "application/fhir+xml"}
+PATCH = {"Content-Type": "application/json-patch+json"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+SQL = f"{MARK}' OR '1'='1'; DROP TABLE resource; --"  # the classic, quoted for a string literal
+SQLQ = quote(SQL, safe="")
+
+
+def j(value) -> bytes:
+    return json.dumps(value).encode()
+
+
+def values(n: int, make=lambda i: f"v{i}") -> str:
+    return ",".join(make(i) for i in range(n))
+
+
+def nested_extension(levels: int) -> dict:
+    ext: dict = {"url": "http://example.org/x", "valueString": "leaf"}
+    for _ in range(levels):
+        ext = {"url": "http://example.org/x", "extension": [ext]}
+    return {"resourceType": "Organization", "name": "deep", "extension": [ext]}
+
+
+def questionnaire(levels: int) -> dict:
+    """A valid Questionnaire whose groups nest `levels` deep (JSON depth 2 * levels + 1)."""
+    item: dict = {"linkId": f"q{levels}", "text": "leaf", "type": "string"}
+    for level in range(levels - 1, 0, -1):
+        item = {"linkId": f"q{level}", "text": "group", "type": "group", "item": [item]}
+    return {"resourceType": "Questionnaire", "status": "draft", "item": [item]}
+
+
+def depth(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max((depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((depth(v) for v in value), default=0)
+    return 0
+
+
+def narrative(div_body: str) -> bytes:
+    div = f'<div xmlns="http://www.w3.org/1999/xhtml">{div_body}</div>'
+    return j({"resourceType": "Organization", "name": "x", "text": {"status": "generated", "div": div}})
+
+
+def bundle(kind: str, entries: list[dict]) -> bytes:
+    return j({"resourceType": "Bundle", "type": kind, "entry": entries})
+
+
+ORG = {"resourceType": "Organization", "name": "x"}
+XML_ORG = b'<Organization xmlns="http://hl7.org/fhir"><name value="x"/></Organization>'
+XXE_HTTP = b"""<?xml version="1.0"?>
+<!DOCTYPE Organization [<!ENTITY x SYSTEM "http://127.0.0.1:9/evil">]>
+<Organization xmlns="http://hl7.org/fhir"><name value="&x;"/></Organization>"""
+XXE_PARAMETER = b"""<?xml version="1.0"?>
+<!DOCTYPE Organization [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>
+<Organization xmlns="http://hl7.org/fhir"><name value="x"/></Organization>"""
+EXTERNAL_DTD = b"""<?xml version="1.0"?>
+<!DOCTYPE Organization SYSTEM "file:///etc/passwd">
+<Organization xmlns="http://hl7.org/fhir"><name value="x"/></Organization>"""
+QUADRATIC = (
+    b'<?xml version="1.0"?><!DOCTYPE Organization [<!ENTITY a "' + b"x" * 50_000 + b'">]>'
+    b'<Organization xmlns="http://hl7.org/fhir"><name value="' + b"&a;" * 5_000 + b'"/></Organization>'
+)
+LAUGHS_DEEP = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY l0 "lol">'
+    + b"".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">'.encode() for i in range(1, 10))
+    + b']><Organization xmlns="http://hl7.org/fhir"><name value="&l9;"/></Organization>'
+)
+XINCLUDE = (
+    b'<Organization xmlns="http://hl7.org/fhir" xmlns:xi="http://www.w3.org/2001/XInclude">'
+    b'<name value="x"/><xi:include href="file:///etc/passwd" parse="text"/></Organization>'
+)
+
+
+def xml_deep(levels: int) -> bytes:
+    open_ = b"<extension url='http://example.org/x'>" * levels
+    return (
+        b'<Organization xmlns="http://hl7.org/fhir">' + open_ + b"</extension>" * levels + b"</Organization>"
+    )
+
+
+@dataclass
+class Case:
+    name: str
+    method: str
+    path: str  # relative to /fhir/, sent as written
+    body: bytes | None = None
+    headers: dict = field(default_factory=dict)
+    status: int = 400
+    code: str | None = None  # the issue code a 4xx must carry (any code when None)
+    expect: str | None = None  # 2xx: "valid" outcome, "empty" searchset, "bundle", "clamped" _count
+
+
+MK = "MedicationKnowledge"
+CUD = "ClinicalUseDefinition"
+MPD = "MedicinalProductDefinition"
+TOO_COSTLY = "too-costly"
+
+CASES = [
+    # --- JSON bodies ----------------------------------------------------------------------------
+    Case(
+        "JSON 100 levels of extensions",
+        "POST",
+        "Organization",
+        j(nested_extension(100)),
+        JSON,
+        400,
+        TOO_COSTLY,
+    ),
+    Case(
+        "JSON one level over the depth limit",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","x":' + b"[" * LIMITS.json_depth + b"]" * LIMITS.json_depth + b"}",
+        JSON,
+        400,
+        TOO_COSTLY,
+    ),
+    Case(
+        "JSON just under the depth limit",
+        "POST",
+        "Organization/$validate",
+        j(nested_extension(30)),
+        JSON,
+        200,
+        expect="valid",
+    ),
+    Case(
+        "JSON 900 nested arrays",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","x":' + b"[" * 900 + b"]" * 900 + b"}",
+        JSON,
+        400,
+        TOO_COSTLY,
+    ),
+    Case(
+        "JSON 100-deep objects in a transaction entry",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [{"request": {"method": "POST", "url": "Organization"}, "resource": nested_extension(60)}],
+        ),
+        JSON,
+        400,
+        TOO_COSTLY,
+    ),
+    Case(
+        "deep but legitimate Questionnaire (30 levels)",
+        "POST",
+        "Questionnaire/$validate",
+        j(questionnaire(30)),
+        JSON,
+        200,
+        expect="valid",
+    ),
+    Case(
+        "duplicate key",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"a","name":"b"}',
+        JSON,
+        400,
+        "structure",
+    ),
+    Case(
+        "duplicate resourceType (parser differential)",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Patient","resourceType":"Organization","name":"a"}',
+        JSON,
+        400,
+        "structure",
+    ),
+    Case(
+        "duplicate key deep inside",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"a","contact":[{"name":{"text":"a","text":"b"}}]}',
+        JSON,
+        400,
+    ),
+    Case(
+        "number 1e999",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"a","extension":[{"url":"http://x","valueDecimal":1e999}]}',
+        JSON,
+        400,
+    ),
+    Case(
+        "number -1e999",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"a","extension":[{"url":"http://x","valueDecimal":-1e999}]}',
+        JSON,
+        400,
+    ),
+    Case(
+        "NaN",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"a","extension":[{"url":"http://x","valueDecimal":NaN}]}',
+        JSON,
+        400,
+    ),
+    Case(
+        "Infinity",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"a","extension":[{"url":"http://x","valueDecimal":Infinity}]}',
+        JSON,
+        400,
+    ),
+    Case(
+        "integer of 5000 digits",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"a","extension":[{"url":"http://x","valueInteger":'
+        + b"9" * 5000
+        + b"}]}",
+        JSON,
+        400,
+    ),
+    Case(
+        "NUL in a string",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"a\\u0000b"}',
+        JSON,
+        400,
+    ),
+    Case(
+        "ESC control character in a string",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"a\\u001b[31m"}',
+        JSON,
+        400,
+    ),
+    Case(
+        "lone UTF-16 surrogate",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"a\\ud800"}',
+        JSON,
+        400,
+    ),
+    Case(
+        "escaped backslash before u0000 is text",
+        "POST",
+        "Organization/$validate",
+        b'{"resourceType":"Organization","name":"a\\\\u0000 and \\ud83d\\ude00"}',
+        JSON,
+        200,
+        expect="valid",
+    ),
+    Case(
+        "overlong UTF-8",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"\xc0\xaf"}',
+        JSON,
+        400,
+    ),
+    Case("UTF-16 body", "POST", "Organization", json.dumps(ORG).encode("utf-16"), JSON, 400),
+    Case(
+        "JSON Patch with NUL",
+        "PATCH",
+        "Organization/hostile-target",
+        b'[{"op":"add","path":"/alias","value":["a\\u0000"]}]',
+        PATCH,
+        400,
+    ),
+    Case(
+        "JSON Patch with a lone surrogate",
+        "PATCH",
+        "Organization/hostile-target",
+        b'[{"op":"add","path":"/alias","value":["\\udc00"]}]',
+        PATCH,
+        400,
+    ),
+    Case(
+        "JSON Patch with duplicate keys",
+        "PATCH",
+        "Organization/hostile-target",
+        b'[{"op":"add","path":"/alias","path":"/name","value":"b"}]',
+        PATCH,
+        400,
+    ),
+    Case(
+        "JSON Patch with 1e999",
+        "PATCH",
+        "Organization/hostile-target",
+        b'[{"op":"add","path":"/alias","value":[1e999]}]',
+        PATCH,
+        400,
+    ),
+    Case(
+        "JSON Patch 900 deep",
+        "PATCH",
+        "Organization/hostile-target",
+        b'[{"op":"add","path":"/alias","value":' + b"[" * 900 + b"]" * 900 + b"}]",
+        PATCH,
+        400,
+    ),
+    # --- XML bodies -----------------------------------------------------------------------------
+    Case("XXE to the network", "POST", "Organization", XXE_HTTP, XML, 400, "structure"),
+    Case("XXE through a parameter entity", "POST", "Organization", XXE_PARAMETER, XML, 400, "structure"),
+    Case("external DTD", "POST", "Organization", EXTERNAL_DTD, XML, 400, "structure"),
+    Case("billion laughs, 10^9", "POST", "Organization", LAUGHS_DEEP, XML, 400, "structure"),
+    Case("quadratic blowup", "POST", "Organization", QUADRATIC, XML, 400, "structure"),
+    Case("XInclude of /etc/passwd", "POST", "Organization", XINCLUDE, XML, 400),
+    Case("XML 100 deep", "POST", "Organization", xml_deep(100), XML, 400, TOO_COSTLY),
+    Case("XML 20,000 deep", "POST", "Organization", xml_deep(20_000), XML, 400, TOO_COSTLY),
+    Case(
+        "XML NUL character reference",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><name value="a&#0;b"/></Organization>',
+        XML,
+        400,
+    ),
+    Case(
+        "XML invalid UTF-8",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><name value="\xff\xfe"/></Organization>',
+        XML,
+        400,
+    ),
+    # --- content types ----------------------------------------------------------------------------
+    Case("no Content-Type", "POST", "Organization", j(ORG), {}, 415, "not-supported"),
+    Case(
+        "multipart body",
+        "POST",
+        "Organization",
+        b"--x\r\n\r\n{}\r\n--x--",
+        {"Content-Type": "multipart/form-data; boundary=x"},
+        415,
+    ),
+    Case("form body to create", "POST", "Organization", b"resourceType=Organization", FORM, 415),
+    Case(
+        "text/html body",
+        "POST",
+        "Organization",
+        b"<script>alert(1)</script>",
+        {"Content-Type": "text/html"},
+        415,
+    ),
+    Case("XML declared, JSON sent", "POST", "Organization", j(ORG), XML, 400, "structure"),
+    Case("JSON declared, XML sent", "POST", "Organization", XML_ORG, JSON, 400, "structure"),
+    Case(
+        "_search with multipart",
+        "POST",
+        "Organization/_search",
+        b"--x--",
+        {"Content-Type": "multipart/form-data; boundary=x"},
+        415,
+    ),
+    # --- Bundles ----------------------------------------------------------------------------------
+    Case(
+        "batch over the entry limit",
+        "POST",
+        "",
+        bundle("batch", [{"request": {"method": "GET", "url": "metadata"}}] * (LIMITS.bundle_entries + 1)),
+        JSON,
+        413,
+        TOO_COSTLY,
+    ),
+    Case(
+        "transaction over the entry limit",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [{"request": {"method": "DELETE", "url": "Organization/gone"}}] * (LIMITS.bundle_entries + 1),
+        ),
+        JSON,
+        413,
+        TOO_COSTLY,
+    ),
+    Case(
+        "transaction GET with 10,000 values",
+        "POST",
+        "",
+        bundle("transaction", [{"request": {"method": "GET", "url": f"Organization?name={values(10_000)}"}}]),
+        JSON,
+        400,
+        TOO_COSTLY,
+    ),
+    Case(
+        "transaction PUT to a traversal url",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                {
+                    "request": {"method": "PUT", "url": "Organization/../../etc/passwd"},
+                    "resource": {**ORG, "id": ".."},
+                }
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction entry url with NUL id",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                {
+                    "request": {"method": "PUT", "url": "Organization/a\u0000b"},
+                    "resource": {**ORG, "id": "a\u0000b"},
+                }
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "conditional reference with 10,000 values",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                {
+                    "request": {"method": "POST", "url": "Organization"},
+                    "resource": {**ORG, "partOf": {"reference": f"Organization?name={values(10_000)}"}},
+                }
+            ],
+        ),
+        JSON,
+        400,
+        TOO_COSTLY,
+    ),
+    # --- search limits --------------------------------------------------------------------------
+    Case(
+        "10,000 comma-separated token values",
+        "GET",
+        f"{CUD}?type={values(10_000)}",
+        status=400,
+        code=TOO_COSTLY,
+    ),
+    Case("10,000 _id values", "GET", f"{CUD}?_id={values(10_000)}", status=400, code=TOO_COSTLY),
+    Case(
+        "one value over the limit",
+        "GET",
+        f"{CUD}?type={values(LIMITS.search_values + 1)}",
+        status=400,
+        code=TOO_COSTLY,
+    ),
+    Case(
+        "values at the limit",
+        "GET",
+        f"{CUD}?type={values(LIMITS.search_values, lambda i: f'http://x|{i}')}&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "chained values at the limit",
+        "GET",
+        f"{CUD}?subject:{MPD}.name={values(LIMITS.search_values // 2)}&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "chained values over the limit",
+        "GET",
+        f"{CUD}?subject:{MPD}.name={values(LIMITS.search_values // 2 + 1)}",
+        status=400,
+        code=TOO_COSTLY,
+    ),
+    Case(
+        "too many parameters",
+        "GET",
+        f"{CUD}?" + "&".join(f"type=t{i}" for i in range(LIMITS.search_params + 1)),
+        status=400,
+        code=TOO_COSTLY,
+    ),
+    Case(
+        "parameters at the limit",
+        "GET",
+        f"{CUD}?" + "&".join(f"type=t{i}" for i in range(LIMITS.search_params)) + "&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "10,000 values by POST _search",
+        "POST",
+        f"{CUD}/_search",
+        f"type={values(10_000)}".encode(),
+        FORM,
+        400,
+        TOO_COSTLY,
+    ),
+    Case(
+        "deepest chains, as many as allowed",
+        "GET",
+        "Provenance?"
+        + "&".join(
+            "target:Provenance." * LIMITS.chain_depth + f"agent=x{i}" for i in range(LIMITS.search_params)
+        )
+        + "&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "too many _include",
+        "GET",
+        f"{CUD}?" + "&".join(["_include=*"] * (LIMITS.includes + 1)),
+        status=400,
+        code=TOO_COSTLY,
+    ),
+    Case(
+        "include fan-out at the limit",
+        "GET",
+        f"{CUD}?" + "&".join(["_include:iterate=*", "_revinclude:iterate=*"] * (LIMITS.includes // 2)),
+        status=200,
+        expect="bundle",
+    ),
+    Case(
+        "chain one level too deep",
+        "GET",
+        "Provenance?" + "target:Provenance." * (LIMITS.chain_depth + 1) + "agent=x",
+        status=400,
+        code=TOO_COSTLY,
+    ),
+    Case(
+        "chain at the depth limit",
+        "GET",
+        "Provenance?" + "target:Provenance." * LIMITS.chain_depth + "agent=x&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "_has one level too deep",
+        "GET",
+        f"{MPD}?" + "_has:Provenance:target:" * (LIMITS.chain_depth + 1) + "agent=x",
+        status=400,
+        code=TOO_COSTLY,
+    ),
+    Case(
+        "_has 20 deep", "GET", f"{MPD}?" + f"_has:{CUD}:subject:" * 20 + "type=x", status=400, code=TOO_COSTLY
+    ),
+    Case("huge _count is lowered", "GET", f"{CUD}?_count=99999999999999999999", status=200, expect="clamped"),
+    Case("_count of 5000 digits", "GET", f"{CUD}?_count={'9' * 5000}", status=200, expect="clamped"),
+    Case("_count as a float", "GET", f"{CUD}?_count=1e3", status=400),
+    Case("_count superscript two", "GET", f"{CUD}?_count=%C2%B2", status=400),
+    Case(
+        "history _count of 5000 digits", "GET", f"_history?_count={'9' * 5000}", status=200, expect="bundle"
+    ),
+    Case("history _count superscript two", "GET", "_history?_count=%C2%B2", status=400),
+    Case("NUL in a search value", "GET", f"{CUD}?type=a%00b", status=400),
+    Case("NUL in a parameter name", "GET", f"{CUD}?ty%00pe=a", status=400),
+    Case(
+        "conditional create with 10,000 values",
+        "POST",
+        "Organization",
+        j(ORG),
+        {**JSON, "If-None-Exist": f"name={values(10_000)}"},
+        400,
+        TOO_COSTLY,
+    ),
+    Case(
+        "conditional update with 10,000 values",
+        "PUT",
+        f"Organization?name={values(10_000)}",
+        j(ORG),
+        JSON,
+        400,
+        TOO_COSTLY,
+    ),
+    Case(
+        "conditional delete with 10,000 values",
+        "DELETE",
+        f"Organization?name={values(10_000)}",
+        status=400,
+        code=TOO_COSTLY,
+    ),
+    # --- SQL metacharacters in every search parameter type -----------------------------------------
+    Case("SQL in a token", "GET", f"{CUD}?type={SQLQ}&_total=accurate", status=200, expect="empty"),
+    Case(
+        "SQL in a token system|code",
+        "GET",
+        f"{CUD}?type={SQLQ}|{SQLQ}&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "SQL in a token :text", "GET", f"{CUD}?type:text={SQLQ}&_total=accurate", status=200, expect="empty"
+    ),
+    Case(
+        "SQL in a token :not",
+        "GET",
+        f"{MK}?code:not={SQLQ}&_id={SQLQ}&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case("SQL in a string", "GET", f"{MPD}?name={SQLQ}&_total=accurate", status=200, expect="empty"),
+    Case(
+        "SQL in a string :exact",
+        "GET",
+        f"{MPD}?name:exact={SQLQ}&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "LIKE wildcard % in :contains",
+        "GET",
+        f"{MPD}?name:contains=%25&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case("LIKE wildcard _ in a string", "GET", f"{MPD}?name=_&_total=accurate", status=200, expect="empty"),
+    Case("SQL in a reference", "GET", f"{CUD}?subject={MPD}/{SQLQ}", status=400),
+    Case(
+        "SQL in a reference id",
+        "GET",
+        f"{CUD}?subject={MARK}%27--&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "SQL in a reference :identifier",
+        "GET",
+        f"{CUD}?subject:identifier={SQLQ}|{SQLQ}&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case("SQL in a date", "GET", f"{CUD}?_lastUpdated=ge2020{SQLQ}", status=400),
+    Case("SQL in a number", "GET", f"RiskAssessment?probability=1{SQLQ}", status=400),
+    Case(
+        "SQL in a quantity unit",
+        "GET",
+        f"Observation?value-quantity=5.4|{SQLQ}|{SQLQ}&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case("SQL in a quantity number", "GET", f"Observation?value-quantity=5{SQLQ}", status=400),
+    Case("SQL in a uri", "GET", f"ValueSet?url=http://x/{SQLQ}&_total=accurate", status=200, expect="empty"),
+    Case(
+        "SQL in a uri :below",
+        "GET",
+        f"ValueSet?url:below=http://x/{SQLQ}&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "SQL in a composite",
+        "GET",
+        f"Observation?code-value-quantity={SQLQ}$5&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "SQL in a composite token part",
+        "GET",
+        f"Observation?code-value-quantity={SQLQ}$gt5&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "SQL in a chained value",
+        "GET",
+        f"{CUD}?subject:{MPD}.name={SQLQ}&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case("SQL in a chain's type", "GET", f"{CUD}?subject:{SQLQ}.name=x", status=400),
+    Case(
+        "SQL in _has",
+        "GET",
+        f"{MPD}?_has:{CUD}:subject:type={SQLQ}&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
+    Case("SQL in _has's type", "GET", f"{MPD}?_has:{SQLQ}:subject:type=x", status=400),
+    Case("SQL in _sort", "GET", f"{CUD}?_sort={SQLQ}", status=400),
+    Case("SQL in _include", "GET", f"{CUD}?_include={CUD}:{SQLQ}", status=400),
+    Case("SQL in _revinclude", "GET", f"{MPD}?_revinclude={SQLQ}:subject", status=400),
+    Case("SQL in _type", "GET", f"?_type={SQLQ}&name=x", status=400),
+    Case("SQL in _tag", "GET", f"{CUD}?_tag={SQLQ}|{SQLQ}&_total=accurate", status=200, expect="empty"),
+    Case("SQL in _cursor", "GET", f"{CUD}?_cursor={SQLQ}", status=400),
+    Case(
+        "SQL in a parameter name, strict",
+        "GET",
+        f"{CUD}?{SQLQ}=x",
+        headers={"Prefer": "handling=strict"},
+        status=400,
+    ),
+    Case("SQL in _since", "GET", f"_history?_since={SQLQ}", status=400),
+    # --- ids and paths: never a file, never a 5xx -----------------------------------------------------
+    Case("traversal with encoded slashes", "GET", "Organization/..%2F..%2Fetc%2Fpasswd", status=404),
+    Case("traversal double-encoded", "GET", "Organization/..%252F..%252Fetc%252Fpasswd", status=400),
+    Case("traversal in the raw path", "GET", "Organization/../../../etc/passwd", status=404),
+    Case(
+        "traversal on update",
+        "PUT",
+        "Organization/..%2F..%2Fetc%2Fpasswd",
+        j({**ORG, "id": "../../etc/passwd"}),
+        JSON,
+        404,
+    ),
+    Case("id with a slash in the body", "PUT", "Organization/a", j({**ORG, "id": "a/../../b"}), JSON, 400),
+    Case("NUL in an id", "GET", "Organization/abc%00def", status=400),
+    Case(
+        "NUL in an id on update", "PUT", "Organization/abc%00def", j({**ORG, "id": "abc\u0000def"}), JSON, 400
+    ),
+    Case("id of 20,000 characters", "GET", "Organization/" + "a" * 20_000, status=400),
+    Case("traversal in a version id", "GET", "Organization/hostile-target/_history/..%2F..%2F1", status=404),
+    Case("traversal in a bulk file name", "GET", "bulkfiles/..%2F..%2F/etc/passwd", status=404),
+    Case("traversal in a bulk job id", "GET", "bulkfiles/..%2F..%2Fetc/passwd", status=404),
+    Case("dot-dot bulk job", "DELETE", "bulkstatus/..", status=404),
+    Case("dot-dot bulk job status", "GET", "bulkstatus/%2e%2e", status=404),
+    Case("encoded traversal in a bulk job", "DELETE", "bulkstatus/..%2F..%2Ftmp", status=404),
+    # --- narratives: script never gets in --------------------------------------------------------------
+    Case(
+        "<script> in a narrative",
+        "POST",
+        "Organization",
+        narrative("<p>x</p><script>alert(1)</script>"),
+        JSON,
+        422,
+        "invariant",
+    ),
+    Case(
+        "javascript: link",
+        "POST",
+        "Organization",
+        narrative('<a href="javascript:alert(1)">x</a>'),
+        JSON,
+        422,
+        "invariant",
+    ),
+    Case(
+        "javascript: link with a tab",
+        "POST",
+        "Organization",
+        narrative('<a href="jav&#x09;ascript:alert(1)">x</a>'),
+        JSON,
+        422,
+        "invariant",
+    ),
+    Case(
+        "javascript: link, mixed case and spaces",
+        "POST",
+        "Organization",
+        narrative('<a href=" &#x0A;JaVaScRiPt:alert(1)">x</a>'),
+        JSON,
+        422,
+        "invariant",
+    ),
+    Case(
+        "javascript: img src",
+        "POST",
+        "Organization",
+        narrative('<p>x<img src="javascript:alert(1)"/></p>'),
+        JSON,
+        422,
+        "invariant",
+    ),
+    Case(
+        "event handler",
+        "POST",
+        "Organization",
+        narrative('<p onclick="alert(1)">x</p>'),
+        JSON,
+        422,
+        "invariant",
+    ),
+    Case(
+        "iframe",
+        "POST",
+        "Organization",
+        narrative('<p>x</p><iframe src="http://evil.example"/>'),
+        JSON,
+        422,
+        "invariant",
+    ),
+    Case(
+        "svg onload",
+        "POST",
+        "Organization",
+        narrative('<p>x</p><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+        JSON,
+        422,
+        "invariant",
+    ),
+    Case(
+        "entity declaration inside a narrative",
+        "POST",
+        "Organization",
+        narrative('<!DOCTYPE div [<!ENTITY x "y">]><p>&x;</p>'),
+        JSON,
+        422,
+        "invariant",
+    ),
+    Case(
+        "script in an XML narrative",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><text><status value="generated"/>'
+        b'<div xmlns="http://www.w3.org/1999/xhtml"><p>x</p><script>alert(1)</script></div></text>'
+        b'<name value="x"/></Organization>',
+        XML,
+        422,
+        "invariant",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def server(database_url_factory):
+    server = LiveServer(database_url_factory())
+    response = server.post_bundle(json.loads(SEED_BUNDLE.read_text()))
+    assert response.status_code == 200, response.text[:500]
+    target = {**ORG, "id": "hostile-target"}
+    assert server.http.put(f"{server.base_url}/Organization/hostile-target", json=target, headers=JSON).ok
+    statements: list[str] = []
+    engine = server.app.extensions["fhir_repository"].engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    server.statements = statements
+    yield server
+    event.remove(engine, "before_cursor_execute", _capture)
+    server.stop()
+
+
+def send(server: LiveServer, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+    """(status, headers, body, seconds): the request exactly as written, over a fresh connection."""
+    url = urlsplit(server.base_url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=TIMEOUT)
+    started = time.monotonic()
+    try:
+        connection.putrequest(method, f"{url.path}/{path}" if path else url.path, skip_accept_encoding=True)
+        all_headers = {"Accept": "application/fhir+json", **(headers or {})}
+        if body is not None:
+            all_headers["Content-Length"] = str(len(body))
+        for name, value in all_headers.items():
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        response = connection.getresponse()
+        data = response.read()
+        return response.status, dict(response.getheaders()), data, time.monotonic() - started
+    finally:
+        connection.close()
+
+
+def snapshot(server: LiveServer) -> tuple[int, str]:
+    """(history total, SHA-256 of every version's fullUrl, etag and content)."""
+    status, _, data, _ = send(server, "GET", "_history?_count=1000")
+    assert status == 200
+    page = json.loads(data)
+    assert page["total"] <= 1000, "the store outgrew one history page"
+    digest = hashlib.sha256()
+    for entry in page.get("entry", []):
+        digest.update(json.dumps([entry.get("fullUrl"), entry["response"], entry.get("resource")]).encode())
+    return page["total"], digest.hexdigest()
+
+
+def test_table_is_big_and_distinct():
+    assert len(CASES) >= 50
+    assert len({c.name for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_input_is_refused_and_stores_nothing(server, case: Case):
+    before = snapshot(server)
+    server.statements.clear()
+    status, headers, data, seconds = send(server, case.method, case.path, case.body, case.headers)
+    assert status == case.status, data[:600]
+    assert seconds < TIMEOUT
+    assert headers["Content-Type"].startswith("application/fhir+json")
+    body = json.loads(data)
+    if status >= 400:
+        assert body["resourceType"] == "OperationOutcome"
+        errors = [i for i in body["issue"] if i["severity"] in ("error", "fatal")]
+        assert errors and all(i.get("code") and i.get("diagnostics") for i in errors), body
+        if case.code:
+            assert case.code in {i["code"] for i in errors}, body
+    else:
+        check_success(case, body)
+    assert not [s for s in server.statements if MARK in s], "a search value was spliced into SQL"
+    assert b"root:" not in data  # no /etc/passwd line in any answer
+    assert snapshot(server) == before
+
+
+def check_success(case: Case, body: dict) -> None:
+    if case.expect == "valid":
+        assert body["resourceType"] == "OperationOutcome"
+        assert not [i for i in body["issue"] if i["severity"] in ("error", "fatal")], body
+    elif case.expect == "empty":  # SQL or a wildcard that matched anything would show here
+        assert body["resourceType"] == "Bundle" and body["total"] == 0, body
+        assert not [e for e in body.get("entry", []) if e.get("search", {}).get("mode") == "match"]
+    elif case.expect == "clamped":  # R5: the server may return fewer than _count asks
+        assert body["resourceType"] == "Bundle"
+        self_link = next(link["url"] for link in body["link"] if link["relation"] == "self")
+        assert f"_count={LIMITS.count}" in self_link, self_link
+        assert len(body.get("entry", [])) <= LIMITS.count
+    else:
+        assert case.expect == "bundle" and body["resourceType"] == "Bundle", body
+
+
+def test_the_sql_capture_sees_search_values(server):
+    """The statement check above cannot pass vacuously: a search is captured, and its value is a
+    bound parameter, not text."""
+    server.statements.clear()
+    status, _, _, _ = send(server, "GET", f"{CUD}?type={MARK}")
+    assert status == 200
+    assert any("search_token" in s or "SELECT" in s for s in server.statements)
+    assert not [s for s in server.statements if MARK in s]
+
+
+# --- Markdown with embedded HTML or script never reaches a narrative unescaped --------------------
+
+PAYLOAD = '<script>alert("xyzzy")</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">x</a>'
+LITERAL = "`<script>alert('code')</script>` &lt;script&gt;alert('entity')&lt;/script&gt; 5 < 6 & 7 > 3"
+
+
+def hostile_monograph(folder: Path) -> Path:
+    source = (ROOT / "fixtures" / "monographs" / "tolperisone.md").read_text()
+    source = source.replace("title: Tolperisone", "title: Tolperisone " + PAYLOAD.replace('"', "'"))
+    source = re.sub(
+        r"^(\* \*\*[^*]+:\*\*)", lambda m: f"{m.group(1)} {PAYLOAD} {LITERAL}", source, flags=re.M
+    )
+    source = source.replace("### Usage\n", f"### Usage\n{PAYLOAD}\n\n{LITERAL}\n")
+    path = folder / "evil<script>alert(1)<\u002fscript>.md".replace("/", "_")
+    path.write_text(source)
+    return path
+
+
+def divs(value) -> list[str]:
+    if isinstance(value, dict):
+        return [v for k, v in value.items() if k == "div"] + [
+            d for k, v in value.items() if k != "div" for d in divs(v)
+        ]
+    if isinstance(value, list):
+        return [d for v in value for d in divs(v)]
+    return []
+
+
+def assert_safe(div: str) -> None:
+    assert xhtml_problems(div) == (), div
+    lowered = div.lower()
+    for bad in ("<script", "<img", "onerror", "javascript:"):
+        assert bad not in lowered, (bad, div)
+
+
+def test_script_in_a_monograph_never_reaches_a_narrative(server, tmp_path):
+    from mappings.convert import convert_file
+
+    conversion = convert_file(hostile_monograph(tmp_path))
+    narratives = divs(conversion.resources)
+    assert len(narratives) == len(conversion.resources)
+    for div in narratives:
+        assert_safe(div)
+    # the payload did reach the narratives (so the checks above had something to catch), escaped
+    assert sum(MARK in div for div in narratives) >= 3
+    assert any("&lt;script" in div for div in narratives)
+    document = next(r for r in conversion.resources if r["resourceType"] == "DocumentReference")
+    attachment = document["content"][0]["attachment"]
+    assert attachment["contentType"].startswith("text/markdown")  # the source as data, never as HTML
+    assert MARK.encode() in base64.b64decode(attachment["data"])
+
+    response = server.post_bundle(conversion.bundle())
+    assert response.status_code == 200, response.text[:500]
+    for entry in response.json()["entry"]:
+        location = entry["response"]["location"].split("/_history")[0]
+        for accept in ("application/fhir+json", "application/fhir+xml"):
+            status, _, data, _ = send(server, "GET", location, headers={"Accept": accept})
+            assert status == 200
+            text = data.decode()
+            if accept.endswith("json"):  # plain strings (a file name) may hold "<script": only divs are HTML
+                for div in divs(json.loads(text)):
+                    assert_safe(div)
+            else:  # in XML every string is escaped: a raw "<script" could only be an element
+                assert "<script" not in text.lower(), location
+
+
+# --- the limits themselves -------------------------------------------------------------------------
+
+
+def test_limits_come_from_the_environment():
+    assert from_env({}) == Limits()
+    assert current() == from_env()
+    limits = from_env({"FHIR_SERVICE_MAX_JSON_DEPTH": "10", "FHIR_SERVICE_MAX_CHAIN_DEPTH": " 2 "})
+    assert (limits.json_depth, limits.chain_depth, limits.count) == (10, 2, 1000)
+    for bad in ("ten", "0", "-3"):
+        with pytest.raises(ValueError, match="FHIR_SERVICE_MAX_BUNDLE_ENTRIES"):
+            from_env({"FHIR_SERVICE_MAX_BUNDLE_ENTRIES": bad})
+
+
+def test_the_depth_default_fits_real_resources():
+    """The deepest official R5 example nests 24 levels; a Bundle of it 27. The default leaves room,
+    and the 30-level Questionnaire the table validates is deeper than any of them."""
+    assert depth(questionnaire(30)) == 61 <= LIMITS.json_depth
+    assert depth(nested_extension(30)) == LIMITS.json_depth - 1
+    assert depth(nested_extension(100)) > LIMITS.json_depth
