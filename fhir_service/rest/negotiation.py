@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import g, request
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import parse_accept_header
 
 from fhir_service.formats import (
     JSON_MIME,
@@ -29,18 +33,26 @@ OFFERED = [JSON_MIME, XML_MIME, "application/json", "application/xml", "text/xml
 
 
 def response_format() -> str:
-    """ "json" or "xml"; 406 for anything else."""
-    requested = request.args.get("_format")
-    if requested:
-        kind = _kind(requested)
-        if kind is None:
+    """ "json" or "xml"; 406 for anything else. Decided once per distinct (_format, Accept) pair:
+    werkzeug's Accept parsing and best_match were a quarter of a read by id."""
+    requested = request.args.get("_format") if request.query_string else None
+    kind = negotiated(requested or None, request.headers.get("Accept") or None)
+    if kind is None:
+        if requested:
             raise FhirError(406, f"Unsupported _format '{requested}'", "not-supported")
-        return kind
-    if not request.headers.get("Accept"):
-        return "json"
-    best = request.accept_mimetypes.best_match(OFFERED)
-    if best is None:
         raise FhirError(406, f"Cannot answer in any of: {request.headers['Accept']}", "not-supported")
+    return kind
+
+
+@lru_cache(maxsize=512)
+def negotiated(requested: str | None, accept: str | None) -> str | None:
+    if requested:
+        return _kind(requested)
+    if not accept:
+        return "json"
+    best = parse_accept_header(accept, MIMEAccept).best_match(OFFERED)
+    if best is None:
+        return None
     return _kind(best) or "json"
 
 
@@ -137,12 +149,14 @@ def _check_fhir_version() -> None:
 
 
 def pretty() -> bool:
-    return request.args.get("_pretty", "false").lower() == "true"
+    return bool(request.query_string) and request.args.get("_pretty", "false").lower() == "true"
 
 
 def render(body: dict | StoredResource | SplicedSearchset, kind: str, *, subsettable: bool = False) -> bytes:
     """Stored JSON (a stored resource, or a searchset of them) goes out as stored unless the client
     asked for a different representation."""
+    if kind == "json" and not request.query_string and isinstance(body, StoredResource | SplicedSearchset):
+        return body.content  # the common case: no _pretty/_summary/_elements, nothing to parse
     summary = check_summary(request.args.get("_summary")) if subsettable else None
     elements = parse_elements(request.args.get("_elements")) if subsettable else None
     as_is = kind == "json" and not pretty() and not summary and not elements

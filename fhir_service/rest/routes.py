@@ -21,7 +21,7 @@ from fhir_service.interactions import validate as validate_
 from fhir_service.interactions.capabilities import capability_statement
 from fhir_service.interactions.errors import FhirError, bad_request
 from fhir_service.interactions.result import Result
-from fhir_service.rest import negotiation
+from fhir_service.rest import fast_read, negotiation
 from fhir_service.rest.responses import base_url, etag_version, not_modified, respond, version_headers
 
 api = Blueprint("fhir", __name__)
@@ -31,6 +31,11 @@ api = Blueprint("fhir", __name__)
 def negotiate():
     """Refuse an unanswerable Accept/_format (406) before doing any work."""
     g.fhir_format = negotiation.response_format()
+
+
+# Plain JSON reads and vreads are answered before Flask's request context (see fast_read.py); it
+# stands aside if the app gets any hook other than this module's.
+api.record_once(lambda state: fast_read.install(state.app, known_hooks={negotiate}))
 
 
 def repo():

@@ -1,0 +1,97 @@
+"""The plain read and vread, answered before Flask builds a request context.
+
+`GET /fhir/Type/id` and `GET /fhir/Type/id/_history/n` with no query string, no conditional header
+and an Accept that negotiates to JSON are most of a FHIR server's traffic, and for them Flask's
+request/app context, routing, hooks and Response object cost several times the database read (issue
+7's profile: ~100 µs of Flask against ~12 µs for the prepared SELECT). This WSGI wrapper answers
+exactly those with the same handler (interactions/read.py), the same negotiation and the same headers
+as the routes; anything else - every error (404, 410, 400, 406), _format/_summary/_elements/_pretty,
+If-None-Match/If-Modified-Since, HEAD, XML - goes to Flask unchanged, so it is answered there.
+
+It stands aside entirely when the app has hooks it does not know (auth, CORS: they must see every
+request) or routes that would claim such a path (a static first segment that is a resource type).
+Installed by routes.py when the blueprint is registered; tests/rest/test_fast_read.py checks that both
+paths give byte-identical answers.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from fhir_service.interactions import read as read_
+from fhir_service.interactions.errors import FhirError
+from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.rest import negotiation
+from fhir_service.rest.responses import version_headers
+
+PREFIX = "/fhir/"  # the blueprint's url_prefix (routes.py)
+_CONTENT_TYPE = negotiation.CONTENT_TYPES["json"]
+
+
+def install(app: Flask, known_hooks: set) -> None:
+    app.wsgi_app = FastRead(app, app.wsgi_app, known_hooks)
+
+
+class FastRead:
+    def __init__(self, app: Flask, wsgi_app, known_hooks: set):
+        self.app, self.wsgi_app, self.known_hooks = app, wsgi_app, known_hooks
+        self._enabled: bool | None = None  # decided on the first request, after every install()
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "GET" and not environ.get("QUERY_STRING"):
+            answer = self._answer(environ)
+            if answer is not None:
+                status, headers, body = answer
+                start_response(status, headers)
+                return [body]
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, environ) -> tuple[str, list, bytes] | None:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(PREFIX) or environ.get("HTTP_IF_NONE_MATCH"):
+            return None
+        if environ.get("HTTP_IF_MODIFIED_SINCE") or not self.enabled():
+            return None
+        if negotiation.negotiated(None, environ.get("HTTP_ACCEPT") or None) != "json":
+            return None
+        parts = path[len(PREFIX) :].split("/")
+        repo = self.app.extensions["fhir_repository"]
+        try:
+            if len(parts) == 2:
+                result = read_.read(repo, parts[0], parts[1])
+            elif len(parts) == 4 and parts[2] == "_history":
+                result = read_.vread(repo, parts[0], parts[1], parts[3])
+            else:
+                return None
+        except FhirError:
+            return None  # 400/404/410: Flask renders the OperationOutcome (and reads again: rare)
+        stored = result.stored
+        body = stored.content
+        headers = [*version_headers(stored).items(), ("Content-Type", _CONTENT_TYPE)]
+        headers.append(("Content-Length", str(len(body))))
+        return "200 OK", headers, body
+
+    def enabled(self) -> bool:
+        if self._enabled is None:
+            self._enabled = _only_known_hooks(self.app, self.known_hooks) and not _claimed_types(self.app)
+        return self._enabled
+
+
+def _only_known_hooks(app: Flask, known: set) -> bool:
+    registries = (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+        app.url_value_preprocessors,
+    )
+    return all(f in known for registry in registries for funcs in registry.values() for f in funcs)
+
+
+def _claimed_types(app: Flask) -> set[str]:
+    """Resource types some route names literally (e.g. a special /fhir/Binary/<id>)."""
+    claimed = set()
+    for rule in app.url_map.iter_rules():
+        first = rule.rule[len(PREFIX) :].split("/")[0] if rule.rule.startswith(PREFIX) else ""
+        if first in RESOURCE_TYPES:
+            claimed.add(first)
+    return claimed

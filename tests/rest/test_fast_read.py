@@ -1,0 +1,149 @@
+"""The read fast path (rest/fast_read.py) answers exactly like the Flask routes, and only when it may;
+the access log writes one JSON line per request, fast path included."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+
+import pytest
+from flask import Response
+
+from fhir_service.rest import access_log
+from fhir_service.rest.app import create_app
+from fhir_service.rest.fast_read import FastRead
+from fhir_service.store import migrate
+
+ORG = {"resourceType": "Organization", "id": "fast-1", "name": "Fast pharmacy"}
+JSON = "application/fhir+json"
+
+
+@pytest.fixture(scope="module")
+def app(database_url_factory):
+    url = database_url_factory()
+    migrate.upgrade(url)
+    application = create_app({"DATABASE_URL": url, "ACCESS_LOG": False, "BASE_URL": "http://test/fhir"})
+    client = application.test_client()
+    for resource in (ORG, {**ORG, "name": "Fast pharmacy, v2"}, {**ORG, "id": "gone-1"}):
+        assert client.put(f"/fhir/Organization/{resource['id']}", json=resource).status_code in (200, 201)
+    assert client.delete("/fhir/Organization/gone-1").status_code == 204
+    yield application
+    application.extensions["fhir_repository"].dispose()
+
+
+@pytest.fixture()
+def flask_calls(app, monkeypatch):
+    """How many requests reached Flask behind the fast path."""
+    fast = app.wsgi_app
+    assert isinstance(fast, FastRead)
+    calls, inner = [], fast.wsgi_app
+
+    def counted(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    monkeypatch.setattr(fast, "wsgi_app", counted)
+    return calls
+
+
+def answer(response) -> tuple:
+    return response.status_code, sorted(response.headers.items()), response.data
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/fhir/Organization/fast-1",
+        "/fhir/Organization/fast-1/_history/1",
+        "/fhir/Organization/fast-1/_history/2",
+    ],
+)
+@pytest.mark.parametrize(
+    "accept", [None, JSON, "application/json", "*/*", "application/fhir+json, */*;q=0.5"]
+)
+def test_fast_answers_are_the_routes_answers(app, flask_calls, path, accept):
+    client = app.test_client()
+    headers = {"Accept": accept} if accept else {}
+    fast = client.get(path, headers=headers)
+    assert flask_calls == []  # answered before Flask
+    routed = client.get(path + "?_format=json", headers=headers)  # same answer, through the route
+    assert flask_calls == [path]
+    assert fast.status_code == 200 and answer(fast) == answer(routed)
+    expected_version = path.rsplit("/", 1)[-1] if "_history" in path else "2"
+    assert json.loads(fast.data)["meta"]["versionId"] == expected_version
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/fhir/Organization/nope", {}, 404),
+        ("/fhir/Organization/gone-1", {}, 410),
+        ("/fhir/Organization/gone-1/_history/2", {}, 410),
+        ("/fhir/Organization/fast-1/_history/9", {}, 404),
+        ("/fhir/Organization/fast-1/_history/x", {}, 400),
+        ("/fhir/Nonsense/fast-1", {}, 400),
+        ("/fhir/Organization/fast-1", {"Accept": "text/html"}, 406),
+        ("/fhir/Organization/fast-1", {"Accept": "application/fhir+xml"}, 200),
+        ("/fhir/Organization/fast-1", {"If-None-Match": 'W/"2"'}, 304),
+        ("/fhir/Organization/fast-1", {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}, 304),
+    ],
+)
+def test_everything_else_goes_to_flask(app, flask_calls, path, headers, status):
+    response = app.test_client().get(path, headers=headers)
+    assert response.status_code == status
+    assert flask_calls == [path]
+    if status >= 400:
+        assert response.get_json()["resourceType"] == "OperationOutcome"
+    if headers.get("Accept", "").endswith("xml"):
+        assert b"<Organization" in response.data
+
+
+def test_head_and_queries_go_to_flask(app, flask_calls):
+    client = app.test_client()
+    assert client.head("/fhir/Organization/fast-1").status_code == 200
+    assert client.get("/fhir/Organization/fast-1?_elements=name").get_json()["meta"]["tag"]
+    assert flask_calls == ["/fhir/Organization/fast-1"] * 2
+
+
+def test_stands_aside_for_hooks_it_does_not_know(database_url_factory):
+    """An auth-like before_request hook must see every read: the fast path then never answers."""
+    url = database_url_factory()
+    migrate.upgrade(url)
+    app = create_app({"DATABASE_URL": url, "ACCESS_LOG": False})
+    with app.extensions["fhir_repository"].unit_of_work() as uow:  # stored without a request
+        uow.update(dict(ORG))
+
+    @app.before_request
+    def deny():
+        return Response("no", status=401)
+
+    try:
+        assert app.test_client().get("/fhir/Organization/fast-1").status_code == 401
+        assert app.wsgi_app.enabled() is False
+    finally:
+        app.extensions["fhir_repository"].dispose()
+
+
+def test_access_log_line_per_request_fast_path_included(app):
+    read_fd, write_fd = os.pipe()
+    writer = access_log._Writer(write_fd)
+    logged = create_app({"REPOSITORY": app.extensions["fhir_repository"], "ACCESS_LOG": False})
+    logged.wsgi_app = access_log._AccessLog(logged.wsgi_app, writer)
+    client = logged.test_client()
+    try:
+        assert client.get("/fhir/Organization/fast-1").status_code == 200  # fast path
+        assert client.get('/fhir/Organization/nope?x="1"').status_code == 404  # Flask, quoted query
+        ready, _, _ = select.select([read_fd], [], [], 5)  # the flusher thread writes within 0.2 s
+        assert ready
+        data = b""
+        while data.count(b"\n") < 2 and select.select([read_fd], [], [], 2)[0]:
+            data += os.read(read_fd, 65536)
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+    first, second = (json.loads(x) for x in data.decode().splitlines())
+    assert first["method"] == "GET" and first["path"] == "/fhir/Organization/fast-1"
+    assert first["status"] == 200 and first["bytes"] > 0 and first["ms"] >= 0
+    assert second["path"] == '/fhir/Organization/nope?x="1"' and second["status"] == 404
+    assert set(first) == {"ts", "method", "path", "status", "ms", "bytes", "remote"}
