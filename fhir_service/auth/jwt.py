@@ -5,14 +5,17 @@ HMAC "signed" with the public key is refused before any key is tried), a JWKS ke
 type (and `kid`, when the token names one) verifies the signature, and `iss`, `aud` and `exp` are
 present and right. Its `scope` claim (space-separated; `scp` as a list also works) becomes the Grant.
 The JWKS is a file (re-read when its mtime changes) or an http(s) URL (PyJWKClient, cached, fetched
-again when an unknown `kid` shows up).
+again when an unknown `kid` shows up). A verified token is cached (by its SHA-256) so that its
+signature is not checked again on every request (see JwtVerifier.authenticate).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
+import time
 
 import jwt
 
@@ -23,6 +26,12 @@ ALGORITHMS = ("RS384", "ES384")
 KEY_TYPE = {"RS384": "RSA", "ES384": "EC"}
 LEEWAY_SECONDS = 30  # clock skew between the authorization server and us
 URL_CACHE_SECONDS = 300
+CACHE_SECONDS = 300  # a verified token is trusted again without checking its signature this long
+CACHE_SIZE = 4096
+
+
+def _now() -> float:
+    return time.time()
 
 
 class _FileJwks:
@@ -33,7 +42,8 @@ class _FileJwks:
         self._keys: list[jwt.PyJWK] = []
         self.keys()  # fail at start-up, not on the first request
 
-    def keys(self, kid: str | None = None) -> list[jwt.PyJWK]:
+    def generation(self) -> float:
+        """Changes when the file does (its keys are then read again)."""
         try:
             mtime = os.stat(self.path).st_mtime
         except OSError as exc:
@@ -42,6 +52,10 @@ class _FileJwks:
             with self._lock:
                 self._keys = _load(self.path)
                 self._mtime = mtime
+        return mtime
+
+    def keys(self, kid: str | None = None) -> list[jwt.PyJWK]:
+        self.generation()
         return self._keys
 
 
@@ -56,6 +70,9 @@ def _load(path: str) -> list[jwt.PyJWK]:
 class _UrlJwks:
     def __init__(self, url: str):
         self._client = jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=URL_CACHE_SECONDS)
+
+    def generation(self) -> int:
+        return 0  # PyJWKClient refreshes its own copy; cached tokens expire within CACHE_SECONDS
 
     def keys(self, kid: str | None = None) -> list[jwt.PyJWK]:
         try:
@@ -83,8 +100,24 @@ class JwtVerifier:
         self.issuer = issuer
         self.audience = audience
         self.source = jwks_source(jwks)
+        self._cache: dict[bytes, tuple[Grant, object, float]] = {}  # sha256(token) → (grant, jwks, until)
 
     def authenticate(self, token: str) -> Grant:
+        """The token's Grant; a token verified before is taken from the cache until it expires
+        (exp + leeway, at most CACHE_SECONDS) or the JWKS changes."""
+        digest = hashlib.sha256(token.encode("utf-8")).digest()
+        generation = self.source.generation()
+        hit = self._cache.get(digest)
+        if hit is not None and hit[1] == generation and _now() < hit[2]:
+            return hit[0]
+        grant, expires = self._verify(token)
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.clear()  # crude, and enough: a backend service reuses one token for minutes
+        self._cache[digest] = (grant, generation, min(expires + LEEWAY_SECONDS, _now() + CACHE_SECONDS))
+        return grant
+
+    def _verify(self, token: str) -> tuple[Grant, float]:
+        """The signature and claims checked (RS384 ~0.2 ms, ES384 ~0.8 ms of CPU) → (Grant, exp)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -113,7 +146,7 @@ class JwtVerifier:
                 raise InvalidToken("The access token has expired", "expired") from exc
             except jwt.PyJWTError as exc:
                 raise InvalidToken(f"Invalid access token: {exc}") from exc
-            return parse_grant(claims.get("scope") or claims.get("scp"))
+            return parse_grant(claims.get("scope") or claims.get("scp")), float(claims["exp"])
         raise InvalidToken("The access token's signature does not verify")
 
 

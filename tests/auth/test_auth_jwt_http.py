@@ -201,3 +201,20 @@ def test_a_jwks_url_is_fetched_and_cached(keys):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_verified_token_is_cached_until_it_expires(server, keys, monkeypatch):
+    from fhir_service.auth import jwt as auth_jwt
+
+    verifier = auth_jwt.JwtVerifier(str(server.jwks), ISSUER, AUDIENCE)
+    verified = []
+    real_verify = verifier._verify
+    monkeypatch.setattr(verifier, "_verify", lambda t: verified.append(t) or real_verify(t))
+    good = token(keys, exp=int(time.time()) + 60)
+    for _ in range(3):
+        assert verifier.authenticate(good).allows("d", "Group")
+    assert len(verified) == 1
+    later = time.time() + 60 + auth_jwt.LEEWAY_SECONDS + 1  # past exp + leeway: verified again
+    monkeypatch.setattr(auth_jwt, "_now", lambda: later)
+    verifier.authenticate(good)  # PyJWT's own clock still says valid
+    assert len(verified) == 2
