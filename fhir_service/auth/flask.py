@@ -39,7 +39,7 @@ ENDPOINTS = {
     "bulk.kickoff": "export",
 }
 CONDITIONAL = {"fhir.conditional_update", "fhir.conditional_delete"}
-PUBLIC_ENDPOINTS = {"fhir.metadata", "smart.configuration", "static"}
+PUBLIC_ENDPOINTS = {"fhir.metadata", "smart.configuration", "openapi.api_docs", "static"}  # descriptions
 BUNDLE_ENDPOINT = "fhir.system_bundle"
 BULK_FILE_ENDPOINT = "bulk.output_file"
 # Any other endpoint (bulk status/cancel, routes added later) needs a valid token, no particular scope.
