@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         from fhir_service.rest import bulk
 
         app.register_blueprint(bulk.blueprint, url_prefix="/fhir")
+    app.register_blueprint(importlib.import_module("fhir_service.rest.openapi").blueprint, url_prefix="/fhir")
     errors.install(app)
     if app.config["ACCESS_LOG"]:
         access_log.install(app)
