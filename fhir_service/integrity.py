@@ -6,7 +6,8 @@
    resource, `Type/id/_history/v` to a stored version, `#id` to a contained resource; a stored
    `urn:uuid:`/`urn:oid:` or conditional (`Type?…`) reference is an error (a transaction should have
    rewritten it). Absolute URLs count when they start with `base_url`, else they are external;
-3. search index: no index row belongs to a deleted or missing resource, and (unless `deep` is off)
+3. search index: no index row belongs to a deleted or missing resource, every live resource has its
+   full-text row (search_text), and (unless `deep` is off)
    each live resource's rows are exactly those its current content yields — so no row survives
    from an older version.
 
@@ -166,6 +167,13 @@ def _check_index(session: Session, report: Report, deep: bool) -> None:
         for pk, rtype, rid, count in stale:
             whose = f"{rtype}/{rid} (deleted)" if rtype else f"missing resource pk {pk}"
             report.problem(f"{count} {kind} index rows belong to {whose}")
+    from fhir_service.search import text
+
+    stale, missing = text.check(session.connection())
+    if stale:
+        report.problem(f"{stale} full-text (search_text) rows belong to deleted or missing resources")
+    if missing:
+        report.problem(f"{missing} live resources have no full-text (search_text) row")
     if deep:
         _check_index_content(session, report)
 
