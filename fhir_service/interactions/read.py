@@ -21,9 +21,10 @@ def read(repo, resource_type: str, resource_id: str) -> Result:
 def vread(repo, resource_type: str, resource_id: str, version: str) -> Result:
     check_type(resource_type)
     check_id(resource_id)
-    if not version.isdigit():
+    if not (version.isascii() and version.isdigit()):  # "²".isdigit() is True, int("²") fails
         raise bad_request(f"Invalid version id '{version}'")
-    stored = repo.vread(resource_type, resource_id, int(version))
+    in_range = len(version) <= 10 and int(version) < 2**31  # the column is 32-bit: PostgreSQL raises
+    stored = repo.vread(resource_type, resource_id, int(version)) if in_range else None
     if stored is None:
         raise not_found(f"{resource_type}/{resource_id}/_history/{version} is not known")
     if stored.deleted:

@@ -757,6 +757,29 @@ CASES = [
     Case("dot-dot bulk job", "DELETE", "bulkstatus/..", status=404),
     Case("dot-dot bulk job status", "GET", "bulkstatus/%2e%2e", status=404),
     Case("encoded traversal in a bulk job", "DELETE", "bulkstatus/..%2F..%2Ftmp", status=404),
+    Case(
+        "version beyond 32 bits",
+        "GET",
+        "Organization/hostile-target/_history/2147483648",
+        status=404,
+        code="not-found",
+    ),
+    Case("version of 5000 digits", "GET", "Organization/hostile-target/_history/" + "9" * 5000, status=404),
+    Case("version superscript two", "GET", "Organization/hostile-target/_history/%C2%B2", status=400),
+    Case(
+        "SQL in If-Match",
+        "DELETE",
+        "Organization/hostile-target",
+        headers={"If-Match": f'W/"{MARK}\'--"'},
+        status=412,
+    ),
+    Case(
+        "_type repeated 1000 times",
+        "GET",
+        "?_type=" + ",".join(["Organization"] * 1000) + "&name=x",
+        status=400,
+        code=TOO_COSTLY,
+    ),
     # --- narratives: script never gets in --------------------------------------------------------------
     Case(
         "<script> in a narrative",
