@@ -329,3 +329,18 @@ def test_a_huge_resource_is_stored_and_its_first_words_found(repo):
     words = " ".join(f"w{i:060d}" for i in range(20_000))  # 1.2 MB of distinct words
     load(repo, [{"resourceType": "Basic", "id": "huge", "code": {"text": words}}])
     assert found(repo, "Basic", [("_content", f"w{0:060d}")]) == {"huge"}
+
+
+def test_postgresql_gin_pending_lists_stay_small(repo):
+    """A 4 MB pending list after an ingest made the planner read search_text in full (see 0004)."""
+    if repo.engine.dialect.name != "postgresql":
+        pytest.skip("GIN indexes are PostgreSQL's")
+    with repo.engine.connect() as conn:
+        options = dict(
+            conn.execute(
+                sql("SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'ix_search_text_%'")
+            ).all()
+        )
+    assert options == {
+        name: ["gin_pending_list_limit=64"] for name in ("ix_search_text_narrative", "ix_search_text_all")
+    }
