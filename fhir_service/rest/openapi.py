@@ -19,7 +19,7 @@ from fhir_service.rest.responses import base_url
 blueprint = Blueprint("openapi", __name__)
 
 JSON = "application/fhir+json"
-TAG_SYSTEM = "https://fhir-service.example/fhir/api-docs-tag"
+EXAMPLE_SYSTEM = "https://fhir-service.example/fhir/api-docs-tag"
 ID = {"type": "string", "pattern": r"^[A-Za-z0-9\-\.]{1,64}$"}
 VERSION_ID = {"type": "string", "pattern": r"^[A-Za-z0-9\-\.]{1,64}$"}
 OUTCOME = {"$ref": "#/components/schemas/OperationOutcome"}
@@ -75,7 +75,7 @@ def document(base: str, types: tuple[str, ...] | None = None, auth=None) -> dict
     for entry in rest["resource"]:
         if types is None or entry["type"] in types:
             paths.update(_type_paths(entry))
-    return {
+    doc = {
         "openapi": "3.0.3",
         "info": {
             "title": statement["implementation"]["description"],
@@ -86,6 +86,11 @@ def document(base: str, types: tuple[str, ...] | None = None, auth=None) -> dict
         "paths": paths,
         "components": {"schemas": _schemas()},
     }
+    if rest.get("security"):  # FHIR_SERVICE_AUTH=token|smart: a bearer token on everything but metadata
+        doc["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        doc["security"] = [{"bearer": []}]
+        paths["/metadata"]["get"]["security"] = []
+    return doc
 
 
 def _system_paths(rest: dict) -> dict:
@@ -263,7 +268,7 @@ def _body_schema(rtype: str) -> dict:
         "required": ["system", "code"],
         "additionalProperties": False,
         "properties": {
-            "system": {"type": "string", "enum": [TAG_SYSTEM]},
+            "system": {"type": "string", "enum": [EXAMPLE_SYSTEM]},
             "code": {"type": "string", "pattern": "^[a-z]{1,10}$"},
         },
     }

@@ -140,6 +140,14 @@ def test_api_docs_describes_the_capability_statement(server):
     assert "post" in docs["paths"]["/"] and "get" in docs["paths"]["/_history"]
 
 
+def test_api_docs_asks_for_a_bearer_token_when_auth_is_on():
+    from fhir_service.auth.config import AuthConfig
+
+    docs = document("http://localhost/fhir", ("Organization",), AuthConfig(mode="token"))
+    assert docs["security"] == [{"bearer": []}] and docs["paths"]["/metadata"]["get"]["security"] == []
+    assert "security" not in document("http://localhost/fhir", ("Organization",))
+
+
 def test_bodyless_responses_have_no_content_type(server):
     """Found by the fuzz: Prefer: return=minimal answered 201 with an empty body typed text/html."""
     org = {"resourceType": "Organization", "identifier": [{"system": "urn:x", "value": "minimal"}]}
