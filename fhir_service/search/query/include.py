@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select
+from functools import cache
+
+from sqlalchemy import Select, and_, bindparam, select
 
 from fhir_service.store.schema import Resource
 
@@ -30,46 +32,38 @@ def _sps(registry: Registry, include: Include, types: list[str]) -> list[int] | 
     return [sp_of(param, include.source_type)]
 
 
-def _forward(session, sps, include: Include, pks: set[int]) -> set[int]:
-    target = R.alias()
-    source = R.alias()
-    query = (
-        select(target.c.pk)
-        .select_from(
-            REF.join(target, and_(target.c.type == REF.c.target_type, target.c.id == REF.c.target_id)).join(
-                source, source.c.pk == REF.c.resource_pk
-            )
-        )
-        .where(REF.c.resource_pk.in_(pks), target.c.deleted.is_(False))
-    )
-    if sps is not None:
-        query = query.where(REF.c.sp.in_(sps))
-    if include.source_type != "*":
-        query = query.where(source.c.type == include.source_type)
-    if include.target_type:
-        query = query.where(target.c.type == include.target_type)
-    return set(session.scalars(query.limit(MAX_INCLUDED)))
+@cache
+def _statement(reverse: bool, by_sp: bool, source_type: bool, target_type: bool) -> Select:
+    """One prebuilt statement per shape, the values bound at execution (`pks`, `sps`, `source_type`,
+    `target_type`): building and cache-keying a fresh Select per include cost more than running it.
+    Forward: the targets of the `pks`' references. Reverse: the resources whose references point at
+    one of the `pks`, through the (target_type, target_id, sp) index."""
+    target = R.alias("target")
+    source = R.alias("source")
+    pks = bindparam("pks", expanding=True)
+    joined = REF.join(target, and_(target.c.type == REF.c.target_type, target.c.id == REF.c.target_id))
+    if reverse:
+        query = select(REF.c.resource_pk).select_from(joined).where(target.c.pk.in_(pks))
+    else:
+        query = select(target.c.pk).select_from(joined).where(REF.c.resource_pk.in_(pks))
+        query = query.where(target.c.deleted.is_(False))
+    if by_sp:
+        query = query.where(REF.c.sp.in_(bindparam("sps", expanding=True)))
+    if source_type:
+        query = query.join(source, source.c.pk == REF.c.resource_pk)
+        query = query.where(source.c.type == bindparam("source_type"))
+    if target_type:
+        query = query.where(target.c.type == bindparam("target_type"))
+    return query.limit(MAX_INCLUDED)
 
 
-def _reverse(session, sps, include: Include, pks: set[int]) -> set[int]:
-    """Resources whose reference parameter points at one of `pks`: first the targets' (type, id),
-    then search_reference by (target_type, target_id, sp), the index built for exactly this."""
-    targets: dict[str, list[str]] = {}
-    for rtype, rid in session.execute(select(R.c.type, R.c.id).where(R.c.pk.in_(pks))):
-        if include.target_type in (None, rtype):
-            targets.setdefault(rtype, []).append(rid)
-    found: set[int] = set()
-    for rtype, ids in targets.items():
-        query = select(REF.c.resource_pk).where(REF.c.target_type == rtype, REF.c.target_id.in_(ids))
-        if sps is not None:
-            query = query.where(REF.c.sp.in_(sps))
-        elif include.source_type != "*":
-            source = R.alias()
-            query = query.join(source, source.c.pk == REF.c.resource_pk).where(
-                source.c.type == include.source_type
-            )
-        found |= set(session.scalars(query.limit(MAX_INCLUDED)))
-    return found
+def _step(session, sps, include: Include, pks: set[int]) -> set[int]:
+    # a reverse step by sp needs no source type: sp hashes (source type, code)
+    source_type = include.source_type != "*" and not (include.reverse and sps is not None)
+    statement = _statement(include.reverse, sps is not None, source_type, include.target_type is not None)
+    values = {"pks": sorted(pks), "sps": sps, "source_type": include.source_type}
+    values["target_type"] = include.target_type
+    return set(session.connection().scalars(statement, values))
 
 
 def included(
@@ -83,16 +77,14 @@ def included(
     plain = [i for i in includes if not i.iterate]
     iterating = [i for i in includes if i.iterate]
     for include in plain:
-        step = _reverse if include.reverse else _forward
-        found |= step(session, _sps(registry, include, types), include, matched)
+        found |= _step(session, _sps(registry, include, types), include, matched)
     frontier = matched | found
     for _ in range(MAX_ROUNDS):
         if not iterating or not frontier or len(found) >= MAX_INCLUDED:
             break
         new: set[int] = set()
         for include in iterating:
-            step = _reverse if include.reverse else _forward
-            new |= step(session, _sps(registry, include, types), include, frontier)
+            new |= _step(session, _sps(registry, include, types), include, frontier)
         frontier = new - found - matched
         found |= frontier
     return sorted(found - matched)[:MAX_INCLUDED]
