@@ -177,6 +177,16 @@ def test_content_across_types(repo):
     assert found(repo, None, [("_content", "chest ray"), ("_type", "Observation")]) == {"ob-1"}
 
 
+def test_chains_and_has_reach_the_new_parameters(repo):
+    orders = {"mr-order", "mr-filler-order", "mr-instance-order", "mr-plan"}
+    assert found(repo, "MedicationRequest", [("subject._text", "myasthenia")]) == orders
+    assert found(repo, "MedicationRequest", [("subject:Patient._list", "ls-1")]) == orders
+    assert found(repo, "MedicationRequest", [("subject._content", "chestnut")]) == set()
+    below = f"{INTENT}|filler-order"
+    assert found(repo, "Patient", [("_has:MedicationRequest:subject:intent:below", below)]) == {"tx-1"}
+    assert found(repo, "Patient", [("_has:List:item:_content", "working")]) == {"tx-1"}
+
+
 def test_text_refuses_modifiers_and_empty_queries(repo):
     for params in ([("_text:exact", "gravis")], [("_content", "--")]):
         with pytest.raises(SearchError) as err:
