@@ -733,6 +733,14 @@ CASES = [
         status=400,
     ),
     Case("SQL in _since", "GET", f"_history?_since={SQLQ}", status=400),
+    Case("SQL in _text", "GET", f"{CUD}?_text={SQLQ}&_total=accurate", status=200, expect="empty"),
+    Case(
+        "full-text syntax in _content",
+        "GET",
+        f"{CUD}?_content=%22NEAR(%22%20*%20{MARK}%27&_total=accurate",
+        status=200,
+        expect="empty",
+    ),
     # --- ids and paths: never a file, never a 5xx -----------------------------------------------------
     Case("traversal with encoded slashes", "GET", "Organization/..%2F..%2Fetc%2Fpasswd", status=404),
     Case("traversal double-encoded", "GET", "Organization/..%252F..%252Fetc%252Fpasswd", status=400),
