@@ -304,6 +304,26 @@ def test_token_below_outside_the_local_hierarchies(repo):
         run(repo, "MedicationRequest", [("intent:below", "order")])
 
 
+# --- refused -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name,value", [("_query", "x"), ("_filter", "name eq x"), ("_contained", "true"), ("_contained", "both")]
+)
+def test_unsupported_result_parameters_warn_or_fail(repo, name, value):
+    bundle = run(repo, "Patient", [(name, value), ("_text", "gravis")])
+    outcome = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "outcome"]
+    assert name in outcome[0]["issue"][0]["diagnostics"] and set(ids(bundle)) == {"tx-1", "tx-2"}
+    with pytest.raises(SearchError) as err:
+        run(repo, "Patient", [(name, value)], strict=True)
+    assert err.value.status == 400
+
+
+def test_contained_false_is_what_search_does_anyway(repo):
+    bundle = run(repo, "Patient", [("_contained", "false"), ("_containedType", "container")], strict=True)
+    assert set(ids(bundle)) == {"tx-1", "tx-2", "tx-3"}
+
+
 # --- over HTTP -----------------------------------------------------------------------------
 
 

@@ -143,6 +143,8 @@ def parse(params: list[tuple[str, str]], types: list[str] | None = None) -> Quer
         elif name == "_type":
             wanted = [t for t in value.split(",") if t]
             q.types = [t for t in q.types if t in wanted] if q.types else wanted
+        elif (name, value) in (("_contained", "false"), ("_containedType", "container")):
+            continue  # what every search does: contained resources are not searched on their own
         elif name in ("_contained", "_containedType", "_maxresults", "_score", "_graph", "_query", "_filter"):
             q.unsupported.append(name)
         else:
