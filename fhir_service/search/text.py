@@ -141,13 +141,6 @@ def index_many(session, items) -> None:
     write(conn, [(pk, resource) for pk, resource, _, _ in items])
 
 
-def replace(session, resource_pk: int, resource: dict, is_new: bool) -> None:
-    conn = session.connection()
-    if not is_new:
-        remove(conn, [resource_pk])
-    write(conn, [(resource_pk, resource)])
-
-
 def check(conn) -> tuple[int, int]:
     """(rows of deleted or unknown resources, live resources without a row): (0, 0) when in step."""
     from sqlalchemy import func
