@@ -37,7 +37,7 @@ class Prepared:
     path: str
     source: str
     resources: list[dict] = field(default_factory=list)
-    index_rows: dict = field(default_factory=dict)  # (type, id) → search index rows (rows_for)
+    index_rows: dict = field(default_factory=dict)  # (type, id) → search index rows (packed_rows)
     invalid: list[str] = field(default_factory=list)  # "Type/id: expression: message"
     error: str | None = None
     no_content: str | None = None
@@ -121,11 +121,11 @@ def prepare(path: Path, index_rows: bool = False) -> Prepared:
         else:
             prepared.resources.append(resource)
     if index_rows:
-        from fhir_service.search.indexer import rows_for
+        from fhir_service.search.indexer import packed_rows
         from fhir_service.search.registry import registry
 
         reg = registry()
-        prepared.index_rows = {(r["resourceType"], r["id"]): rows_for(reg, r) for r in prepared.resources}
+        prepared.index_rows = {(r["resourceType"], r["id"]): packed_rows(reg, r) for r in prepared.resources}
     return prepared
 
 

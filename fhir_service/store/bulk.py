@@ -30,6 +30,28 @@ def insert_many(session, table: Table, rows: list[dict]) -> None:
         conn.exec_driver_sql(sql, [tuple(row[name] for name in positions) for row in rows])
 
 
+def insert_tuples(session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """insert_many for rows given as value tuples in `columns` order."""
+    if not rows:
+        return
+    conn = session.connection()
+    sql, positions = _driver_insert(conn.dialect, table, columns)
+    if sql is not None and conn.dialect.driver == "psycopg":
+        _copy_tuples(conn, table, columns, rows)
+    elif sql is not None and conn.dialect.paramstyle == "qmark":  # SQLite
+        conn.exec_driver_sql(_qmark_insert(conn.dialect, table, columns), rows)
+    else:
+        insert_many(session, table, [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+@lru_cache(maxsize=256)
+def _qmark_insert(dialect, table: Table, columns: tuple[str, ...]) -> str:
+    """INSERT with the placeholders in `columns` order (a compiled insert() orders them as the table)."""
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    return f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(columns))})"
+
+
 @lru_cache(maxsize=256)
 def _driver_insert(dialect, table: Table, columns: tuple[str, ...]):
     """(SQL in the driver's paramstyle, parameter names in order or None if named); (None, None)
@@ -42,6 +64,10 @@ def _driver_insert(dialect, table: Table, columns: tuple[str, ...]):
 
 
 def _copy(conn, table: Table, columns: tuple[str, ...], rows: list[dict]) -> None:
+    _copy_tuples(conn, table, columns, [tuple(row[name] for name in columns) for row in rows])
+
+
+def _copy_tuples(conn, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """PostgreSQL: COPY FROM STDIN, in the transaction; psycopg's executemany still pays a
     round of Python per row (pipeline mode), COPY streams them."""
     quote = conn.dialect.identifier_preparer.quote
@@ -49,4 +75,4 @@ def _copy(conn, table: Table, columns: tuple[str, ...], rows: list[dict]) -> Non
     with conn.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY {target} FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(tuple(row[name] for name in columns))
+                copy.write_row(row)
