@@ -1,4 +1,4 @@
-"""Schemathesis fuzzes a live server (tests/live_server.py, seeded with fixtures/bundles/tolperisone.json)
+"""Schemathesis fuzzes a live server (tests/fuzz/conftest.py: seeded with the tolperisone Bundle)
 from the OpenAPI description it publishes at /fhir/api-docs, for a subset of operations, with data that
 fits the description (positive) and data that does not (negative). Every response must pass the
 built-in checks (no 5xx, documented status codes, content types, headers and schemas) and the FHIR
@@ -12,13 +12,11 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import schemathesis
 from fuzz_strategies import FUZZ, examples
 from hypothesis import HealthCheck, given, settings
-from live_server import LiveServer
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,7 +28,6 @@ from schemathesis.specs.openapi.checks import (
 
 from fhir_service.rest.openapi import document
 
-SEED = Path(__file__).resolve().parents[2] / "fixtures" / "bundles" / "tolperisone.json"
 # the subset fuzzed: the system interactions, the seed's MedicationKnowledge (search, read, update,
 # $validate) and every interaction of a type the seed does not use (Organization)
 TYPES = ("MedicationKnowledge", "Organization")
@@ -111,15 +108,6 @@ CHECKS = [
     created_has_location,
     resources_have_etags,
 ]
-
-
-@pytest.fixture(scope="module")
-def server(database_url_factory):
-    server = LiveServer(database_url_factory())
-    seeded = server.post_bundle(json.loads(SEED.read_text()))
-    assert seeded.status_code == 200, seeded.text
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
