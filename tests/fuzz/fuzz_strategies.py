@@ -112,12 +112,9 @@ HEADINGS = {
     "other": ["Overview", "Notes"],
 }
 
-# free text: printable, from several scripts, with the punctuation the parsers split on
-_ALPHABET = st.characters(
-    codec="utf-8",
-    categories=["L", "N", "P", "S", "Zs"],
-    exclude_characters="\u2028\u2029",
-)
+# free text from every script, with the punctuation the parsers split on and the control and format
+# characters (NUL, form feed, zero-width space, BOM) that R5 strings may not hold
+_ALPHABET = st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs", "Cc", "Cf"])
 free_text = st.text(_ALPHABET, min_size=1, max_size=40).map(str.strip).filter(bool)
 drug_name = st.from_regex(r"[A-Z][a-z]{3,11}", fullmatch=True)
 
