@@ -128,6 +128,22 @@ def test_api_docs_describes_the_capability_statement(server):
     assert "post" in docs["paths"]["/"] and "get" in docs["paths"]["/_history"]
 
 
+def test_custom_checks_reject_what_they_should():
+    """The FHIR checks can fail: an HTML 404, a 201 without Location, a resource without ETag."""
+    from types import SimpleNamespace as Stub
+
+    case = Stub(method="GET", path="/Organization/{id}")
+    html = Stub(status_code=404, content=b"<html>Not Found</html>", headers={})
+    with pytest.raises(AssertionError, match="without an OperationOutcome"):
+        errors_are_operation_outcomes(None, html, case)
+    created = Stub(status_code=201, content=b"", headers={"location": ["http://h/fhir/Organization/1"]})
+    with pytest.raises(AssertionError, match="without a version Location"):
+        created_has_location(None, created, case)
+    resource = Stub(status_code=200, content=b'{"resourceType": "Organization"}', headers={})
+    with pytest.raises(AssertionError, match="without an ETag"):
+        resources_have_etags(None, resource, case)
+
+
 def test_api_docs_asks_for_a_bearer_token_when_auth_is_on():
     from fhir_service.auth.config import AuthConfig
 
