@@ -125,7 +125,9 @@ def prepare(path: Path, index_rows: bool = False) -> Prepared:
         from fhir_service.search.registry import registry
 
         reg = registry()
-        prepared.index_rows = {(r["resourceType"], r["id"]): packed_rows(reg, r) for r in prepared.resources}
+        prepared.index_rows = {
+            (r["resourceType"], r["id"]): packed_rows(reg, r, _dialect) for r in prepared.resources
+        }
     return prepared
 
 
@@ -134,10 +136,15 @@ def prepare_for_store(path: Path) -> Prepared:
     return prepare(path, index_rows=True)
 
 
-def _init_worker(definitions: list[dict]) -> None:
+_dialect: str | None = None  # the database's, for the full-text row's values (search.text)
+
+
+def _init_worker(definitions: list[dict], dialect: str) -> None:
     """A worker indexes with the registry the database has enabled (stored SearchParameters)."""
     from fhir_service.search.registry import use_stored_parameters
 
+    global _dialect
+    _dialect = dialect
     use_stored_parameters(definitions)
 
 
@@ -194,10 +201,11 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
     with repo.unit_of_work(write=False) as uow:
         definitions = enabled_definitions(uow.session)
     rows_registry = use_stored_parameters(definitions)  # what the workers index with
+    _init_worker(definitions, repo.engine.dialect.name)
     # Preparing (convert + validate + index rows) costs several times what storing does: on 2 cores
     # both run workers and the writer takes what they leave.
     jobs = jobs or (min(os.cpu_count() or 1, 4) if len(files) > 4 else 1)
-    results = _prepared(files, jobs, definitions)
+    results = _prepared(files, jobs, definitions, repo.engine.dialect.name)
     batch: list[Prepared] = []
 
     def flush():
@@ -231,7 +239,7 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
     return summary
 
 
-def _prepared(files: list[Path], jobs: int, definitions: list[dict]):
+def _prepared(files: list[Path], jobs: int, definitions: list[dict], dialect: str):
     """Prepared files in input order. Workers run at most a few files ahead of the writer, so memory
     stays flat however large the corpus (Executor.map would submit everything at once)."""
     if jobs <= 1 or len(files) <= 1:
@@ -239,9 +247,8 @@ def _prepared(files: list[Path], jobs: int, definitions: list[dict]):
         return
     # The first file loads the definitions, models and caches (~0.7 CPU-s); done here before the
     # fork, every worker inherits them instead of loading its own copy.
-    _init_worker(definitions)
     yield prepare_for_store(files[0])
-    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(definitions,))
+    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(definitions, dialect))
     window: deque = deque()
     pending = iter(files[1:])
     try:

@@ -38,14 +38,22 @@ def rows_for(reg: Registry, resource: dict) -> dict[str, list[dict]]:
     return rows
 
 
-def packed_rows(reg: Registry, resource: dict) -> dict[tuple[str, tuple[str, ...]], list[tuple]]:
-    """rows_for's rows as value tuples by (kind, columns) - composite rows may fill fewer columns.
-    What index_many inserts; an ingest worker sends these (unpickling a tuple of a row costs the
-    single writer a fifth of its dict)."""
+TEXT_ROW = ("text", ("narrative", "content"))  # packed_rows' group of the full-text row
+
+
+def packed_rows(
+    reg: Registry, resource: dict, text_dialect: str | None = None
+) -> dict[tuple[str, tuple[str, ...]], list[tuple]]:
+    """rows_for's rows as value tuples by (kind, columns) - composite rows may fill fewer columns -
+    and, given the database's dialect, the full-text row (TEXT_ROW). What index_many inserts; an
+    ingest worker sends these (unpickling a tuple of a row costs the single writer a fifth of its
+    dict, and the text's words are more work than all other rows)."""
     packed: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
     for kind, found in rows_for(reg, resource).items():
         for row in found:
             packed.setdefault((kind, tuple(row)), []).append(tuple(row.values()))
+    if text_dialect is not None:
+        packed[TEXT_ROW] = [text.values(resource, text_dialect)]
     return packed
 
 
@@ -96,12 +104,18 @@ def index_many(session, items, rows_registry: Registry | None = None) -> None:
         chunk = replaced[start : start + 500]
         for table in INDEX_TABLES.values():
             session.execute(delete(table.__table__).where(table.__table__.c.resource_pk.in_(chunk)))
+    conn = session.connection()
+    text.remove(conn, replaced)  # _text/_content: one full-text row per resource
+    dialect = conn.dialect.name
     batches: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
+    text_rows = []
     for pk, resource, _, rows in items:
         if rows is None or rows_registry is not reg:
-            rows = packed_rows(reg, resource)
+            rows = packed_rows(reg, resource, dialect)
         for group, values in rows.items():
-            batches.setdefault(group, []).extend([(*v, pk) for v in values])
+            if group != TEXT_ROW:
+                batches.setdefault(group, []).extend([(*v, pk) for v in values])
+        text_rows.append((pk, *(rows[TEXT_ROW][0] if TEXT_ROW in rows else text.values(resource, dialect))))
     for (kind, columns), values in batches.items():
         insert_tuples(session, INDEX_TABLES[kind].__table__, (*columns, "resource_pk"), values)
-    text.index_many(session, items)  # _text/_content: one full-text row per resource
+    text.insert(conn, text_rows)

@@ -114,19 +114,26 @@ PK = TEXT.c.resource_pk
 
 def write(conn, items) -> None:
     """Insert the rows of (resource_pk, resource) pairs that have none (new, or just removed)."""
-    rows = [(pk, narrative_words(r), content_words(r)) for pk, r in items]
+    insert(conn, [(pk, *values(r, conn.dialect.name)) for pk, r in items])
+
+
+def values(resource: dict, dialect: str) -> tuple[str, str]:
+    """The (narrative, content) column values of a resource's row (pure: ingest workers make them)."""
+    n, c = narrative_words(resource), content_words(resource)
+    return (" ".join(n), " ".join(c)) if dialect == "sqlite" else (_tsvector(n), _tsvector(c))
+
+
+def insert(conn, rows: list[tuple]) -> None:
+    """(resource_pk, narrative, content) rows, the values as `values` made them."""
     if not rows:
         return
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(
-            "INSERT INTO search_text (rowid, narrative, content) VALUES (?, ?, ?)",
-            [(pk, " ".join(n), " ".join(c)) for pk, n, c in rows],
-        )
+        conn.exec_driver_sql("INSERT INTO search_text (rowid, narrative, content) VALUES (?, ?, ?)", rows)
         return
     with conn.connection.driver_connection.cursor() as cursor:
         with cursor.copy("COPY search_text (resource_pk, narrative, content) FROM STDIN") as copy:
-            for pk, n, c in rows:
-                copy.write_row((pk, _tsvector(n), _tsvector(c)))
+            for row in rows:
+                copy.write_row(row)
 
 
 def remove(conn, pks: list[int]) -> None:
