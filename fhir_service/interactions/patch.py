@@ -12,6 +12,7 @@ from fhir_service.interactions import fhirpath_patch
 from fhir_service.interactions.checks import check_id, check_resource, check_type
 from fhir_service.interactions.errors import FhirError, not_found
 from fhir_service.interactions.result import Result
+from fhir_service.limits import apply_json_patch, check_patch
 from fhir_service.store.errors import PreconditionFailed
 
 
@@ -32,11 +33,12 @@ def patch(repo, resource_type: str, resource_id: str, body, kind: str, if_match:
 
 
 def apply_patch(resource: dict, body, kind: str) -> dict:
+    check_patch(body, kind)  # limits.py: operation count, FHIRPath length
     if kind == "fhirpath":
         return fhirpath_patch.apply(resource, body)
     if not isinstance(body, list):
         raise FhirError(400, "A JSON Patch body is a JSON array of operations", "structure")
     try:
-        return jsonpatch.apply_patch(resource, body)
+        return apply_json_patch(resource, body)  # limits.py: jsonpatch.apply_patch with a copy budget
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError) as exc:
         raise FhirError(422, f"JSON Patch failed: {exc}", "processing") from exc

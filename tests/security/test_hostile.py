@@ -85,6 +85,18 @@ def bundle(kind: str, entries: list[dict]) -> bytes:
 
 
 ORG = {"resourceType": "Organization", "name": "x"}
+
+
+def fhirpath_add(count: int, path: str = "Organization") -> list[dict]:
+    part = [
+        {"name": "type", "valueCode": "add"},
+        {"name": "path", "valueString": path},
+        {"name": "name", "valueString": "alias"},
+        {"name": "value", "valueString": "z"},
+    ]
+    return [{"name": "operation", "part": part}] * count
+
+
 XML_ORG = b'<Organization xmlns="http://hl7.org/fhir"><name value="x"/></Organization>'
 XXE_HTTP = b"""<?xml version="1.0"?>
 <!DOCTYPE Organization [<!ENTITY x SYSTEM "http://127.0.0.1:9/evil">]>
@@ -342,6 +354,50 @@ CASES = [
         b'[{"op":"add","path":"/alias","value":' + b"[" * 900 + b"]" * 900 + b"}]",
         PATCH,
         400,
+    ),
+    Case(
+        "JSON Patch copy bomb",
+        "PATCH",
+        "Organization/hostile-target",
+        j(
+            [{"op": "add", "path": "/alias", "value": ["x"]}]
+            + [{"op": "copy", "from": "/alias", "path": "/alias/-"}] * 40
+        ),
+        PATCH,
+        400,
+        TOO_COSTLY,
+    ),
+    Case(
+        "JSON Patch over the operation limit",
+        "PATCH",
+        "Organization/hostile-target",
+        j([{"op": "test", "path": "/id", "value": "hostile-target"}] * (LIMITS.patch_operations + 1)),
+        PATCH,
+        400,
+        TOO_COSTLY,
+    ),
+    Case(
+        "FHIRPath Patch over the operation limit",
+        "PATCH",
+        "Organization/hostile-target",
+        j({"resourceType": "Parameters", "parameter": fhirpath_add(LIMITS.patch_operations + 1)}),
+        JSON,
+        400,
+        TOO_COSTLY,
+    ),
+    Case(
+        "FHIRPath Patch path of 5000 parentheses",
+        "PATCH",
+        "Organization/hostile-target",
+        j(
+            {
+                "resourceType": "Parameters",
+                "parameter": fhirpath_add(1, "(" * 5000 + "Organization" + ")" * 5000),
+            }
+        ),
+        JSON,
+        400,
+        TOO_COSTLY,
     ),
     # --- XML bodies -----------------------------------------------------------------------------
     Case("XXE to the network", "POST", "Organization", XXE_HTTP, XML, 400, "structure"),
@@ -1074,3 +1130,13 @@ def test_the_depth_default_fits_real_resources():
     assert depth(questionnaire(30)) == 61 <= LIMITS.json_depth
     assert depth(nested_extension(30)) == LIMITS.json_depth - 1
     assert depth(nested_extension(100)) > LIMITS.json_depth
+
+
+def test_json_patch_copy_within_the_budget_works(server):
+    """The copy budget refuses the bomb above, not ordinary copies."""
+    body = j({**ORG, "id": "copy-ok", "name": "n", "alias": ["a"]})
+    assert send(server, "PUT", "Organization/copy-ok", body, JSON)[0] in (200, 201)
+    operations = j([{"op": "copy", "from": "/name", "path": "/alias/-"}] * 3)
+    status, _, data, _ = send(server, "PATCH", "Organization/copy-ok", operations, PATCH)
+    assert status == 200, data[:300]
+    assert json.loads(data)["alias"] == ["a", "n", "n", "n"]
