@@ -45,6 +45,10 @@ class TooDeep(LimitExceeded, FormatError):
 # backslashes is text ("\\u0000"), checked in _escaped.
 _CONTROL_ESCAPE = re.compile(rb"\\u00(?:0[0-8bcefBCEF]|1[0-9a-fA-F])")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# U+FFFE and U+FFFF: valid JSON, but no XML can carry them (one stored would make every XML answer
+# holding it a 500), raw in UTF-8 or escaped.
+_NONCHARACTER_ESCAPE = re.compile(rb"\\u[fF]{3}[eEfF]")
+_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -82,6 +86,8 @@ def _check_strings(data: bytes | str, value) -> None:
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if _escaped(raw, _CONTROL_ESCAPE):
         raise FormatError("a string contains a control character (R5 strings hold none)")
+    if any(c in raw for c in _NONCHARACTERS) or _escaped(raw, _NONCHARACTER_ESCAPE):
+        raise FormatError("a string contains U+FFFE or U+FFFF, which XML cannot represent")
     if _escaped(raw, _SURROGATE_ESCAPE):
         try:  # pairs were joined by the parser; a lone surrogate cannot be encoded
             json.dumps(value, ensure_ascii=False).encode("utf-8")

@@ -298,6 +298,22 @@ CASES = [
         400,
     ),
     Case(
+        "U+FFFE escaped (XML cannot carry it)",
+        "POST",
+        "Organization",
+        b'{"resourceType":"Organization","name":"a\\ufffe"}',
+        JSON,
+        400,
+    ),
+    Case(
+        "U+FFFF raw",
+        "POST",
+        "Organization",
+        '{"resourceType":"Organization","name":"a\uffff"}'.encode(),
+        JSON,
+        400,
+    ),
+    Case(
         "escaped backslash before u0000 is text",
         "POST",
         "Organization/$validate",
