@@ -109,6 +109,8 @@ class JobStore:
             return Job.of(row)
 
     def get(self, job_id: str) -> Job | None:
+        if not is_job_id(job_id):  # from a URL: PostgreSQL would raise on a NUL
+            return None
         with self._session(write=False) as session:
             row = session.get(BulkJob, job_id)
             return None if row is None else Job.of(row)
@@ -175,6 +177,8 @@ class JobStore:
 
     def cancel(self, job_id: str) -> bool:
         """Mark a job cancelled (its runner notices at the next heartbeat); False if unknown."""
+        if not is_job_id(job_id):
+            return False
         with self._session(write=True) as session:
             result = session.execute(
                 update(BulkJob)
@@ -182,3 +186,11 @@ class JobStore:
                 .values(status=CANCELLED)
             )
             return result.rowcount == 1
+
+
+def is_job_id(value: str) -> bool:
+    """Job ids are the uuid4 strings `create` makes."""
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
