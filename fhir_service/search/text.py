@@ -141,13 +141,6 @@ def remove(conn, pks: list[int]) -> None:
         conn.execute(delete(TEXT).where(PK.in_(pks[start : start + 500])))
 
 
-def index_many(session, items) -> None:
-    """indexer.index_many's batch: (resource_pk, resource, is_new, rows) items."""
-    conn = session.connection()
-    remove(conn, [pk for pk, _, is_new, _ in items if not is_new])
-    write(conn, [(pk, resource) for pk, resource, _, _ in items])
-
-
 def check(conn) -> tuple[int, int]:
     """(rows of deleted or unknown resources, live resources without a row): (0, 0) when in step."""
     from sqlalchemy import func
