@@ -256,7 +256,7 @@ def _resource_schema(rtype: str) -> dict:
     return {
         "type": "object",
         "required": ["resourceType"],
-        "properties": {"resourceType": {"type": "string", "enum": [rtype, "OperationOutcome"]}},
+        "properties": {"resourceType": {"type": "string", "enum": sorted({rtype, "OperationOutcome"})}},
     }
 
 
