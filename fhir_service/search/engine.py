@@ -199,36 +199,34 @@ def _page(session, found: _Filter, keys: list, cursor: tuple | None, count: int)
 def _walk(session, found: _Filter, cursor: tuple | None, reverse: bool, want: int) -> tuple[list, dict]:
     """The default order (pk): walk the driving index rows in resource pk order and stop after
     `want` resources. The (sp, value…, resource_pk) indexes give that order for a single value, so
-    the page costs O(count), not O(matches) (×20 token page: 29 → 0.1 ms); the resource row is
-    joined anyway, so its stored content comes along (no second statement). A resource with
-    several matching index rows comes once per row, next to itself: duplicates are dropped here
-    (a DISTINCT over the content would make PostgreSQL sort every match) and the walk goes on."""
+    the page costs O(count), not O(matches) (×20 token page: 29 → 0.1 ms); DISTINCT (a resource may
+    have several matching rows) still streams in index order. Other drivers (ranges, OR'd values)
+    sort their pks only. The page's stored contents come in the same statement, joined to the
+    limited pks (never to every match: the sort would carry their contents)."""
     # The driver as a FROM subquery (flattened by both planners), so that no subquery in `where`
-    # on the same index table auto-correlates to it; its column named as text because
-    # `subquery.c` builds a Column proxy per search (a tenth of a token search's CPU).
+    # on the same index table auto-correlates to it; columns named as text because `subquery.c`
+    # builds a Column proxy per search (a tenth of a token search's CPU).
     selected = found.driver.selected_columns[0]
     column = literal_column(f"d.{selected.name}", type_=selected.type)
-    page = (
-        select(column, R.c.type, R.c.id, R.c.content)
+    pks = (
+        select(column.label("pk"))
         .join_from(found.driver.subquery("d"), R, R.c.pk == column)
         .where(*found.where)
+        .distinct()
         .order_by(column.desc() if reverse else column.asc())
+        .limit(want)
     )
-    connection = session.connection()
-    rows, seen, contents, last = [], set(), {}, None if cursor is None else cursor[0][-1]
-    while True:
-        step = page if last is None else page.where(column < last if reverse else column > last)
-        limit = want - len(rows)
-        batch = connection.execute(step.limit(limit)).all()
-        for pk, rtype, rid, content in batch:
-            if pk not in seen:
-                seen.add(pk)
-                rows.append((pk,))
-                if content is not None:
-                    contents[pk] = _Content(rtype, rid, content)
-        if len(batch) < limit or len(rows) >= want:  # the matches ran out, or the page is full
-            return rows, contents
-        last = batch[-1][0]
+    if cursor is not None:
+        pks = pks.where(column < cursor[0][-1] if reverse else column > cursor[0][-1])
+    pk = literal_column("p.pk", type_=selected.type)
+    page = select(pk, R.c.type, R.c.id, R.c.content).join_from(pks.subquery("p"), R, R.c.pk == pk)
+    rows, contents = [], {}
+    for pk_, rtype, rid, content in session.connection().execute(page):
+        rows.append((pk_,))
+        if content is not None:
+            contents[pk_] = _Content(rtype, rid, content)
+    rows.sort(reverse=reverse)  # at most `want` rows: no ORDER BY for the planner to sort
+    return rows, contents
 
 
 @dataclass(frozen=True)
