@@ -3,10 +3,13 @@ transaction. History versions are never indexed; a deleted resource has no rows.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from types import ModuleType
+
 from sqlalchemy import bindparam, delete
 
 from . import text
-from .extract import evaluate
+from .extract import compile_expression, reference_type_of
 from .hashing import param_hash
 from .registry import COMMON_BASES, Registry, SearchParam
 from .tables import INDEX_TABLES
@@ -19,22 +22,48 @@ def sp_of(param: SearchParam, resource_type: str, code: str | None = None) -> in
     return param_hash(owner, code or param.code)
 
 
+@lru_cache(maxsize=1024)
+def _plan(reg: Registry, resource_type: str) -> tuple[tuple[SearchParam, ModuleType | None, int], ...]:
+    """(parameter, its type's module or None for a composite, sp) per indexed parameter of the type:
+    the registry's lookups once per type, not once per resource (ingest indexes thousands)."""
+    return tuple(
+        (param, MODULES.get(param.type), sp_of(param, resource_type))
+        for param in reg.indexed_params(resource_type)
+        if param.type == "composite" or param.type in MODULES
+    )
+
+
+def _extracted(reg: Registry, resource: dict):
+    """(kind, rows, sp) per indexed parameter with values; sp None when the rows are complete
+    (composites), else each row still needs its `sp` and `grp` 0."""
+    rtype = resource["resourceType"]
+    context = {"resource": resource}
+    for param, module, sp in _plan(reg, rtype):
+        if module is None:
+            for kind, found in composite.extract_rows(reg, rtype, param, resource, sp_of).items():
+                yield kind, found, None
+            continue
+        values = []
+        for part in compile_expression(rtype, param.expression):  # extract.evaluate, inlined
+            found = part.evaluate(resource, context)
+            if part.reference_type:
+                found = [v for v in found if reference_type_of(v) == part.reference_type]
+            values.extend(found)
+        found = module.extract(values) if values else None
+        if not found:
+            continue
+        if len(found) > 1:  # repeated values: one row
+            found = list({tuple(sorted(r.items())): r for r in found}.values())
+        yield param.type, found, sp
+
+
 def rows_for(reg: Registry, resource: dict) -> dict[str, list[dict]]:
     """Index rows by parameter type for one resource (pure: no database)."""
-    rtype = resource["resourceType"]
     rows: dict[str, list[dict]] = {}
-    for param in reg.indexed_params(rtype):
-        if param.type == "composite":
-            for kind, found in composite.extract_rows(reg, rtype, param, resource, sp_of).items():
-                rows.setdefault(kind, []).extend(found)
-            continue
-        module = MODULES.get(param.type)
-        if module is None:
-            continue
-        sp = sp_of(param, rtype)
-        values = evaluate(rtype, param.expression, resource)
-        unique = {tuple(sorted(r.items())): r for r in module.extract(values)}  # repeated values: one row
-        rows.setdefault(param.type, []).extend({**r, "sp": sp, "grp": 0} for r in unique.values())
+    for kind, found, sp in _extracted(reg, resource):
+        if sp is not None:
+            found = [{**r, "sp": sp, "grp": 0} for r in found]
+        rows.setdefault(kind, []).extend(found)
     return rows
 
 
@@ -49,9 +78,12 @@ def packed_rows(
     ingest worker sends these (unpickling a tuple of a row costs the single writer a fifth of its
     dict, and the text's words are more work than all other rows)."""
     packed: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
-    for kind, found in rows_for(reg, resource).items():
+    for kind, found, sp in _extracted(reg, resource):
         for row in found:
-            packed.setdefault((kind, tuple(row)), []).append(tuple(row.values()))
+            if sp is None:
+                packed.setdefault((kind, tuple(row)), []).append(tuple(row.values()))
+            else:
+                packed.setdefault((kind, (*row, "sp", "grp")), []).append((*row.values(), sp, 0))
     if text_dialect is not None:
         packed[TEXT_ROW] = [text.values(resource, text_dialect)]
     return packed
