@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 
 from fhir.resources import get_fhir_model_class
 
+from fhir_service.interactions.subsetting import mandatory_elements
+
 SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
 ALWAYS = ("resourceType", "id", "meta")
 
@@ -33,7 +35,7 @@ def shape(resource: dict, summary: str | None, elements: list[str]) -> dict:
     if summary == "data":
         keep = {k for k in resource if k != "text"}
     elif summary == "text":
-        keep = {*ALWAYS, "text"}
+        keep = {*ALWAYS, "text", *mandatory_elements(resource["resourceType"])}
     elif summary == "true":
         keep = {*ALWAYS, *_summary_elements(resource["resourceType"])}
     else:
@@ -43,6 +45,7 @@ def shape(resource: dict, summary: str | None, elements: list[str]) -> dict:
                 e.split(".")[-1] if e.startswith(resource["resourceType"] + ".") else e.split(".")[0]
                 for e in elements
             ),
+            *mandatory_elements(resource["resourceType"]),  # R5 search.html#elements: still a valid resource
         }
     reduced = {k: v for k, v in resource.items() if _keeps(k, keep)}
     meta = dict(reduced.get("meta") or {})
