@@ -7,6 +7,7 @@ many files; a single writer stores the results in transactions of several files 
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import time
@@ -190,6 +191,8 @@ def _with_id(resource: dict, request_url: str | None) -> dict:
 
 
 def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, echo=click.echo) -> Summary:
+    from sqlalchemy import text
+
     from fhir_service.search.active import enabled_definitions
     from fhir_service.search.registry import use_stored_parameters
     from fhir_service.store.database import refresh_statistics
@@ -210,6 +213,10 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
 
     def flush():
         with repo.unit_of_work() as uow:
+            if not repo.sqlite:
+                # no wait for the WAL flush at each commit: a crash loses at most the last few
+                # transactions (never consistency), and the ingest is idempotent - run it again
+                uow.session.execute(text("SET LOCAL synchronous_commit = off"))
             summary.counts.update(
                 sync_sources(uow, [(i.source, i.resources, i.index_rows) for i in batch], rows_registry)
             )
@@ -242,12 +249,19 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
 def _prepared(files: list[Path], jobs: int, definitions: list[dict], dialect: str):
     """Prepared files in input order. Workers run at most a few files ahead of the writer, so memory
     stays flat however large the corpus (Executor.map would submit everything at once)."""
-    if jobs <= 1 or len(files) <= 1:
-        yield from map(prepare_for_store, files)
+    if not files:
         return
     # The first file loads the definitions, models and caches (~0.7 CPU-s); done here before the
-    # fork, every worker inherits them instead of loading its own copy.
-    yield prepare_for_store(files[0])
+    # fork, every worker inherits them instead of loading its own copy. Frozen, the garbage
+    # collector no longer walks them (its full collections, triggered by the many dicts each file
+    # makes, were most of the writer's unpickling time) and forked workers do not touch their pages.
+    first = prepare_for_store(files[0])
+    gc.freeze()
+    yield first
+    if jobs <= 1 or len(files) <= 1:
+        yield from map(prepare_for_store, files[1:])
+        gc.unfreeze()
+        return
     pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(definitions, dialect))
     window: deque = deque()
     pending = iter(files[1:])
@@ -261,6 +275,7 @@ def _prepared(files: list[Path], jobs: int, definitions: list[dict], dialect: st
             yield done
     finally:
         pool.shutdown(cancel_futures=True)
+        gc.unfreeze()
 
 
 class _Null:
