@@ -13,9 +13,11 @@ Every write keeps the search index in step inside the same transaction.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -96,7 +98,7 @@ class Repository:
         self.engine = engine
         self.sqlite = is_sqlite(engine)
         self._writer_lock = writer_lock(engine)
-        connections = _ThreadConnections(engine) if self.sqlite else None
+        self._connections = connections = _ThreadConnections(engine)
         self._read_current = _PreparedRead(engine, _READ_CURRENT, connections)
         self._read_version = _PreparedRead(engine, _READ_VERSION, connections)
 
@@ -129,6 +131,7 @@ class Repository:
         return None if row is None else StoredResource(*row)
 
     def dispose(self) -> None:
+        self._connections.close_all()
         self.engine.dispose()
 
 
@@ -172,41 +175,64 @@ _INSERT_VERSIONS = ResourceVersion.__table__.insert()
 
 
 class _ThreadConnections:
-    """SQLite: one DBAPI connection per thread for the prepared reads, kept out of the pool - the
-    pool's checkout/checkin (a locked queue and a reset) was a fifth of a read by id. In autocommit
-    mode with its cursor closed such a connection holds no lock or snapshot between reads."""
+    """One DBAPI connection per thread for the prepared reads, kept out of the pool, in autocommit
+    mode. SQLite: the pool's checkout/checkin (a locked queue and a reset) was a fifth of a read by id.
+    PostgreSQL: a checkout was three round trips (pre-ping, the SELECT, the reset's ROLLBACK), 1.6 ms
+    of wall time for a 0.3 ms read. Between reads such a connection holds no lock or snapshot."""
 
     def __init__(self, engine: Engine):
         self._engine = engine
+        self._sqlite = is_sqlite(engine)
         self._local = threading.local()
+        self._all: weakref.WeakSet[_Kept] = weakref.WeakSet()
 
     def get(self):
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
+        kept = getattr(self._local, "kept", None)
+        if kept is None:
             connection = self._engine.raw_connection()
+            if not self._sqlite:  # SQLite connections are in autocommit mode already (database.py)
+                connection.driver_connection.autocommit = True
             connection.detach()  # ours until the thread (or this Repository) goes away
-            self._local.connection = connection
-        return connection
+            kept = self._local.kept = _Kept(connection)
+            self._all.add(kept)
+        return kept.connection
 
     def discard(self) -> None:
         """After an error the connection may be in any state: the next read opens a fresh one."""
-        connection, self._local.connection = getattr(self._local, "connection", None), None
-        if connection is not None:
-            connection.close()
+        kept, self._local.kept = getattr(self._local, "kept", None), None
+        if kept is not None:
+            kept.close()
+
+    def close_all(self) -> None:
+        for kept in list(self._all):
+            kept.close()
+
+
+class _Kept:
+    """A thread's connection, closed when the thread ends (its threading.local is dropped). A
+    weakref.finalize, not __del__: it holds the connection, so a garbage cycle cannot finalize the
+    driver's connection first (psycopg warns about connections deleted while open)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.close = weakref.finalize(self, _close_quietly, connection)
+
+
+def _close_quietly(connection) -> None:
+    with contextlib.suppress(Exception):
+        connection.close()
 
 
 class _PreparedRead:
-    """A one-row Core SELECT compiled once for the engine's dialect and run on a DBAPI connection
-    (SQLite: the thread's own, see _ThreadConnections; PostgreSQL: a pooled one). For a read by
-    key, SQLAlchemy's per-execute machinery (Connection, events, result objects) costs more than
-    the database's own work; this keeps its SQL, bind names and column types. No explicit
-    transaction: SQLite (autocommit mode, see database.py) runs the SELECT as its own snapshot;
-    PostgreSQL's implicit one ends with the pool's rollback on return."""
+    """A one-row Core SELECT compiled once for the engine's dialect and run on the thread's own DBAPI
+    connection (see _ThreadConnections). For a read by key, SQLAlchemy's per-execute machinery
+    (Connection, events, result objects) costs more than the database's own work; this keeps its
+    SQL, bind names and column types. Autocommit: each SELECT is its own snapshot. A kept connection
+    the server dropped (restart, idle timeout) fails once; the read is then retried on a new one."""
 
-    def __init__(self, engine: Engine, statement, connections: _ThreadConnections | None):
+    def __init__(self, engine: Engine, statement, connections: _ThreadConnections):
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
-        self._engine = engine
         self._connections = connections
         self._sql = str(compiled)
         self._positions = compiled.positiontup if dialect.positional else None
@@ -217,15 +243,12 @@ class _PreparedRead:
 
     def row(self, params: dict) -> tuple | None:
         args = tuple(params[name] for name in self._positions) if self._positions is not None else params
-        if self._connections is None:
-            connection = self._engine.raw_connection()
+        try:
+            row = self._fetch(self._connections.get(), args)
+        except Exception:
+            self._connections.discard()
             try:
-                row = self._fetch(connection, args)
-            finally:
-                connection.close()  # back to the pool
-        else:
-            try:
-                row = self._fetch(self._connections.get(), args)
+                row = self._fetch(self._connections.get(), args)  # a read is safe to repeat
             except BaseException:
                 self._connections.discard()
                 raise
