@@ -264,10 +264,14 @@ def test_list_and_in_refusals(repo):
         assert err.value.status == 400, params
 
 
-def test_deleted_list_has_no_members(database_url_factory):
+def test_deleted_lists_and_members(database_url_factory):
     repo = new_repo(database_url_factory)
     try:
         load(repo, RESOURCES)
+        with repo.unit_of_work() as uow:
+            uow.delete("Patient", "tx-2")
+        bundle = run(repo, "Patient", [("_in", "Group/gr-1"), ("_total", "accurate")])
+        assert (ids(bundle), bundle["total"]) == ([], 0)  # a deleted member is no member
         with repo.unit_of_work() as uow:
             uow.delete("List", "ls-1")
         assert found(repo, "Patient", [("_list", "ls-1")]) == set()

@@ -258,6 +258,7 @@ class Compiler:
                 .where(
                     ref.c.resource_pk.in_(owners),
                     ref.c.sp == sp_of(self._param(container, MEMBERS[container]), container),
+                    target.c.deleted.is_(False),  # current members only, as index rows would be
                 )
             )
             if rtype != ANY_TYPE:
