@@ -192,7 +192,7 @@ def _http_session(args, results, backend, scale, url, requests, http_cases, work
         for case in http_cases:
             if case != "ceiling":
                 results["http"].append(
-                    _measure(args, service.base, case, requests[case], backend, scale, work, service.proc.pid)
+                    _measure(args, service, case, requests[case], backend, scale, work, profile=True)
                 )
         rss = service.worker_rss_mib()  # after the cases every worker is up: the ceiling gets as many
         workers = len(rss)
@@ -211,25 +211,30 @@ def _http_session(args, results, backend, scale, url, requests, http_cases, work
             str(ceiling_spec),
         ]
         with Server(cmd, port, read_path, logs / f"ceiling-{tag}.log") as ceiling:
-            results["http"].append(
-                _measure(args, ceiling.base, "ceiling", requests["read"], backend, scale, work)
-            )
+            results["http"].append(_measure(args, ceiling, "ceiling", requests["read"], backend, scale, work))
 
 
-def _measure(args, base, case, request, backend, scale, work, server_pid=None) -> dict:
-    """Warm-up, then `--repeat` runs; the row holds the median of each figure (errors: the sum)."""
+def _measure(args, server, case, request, backend, scale, work, profile=False) -> dict:
+    """Warm-up, then `--repeat` runs; the row holds the median of each figure (errors: the sum).
+    cpu_ms: the server's CPU time (master and workers) per request."""
     print(f"bench: [{backend}-x{scale}] {case} ...", end=" ", flush=True)
-    run = _runner(args, base, request, work / "wrk" / case)
+    run = _runner(args, server.base, request, work / "wrk" / case)
     run(args.warmup)
-    profile = args.profile and server_pid
+    profile = args.profile and profile
     with (
-        profiling.attached(server_pid, args.profile / f"{backend}-x{scale}-{case}.raw")
+        profiling.attached(server.proc.pid, args.profile / f"{backend}-x{scale}-{case}.raw")
         if profile
         else contextlib.nullcontext()
     ):
-        runs = [run(args.duration) for _ in range(args.repeat)]
+        runs = []
+        for _ in range(args.repeat):
+            cpu = server.cpu_seconds()
+            figures = run(args.duration)
+            figures["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(figures["requests"], 1)
+            runs.append(figures)
     figures = {
-        key: statistics.median(r[key] for r in runs) for key in ("req_s", "p50_ms", "p99_ms", "max_ms")
+        key: statistics.median(r[key] for r in runs)
+        for key in ("req_s", "p50_ms", "p99_ms", "max_ms", "cpu_ms")
     }
     for key in ("requests", "errors", "non2xx", "timeouts"):
         if key in runs[0]:
@@ -237,7 +242,7 @@ def _measure(args, base, case, request, backend, scale, work, server_pid=None) -
     figures |= {"loadgen": runs[0]["loadgen"], "runs": len(runs)}
     print(
         f"{figures['req_s']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
-        f"{figures['errors']} errors",
+        f"{figures['cpu_ms']:.2f} CPU ms/req, {figures['errors']} errors",
         flush=True,
     )
     return {"db": backend, "scale": scale, "case": case, **figures}

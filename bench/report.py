@@ -14,10 +14,14 @@ WORKER_RSS_MIB = 300.0
 
 
 def add_ceiling_ratios(http: list[dict]) -> None:
-    ceilings = {(r["db"], r["scale"]): r["req_s"] for r in http if r["case"] == "ceiling"}
+    """req/s ÷ the ceiling's, and the ceiling's CPU per request ÷ the case's (both: 1 = as cheap as
+    the bare Flask view; the CPU one drifts less when other work shares the machine)."""
+    ceilings = {(r["db"], r["scale"]): r for r in http if r["case"] == "ceiling"}
     for row in http:
         ceiling = ceilings.get((row["db"], row["scale"]))
-        row["ratio_to_ceiling"] = row["req_s"] / ceiling if ceiling else None
+        row["ratio_to_ceiling"] = row["req_s"] / ceiling["req_s"] if ceiling else None
+        cpu, ceiling_cpu = row.get("cpu_ms"), ceiling and ceiling.get("cpu_ms")
+        row["cpu_ratio_to_ceiling"] = ceiling_cpu / cpu if cpu and ceiling_cpu else None
 
 
 def scale_ratios(http: list[dict], big: int) -> list[dict]:
@@ -114,7 +118,19 @@ def render(results: dict) -> str:
                 if results["meta"].get("repeat", 1) > 1
                 else ")"
             ),
-            ["db", "scale", "case", "req/s", "/ceiling", "p50 ms", "p99 ms", "errors", "requests"],
+            [
+                "db",
+                "scale",
+                "case",
+                "req/s",
+                "/ceiling",
+                "p50 ms",
+                "p99 ms",
+                "CPU ms/req",
+                "CPU ceiling/case",
+                "errors",
+                "requests",
+            ],
             [
                 [
                     r["db"],
@@ -124,6 +140,8 @@ def render(results: dict) -> str:
                     r["ratio_to_ceiling"],
                     r["p50_ms"],
                     r["p99_ms"],
+                    r.get("cpu_ms"),
+                    r.get("cpu_ratio_to_ceiling"),
                     r["errors"],
                     r["requests"],
                 ]

@@ -56,6 +56,11 @@ class Server:
         self.stop()
         raise RuntimeError(f"server not ready after {timeout:.0f}s; see {self.log}")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server and its workers so far (the master's own is tiny).
+        CPU per request drifts far less than req/s on a shared machine."""
+        return sum(procs.cpu_seconds(p) for p in [self.proc.pid, *procs.descendants(self.proc.pid)])
+
     def worker_rss_mib(self) -> list[float]:
         return [procs.rss_kib(p) / 1024 for p in procs.worker_pids(self.proc.pid)]
 
