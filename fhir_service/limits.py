@@ -17,6 +17,8 @@ Each limit is read once per process from its environment variable:
     FHIR_SERVICE_MAX_COUNT            1000    _count above this is lowered to it (R5: a server may
                                               return fewer than asked); the engine never pages more
     FHIR_SERVICE_MAX_INCLUDES         20      _include + _revinclude parameters in one search
+    FHIR_SERVICE_MAX_SORT_KEYS        8       _sort keys (a page link's keyset condition grows with the
+                                              square: 396 keys made one next page run for minutes)
     FHIR_SERVICE_MAX_CHAIN_DEPTH      3       chained hops plus _has levels in one parameter (two
                                               4-level chains overflow SQLite's parser stack)
     FHIR_SERVICE_MAX_PATCH_OPERATIONS 1000    operations in one JSON Patch or FHIRPath Patch (20,000
@@ -49,6 +51,7 @@ class Limits:
     search_values: int = 400
     count: int = 1000
     includes: int = 20
+    sort_keys: int = 8
     chain_depth: int = 3
     patch_operations: int = 1000
     fhirpath_length: int = 1000
@@ -96,7 +99,7 @@ def check_search(params: list[tuple[str, str]], limits: Limits | None = None) ->
     LimitExceeded (or a 400 for a NUL, which no FHIR string holds and PostgreSQL cannot compare)
     otherwise. Runs before the search engine parses anything."""
     limits = limits or current()
-    criteria = values = includes = 0
+    criteria = values = includes = sort_keys = 0
     out = []
     for name, value in params:
         if "\x00" in name or "\x00" in value:
@@ -111,6 +114,8 @@ def check_search(params: list[tuple[str, str]], limits: Limits | None = None) ->
         elif name not in _NOT_CRITERIA:  # a chained value is a subquery per level: it costs as much
             criteria += 1
             values += (value.count(",") + 1) * (1 + depth)
+        if name == "_sort":
+            sort_keys += len([key for key in value.split(",") if key])
         if name == "_count":
             value = _lower_count(value, limits.count)
         out.append((name, value))
@@ -122,6 +127,8 @@ def check_search(params: list[tuple[str, str]], limits: Limits | None = None) ->
         raise LimitExceeded(
             f"The search has {includes} _include/_revinclude parameters; at most {limits.includes} are allowed"
         )
+    if sort_keys > limits.sort_keys:
+        raise LimitExceeded(f"The search sorts on {sort_keys} keys; at most {limits.sort_keys} are allowed")
     if values > limits.search_values:
         raise LimitExceeded(f"The search has {values} values; at most {limits.search_values} are allowed")
     return out
