@@ -16,6 +16,8 @@ paths give byte-identical answers.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from fhir_service.interactions import read as read_
@@ -24,6 +26,7 @@ from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.rest import negotiation
 from fhir_service.rest.responses import version_headers
 
+logger = logging.getLogger("fhir_service.rest")
 PREFIX = "/fhir/"  # the blueprint's url_prefix (routes.py)
 _CONTENT_TYPE = negotiation.CONTENT_TYPES["json"]
 
@@ -73,7 +76,10 @@ class FastRead:
 
     def enabled(self) -> bool:
         if self._enabled is None:
-            self._enabled = _only_known_hooks(self.app, self.known_hooks) and not _claimed_types(self.app)
+            claimed = _claimed_types(self.app)
+            self._enabled = _only_known_hooks(self.app, self.known_hooks) and not claimed
+            if not self._enabled:  # said once: reads then cost Flask's full request cycle
+                logger.info("read fast path off: the app has other request hooks or routes %s", claimed or "")
         return self._enabled
 
 
