@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, false, or_, select, union_all
+from sqlalchemy import and_, column, false, or_, select, table, union_all
 
 from fhir_service.store.schema import Resource
 
@@ -29,6 +29,16 @@ from .parse import Clause
 R = Resource.__table__
 ANY_TYPE = "Resource"  # system-level search without _type
 REF = INDEX_TABLES["reference"].__table__
+# What chains, _has and _list/_in alias: resource and search_reference with only the columns they
+# use. An alias builds a proxy per column on first use: 0.07 ms for resource and 0.14 ms for
+# search_reference per alias, 0.02 ms for these (a third of a chained search's compile time).
+_R = table(
+    "resource", *(column(c.name, c.type) for c in (R.c.pk, R.c.type, R.c.id, R.c.deleted, R.c.last_updated))
+)
+_REF = table(
+    "search_reference",
+    *(column(c.name, c.type) for c in (REF.c.resource_pk, REF.c.sp, REF.c.target_type, REF.c.target_id)),
+)
 # _list / _in: the container types and the reference parameter that lists their members
 MEMBERS = {"List": "item", "Group": "member", "CareTeam": "participant"}
 HANDLED = {"_id", "_lastUpdated", "_text", "_content", "_list", "_in"}  # not plain index lookups
@@ -248,7 +258,7 @@ class Compiler:
             wanted.setdefault(container, []).append(cid)
         alternatives = []
         for container, cids in wanted.items():
-            owner, ref, target = R.alias(), REF.alias(), R.alias()
+            owner, ref, target = _R.alias(), _REF.alias(), _R.alias()
             owners = select(owner.c.pk).where(
                 owner.c.type == container, owner.c.id.in_(cids), owner.c.deleted.is_(False)
             )
@@ -271,7 +281,7 @@ class Compiler:
             raise SearchError(400, f"Modifier ':{clause.modifier}' is not supported on '{clause.code}'")
         if clause.modifier == "missing":
             return false() if clause.values[0] == "true" else pk_col.is_not(None)
-        r = R.alias()  # never correlated with an enclosing resource table
+        r = _R.alias()  # never correlated with an enclosing resource table
         rows = select(r.c.pk).where(or_(*(predicate(v, r) for v in clause.values)))
         if rtype != ANY_TYPE:
             rows = rows.where(r.c.type == rtype)
@@ -315,13 +325,13 @@ class Compiler:
         # nested INs (no join) so the planner can go inner match → target (type, id) → referring rows
         alternatives = []
         for t in targets:
-            target = R.alias()
+            target = _R.alias()
             target_ids = select(target.c.id).where(
                 target.c.deleted.is_(False), self._for_type(t, rest, target.c.pk)
             )
             if not self._binds_type(t, rest):  # else the index rows already imply the type
                 target_ids = target_ids.where(target.c.type == t)
-            ref = REF.alias()
+            ref = _REF.alias()
             alternatives.append(
                 select(ref.c.resource_pk).where(
                     ref.c.target_type == t, ref.c.target_id.in_(target_ids), ref.c.sp == sp_of(param, rtype)
@@ -336,13 +346,13 @@ class Compiler:
             raise SearchError(400, f"_has: '{ref_code}' on {source_type} is not a reference parameter")
         if not self._known(source_type, clause.inner):
             raise SearchError(400, f"_has: unknown parameter '{clause.inner.raw_name}' on {source_type}")
-        ref = REF.alias()
+        ref = _REF.alias()
         referenced = select(ref.c.target_id).where(
             ref.c.sp == sp_of(param, source_type),
             ref.c.target_type == rtype,
             self._for_type(source_type, clause.inner, ref.c.resource_pk),
         )
-        target = R.alias()
+        target = _R.alias()
         return pk_col.in_(select(target.c.pk).where(target.c.type == rtype, target.c.id.in_(referenced)))
 
     def _composite(self, rtype: str, param: SearchParam, clause: Clause, pk_col):
