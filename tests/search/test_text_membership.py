@@ -143,6 +143,14 @@ def test_hierarchy_of_a_core_code_system():
     assert known(INTENT) and not known("http://loinc.org")
 
 
+def test_hierarchy_and_value_set_expansions_agree():
+    """:below and :in read two files built from the same R5 release: the codes agree."""
+    from fhir_service import definitions
+
+    expansion = definitions.value_set("http://hl7.org/fhir/ValueSet/medicationrequest-intent")[INTENT]
+    assert related(INTENT, "order", "below") <= expansion
+
+
 # --- _text / _content ----------------------------------------------------------------------
 
 
@@ -294,6 +302,15 @@ def test_deleted_lists_and_members(database_url_factory):
 )
 def test_token_below_above_in_a_core_hierarchy(repo, modifier, code, expected):
     assert found(repo, "MedicationRequest", [(f"intent:{modifier}", f"{INTENT}|{code}")]) == expected
+
+
+def test_in_and_below_select_the_same_orders(repo):
+    in_set = found(
+        repo, "MedicationRequest", [("intent:in", "http://hl7.org/fhir/ValueSet/medicationrequest-intent")]
+    )
+    assert in_set == {"mr-order", "mr-filler-order", "mr-instance-order", "mr-plan"}
+    below = found(repo, "MedicationRequest", [("intent:below", f"{INTENT}|order")])
+    assert below < in_set
 
 
 def test_token_below_outside_the_local_hierarchies(repo):
