@@ -76,20 +76,27 @@ def content_words(resource: dict) -> list[str]:
     return found[:MAX_WORDS]
 
 
+_POSITIONS = [str(min(i, 16383)) for i in range(MAX_WORDS + 1)]  # PostgreSQL's positions stop at 16383
+
+
 def _tsvector(found: list[str]) -> str:
     """A PostgreSQL tsvector literal: 'word':1,4 'other':2 (words are letters/digits: no quoting)."""
-    positions: dict[str, list[int]] = {}
+    positions: dict[str, list[str]] = {}
     size = 0
     for i, word in enumerate(found, 1):
         at = positions.get(word)
         if at is None:
-            size += len(word.encode())
+            size += len(word) if word.isascii() else len(word.encode())
             if size > MAX_LEXEME_BYTES:
                 continue
             at = positions[word] = []
-        if len(at) < MAX_POSITIONS:
-            at.append(min(i, 16383))
-    return " ".join(f"'{w}':{','.join(map(str, p))}" for w, p in positions.items())
+        at.append(_POSITIONS[i])
+    return " ".join(
+        [
+            f"'{w}':{','.join(p if len(p) <= MAX_POSITIONS else p[:MAX_POSITIONS])}"
+            for w, p in positions.items()
+        ]
+    )
 
 
 # --- the table -----------------------------------------------------------------------------
