@@ -191,7 +191,7 @@ def test_bodyless_responses_have_no_content_type(server):
 )
 def test_fuzz(server, schema, method, path, mode):
     operation = schema[path][method]
-    count = examples(12)
+    count = examples(10)  # per mode: 20 requests per operation
 
     @settings(max_examples=count, **{**FUZZ, "suppress_health_check": list(HealthCheck)})
     @given(case=operation.as_strategy(generation_mode=mode))

@@ -41,7 +41,7 @@ def _body(method: str, path: str) -> bytes | None:
     return None
 
 
-@settings(max_examples=examples(50), **FUZZ)
+@settings(max_examples=examples(40), **FUZZ)
 @given(
     st.dictionaries(st.sampled_from(NAMES), header_value, max_size=4),
     st.sampled_from(["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"]),

@@ -23,7 +23,7 @@ from mappings.model import dump
 from mappings.parse import parse_text
 
 
-@settings(max_examples=examples(200), **FUZZ)
+@settings(max_examples=examples(150), **FUZZ)
 @given(arbitrary_text)
 # found by this test: front matter that is not valid YAML raised from python-frontmatter / PyYAML
 @example("---\ntitle: [\n---\n# Foo\n### Usage\nFoo treats pain.\n")
@@ -70,7 +70,7 @@ param_values = st.one_of(
 )
 
 
-@settings(max_examples=examples(200), **FUZZ)
+@settings(max_examples=examples(150), **FUZZ)
 @given(
     st.lists(st.tuples(param_names, param_values), max_size=6),
     st.one_of(st.none(), st.lists(st.sampled_from(["Patient", "MedicationKnowledge", "", "x"]), max_size=3)),

@@ -89,7 +89,7 @@ def search(draw) -> tuple[str, list[tuple[str, str]]]:
     return rtype, params
 
 
-@settings(max_examples=examples(150), **FUZZ)
+@settings(max_examples=examples(100), **FUZZ)
 @given(search(), st.booleans())
 def test_search_never_fails_with_a_server_error(server, query, strict):
     rtype, params = query

@@ -63,7 +63,7 @@ def entry(draw) -> dict:
     return out
 
 
-@settings(max_examples=examples(60), **FUZZ)
+@settings(max_examples=examples(50), **FUZZ)
 @given(
     st.sampled_from(["transaction", "batch"]),
     st.lists(entry(), max_size=4),
