@@ -14,6 +14,8 @@ Each limit is read once per process from its environment variable:
     FHIR_SERVICE_MAX_SEARCH_VALUES    400     comma-separated values over all of a search's parameters,
                                               a chained or _has value counted once per level (SQLite
                                               nests each value: ~500 unchained ones reach its limit)
+    FHIR_SERVICE_MAX_SEARCH_VALUE_LENGTH 1000 characters of one comma-separated value (300,000 words in
+                                              one _text value took 90 s)
     FHIR_SERVICE_MAX_COUNT            1000    _count above this is lowered to it (R5: a server may
                                               return fewer than asked); the engine never pages more
     FHIR_SERVICE_MAX_INCLUDES         20      _include + _revinclude parameters in one search
@@ -49,6 +51,7 @@ class Limits:
     bundle_entries: int = 10_000
     search_params: int = 30
     search_values: int = 400
+    search_value_length: int = 1000
     count: int = 1000
     includes: int = 20
     sort_keys: int = 8
@@ -114,6 +117,12 @@ def check_search(params: list[tuple[str, str]], limits: Limits | None = None) ->
         elif name not in _NOT_CRITERIA:  # a chained value is a subquery per level: it costs as much
             criteria += 1
             values += (value.count(",") + 1) * (1 + depth)
+            longest = max(map(len, value.split(",")))
+            if longest > limits.search_value_length:
+                raise LimitExceeded(
+                    f"A value of '{name[:100]}' has {longest} characters; "
+                    f"at most {limits.search_value_length} are allowed"
+                )
         if name == "_sort":
             sort_keys += len([key for key in value.split(",") if key])
         if name == "_count":

@@ -18,8 +18,11 @@ def implicit_range(text: str) -> tuple[float, float, float]:
         raise SearchError(400, f"Invalid number '{text}'") from exc
     if not d.is_finite():
         raise SearchError(400, f"Invalid number '{text}'")
-    half = Decimal(5).scaleb(d.as_tuple().exponent - 1)
-    return float(d), float(d - half), float(d + half)
+    try:
+        half = Decimal(5).scaleb(d.as_tuple().exponent - 1)
+        return float(d), float(d - half), float(d + half)
+    except ArithmeticError as exc:  # decimal.Overflow from 1e1000000 on: was a 500
+        raise SearchError(400, f"Number '{text[:50]}' is out of range") from exc
 
 
 def value_predicate(low_col, high_col, prefix: str, text: str):
