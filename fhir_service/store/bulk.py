@@ -1,33 +1,25 @@
-"""Bulk inserts at the driver level: `cursor.executemany` with the rows as they are.
+"""Bulk inserts at the driver level: `cursor.executemany` (SQLite) or COPY (PostgreSQL) with the rows
+as they are.
 
 SQLAlchemy's executemany builds and processes a parameter set per row (construct_params); for the
 ~100,000 search index rows of a corpus ingest that Python costs about as much as the database's own
-work. When no column of the statement needs a bind processor (ints, strings: the driver takes the
-values as they are) the compiled SQL is handed to the driver directly (PostgreSQL: COPY); otherwise (dates on SQLite,
-stored as SQLAlchemy's text format) the ordinary path keeps the exact same stored values."""
+work, and on psycopg its multi-row INSERT is a statement too long for psycopg's query cache, parsed
+anew for every batch. Here the values go to the driver directly. A column whose type processes
+values on the way in (UTC datetimes, booleans on SQLite) gets the very processor SQLAlchemy would
+apply, so the stored values are exactly those of the ordinary path."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Table
 
 
 def insert_many(session, table: Table, rows: list[dict]) -> None:
     """INSERT `rows` (dicts with the same keys) into `table` in the session's transaction."""
-    if not rows:
-        return
-    conn = session.connection()
-    columns = tuple(rows[0])
-    sql, positions = _driver_insert(conn.dialect, table, columns)
-    if sql is not None and conn.dialect.driver == "psycopg":
-        _copy(conn, table, columns, rows)
-    elif sql is None:
-        conn.execute(table.insert(), rows)
-    elif positions is None:  # named paramstyle (psycopg): the dicts as they are
-        conn.exec_driver_sql(sql, rows)
-    else:
-        conn.exec_driver_sql(sql, [tuple(row[name] for name in positions) for row in rows])
+    if rows:
+        columns = tuple(rows[0])
+        insert_tuples(session, table, columns, [tuple(row[name] for name in columns) for row in rows])
 
 
 def insert_tuples(session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -35,13 +27,28 @@ def insert_tuples(session, table: Table, columns: tuple[str, ...], rows: list[tu
     if not rows:
         return
     conn = session.connection()
-    sql, positions = _driver_insert(conn.dialect, table, columns)
-    if sql is not None and conn.dialect.driver == "psycopg":
+    dialect = conn.dialect
+    processors = _processors(dialect, table, columns)
+    if processors:
+        rows = [_processed(row, processors) for row in rows]
+    if dialect.driver == "psycopg":
         _copy_tuples(conn, table, columns, rows)
-    elif sql is not None and conn.dialect.paramstyle == "qmark":  # SQLite
-        conn.exec_driver_sql(_qmark_insert(conn.dialect, table, columns), rows)
-    else:
-        insert_many(session, table, [dict(zip(columns, row, strict=True)) for row in rows])
+    elif dialect.paramstyle == "qmark":  # SQLite
+        conn.exec_driver_sql(_qmark_insert(dialect, table, columns), rows)
+    else:  # another driver: SQLAlchemy's own executemany
+        conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+def _processed(row: tuple, processors: tuple) -> tuple:
+    return tuple(v if p is None or v is None else p(v) for v, p in zip(row, processors, strict=True))
+
+
+@lru_cache(maxsize=256)
+def _processors(dialect, table: Table, columns: tuple[str, ...]) -> tuple | None:
+    """Each column's bind processor (None where the driver takes the value as it is); None if no
+    column has one."""
+    found = tuple(table.c[name].type._cached_bind_processor(dialect) for name in columns)
+    return found if any(p is not None for p in found) else None
 
 
 @lru_cache(maxsize=256)
@@ -50,21 +57,6 @@ def _qmark_insert(dialect, table: Table, columns: tuple[str, ...]) -> str:
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
     return f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(columns))})"
-
-
-@lru_cache(maxsize=256)
-def _driver_insert(dialect, table: Table, columns: tuple[str, ...]):
-    """(SQL in the driver's paramstyle, parameter names in order or None if named); (None, None)
-    when a column's type processes values on the way in."""
-    for name in columns:
-        if table.c[name].type.dialect_impl(dialect).bind_processor(dialect) is not None:
-            return None, None
-    compiled = table.insert().values({name: bindparam(name) for name in columns}).compile(dialect=dialect)
-    return compiled.string, (tuple(compiled.positiontup) if compiled.positional else None)
-
-
-def _copy(conn, table: Table, columns: tuple[str, ...], rows: list[dict]) -> None:
-    _copy_tuples(conn, table, columns, [tuple(row[name] for name in columns) for row in rows])
 
 
 def _copy_tuples(conn, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
