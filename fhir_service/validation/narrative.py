@@ -25,9 +25,18 @@ UNSAFE_URL = re.compile(r"^\s*(javascript|vbscript):", re.I)
 URL_IGNORED = re.compile(r"[\x00-\x20]")  # browsers drop these from URLs: "jav&#9;ascript:" runs
 
 
-@lru_cache(maxsize=2048)
 def xhtml_problems(div: str) -> tuple[tuple[str, str], ...]:
     """((rule, message)...) for a Narrative.div string; empty when it is acceptable."""
+    if isinstance(div, str) and len(div) > CACHED_DIV_LENGTH:  # the cache keeps its keys: 2048 x 10 MB
+        return _xhtml_problems.__wrapped__(div)
+    return _xhtml_problems(div)
+
+
+CACHED_DIV_LENGTH = 8192
+
+
+@lru_cache(maxsize=2048)
+def _xhtml_problems(div: str) -> tuple[tuple[str, str], ...]:
     if not isinstance(div, str):
         return (("txt-1", "the narrative div is not a string"),)
     try:

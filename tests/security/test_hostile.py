@@ -1211,3 +1211,20 @@ def test_next_page_with_the_most_sort_keys_is_quick(server):
     status, _, data, seconds = send(server, "GET", next_link.split("/fhir/", 1)[1])
     assert status == 200 and seconds < 15, (status, seconds)  # minutes before the limit
     assert len(json.loads(data)["entry"]) == 2
+
+
+def test_big_narratives_are_not_kept_in_the_validator_cache(server):
+    """The narrative check's cache keeps its keys alive: 2048 distinct 10 MB narratives would pin
+    20 GB. Big ones are checked uncached."""
+    from fhir_service.validation import narrative as narrative_module
+
+    cache = narrative_module._xhtml_problems
+    before = cache.cache_info()
+    assert before.currsize < before.maxsize
+    div_body = f"<p>{MARK}{time.time_ns()}{'x' * 100_000}</p>"
+    status, _, data, _ = send(server, "POST", "Organization/$validate", narrative(div_body), JSON)
+    assert status == 200, data[:300]
+    assert cache.cache_info().currsize == before.currsize
+    small = f"<p>{time.time_ns()}</p>"
+    assert send(server, "POST", "Organization/$validate", narrative(small), JSON)[0] == 200
+    assert cache.cache_info().currsize == before.currsize + 1  # small ones still are
