@@ -406,7 +406,8 @@ def test_reference_identifier_and_canonical_forms(database_url_factory):
         ]
         assert found(repo, cud, ("_profile", "http://example.org/StructureDefinition/cud-profile|2.0")) == []
         summary = run(repo, cud, [("_summary", "text")])["entry"][0]["resource"]
-        assert set(summary) <= {"resourceType", "id", "meta", "text"}
+        # R5 search.html#summary: text, id, meta and the top-level mandatory elements (CUD.type 1..1)
+        assert set(summary) <= {"resourceType", "id", "meta", "text", "type"} and summary["type"] == "warning"
         data = run(repo, cud, [("_summary", "data")])["entry"][0]["resource"]
         assert "text" not in data and data["type"] == "warning"
     finally:
