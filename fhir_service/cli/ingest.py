@@ -24,7 +24,10 @@ from fhir_service.validation import has_errors, validate_resource
 FHIR_SUFFIXES = {".json", ".xml"}
 ENTRY_BUNDLES = {"transaction", "batch", "collection", "searchset", "history"}
 FILES_PER_TRANSACTION = 20
-AHEAD_PER_WORKER = 4  # files submitted ahead per worker process: enough to keep them busy
+# Files submitted ahead of the writer: more than a transaction's worth, so the workers keep
+# preparing the next transaction while the writer stores one (with 8 they stopped after 8 files
+# and writer and workers took turns); ~60 kB each
+FILES_AHEAD = 2 * FILES_PER_TRANSACTION
 
 
 class NotIngestible(Exception):
@@ -266,7 +269,7 @@ def _prepared(files: list[Path], jobs: int, definitions: list[dict], dialect: st
     window: deque = deque()
     pending = iter(files[1:])
     try:
-        for path in itertools.islice(pending, AHEAD_PER_WORKER * jobs):
+        for path in itertools.islice(pending, max(FILES_AHEAD, 4 * jobs)):
             window.append(pool.submit(prepare_for_store, path))
         while window:
             done = window.popleft().result()
