@@ -21,7 +21,6 @@ import logging
 from flask import Flask
 
 from fhir_service.interactions import read as read_
-from fhir_service.interactions.errors import FhirError
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.rest import negotiation
 from fhir_service.rest.responses import version_headers
@@ -66,8 +65,8 @@ class FastRead:
                 result = read_.vread(repo, parts[0], parts[1], parts[3])
             else:
                 return None
-        except FhirError:
-            return None  # 400/404/410: Flask renders the OperationOutcome (and reads again: rare)
+        except Exception:  # 400/404/410, a database error: the route answers (and reads again: rare)
+            return None
         stored = result.stored
         body = stored.content
         headers = [*version_headers(stored).items(), ("Content-Type", _CONTENT_TYPE)]

@@ -147,3 +147,14 @@ def test_access_log_line_per_request_fast_path_included(app):
     assert first["status"] == 200 and first["bytes"] > 0 and first["ms"] >= 0
     assert second["path"] == '/fhir/Organization/nope?x="1"' and second["status"] == 404
     assert set(first) == {"ts", "method", "path", "status", "ms", "bytes", "remote"}
+
+
+def test_a_database_error_is_answered_by_the_route_as_an_outcome(database_url_factory):
+    """A real failure (no schema: the SELECT fails) must not escape as gunicorn's bare 500 page."""
+    app = create_app({"DATABASE_URL": database_url_factory(), "ACCESS_LOG": False})  # not migrated
+    try:
+        response = app.test_client().get("/fhir/Organization/fast-1")
+        assert response.status_code == 500
+        assert response.get_json()["resourceType"] == "OperationOutcome"
+    finally:
+        app.extensions["fhir_repository"].dispose()
