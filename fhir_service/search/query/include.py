@@ -34,36 +34,56 @@ def _sps(registry: Registry, include: Include, types: list[str]) -> list[int] | 
 
 @cache
 def _statement(reverse: bool, by_sp: bool, source_type: bool, target_type: bool) -> Select:
-    """One prebuilt statement per shape, the values bound at execution (`pks`, `sps`, `source_type`,
-    `target_type`): building and cache-keying a fresh Select per include cost more than running it.
-    Forward: the targets of the `pks`' references. Reverse: the resources whose references point at
-    one of the `pks`, through the (target_type, target_id, sp) index."""
-    target = R.alias("target")
+    """One prebuilt statement per shape, the values bound at execution: building and cache-keying a
+    fresh Select per include cost more than running it. Forward: the targets of the `pks`'
+    references. Reverse: the resources whose references point at (`target_type`, one of `ids`),
+    through the (target_type, target_id, sp) index (a join from the targets' pks instead let SQLite
+    read every row of the parameter at ×20)."""
     source = R.alias("source")
-    pks = bindparam("pks", expanding=True)
-    joined = REF.join(target, and_(target.c.type == REF.c.target_type, target.c.id == REF.c.target_id))
     if reverse:
-        query = select(REF.c.resource_pk).select_from(joined).where(target.c.pk.in_(pks))
+        query = select(REF.c.resource_pk).where(
+            REF.c.target_type == bindparam("target_type"),
+            REF.c.target_id.in_(bindparam("ids", expanding=True)),
+        )
     else:
-        query = select(target.c.pk).select_from(joined).where(REF.c.resource_pk.in_(pks))
-        query = query.where(target.c.deleted.is_(False))
+        target = R.alias("target")
+        joined = REF.join(target, and_(target.c.type == REF.c.target_type, target.c.id == REF.c.target_id))
+        query = (
+            select(target.c.pk)
+            .select_from(joined)
+            .where(REF.c.resource_pk.in_(bindparam("pks", expanding=True)), target.c.deleted.is_(False))
+        )
+        if target_type:
+            query = query.where(target.c.type == bindparam("target_type"))
     if by_sp:
         query = query.where(REF.c.sp.in_(bindparam("sps", expanding=True)))
     if source_type:
         query = query.join(source, source.c.pk == REF.c.resource_pk)
         query = query.where(source.c.type == bindparam("source_type"))
-    if target_type:
-        query = query.where(target.c.type == bindparam("target_type"))
     return query.limit(MAX_INCLUDED)
 
 
+_TYPE_ID = select(R.c.type, R.c.id).where(R.c.pk.in_(bindparam("pks", expanding=True)))
+
+
 def _step(session, sps, include: Include, pks: set[int]) -> set[int]:
+    connection = session.connection()
+    values = {"sps": sps, "source_type": include.source_type, "target_type": include.target_type}
+    if not include.reverse:
+        statement = _statement(
+            False, sps is not None, include.source_type != "*", include.target_type is not None
+        )
+        return set(connection.scalars(statement, {**values, "pks": sorted(pks)}))
     # a reverse step by sp needs no source type: sp hashes (source type, code)
-    source_type = include.source_type != "*" and not (include.reverse and sps is not None)
-    statement = _statement(include.reverse, sps is not None, source_type, include.target_type is not None)
-    values = {"pks": sorted(pks), "sps": sps, "source_type": include.source_type}
-    values["target_type"] = include.target_type
-    return set(session.connection().scalars(statement, values))
+    statement = _statement(True, sps is not None, include.source_type != "*" and sps is None, False)
+    targets: dict[str, list[str]] = {}
+    for rtype, rid in connection.execute(_TYPE_ID, {"pks": sorted(pks)}):
+        if include.target_type in (None, rtype):
+            targets.setdefault(rtype, []).append(rid)
+    found: set[int] = set()
+    for rtype, ids in targets.items():
+        found |= set(connection.scalars(statement, {**values, "target_type": rtype, "ids": ids}))
+    return found
 
 
 def included(
