@@ -24,6 +24,7 @@ from fhir_service.validation import has_errors, validate_resource
 FHIR_SUFFIXES = {".json", ".xml"}
 ENTRY_BUNDLES = {"transaction", "batch", "collection", "searchset", "history"}
 FILES_PER_TRANSACTION = 20
+ANALYZE_FROM = 2_000  # PostgreSQL: refresh the lookups' statistics at 2,000 stored resources, 4,000, ...
 # Files submitted ahead of the writer: more than a transaction's worth, so the workers keep
 # preparing the next transaction while the writer stores one (with 8 they stopped after 8 files
 # and writer and workers took turns); ~60 kB each
@@ -213,6 +214,7 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
     jobs = jobs or (min(os.cpu_count() or 1, 4) if len(files) > 4 else 1)
     results = _prepared(files, jobs, definitions, repo.engine.dialect.name)
     batch: list[Prepared] = []
+    analyze_at = [ANALYZE_FROM]
 
     def flush():
         with repo.unit_of_work() as uow:
@@ -224,6 +226,12 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
                 sync_sources(uow, [(i.source, i.resources, i.index_rows) for i in batch], rows_registry)
             )
         batch.clear()
+        if not repo.sqlite and summary.resources >= analyze_at[0]:
+            # planner statistics of a table that grew from empty: on none PostgreSQL reads every
+            # row for each batch's lookups (id IN (...)) and a x20 ingest slows down as it goes
+            with repo.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE resource, ingest_member")
+            analyze_at[0] = 2 * summary.resources
 
     with click.progressbar(
         results, length=len(files), label="ingest", file=None if progress else _Null()
