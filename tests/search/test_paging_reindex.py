@@ -17,6 +17,22 @@ def _link(bundle, relation):
     return None if url is None else parse_qsl(urlsplit(url).query)
 
 
+def _walk(repo, params, rtype="MedicinalProductDefinition"):
+    """The pages' ids following `next` to the end, then those of the pages `previous` leads back through."""
+    pages, bundle = [], run(repo, rtype, params)
+    while True:
+        pages.append(ids(bundle))
+        following = _link(bundle, "next")
+        if following is None:
+            break
+        bundle = run(repo, rtype, following)
+    back = []
+    while (previous := _link(bundle, "previous")) is not None:
+        bundle = run(repo, rtype, previous)
+        back.append(ids(bundle))
+    return pages, back
+
+
 @pytest.fixture(scope="module")
 def repo(database_url_factory):
     repo = new_repo(database_url_factory)
@@ -36,22 +52,11 @@ def repo(database_url_factory):
 
 
 def test_next_and_previous_links_walk_the_same_pages(repo):
-    params = [("_sort", "-name,_id"), ("_count", "5")]
-    pages, bundle = [], run(repo, "MedicinalProductDefinition", params)
-    while True:
-        pages.append(ids(bundle))
-        following = _link(bundle, "next")
-        if following is None:
-            break
-        bundle = run(repo, "MedicinalProductDefinition", following)
+    pages, back = _walk(repo, [("_sort", "-name,_id"), ("_count", "5")])
     flat = [i for page in pages for i in page]
     assert len(pages) == 5 and len(flat) == 23 == len(set(flat))
     names = [int(i[1:]) % 4 for i in flat]
     assert names == sorted(names, reverse=True)  # -name first, then _id
-    back = []
-    while (previous := _link(bundle, "previous")) is not None:
-        bundle = run(repo, "MedicinalProductDefinition", previous)
-        back.append(ids(bundle))
     assert back == pages[-2::-1]
 
 
@@ -87,18 +92,8 @@ def test_a_resource_matched_by_several_index_rows_comes_once_per_page_walk(doubl
                 text(f"SELECT count(*) FROM {table} WHERE {value} GROUP BY resource_pk")
             )
             assert [n for (n,) in rows] == [2] * 7
-    pages, bundle = [], run(doubled, "MedicinalProductDefinition", [*params, ("_count", "2")])
-    while True:
-        pages.append(ids(bundle))
-        following = _link(bundle, "next")
-        if following is None:
-            break
-        bundle = run(doubled, "MedicinalProductDefinition", following)
+    pages, back = _walk(doubled, [*params, ("_count", "2")])
     assert pages == [["d0", "d1"], ["d2", "d3"], ["d4", "d5"], ["d6"]]
-    back = []
-    while (previous := _link(bundle, "previous")) is not None:
-        bundle = run(doubled, "MedicinalProductDefinition", previous)
-        back.append(ids(bundle))
     assert back == pages[-2::-1]
     everything = run(doubled, "MedicinalProductDefinition", [*params, ("_total", "accurate")])
     assert everything["total"] == 7 and ids(everything) == [f"d{n}" for n in range(7)]
