@@ -18,20 +18,15 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
 
-PACKAGE = "hl7.fhir.r5.core@5.0.0"
+from build_search_parameters import fetch  # same package, same `npm pack` (run from scripts/)
+
 OUT = Path(__file__).resolve().parents[1] / "fhir_service" / "definitions" / "data" / "code-hierarchy.json.gz"
 PARENT_PROPERTIES = ("subsumedBy", "parent")
-
-
-def fetch(dest: Path) -> Path:
-    subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=dest, check=True, stdout=subprocess.DEVNULL)
-    return next(dest.glob("hl7.fhir.r5.core-*.tgz"))
 
 
 def parents_of(code_system: dict) -> dict[str, list[str]]:
