@@ -32,8 +32,6 @@ class _Writer:
     def __init__(self, fd: int):
         self.fd = fd
         self.lines: collections.deque[str] = collections.deque()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
         self._pid = 0
         self._lock = threading.Lock()  # only between the flusher and an exit-time flush
 
@@ -48,11 +46,11 @@ class _Writer:
                 return
             self._pid = os.getpid()
             self.lines.clear()  # the parent's unwritten lines are the parent's to write
-            self._thread = threading.Thread(target=self._run, name="access-log", daemon=True)
-            self._thread.start()
+            threading.Thread(target=self._run, name="access-log", daemon=True).start()
 
     def _run(self) -> None:
-        while not self._wake.wait(FLUSH_SECONDS):
+        while True:
+            time.sleep(FLUSH_SECONDS)
             self.flush()
 
     def flush(self) -> None:
