@@ -179,10 +179,15 @@ def search(
 
 def _count(found: _Filter) -> Select:
     if found.driver is not None and found.index_only():
-        selected = found.driver.selected_columns[0]
-        column = literal_column(f"d.{selected.name}", type_=selected.type)
-        return select(func.count(column.distinct())).select_from(found.driver.subquery("d"))
+        driver, column = _driver_subquery(found.driver)
+        return select(func.count(column.distinct())).select_from(driver)
     return select(func.count()).select_from(R).where(*found.conditions())
+
+
+def _driver_subquery(driver: Select):
+    """The driver as FROM subquery "d" and its resource pk column, named as text (see _walk)."""
+    selected = driver.selected_columns[0]
+    return driver.subquery("d"), literal_column(f"d.{selected.name}", type_=selected.type)
 
 
 def _page(session, found: _Filter, keys: list, cursor: tuple | None, count: int) -> tuple[list, bool, dict]:
@@ -220,9 +225,8 @@ def _walk(session, found: _Filter, cursor: tuple | None, reverse: bool, want: in
     # The driver as a FROM subquery (flattened by both planners), so that no subquery in `where`
     # on the same index table auto-correlates to it; columns named as text because `subquery.c`
     # builds a Column proxy per search (a tenth of a token search's CPU).
+    driver, column = _driver_subquery(found.driver)
     selected = found.driver.selected_columns[0]
-    column = literal_column(f"d.{selected.name}", type_=selected.type)
-    driver = found.driver.subquery("d")
     if found.index_only():  # a range or OR'd driver sorts pks without a resource row per match
         pks = select(column.label("pk")).select_from(driver)
     else:
