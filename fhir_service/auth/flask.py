@@ -72,8 +72,7 @@ def install(app: Flask, config: AuthConfig) -> None:
         if config.public_read and interaction in policy.PUBLIC_INTERACTIONS:
             return None
         if config.public_read and endpoint == BUNDLE_ENDPOINT and "Authorization" not in request.headers:
-            needs, read_only = _bundle_needs()
-            if read_only:
+            if _bundle_needs()[1]:  # read-only: public
                 return None
         grant = _authenticate(authenticate)
         needs = _needs(endpoint, interaction)
@@ -89,23 +88,22 @@ def install(app: Flask, config: AuthConfig) -> None:
 
 
 def _needs(endpoint: str | None, interaction: str | None) -> list[policy.Need]:
-    params = list(request.args.items(multi=True))
-    view_args = request.view_args or {}
-    rtype = view_args.get("rtype")
     if endpoint == BUNDLE_ENDPOINT:
         return _bundle_needs()[0]
+    view_args = request.view_args or {}
     if endpoint == BULK_FILE_ENDPOINT:
         stem = str(view_args.get("name", "")).split(".")[0].split("-")[0]
         return [policy.Need("r", stem), policy.Need("s", stem)]
     if interaction is None:
         return []
+    params = list(request.args.items(multi=True))
     if endpoint == "fhir.type_search_post":
         params += list(request.form.items(multi=True))
     conditional = endpoint in CONDITIONAL or (
         endpoint == "fhir.create"
         and ("If-None-Exist" in request.headers or any(k not in ("_format", "_pretty") for k in request.args))
     )
-    return policy.interaction_needs(interaction, rtype, params, conditional)
+    return policy.interaction_needs(interaction, view_args.get("rtype"), params, conditional)
 
 
 def _bundle_needs() -> tuple[list[policy.Need], bool]:
