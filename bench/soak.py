@@ -428,6 +428,20 @@ def fetch_history(base: str, since: str) -> list[tuple[tuple[str, str], int, str
     return out
 
 
+def history_after_seed(base: str) -> str:
+    """A `_since` that excludes the seed: 1 ms after the newest stored version (`_since` is inclusive).
+    "Now minus a second" took in the seed whenever the server started within a second of the ingest."""
+    resp = requests.get(f"{base}/fhir/_history?_count=1", headers={"Accept": FHIR_JSON}, timeout=(5, 60))
+    resp.raise_for_status()
+    entries = resp.json().get("entry", [])
+    newest = (
+        datetime.fromisoformat(entries[0]["resource"]["meta"]["lastUpdated"])
+        if entries
+        else datetime.now(UTC)
+    )
+    return (newest + timedelta(milliseconds=1)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def current_versions(base: str, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
     with requests.Session() as http:
         found = {}
@@ -565,7 +579,7 @@ def run(args, db: str, url: str, work: Path) -> dict:
     ledger = Ledger()
     log = work / "serve.log"
     with Server(cmd, port, "/fhir/metadata", log, env) as server:
-        since = (datetime.now(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        since = history_after_seed(server.base)
         baselines = current_versions(server.base, workload.update_keys)
         setup_organizations(server.base, workload, ledger)
         print(
