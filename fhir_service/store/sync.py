@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert, select
 
 from fhir_service.store.bulk import insert_many
+from fhir_service.store.bulk_write import put_many
 from fhir_service.store.schema import IngestMember
 
 VOLATILE_META = ("versionId", "lastUpdated")
@@ -34,7 +35,7 @@ def sync_source(
 ) -> Counter:
     """Store `resources` as the current output of `source`. → Counter(created, updated, unchanged, deleted).
 
-    `index_rows`/`rows_registry`: search index rows computed ahead, see Repository.put_many."""
+    `index_rows`/`rows_registry`: search index rows computed ahead, see Repository.put_many (PostgreSQL: bulk_write.put_many)."""
     counts: Counter = Counter()
     resources = list(resources)
     keys = [(r["resourceType"], r["id"]) for r in resources]
@@ -48,7 +49,7 @@ def sync_source(
             counts["unchanged"] += 1
         else:
             changed.append(resource)
-    for _, created in uow.put_many(changed, current, index_rows=index_rows, rows_registry=rows_registry):
+    for _, created in put_many(uow, changed, current, index_rows=index_rows, rows_registry=rows_registry):
         counts["created" if created else "updated"] += 1
     deleted = _delete_disappeared(uow, source, set(keys))
     if deleted:
@@ -92,7 +93,7 @@ def sync_sources(uow, sources: list[tuple[str, list[dict], dict | None]], rows_r
                 counts["unchanged"] += 1
             else:
                 changed.append(resource)
-    for _, created in uow.put_many(changed, current, index_rows=index_rows, rows_registry=rows_registry):
+    for _, created in put_many(uow, changed, current, index_rows=index_rows, rows_registry=rows_registry):
         counts["created" if created else "updated"] += 1
     for name, keys in zip(names, keys_of, strict=True):
         gone = previous.get(name, set()) - set(keys)
