@@ -1,110 +1,206 @@
-"""_include and _revinclude (with :iterate and *), following search_reference by (type, id)."""
+"""_include and _revinclude (with :iterate and *), following search_reference by (type, id).
+
+Every round of includes is one SQL statement, whatever the number of _include/_revinclude
+parameters: each include is a branch of a UNION, and the includes of the same shape share one
+branch (their parameters' hashes in one `sp IN`). The statement is plain SQL run on the session's
+DBAPI connection (same transaction), written once per shape and cached: building, cache-keying and
+compiling SQLAlchemy statements and their expanding IN lists cost more than running them. Every
+branch starts from the frontier's pks and follows indexes (see the _forward and _reverse plans), so
+a round costs O(frontier + found), never O(corpus)."""
 
 from __future__ import annotations
 
-from functools import cache
-
-from sqlalchemy import Select, and_, bindparam, select
+from dataclasses import dataclass
+from functools import lru_cache
 
 from fhir_service.store.schema import Resource
 
 from ..errors import SearchError
+from ..hashing import param_hash
 from ..indexer import sp_of
 from ..registry import Registry
 from ..tables import INDEX_TABLES
 from .parse import Include
 
-R = Resource.__table__
-REF = INDEX_TABLES["reference"].__table__
+R = Resource.__table__.name
+REF = INDEX_TABLES["reference"].__table__.name
 MAX_ROUNDS = 5  # :iterate depth
 MAX_INCLUDED = 1000
+_CHUNK = 500  # frontier pks per statement (SQLite's bound parameters are limited)
 
 
-def _sps(registry: Registry, include: Include, types: list[str]) -> list[int] | None:
-    """The reference parameters an include follows; None means all of them (`*`)."""
-    if include.code == "*":
-        return None
-    param = registry.get(include.source_type, include.code)
-    if param is None or param.type != "reference":
-        raise SearchError(
-            400, f"Invalid include: {include.source_type} has no reference parameter '{include.code}'"
-        )
-    return [sp_of(param, include.source_type)]
+@dataclass(frozen=True)
+class _Branch:
+    """One UNION branch: the includes of one shape, their parameters' hashes together."""
+
+    reverse: bool
+    sps: tuple[int, ...] | None  # None: every reference parameter (`*`)
+    source_type: str | None  # checked on the source resource when `sp` does not imply it
+    target_type: str | None
 
 
-@cache
-def _statement(reverse: bool, by_sp: bool, source_type: bool, target_type: bool) -> Select:
-    """One prebuilt statement per shape, the values bound at execution: building and cache-keying a
-    fresh Select per include cost more than running it. Forward: the targets of the `pks`'
-    references. Reverse: the resources whose references point at (`target_type`, one of `ids`),
-    through the (target_type, target_id, sp) index (a join from the targets' pks instead let SQLite
-    read every row of the parameter at ×20)."""
-    source = R.alias("source")
-    if reverse:
-        query = select(REF.c.resource_pk).where(
-            REF.c.target_type == bindparam("target_type"),
-            REF.c.target_id.in_(bindparam("ids", expanding=True)),
+def _branches(registry: Registry, includes: list[Include]) -> list[_Branch]:
+    """Merges the includes that differ only in their parameter: `sp` hashes (source type, code), so
+    one `sp IN (…)` keeps each row to the include it belongs to."""
+    shapes: dict[tuple, set[int] | None] = {}
+    for include in includes:
+        source_type = None if include.source_type == "*" else include.source_type
+        if include.code == "*":
+            shapes[(include.reverse, False, source_type, include.target_type)] = None
+            continue
+        param = registry.get(include.source_type, include.code)
+        if param is None or param.type != "reference":
+            raise SearchError(
+                400, f"Invalid include: {include.source_type} has no reference parameter '{include.code}'"
+            )
+        sp = sp_of(param, include.source_type)
+        # A common parameter (base Resource) hashes with "Resource": the type must be checked.
+        implied = sp == param_hash(include.source_type, param.code)
+        key = (include.reverse, True, None if implied else source_type, include.target_type)
+        shapes.setdefault(key, set()).add(sp)
+    return [
+        _Branch(reverse, tuple(sorted(sps)) if by_sp else None, source_type, target_type)
+        for (reverse, by_sp, source_type, target_type), sps in shapes.items()
+    ]
+
+
+class _Sql:
+    """Placeholders per driver: SQLite takes `?` and an IN list of them; psycopg takes `%s` and a
+    list as an array (`= ANY(%s)`): one statement text whatever the number of pks."""
+
+    def __init__(self, sqlite: bool):
+        self.sqlite = sqlite
+        self.params: list = []
+
+    def one(self, value) -> str:
+        self.params.append(value)
+        return "?" if self.sqlite else "%s"
+
+    def any(self, column: str, values) -> str:
+        if self.sqlite:
+            self.params.extend(values)
+            return f"{column} IN ({','.join('?' * len(values))})"
+        self.params.append(list(values))
+        return f"{column} = ANY(%s)"
+
+
+def _forward(sql: _Sql, branch: _Branch, pks: list[int]) -> str:
+    """The targets of the frontier's references: their (resource_pk, sp, …) index rows, then each
+    target by the (type, id) unique index. SQLite keeps a CROSS JOIN's order (the planner may
+    otherwise start from the targets' type)."""
+    if branch.source_type is not None:
+        head = (
+            f"FROM {R} s CROSS JOIN {REF} r CROSS JOIN {R} t WHERE {sql.any('s.pk', pks)}"
+            f" AND s.type = {sql.one(branch.source_type)} AND r.resource_pk = s.pk"
         )
     else:
-        target = R.alias("target")
-        joined = REF.join(target, and_(target.c.type == REF.c.target_type, target.c.id == REF.c.target_id))
-        query = (
-            select(target.c.pk)
-            .select_from(joined)
-            .where(REF.c.resource_pk.in_(bindparam("pks", expanding=True)), target.c.deleted.is_(False))
-        )
-        if target_type:
-            query = query.where(target.c.type == bindparam("target_type"))
-    if by_sp:
-        query = query.where(REF.c.sp.in_(bindparam("sps", expanding=True)))
-    if source_type:
-        query = query.join(source, source.c.pk == REF.c.resource_pk)
-        query = query.where(source.c.type == bindparam("source_type"))
-    return query.limit(MAX_INCLUDED)
+        head = f"FROM {REF} r CROSS JOIN {R} t WHERE {sql.any('r.resource_pk', pks)}"
+    where = [head]
+    if branch.sps is not None:
+        where.append(sql.any("r.sp", branch.sps))
+    where.append("t.type = r.target_type AND t.id = r.target_id AND NOT t.deleted")
+    if branch.target_type is not None:
+        where.append(f"t.type = {sql.one(branch.target_type)}")
+    return "SELECT t.pk " + " AND ".join(where)
 
 
-_TYPE_ID = select(R.c.type, R.c.id).where(R.c.pk.in_(bindparam("pks", expanding=True)))
+def _reverse(sql: _Sql, branch: _Branch, pks: list[int]) -> str:
+    """The resources whose references point at the frontier: each frontier resource's (type, id)
+    by its pk, then the (target_type, target_id, sp, resource_pk) index. Reference index rows exist
+    for current resources only, so the sources need no `deleted` check."""
+    where = [f"FROM {R} t CROSS JOIN {REF} r WHERE {sql.any('t.pk', pks)}"]
+    if branch.target_type is not None:
+        where.append(f"t.type = {sql.one(branch.target_type)}")
+    where.append("r.target_type = t.type AND r.target_id = t.id")
+    if branch.sps is not None:
+        where.append(sql.any("r.sp", branch.sps))
+    select = "SELECT r.resource_pk "
+    if branch.source_type is not None:
+        where[0] = where[0].replace(f"{REF} r", f"{REF} r CROSS JOIN {R} s", 1)
+        where.append(f"s.pk = r.resource_pk AND s.type = {sql.one(branch.source_type)}")
+    return select + " AND ".join(where)
 
 
-def _step(session, sps, include: Include, pks: set[int]) -> set[int]:
-    connection = session.connection()
-    values = {"sps": sps, "source_type": include.source_type, "target_type": include.target_type}
-    if not include.reverse:
-        statement = _statement(
-            False, sps is not None, include.source_type != "*", include.target_type is not None
-        )
-        return set(connection.scalars(statement, {**values, "pks": sorted(pks)}))
-    # a reverse step by sp needs no source type: sp hashes (source type, code)
-    statement = _statement(True, sps is not None, include.source_type != "*" and sps is None, False)
-    targets: dict[str, list[str]] = {}
-    for rtype, rid in connection.execute(_TYPE_ID, {"pks": sorted(pks)}):
-        if include.target_type in (None, rtype):
-            targets.setdefault(rtype, []).append(rid)
-    found: set[int] = set()
-    for rtype, ids in targets.items():
-        found |= set(connection.scalars(statement, {**values, "target_type": rtype, "ids": ids}))
+@lru_cache(maxsize=256)
+def _plan(registry: Registry, includes: tuple[Include, ...]) -> list[_Branch]:
+    return _branches(registry, list(includes))
+
+
+def _execute(dbapi, statement: str, params: list) -> list[tuple]:
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+_CONTENTS = f"SELECT x.pk, x.type, x.id, x.content FROM {R} x WHERE "
+
+
+def _round(dbapi, sqlite: bool, branches: list[_Branch], pks: set[int], contents: bool = False) -> list:
+    """The pks all `branches` reach from `pks` (one statement per _CHUNK pks); with `contents`, the
+    rows (pk, type, id, content) of those resources, read by the same statement."""
+    found: list = []
+    ordered = sorted(pks)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        sql = _Sql(sqlite)
+        parts = [(_reverse if b.reverse else _forward)(sql, b, chunk) for b in branches]
+        statement = f"{' UNION '.join(parts)} LIMIT {MAX_INCLUDED + len(chunk)}"
+        if contents:
+            found += _execute(dbapi, f"{_CONTENTS}x.pk IN ({statement})", sql.params)
+        else:
+            found += [row[0] for row in _execute(dbapi, statement, sql.params)]
     return found
+
+
+def _read(dbapi, sqlite: bool, pks: list[int]) -> list:
+    rows: list = []
+    for start in range(0, len(pks), _CHUNK):
+        sql = _Sql(sqlite)
+        rows += _execute(dbapi, _CONTENTS + sql.any("x.pk", pks[start : start + _CHUNK]), sql.params)
+    return rows
+
+
+def included_contents(
+    session, registry: Registry, includes: list[Include], types: list[str], matches: list[int]
+) -> list[tuple[int, str, str, bytes | None]]:
+    """(pk, type, id, stored content) of the resources to add with search.mode=include, in pk order
+    (never one of the matches). Without :iterate the contents come in the includes' statement."""
+    return _included(session, registry, includes, matches, True)
 
 
 def included(
     session, registry: Registry, includes: list[Include], types: list[str], matches: list[int]
 ) -> list[int]:
-    """pks of the resources to add with search.mode=include (never one of the matches)."""
+    """pks of the resources to add with search.mode=include (never one of the matches), in order."""
+    return _included(session, registry, includes, matches, False)
+
+
+def _included(session, registry: Registry, includes: list[Include], matches: list[int], contents: bool):
     if not includes or not matches:
         return []
-    found: set[int] = set()
+    plain = _plan(registry, tuple(i for i in includes if not i.iterate))
+    iterating = _plan(registry, tuple(i for i in includes if i.iterate))
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    dbapi = connection.connection  # the DBAPI connection of the session's transaction
     matched = set(matches)
-    plain = [i for i in includes if not i.iterate]
-    iterating = [i for i in includes if i.iterate]
-    for include in plain:
-        found |= _step(session, _sps(registry, include, types), include, matched)
+    if contents and not iterating:
+        rows = {row[0]: row for row in _round(dbapi, sqlite, plain, matched, True) if row[0] not in matched}
+        return [rows[pk] for pk in sorted(rows)[:MAX_INCLUDED]]
+    found: set[int] = set()
+    if plain:
+        found = set(_round(dbapi, sqlite, plain, matched)) - matched
     frontier = matched | found
     for _ in range(MAX_ROUNDS):
         if not iterating or not frontier or len(found) >= MAX_INCLUDED:
             break
-        new: set[int] = set()
-        for include in iterating:
-            new |= _step(session, _sps(registry, include, types), include, frontier)
-        frontier = new - found - matched
+        frontier = set(_round(dbapi, sqlite, iterating, frontier)) - found - matched
         found |= frontier
-    return sorted(found - matched)[:MAX_INCLUDED]
+    pks = sorted(found)[:MAX_INCLUDED]
+    if not contents or not pks:
+        return pks
+    rows = {row[0]: row for row in _read(dbapi, sqlite, pks)}
+    return [rows[pk] for pk in pks if pk in rows]
