@@ -50,7 +50,7 @@ def _on_write(state) -> None:
 
 
 def _load(session) -> Registry:
-    key = session.get_bind().url
+    key = session.get_bind().engine.url  # the bind may be a Connection (read-only units)
     now = time.monotonic()
     seen = _checked.get(key)
     if seen is not None and now - seen[0] < CHECK_EVERY:

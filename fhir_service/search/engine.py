@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from sqlalchemy import Select, bindparam, func, literal_column, select
 
@@ -122,38 +125,34 @@ def search(
 ) -> dict | SplicedSearchset:
     """Run a search and return a searchset Bundle dict, or with `raw` (and no _summary/_elements)
     the Bundle's JSON bytes with the stored resources spliced in."""
-    found = _filtered(session, resource_types, params, base_url, strict)
-    registry, query, types, warnings = found.registry, found.query, found.types, found.warnings
-    digest = cursors.query_digest(params)
-    keys = sort_keys(registry, types, query.sort)
+    plan = _plan(session, resource_types, params, base_url, strict)
+    found, query, keys, digest = plan.found, plan.query, plan.keys, plan.digest
+    registry, types, warnings = found.registry, found.types, found.warnings
+    cursor_token = next((v for k, v in reversed(params) if k == "_cursor"), None)
     total = None
     if query.total in ("accurate", "estimate") or query.summary == "count":
-        total = session.scalar(_count(found))
+        total = plan.count.scalar(session)
 
     rows, has_more, direction, contents = [], False, "next", {}
     count = 0 if query.summary == "count" else query.count
     if count:
         cursor = None
-        if query.cursor:
-            values, pk, direction = cursors.decode(query.cursor, digest)
+        if cursor_token:
+            values, pk, direction = cursors.decode(cursor_token, digest)
             if len(values) != len(keys):
                 raise SearchError(400, "Invalid _cursor: it belongs to a different search")
             cursor = ([*values, pk], direction == "prev")
-        rows, has_more, contents = _page(session, found, keys, cursor, count)
-
-    plain = [(k, v) for k, v in params if k != "_cursor"]
+        rows, has_more, contents = _page(session, found, keys, cursor, count, plan)
 
     def link(row, to: str) -> str:
         token = cursors.encode(list(row[:-1]), row[-1], to, digest)
-        return link_url(base_url, resource_types, [*plain, ("_cursor", token)])
+        return plan.first + ("&" if plan.plain else "?") + urlencode([("_cursor", token)])
 
-    links = [
-        ("self", link_url(base_url, resource_types, params)),
-        ("first", link_url(base_url, resource_types, plain)),
-    ]
+    self_link = plan.first if cursor_token is None else link_url(base_url, resource_types, params)
+    links = [("self", self_link), ("first", plan.first)]
     if rows and ((direction == "next" and has_more) or direction == "prev"):
         links.append(("next", link(rows[-1], "next")))
-    if rows and query.cursor and (direction == "next" or has_more):
+    if rows and cursor_token and (direction == "next" or has_more):
         links.append(("previous", link(rows[0], "prev")))
 
     match_pks = [row[-1] for row in rows]
@@ -177,6 +176,103 @@ def search(
     )
 
 
+# --- compiled plans ---------------------------------------------------------------------------
+# Parsing a search and building its SQLAlchemy statements cost more than running them (a token
+# search: ~0.5 of 1.2 ms on SQLite); SQLAlchemy's compiled cache still generates a cache key by
+# walking each new statement. A plan keeps what does not depend on the data - the compiled filter,
+# the sort keys, the links - for the same search (the same parameters but _cursor, base URL,
+# strictness and registry in force), and its first-page and count statements as the driver-level
+# SQL and parameters SQLAlchemy sent the first time. Results are never cached: every request runs
+# its SQL. Which clause drives is chosen from row estimates when the plan is made; PLAN_TTL bounds
+# how long such a choice may outlive a change in the data.
+PLAN_TTL = 60.0  # seconds
+PLAN_CACHE_SIZE = 512
+_plans: dict = {}
+_plans_lock = threading.Lock()
+
+
+@dataclass
+class _Plan:
+    found: _Filter
+    query: object
+    keys: list
+    digest: str
+    plain: list  # the parameters without _cursor
+    first: str  # the first page's link
+    made: float
+    count: _Captured
+    walk: _Captured  # the first page, when it is a pk walk (_walk)
+
+
+class _Captured:
+    """A statement run through SQLAlchemy once, then as the exact SQL and parameters it sent to the
+    driver, on the session's own DBAPI connection (same transaction): no statement building, cache
+    key or result machinery per request. Only for results of plain ints, strings and bytes."""
+
+    def __init__(self, build):
+        self._build = build
+        self._sent: tuple | None = None
+
+    def rows(self, session) -> list[tuple]:
+        connection = session.connection()
+        if self._sent is None:
+            result = connection.execute(self._build())
+            rows = [tuple(row) for row in result]
+            self._sent = (result.context.statement, result.context.parameters[0])
+            return rows
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(*self._sent)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def scalar(self, session) -> int:
+        return self.rows(session)[0][0] or 0
+
+
+def forget_plans() -> None:
+    with _plans_lock:
+        _plans.clear()
+
+
+def _plan(session, resource_types, params, base_url: str, strict: bool) -> _Plan:
+    registry = active_registry(session)
+    plain = [(k, v) for k, v in params if k != "_cursor"]
+    engine = session.get_bind().engine
+    key = (
+        engine.url,  # with the engine's id: a plan's SQL is in its dialect, for its database
+        id(engine),
+        id(registry),
+        tuple(resource_types) if resource_types else None,
+        tuple(plain),
+        base_url,
+        strict,
+    )
+    now = time.monotonic()
+    plan = _plans.get(key)
+    if plan is not None and plan.found.registry is registry and now - plan.made < PLAN_TTL:
+        return plan
+    found = _filtered(session, resource_types, plain, base_url, strict)  # raises on a bad search
+    want = found.query.count + 1
+    plan = _Plan(
+        found=found,
+        query=found.query,
+        keys=sort_keys(found.registry, found.types, found.query.sort),
+        digest=cursors.query_digest(params),
+        plain=plain,
+        first=link_url(base_url, resource_types, plain),
+        made=now,
+        count=_Captured(lambda: _count(found)),
+        walk=_Captured(lambda: _walk_statement(found, None, False, want)),
+    )
+    with _plans_lock:
+        if len(_plans) >= PLAN_CACHE_SIZE:
+            _plans.pop(next(iter(_plans)))  # the oldest
+        _plans[key] = plan
+    return plan
+
+
 def _count(found: _Filter) -> Select:
     if found.driver is not None and found.index_only():
         driver, column = _driver_subquery(found.driver)
@@ -190,7 +286,9 @@ def _driver_subquery(driver: Select):
     return driver.subquery("d"), literal_column(f"d.{selected.name}", type_=selected.type)
 
 
-def _page(session, found: _Filter, keys: list, cursor: tuple | None, count: int) -> tuple[list, bool, dict]:
+def _page(
+    session, found: _Filter, keys: list, cursor: tuple | None, count: int, plan: _Plan | None = None
+) -> tuple[list, bool, dict]:
     """Rows (sort key values…, pk) of one page in display order, whether more follow, and the
     stored contents of the page's resources when the page query read them (else {}).
     `cursor`: (the keys and pk of the row the page starts after, backwards?)."""
@@ -207,7 +305,8 @@ def _page(session, found: _Filter, keys: list, cursor: tuple | None, count: int)
         rows = session.connection().execute(page.order_by(*order).limit(count + 1)).all()
         contents = {}
     else:
-        rows, contents = _walk(session, found, cursor, reverse, count + 1)
+        first_page = plan is not None and cursor is None
+        rows, contents = _walk(session, found, cursor, reverse, count + 1, plan.walk if first_page else None)
     has_more = len(rows) > count
     rows = rows[:count]
     if reverse:
@@ -215,16 +314,33 @@ def _page(session, found: _Filter, keys: list, cursor: tuple | None, count: int)
     return rows, has_more, contents
 
 
-def _walk(session, found: _Filter, cursor: tuple | None, reverse: bool, want: int) -> tuple[list, dict]:
-    """The default order (pk): walk the driving index rows in resource pk order and stop after
-    `want` resources. The (sp, value…, resource_pk) indexes give that order for a single value, so
-    the page costs O(count), not O(matches) (×20 token page: 29 → 0.1 ms); DISTINCT (a resource may
-    have several matching rows) still streams in index order. Other drivers (ranges, OR'd values)
-    sort their pks only. The page's stored contents come in the same statement, joined to the
-    limited pks (never to every match: the sort would carry their contents)."""
+def _walk(
+    session, found: _Filter, cursor: tuple | None, reverse: bool, want: int, captured: _Captured | None
+) -> tuple[list, dict]:
+    """The default order (pk): the page's pks and their stored contents (see _walk_statement)."""
+    if captured is not None:
+        fetched = captured.rows(session)
+    else:
+        fetched = session.connection().execute(_walk_statement(found, cursor, reverse, want)).all()
+    rows, contents = [], {}
+    for pk_, rtype, rid, content in fetched:
+        rows.append((pk_,))
+        if content is not None:
+            contents[pk_] = _Content(rtype, rid, bytes(content))
+    rows.sort(reverse=reverse)  # at most `want` rows: no ORDER BY for the planner to sort
+    return rows, contents
+
+
+def _walk_statement(found: _Filter, cursor: tuple | None, reverse: bool, want: int) -> Select:
+    """Walk the driving index rows in resource pk order and stop after `want` resources. The (sp,
+    value…, resource_pk) indexes give that order for a single value, so the page costs O(count),
+    not O(matches) (×20 token page: 29 → 0.1 ms); DISTINCT (a resource may have several matching
+    rows) still streams in index order. Other drivers (ranges, OR'd values) sort their pks only.
+    The page's stored contents come in the same statement, joined to the limited pks (never to
+    every match: the sort would carry their contents)."""
     # The driver as a FROM subquery (flattened by both planners), so that no subquery in `where`
     # on the same index table auto-correlates to it; columns named as text because `subquery.c`
-    # builds a Column proxy per search (a tenth of a token search's CPU).
+    # builds a Column proxy per search.
     driver, column = _driver_subquery(found.driver)
     selected = found.driver.selected_columns[0]
     if found.index_only():  # a range or OR'd driver sorts pks without a resource row per match
@@ -235,18 +351,11 @@ def _walk(session, found: _Filter, cursor: tuple | None, reverse: bool, want: in
     if cursor is not None:
         pks = pks.where(column < cursor[0][-1] if reverse else column > cursor[0][-1])
     pk = literal_column("p.pk", type_=selected.type)
-    page = (
+    return (
         select(pk, R.c.type, R.c.id, R.c.content)
         .join_from(pks.subquery("p"), R, R.c.pk == pk)
         .where(_NOT_DELETED)
     )
-    rows, contents = [], {}
-    for pk_, rtype, rid, content in session.connection().execute(page):
-        rows.append((pk_,))
-        if content is not None:
-            contents[pk_] = _Content(rtype, rid, content)
-    rows.sort(reverse=reverse)  # at most `want` rows: no ORDER BY for the planner to sort
-    return rows, contents
 
 
 @dataclass(frozen=True)

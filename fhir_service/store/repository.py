@@ -16,15 +16,17 @@ import base64
 import contextlib
 import json
 import threading
+import time
 import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from fhir_service.search import engine as search_engine
@@ -33,6 +35,9 @@ from fhir_service.store.database import is_sqlite, writer_lock
 from fhir_service.store.errors import Conflict, PreconditionFailed
 from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.sync import canonical
+
+T = TypeVar("T")
+PING_AFTER = 1.0  # seconds a kept connection may idle before it is checked (see _ThreadConnections)
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,16 @@ class Repository:
 
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[UnitOfWork]:
-        """One database transaction; committed when the block ends normally, rolled back otherwise."""
+        """One database transaction; committed when the block ends normally, rolled back otherwise.
+        A read-only one runs on the thread's kept connection (see _ThreadConnections) when it is free."""
+        kept = None if write else self._connections.enter()
+        if kept is not None:
+            try:
+                with self._read_only(kept) as uow:
+                    yield uow
+            finally:
+                self._connections.leave()
+            return
         exclusive = self._writer_lock.held() if write and self._writer_lock else nullcontext()
         with exclusive, Session(self.engine, expire_on_commit=False, autoflush=False) as session:
             if self.sqlite:
@@ -119,6 +133,38 @@ class Repository:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def _read_only(self, connection) -> Iterator[UnitOfWork]:
+        """A Session on the kept connection: no pool checkout, and on PostgreSQL (autocommit) no
+        pre-ping, BEGIN, COMMIT or reset round trips - five of a token search's seven (READ COMMITTED
+        gives each statement its own snapshot either way). SQLite still says BEGIN DEFERRED/COMMIT
+        (local calls): the statements of one search share a snapshot. A failed statement may have
+        left the connection in any state: it is dropped and the next unit opens a new one."""
+        try:
+            with Session(bind=connection, expire_on_commit=False, autoflush=False) as session:
+                uow = UnitOfWork(session, lock_rows=False)
+                try:
+                    yield uow
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        except DBAPIError:
+            self._connections.discard()
+            raise
+
+    def reading(self, work: Callable[[UnitOfWork], T]) -> T:
+        """`work(uow)` in a read-only unit of work, run once more on a new connection if the kept one
+        had died (a database restart, an idle timeout): what pool_pre_ping does for pooled ones."""
+        try:
+            with self.unit_of_work(write=False) as uow:
+                return work(uow)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        with self.unit_of_work(write=False) as uow:
+            return work(uow)
 
     def read(self, resource_type: str, resource_id: str) -> StoredResource | None:
         """The hot path of GET /Type/id: one prepared Core statement, no Session, no ORM identity map."""
@@ -175,10 +221,11 @@ _INSERT_VERSIONS = ResourceVersion.__table__.insert()
 
 
 class _ThreadConnections:
-    """One DBAPI connection per thread for the prepared reads, kept out of the pool, in autocommit
-    mode. SQLite: the pool's checkout/checkin (a locked queue and a reset) was a fifth of a read by id.
-    PostgreSQL: a checkout was three round trips (pre-ping, the SELECT, the reset's ROLLBACK), 1.6 ms
-    of wall time for a 0.3 ms read. Between reads such a connection holds no lock or snapshot."""
+    """One connection per thread for the prepared reads and read-only units of work, kept out of
+    the pool; on PostgreSQL in autocommit mode. SQLite: the pool's checkout/checkin (a locked queue
+    and a reset) was a fifth of a read by id. PostgreSQL: a checkout was three round trips (pre-ping,
+    the SELECT, the reset's ROLLBACK), 1.6 ms of wall time for a 0.3 ms read. Between uses such a
+    connection holds no lock or snapshot."""
 
     def __init__(self, engine: Engine):
         self._engine = engine
@@ -186,21 +233,55 @@ class _ThreadConnections:
         self._local = threading.local()
         self._all: weakref.WeakSet[_Kept] = weakref.WeakSet()
 
-    def get(self):
+    def connection(self) -> Connection:
         kept = getattr(self._local, "kept", None)
+        now = time.monotonic()
+        if kept is not None and now - kept.used > PING_AFTER and not self._alive(kept):
+            self.discard()
+            kept = None
         if kept is None:
-            connection = self._engine.raw_connection()
+            connection = self._engine.connect()
             if not self._sqlite:  # SQLite connections are in autocommit mode already (database.py)
-                connection.driver_connection.autocommit = True
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             connection.detach()  # ours until the thread (or this Repository) goes away
             kept = self._local.kept = _Kept(connection)
             self._all.add(kept)
+        kept.used = now
         return kept.connection
 
+    def _alive(self, kept: _Kept) -> bool:
+        """pool_pre_ping for a connection idle longer than PING_AFTER (as HikariCP skips the check
+        for one used within the last 500 ms): under load no round trip, after a quiet spell (when
+        the database may have restarted) one."""
+        if self._sqlite:
+            return True
+        try:
+            return self._engine.dialect.do_ping(kept.connection.connection.dbapi_connection)
+        except Exception:
+            return False
+
+    def get(self):
+        """The DBAPI connection (for the prepared reads)."""
+        return self.connection().connection
+
+    def enter(self) -> Connection | None:
+        """The thread's connection for a read-only unit of work; None when a unit of work of this
+        thread already uses it (a nested unit then takes a pooled connection)."""
+        if getattr(self._local, "busy", False):
+            return None
+        connection = self.connection()
+        self._local.busy = True
+        return connection
+
+    def leave(self) -> None:
+        self._local.busy = False
+
     def discard(self) -> None:
-        """After an error the connection may be in any state: the next read opens a fresh one."""
+        """After an error the connection may be in any state: the next use opens a fresh one."""
         kept, self._local.kept = getattr(self._local, "kept", None), None
         if kept is not None:
+            with contextlib.suppress(Exception):
+                kept.connection.invalidate()  # closed without the reset a dead connection fails
             kept.close()
 
     def close_all(self) -> None:
@@ -213,8 +294,9 @@ class _Kept:
     weakref.finalize, not __del__: it holds the connection, so a garbage cycle cannot finalize the
     driver's connection first (psycopg warns about connections deleted while open)."""
 
-    def __init__(self, connection):
+    def __init__(self, connection: Connection):
         self.connection = connection
+        self.used = time.monotonic()
         self.close = weakref.finalize(self, _close_quietly, connection)
 
 

@@ -1,0 +1,107 @@
+"""Read-only units of work run on the thread's kept connection (store/repository.py): no pool
+checkout, and on PostgreSQL no BEGIN/COMMIT round trips. They must still see committed writes at
+once, never hold a transaction open between requests, and survive a server-side disconnect."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from fhir_service.interactions import history as history_
+from fhir_service.interactions import search as search_
+from fhir_service.store import migrate
+from fhir_service.store import repository as repository_module
+from fhir_service.store.database import make_engine
+from fhir_service.store.repository import Repository
+
+BASE = "http://example.org/fhir"
+
+
+@pytest.fixture(scope="module")
+def repo(database_url_factory):
+    url = database_url_factory()
+    migrate.upgrade(url)
+    repository = Repository(make_engine(url))
+    with repository.unit_of_work() as uow:
+        uow.update({"resourceType": "Basic", "id": "kept-1", "code": {"text": "kept"}})
+    yield repository
+    repository.dispose()
+
+
+def _ids(bundle) -> list[str]:
+    bundle = bundle if isinstance(bundle, dict) else bundle.resource()
+    return [e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == "match"]
+
+
+def test_a_read_only_unit_reuses_the_thread_connection_and_sees_new_commits(repo):
+    with repo.unit_of_work(write=False) as uow:
+        first = uow.session.connection()
+    with repo.unit_of_work(write=False) as uow:
+        assert uow.session.connection() is first  # kept, not a pool checkout
+    search = [("_id", "kept-1,kept-2")]
+    assert _ids(search_.search(repo, "Basic", search, BASE).body) == ["kept-1"]
+    with repo.unit_of_work() as uow:  # a write on a pooled connection
+        uow.update({"resourceType": "Basic", "id": "kept-2", "code": {"text": "kept"}})
+    assert sorted(_ids(search_.search(repo, "Basic", search, BASE).body)) == ["kept-1", "kept-2"]
+
+
+def test_a_nested_read_only_unit_takes_another_connection(repo):
+    with repo.unit_of_work(write=False) as outer, repo.unit_of_work(write=False) as inner:
+        assert inner.session.connection() is not outer.session.connection()
+        assert inner.read("Basic", "kept-1") is not None
+
+
+def test_threads_keep_their_own_connections(repo):
+    seen = []
+
+    def work():
+        with repo.unit_of_work(write=False) as uow:
+            seen.append(uow.session.connection())
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen[0] is not seen[1]
+
+
+def test_no_transaction_stays_open_between_units(repo):
+    if repo.sqlite:
+        pytest.skip("SQLite: BEGIN DEFERRED ... COMMIT is checked by the next write not waiting")
+    with repo.unit_of_work(write=False) as uow:
+        connection = uow.session.connection()
+        uow.read("Basic", "kept-1")
+    status = connection.connection.dbapi_connection.info.transaction_status
+    assert status.name == "IDLE"
+
+
+def test_search_history_and_read_survive_a_dropped_connection(repo, monkeypatch):
+    if repo.sqlite:
+        pytest.skip("a server-side disconnect is PostgreSQL's")
+    url = repo.engine.url
+    search = [("_id", "kept-1")]
+    assert _ids(search_.search(repo, "Basic", search, BASE).body) == ["kept-1"]
+
+    def drop_all():
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            dropped = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        admin.dispose()
+        assert dropped >= 1  # the test can fail: the kept connection was there to drop
+
+    monkeypatch.setattr(repository_module, "PING_AFTER", 1e9)  # no ping: the statement fails
+    drop_all()  # a search right after: retried once on a new connection
+    assert _ids(search_.search(repo, "Basic", search, BASE).body) == ["kept-1"]
+    drop_all()
+    monkeypatch.setattr(repository_module, "PING_AFTER", 0.0)  # as after a quiet spell: pinged first
+    assert history_.history(repo, [], BASE, "Basic", "kept-1").status == 200
+    drop_all()
+    assert repo.read("Basic", "kept-1") is not None  # the prepared read retries by itself
