@@ -18,7 +18,7 @@ from .bundle import link_url, searchset
 from .errors import SearchError
 from .query import cursor as cursors
 from .query.compile import ANY_TYPE, Compiler
-from .query.include import included
+from .query.include import included_contents
 from .query.paging import after, sort_keys
 from .query.parse import parse
 
@@ -156,8 +156,11 @@ def search(
         links.append(("previous", link(rows[0], "prev")))
 
     match_pks = [row[-1] for row in rows]
-    include_pks = included(session, registry, query.includes, types, match_pks)
-    missing = [pk for pk in match_pks if pk not in contents] + include_pks
+    # the included resources come with their contents (one statement per include round)
+    include_rows = included_contents(session, registry, query.includes, types, match_pks)
+    include_pks = [row[0] for row in include_rows]
+    contents.update({pk: _Content(t, i, bytes(c)) for pk, t, i, c in include_rows if c is not None})
+    missing = [pk for pk in match_pks if pk not in contents]
     contents.update(_contents(session, missing) if missing else {})
     matches = [contents[pk] for pk in match_pks if pk in contents]
     includes = [contents[pk] for pk in include_pks if pk in contents]
