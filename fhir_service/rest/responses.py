@@ -13,11 +13,28 @@ from fhir_service.interactions.result import Result
 from fhir_service.rest import negotiation
 from fhir_service.store.repository import StoredResource
 
+_BASE_URLS: dict[tuple, str] = {}  # the request's (scheme, host, server, script root) -> base URL
+
 
 def base_url() -> str:
+    """The configured base URL, else the one the request was addressed to. Werkzeug's url_root
+    re-parses the host and IRI-decodes it on every call (a tenth of a search's CPU), so its answer
+    is kept per distinct set of the environ values it is made of (a few; bounded for hostile Hosts)."""
     from flask import current_app
 
-    return current_app.config.get("BASE_URL") or request.url_root.rstrip("/") + "/fhir"
+    configured = current_app.config.get("BASE_URL")
+    if configured:
+        return configured
+    environ = request.environ
+    key = tuple(
+        environ.get(k) for k in ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")
+    )
+    found = _BASE_URLS.get(key)
+    if found is None:
+        if len(_BASE_URLS) >= 256:
+            _BASE_URLS.clear()
+        found = _BASE_URLS[key] = request.url_root.rstrip("/") + "/fhir"
+    return found
 
 
 def prefer_return() -> str:
