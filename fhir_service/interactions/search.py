@@ -28,9 +28,7 @@ def search(
     types = [resource_type] if resource_type else None
     grant = current_grant()  # None unless authorization is on
     restricted = grant is not None and not grant.reads_everything() and _includes(params)
-    bundle = repo.reading(
-        lambda uow: uow.search(types, params, base_url, strict=strict, raw=raw and not restricted)
-    )
+    bundle = repo.search(types, params, base_url, strict=strict, raw=raw and not restricted)
     if restricted:
         bundle = readable_includes(bundle, grant.readable)
     return Result(200, bundle)

@@ -222,9 +222,6 @@ class BoundRepository:
     def unit_of_work(self, write: bool = True) -> Iterator:
         yield self._uow
 
-    def reading(self, work):
-        return work(self._uow)
-
     def __getattr__(self, name):
         """Repository shortcuts (e.g. `read`) answered by the open unit of work, which sees the
         Bundle's own uncommitted writes."""

@@ -155,17 +155,52 @@ class Repository:
             self._connections.discard()
             raise
 
-    def reading(self, work: Callable[[UnitOfWork], T]) -> T:
-        """`work(uow)` in a read-only unit of work, run once more on a new connection if the kept one
-        had died (a database restart, an idle timeout): what pool_pre_ping does for pooled ones."""
+    def search(
+        self,
+        types: list[str] | None,
+        params: list[tuple[str, str]],
+        base_url: str,
+        strict: bool = False,
+        raw: bool = False,
+    ) -> dict | search_engine.SplicedSearchset:
+        """A search on its own (GET /Type?…): as UnitOfWork.search, on the thread's kept connection
+        without an ORM Session (the search engine runs Core statements only; a Session's
+        begin/commit bookkeeping was a tenth of a token search). Run once more on a new connection
+        if the kept one had died (a database restart): what pool_pre_ping does for pooled ones."""
+
+        def work(session):
+            return search_engine.search(session, types, params, base_url=base_url, strict=strict, raw=raw)
+
         try:
-            with self.unit_of_work(write=False) as uow:
-                return work(uow)
-        except DBAPIError as exc:
-            if not exc.connection_invalidated:
+            return self._on_kept_connection(work)
+        except Exception as exc:
+            if not self._lost_connection(exc):
                 raise
-        with self.unit_of_work(write=False) as uow:
-            return work(uow)
+        return self._on_kept_connection(work)
+
+    def _lost_connection(self, exc: Exception) -> bool:
+        """A dropped connection, seen through SQLAlchemy or from a driver-level statement (the
+        captured search SQL, the include rounds): safe to run a read again."""
+        if isinstance(exc, DBAPIError):
+            return exc.connection_invalidated or self._lost_connection(exc.orig)
+        dbapi = self.engine.dialect.loaded_dbapi
+        return isinstance(exc, (dbapi.OperationalError, dbapi.InterfaceError))
+
+    def _on_kept_connection(self, work: Callable[[_ConnectionReader], T]) -> T:
+        kept = self._connections.enter()
+        if kept is None:  # a unit of work of this thread holds it: a pooled connection instead
+            with self.unit_of_work(write=False) as uow:
+                return work(uow.session)
+        try:
+            try:
+                return work(_ConnectionReader(kept))
+            finally:
+                kept.rollback()  # ends the autobegun transaction (PostgreSQL, autocommit: sends nothing)
+        except (DBAPIError, self.engine.dialect.loaded_dbapi.Error):
+            self._connections.discard()  # in any state now: the next search opens a new one
+            raise
+        finally:
+            self._connections.leave()
 
     def read(self, resource_type: str, resource_id: str) -> StoredResource | None:
         """The hot path of GET /Type/id: one prepared Core statement, no Session, no ORM identity map."""
@@ -288,6 +323,30 @@ class _ThreadConnections:
     def close_all(self) -> None:
         for kept in list(self._all):
             kept.close()
+
+
+class _ConnectionReader:
+    """The part of a Session the search engine uses (Core statements, `info`, the bind), answered by
+    a Connection."""
+
+    def __init__(self, connection: Connection):
+        self._connection = connection
+        self.info: dict = {}
+
+    def connection(self) -> Connection:
+        return self._connection
+
+    def get_bind(self) -> Connection:
+        return self._connection
+
+    def execute(self, statement, parameters=None):
+        return self._connection.execute(statement, parameters)
+
+    def scalar(self, statement, parameters=None):
+        return self._connection.scalar(statement, parameters)
+
+    def scalars(self, statement, parameters=None):
+        return self._connection.scalars(statement, parameters)
 
 
 class _Kept:
