@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -384,8 +385,16 @@ def _spliced(head: dict, base_url: str, matches: list[_Content], includes: list[
     """`head` (searchset() without matches and includes, so at most an outcome entry) with the
     stored bytes spliced in as its first entries, in searchset()'s entry shape and order."""
     base = base_url.rstrip("/")
+    prefix = b'{"fullUrl":' + _dumps(base + "/")[:-1]  # the base's JSON string, still open
     entries = [
-        b'{"fullUrl":' + _dumps(f"{base}/{c.type}/{c.id}") + b',"resource":' + c.content + tail
+        (
+            prefix + f'{c.type}/{c.id}"'.encode()
+            if _PLAIN.fullmatch(c.id) and _PLAIN.fullmatch(c.type)
+            else b'{"fullUrl":' + _dumps(f"{base}/{c.type}/{c.id}")
+        )
+        + b',"resource":'
+        + c.content
+        + tail
         for tail, group in ((_MATCH, matches), (_INCLUDE, includes))
         for c in group
     ]
@@ -395,6 +404,7 @@ def _spliced(head: dict, base_url: str, matches: list[_Content], includes: list[
     return _dumps(head)[:-1] + b',"entry":[' + b",".join(entries) + b"]}"
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9.\-]+")  # FHIR ids and type names: nothing JSON must escape
 _MATCH = b',"search":{"mode":"match"}}'
 _INCLUDE = b',"search":{"mode":"include"}}'
 
