@@ -163,9 +163,9 @@ def _statements(monkeypatch) -> list[tuple[str, list]]:
     sent = []
     execute = include_module._execute
 
-    def capture(dbapi, statement, params):
+    def capture(dbapi, options, statement, params):
         sent.append((statement, params))
-        return execute(dbapi, statement, params)
+        return execute(dbapi, options, statement, params)
 
     monkeypatch.setattr(include_module, "_execute", capture)
     return sent

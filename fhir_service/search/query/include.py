@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from fhir_service.store.driver import binary_results
 from fhir_service.store.schema import Resource
 
 from ..errors import SearchError
@@ -126,8 +127,8 @@ def _plan(registry: Registry, includes: tuple[Include, ...]) -> list[_Branch]:
     return _branches(registry, list(includes))
 
 
-def _execute(dbapi, statement: str, params: list) -> list[tuple]:
-    cursor = dbapi.cursor()
+def _execute(dbapi, options: dict, statement: str, params: list) -> list[tuple]:
+    cursor = dbapi.cursor(**options)  # PostgreSQL: binary results (bytea as bytes, not hex text)
     try:
         cursor.execute(statement, params)
         return cursor.fetchall()
@@ -135,39 +136,32 @@ def _execute(dbapi, statement: str, params: list) -> list[tuple]:
         cursor.close()
 
 
-_CONTENTS = f"SELECT x.pk, x.type, x.id, x.content FROM {R} x WHERE "
+_CONTENTS = f"SELECT x.pk, x.type, x.id, x.content FROM {R} x WHERE x.pk IN "
 
 
-def _round(dbapi, sqlite: bool, branches: list[_Branch], pks: set[int], contents: bool = False) -> list:
-    """The pks all `branches` reach from `pks` (one statement per _CHUNK pks); with `contents`, the
-    rows (pk, type, id, content) of those resources, read by the same statement."""
+def _round(dbapi, driver: tuple[bool, dict], branches: list[_Branch], pks: set[int], contents: bool) -> list:
+    """What all `branches` reach from `pks` (one statement per _CHUNK pks): their pks, or with
+    `contents` their rows (pk, type, id, content), read by the same statement."""
     found: list = []
     ordered = sorted(pks)
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
+        sqlite, options = driver
         sql = _Sql(sqlite)
         parts = [(_reverse if b.reverse else _forward)(sql, b, chunk) for b in branches]
         statement = f"{' UNION '.join(parts)} LIMIT {MAX_INCLUDED + len(chunk)}"
         if contents:
-            found += _execute(dbapi, f"{_CONTENTS}x.pk IN ({statement})", sql.params)
+            found += _execute(dbapi, options, f"{_CONTENTS}({statement})", sql.params)
         else:
-            found += [row[0] for row in _execute(dbapi, statement, sql.params)]
+            found += [row[0] for row in _execute(dbapi, options, statement, sql.params)]
     return found
-
-
-def _read(dbapi, sqlite: bool, pks: list[int]) -> list:
-    rows: list = []
-    for start in range(0, len(pks), _CHUNK):
-        sql = _Sql(sqlite)
-        rows += _execute(dbapi, _CONTENTS + sql.any("x.pk", pks[start : start + _CHUNK]), sql.params)
-    return rows
 
 
 def included_contents(
     session, registry: Registry, includes: list[Include], types: list[str], matches: list[int]
 ) -> list[tuple[int, str, str, bytes | None]]:
     """(pk, type, id, stored content) of the resources to add with search.mode=include, in pk order
-    (never one of the matches). Without :iterate the contents come in the includes' statement."""
+    (never one of the matches), read by the include statements themselves."""
     return _included(session, registry, includes, matches, True)
 
 
@@ -184,23 +178,27 @@ def _included(session, registry: Registry, includes: list[Include], matches: lis
     plain = _plan(registry, tuple(i for i in includes if not i.iterate))
     iterating = _plan(registry, tuple(i for i in includes if i.iterate))
     connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
     dbapi = connection.connection  # the DBAPI connection of the session's transaction
+    driver = (connection.dialect.name == "sqlite", binary_results(connection.dialect))
     matched = set(matches)
-    if contents and not iterating:
-        rows = {row[0]: row for row in _round(dbapi, sqlite, plain, matched, True) if row[0] not in matched}
-        return [rows[pk] for pk in sorted(rows)[:MAX_INCLUDED]]
-    found: set[int] = set()
+    found: dict[int, tuple | int] = {}  # pk -> its row (or pk)
     if plain:
-        found = set(_round(dbapi, sqlite, plain, matched)) - matched
-    frontier = matched | found
-    for _ in range(MAX_ROUNDS):
+        found = _new(_round(dbapi, driver, plain, matched, contents), contents, found, matched)
+    frontier = matched | set(found)
+    for _ in range(MAX_ROUNDS):  # every :iterate round reads its contents: no statement after the last
         if not iterating or not frontier or len(found) >= MAX_INCLUDED:
             break
-        frontier = set(_round(dbapi, sqlite, iterating, frontier)) - found - matched
-        found |= frontier
-    pks = sorted(found)[:MAX_INCLUDED]
-    if not contents or not pks:
-        return pks
-    rows = {row[0]: row for row in _read(dbapi, sqlite, pks)}
-    return [rows[pk] for pk in pks if pk in rows]
+        new = _new(_round(dbapi, driver, iterating, frontier, contents), contents, found, matched)
+        found.update(new)
+        frontier = set(new)
+    return [found[pk] for pk in sorted(found)[:MAX_INCLUDED]]
+
+
+def _new(rows: list, contents: bool, found: dict, matched: set[int]) -> dict:
+    """The rows (or pks) of a round that are neither a match nor found already, by pk."""
+    new = {}
+    for row in rows:
+        pk = row[0] if contents else row
+        if pk not in found and pk not in matched:
+            new[pk] = row
+    return new
