@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -64,10 +65,38 @@ def _sqlite_engine(url, **kwargs) -> Engine:
 def refresh_statistics(engine: Engine) -> None:
     """Planner statistics after a bulk write. Right after an ingest PostgreSQL still plans on empty
     statistics (it estimates one row per token) and picks plans that read every match: 2.1 s instead of
-    milliseconds for a token page at ×20. SQLite's `PRAGMA optimize` analyzes only where it pays off."""
-    statement = "PRAGMA optimize" if is_sqlite(engine) else "ANALYZE"
+    milliseconds for a token page at ×20. SQLite's `PRAGMA optimize` analyzes only where it pays off.
+
+    PostgreSQL: the schema's own tables (a database-wide ANALYZE also read the system catalogs, a
+    third of its time on a fresh database), largest first on two connections (an ingest ends with
+    it, when its worker processes have stopped and a core is idle)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(statement)
+        if is_sqlite(engine):
+            conn.exec_driver_sql("PRAGMA optimize")
+            return
+        tables = (
+            conn.exec_driver_sql(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables"
+                " WHERE schemaname = current_schema()"
+                " ORDER BY pg_total_relation_size(quote_ident(schemaname) || '.' || quote_ident(tablename)) DESC"
+            )
+            .scalars()
+            .all()
+        )
+        if len(tables) < 2:
+            conn.exec_driver_sql("ANALYZE")
+            return
+        with ThreadPoolExecutor(1) as pool:
+            other = pool.submit(_analyze, engine, tables[1::2])
+            for name in tables[0::2]:
+                conn.exec_driver_sql(f"ANALYZE {name}")
+            other.result()
+
+
+def _analyze(engine: Engine, tables: list[str]) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for name in tables:
+            conn.exec_driver_sql(f"ANALYZE {name}")
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert, select
 
 from fhir_service.store.bulk import insert_many
-from fhir_service.store.bulk_write import put_many
+from fhir_service.store.bulk_write import put_many, read_many
 from fhir_service.store.schema import IngestMember
 
 VOLATILE_META = ("versionId", "lastUpdated")
@@ -41,7 +41,7 @@ def sync_source(
     keys = [(r["resourceType"], r["id"]) for r in resources]
     if len(set(keys)) != len(keys):
         raise ValueError(f"{source} produces the same resource twice")
-    current = uow.read_many(keys)
+    current = read_many(uow, keys)
     changed = []
     for resource, key in zip(resources, keys, strict=True):
         stored = current.get(key)
@@ -80,7 +80,7 @@ def sync_sources(uow, sources: list[tuple[str, list[dict], dict | None]], rows_r
     index_rows = {key: rows for _, _, found in sources for key, rows in (found or {}).items()}
     every = [key for keys in keys_of for key in keys]
     counts = Counter()
-    current = uow.read_many(every)
+    current = read_many(uow, every)
     changed = []
     for _, resources, _ in sources:
         for resource in resources:

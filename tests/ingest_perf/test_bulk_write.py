@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from fhir_service.store import migrate
-from fhir_service.store.bulk_write import put_many
+from fhir_service.store.bulk_write import put_many, read_many
 from fhir_service.store.database import make_engine
 from fhir_service.store.repository import Repository
 
@@ -121,3 +121,17 @@ def test_reserved_pks_follow_the_sequence(repos):
         pks = [uow.read("Patient", rid).pk for rid in ("a", "b")]
     assert stored.pk > max(pks)
     assert pks[1] == pks[0] + 1
+
+
+def test_read_many_as_the_unit_of_work_reads(repos):
+    repo = repos[1]
+    write(repo, [patient(f"r{i}", f"F{i}") for i in range(5)], put_many)
+    with repo.unit_of_work() as uow:
+        uow.delete("Patient", "r2")
+    keys = [("Patient", f"r{i}") for i in range(7)] + [("Organization", "r1")]
+    with repo.unit_of_work() as uow:
+        ours = read_many(uow, keys)
+        theirs = uow.read_many(keys)
+    assert ours == theirs
+    assert sorted(ours) == [("Patient", f"r{i}") for i in range(5)]
+    assert ours["Patient", "r2"].deleted and ours["Patient", "r2"].content is None
