@@ -12,7 +12,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Table
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Double,
+    Float,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
 
 
 def insert_many(session, table: Table, rows: list[dict]) -> None:
@@ -61,10 +73,43 @@ def _qmark_insert(dialect, table: Table, columns: tuple[str, ...]) -> str:
 
 def _copy_tuples(conn, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """PostgreSQL: COPY FROM STDIN, in the transaction; psycopg's executemany still pays a
-    round of Python per row (pipeline mode), COPY streams them."""
+    round of Python per row (pipeline mode), COPY streams them. In COPY's binary format when every
+    column's type is one _binary_types knows (numbers go as their bytes, not formatted as text for
+    the server to parse)."""
     quote = conn.dialect.identifier_preparer.quote
     target = f"{quote(table.name)} ({', '.join(quote(name) for name in columns)})"
+    types = _binary_types(table, columns)
     with conn.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        with cursor.copy(f"COPY {target} FROM STDIN{' (FORMAT BINARY)' if types else ''}") as copy:
+            if types:
+                copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
+
+
+@lru_cache(maxsize=256)
+def _binary_types(table: Table, columns: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The PostgreSQL type of each column for a binary COPY; None if one is not a plain known type."""
+    found = []
+    for name in columns:
+        kind = table.c[name].type
+        if isinstance(kind, TypeDecorator):
+            kind = kind.impl_instance
+        kind = type(kind)
+        if kind not in _PG_TYPES:
+            return None
+        found.append(_PG_TYPES[kind])
+    return tuple(found)
+
+
+_PG_TYPES = {
+    BigInteger: "int8",
+    Integer: "int4",
+    SmallInteger: "int2",
+    Float: "float8",
+    Double: "float8",
+    String: "varchar",
+    Text: "text",
+    Boolean: "bool",
+    LargeBinary: "bytea",
+}
