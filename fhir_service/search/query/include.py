@@ -149,7 +149,8 @@ def _round(dbapi, driver: tuple[bool, dict], branches: list[_Branch], pks: set[i
         sqlite, options = driver
         sql = _Sql(sqlite)
         parts = [(_reverse if b.reverse else _forward)(sql, b, chunk) for b in branches]
-        statement = f"{' UNION '.join(parts)} LIMIT {MAX_INCLUDED + len(chunk)}"
+        # one LIMIT for every frontier size: one statement text (PostgreSQL prepares it once)
+        statement = f"{' UNION '.join(parts)} LIMIT {MAX_INCLUDED + _CHUNK}"
         if contents:
             found += _execute(dbapi, options, f"{_CONTENTS}({statement})", sql.params)
         else:
