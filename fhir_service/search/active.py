@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import weakref
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -19,7 +20,8 @@ from .registry import Registry, use_stored_parameters
 from .tables import SearchParameterEnabled
 
 CHECK_EVERY = 1.0  # seconds another process's reindex may take to reach this one
-_checked: dict = {}  # database URL -> (monotonic time of the check, fingerprint, registry)
+# engine -> (monotonic time of the check, fingerprint, registry); weak: an engine is not kept alive
+_checked: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -50,7 +52,7 @@ def _on_write(state) -> None:
 
 
 def _load(session) -> Registry:
-    key = session.get_bind().engine.url  # the bind may be a Connection (read-only units)
+    key = session.get_bind().engine  # the bind may be a Connection (read-only searches)
     now = time.monotonic()
     seen = _checked.get(key)
     if seen is not None and now - seen[0] < CHECK_EVERY:

@@ -7,6 +7,7 @@ import json
 import re
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -205,6 +206,7 @@ class _Plan:
     plain: list  # the parameters without _cursor
     first: str  # the first page's link
     made: float
+    engine: weakref.ref  # the engine, not kept alive by its plans
     count: _Captured
     walk: _Captured  # the first page, when it is a pk walk (_walk)
 
@@ -246,8 +248,7 @@ def _plan(session, resource_types, params, base_url: str, strict: bool) -> _Plan
     plain = [(k, v) for k, v in params if k != "_cursor"]
     engine = session.get_bind().engine
     key = (
-        engine.url,  # with the engine's id: a plan's SQL is in its dialect, for its database
-        id(engine),
+        id(engine),  # a plan's SQL is in its engine's dialect, for its database (checked below)
         id(registry),
         tuple(resource_types) if resource_types else None,
         tuple(plain),
@@ -256,7 +257,12 @@ def _plan(session, resource_types, params, base_url: str, strict: bool) -> _Plan
     )
     now = time.monotonic()
     plan = _plans.get(key)
-    if plan is not None and plan.found.registry is registry and now - plan.made < PLAN_TTL:
+    if (
+        plan is not None
+        and plan.engine() is engine  # an id may be reused after an engine is gone
+        and plan.found.registry is registry
+        and now - plan.made < PLAN_TTL
+    ):
         return plan
     found = _filtered(session, resource_types, plain, base_url, strict)  # raises on a bad search
     want = found.query.count + 1
@@ -268,6 +274,7 @@ def _plan(session, resource_types, params, base_url: str, strict: bool) -> _Plan
         plain=plain,
         first=link_url(base_url, resource_types, plain),
         made=now,
+        engine=weakref.ref(engine),
         count=_Captured(lambda: _count(found)),
         walk=_Captured(lambda: _walk_statement(found, None, False, want)),
     )
