@@ -1,29 +1,36 @@
-"""The plain read and vread, answered before Flask builds a request context.
+"""The plain read, vread and type-level search, answered before Flask builds a request context.
 
-`GET /fhir/Type/id` and `GET /fhir/Type/id/_history/n` with no query string, no conditional header
-and an Accept that negotiates to JSON are most of a FHIR server's traffic, and for them Flask's
-request/app context, routing, hooks and Response object cost several times the database read (issue
-7's profile: ~100 µs of Flask against ~12 µs for the prepared SELECT). This WSGI wrapper answers
-exactly those with the same handler (interactions/read.py), the same negotiation and the same headers
-as the routes; anything else - every error (404, 410, 400, 406), _format/_summary/_elements/_pretty,
-If-None-Match/If-Modified-Since, HEAD, XML - goes to Flask unchanged, so it is answered there.
+`GET /fhir/Type/id`, `GET /fhir/Type/id/_history/n` and `GET /fhir/Type?params` with no conditional
+header and an Accept that negotiates to JSON are most of a FHIR server's traffic, and for them
+Flask's request/app context, routing, hooks and Response object cost several times the database
+read (issue 7's profile: ~100 µs of Flask against ~12 µs for the prepared SELECT). This WSGI wrapper
+answers exactly those with the same handlers (interactions/read.py, interactions/search.py), the same
+negotiation and the same headers as the routes; anything else - every error (404, 410, 400, 406),
+_format/_pretty (and for reads any query), If-None-Match/If-Modified-Since, HEAD, XML, a base URL
+not yet derived from these request values - goes to Flask unchanged, so it is answered there (an
+error is answered by running the interaction once more: errors are rare, and that keeps one place
+that renders them).
 
 It stands aside entirely when the app has hooks it does not know (auth, CORS: they must see every
 request) or routes that would claim such a path (a static first segment that is a resource type).
 Installed by routes.py when the blueprint is registered; tests/rest/test_fast_read.py checks that both
-paths give byte-identical answers.
+paths give the same answers.
 """
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
 from flask import Flask
 
+from fhir_service.formats import to_json
 from fhir_service.interactions import read as read_
+from fhir_service.interactions import search as search_
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.rest import negotiation
-from fhir_service.rest.responses import version_headers
+from fhir_service.rest.responses import known_base_url, version_headers
+from fhir_service.search.engine import SplicedSearchset
 
 logger = logging.getLogger("fhir_service.rest")
 PREFIX = "/fhir/"  # the blueprint's url_prefix (routes.py)
@@ -40,7 +47,7 @@ class FastRead:
         self._enabled: bool | None = None  # decided on the first request, after every install()
 
     def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") == "GET" and not environ.get("QUERY_STRING"):
+        if environ.get("REQUEST_METHOD") == "GET":
             answer = self._answer(environ)
             if answer is not None:
                 status, headers, body = answer
@@ -57,6 +64,10 @@ class FastRead:
         if negotiation.negotiated(None, environ.get("HTTP_ACCEPT") or None) != "json":
             return None
         parts = path[len(PREFIX) :].split("/")
+        if len(parts) == 1:
+            return self._search(environ, parts[0])
+        if environ.get("QUERY_STRING"):
+            return None
         repo = self.app.extensions["fhir_repository"]
         try:
             if len(parts) == 2:
@@ -73,6 +84,23 @@ class FastRead:
         headers.append(("Content-Length", str(len(body))))
         return "200 OK", headers, body
 
+    def _search(self, environ, resource_type: str) -> tuple[str, list, bytes] | None:
+        """GET /fhir/Type?…, as routes.type_search answers it."""
+        if resource_type not in RESOURCE_TYPES:  # metadata, _history, $export, … and unknown types
+            return None
+        base = known_base_url(environ, self.app.config)
+        params = _query_params(self.app, environ.get("QUERY_STRING", ""))
+        if base is None or params is None or any(k in _RENDERING for k, _ in params):
+            return None
+        strict = "handling=strict" in environ.get("HTTP_PREFER", "").replace(" ", "").lower()
+        repo = self.app.extensions["fhir_repository"]
+        try:
+            body = search_.search(repo, resource_type, params, base, strict=strict, raw=True).body
+            data = body.content if isinstance(body, SplicedSearchset) else to_json(body)
+        except Exception:  # a 4xx, a database error: the route answers (and searches again: rare)
+            return None
+        return "200 OK", [("Content-Type", _CONTENT_TYPE), ("Content-Length", str(len(data)))], data
+
     def enabled(self) -> bool:
         if self._enabled is None:
             claimed = _claimed_types(self.app)
@@ -80,6 +108,22 @@ class FastRead:
             if not self._enabled:  # said once: reads then cost Flask's full request cycle
                 logger.info("read fast path off: the app has other request hooks or routes %s", claimed or "")
         return self._enabled
+
+
+_RENDERING = {"_format", "_pretty"}  # the route's negotiation and rendering handle these
+
+
+def _query_params(app: Flask, query: str) -> list[tuple[str, str]] | None:
+    """request.args.items(multi=True) as the route sees them (werkzeug's decoding, and its MultiDict's
+    order: grouped by name); None if the query does not decode."""
+    if not query:
+        return []
+    try:
+        decoded = query.encode("latin-1").decode()
+        pairs = parse_qsl(decoded, keep_blank_values=True, errors="werkzeug.url_quote")
+    except (UnicodeError, ValueError, LookupError):
+        return None
+    return list(app.request_class.parameter_storage_class(pairs).items(multi=True))
 
 
 def _only_known_hooks(app: Flask, known: set) -> bool:

@@ -14,6 +14,7 @@ from fhir_service.rest import negotiation
 from fhir_service.store.repository import StoredResource
 
 _BASE_URLS: dict[tuple, str] = {}  # the request's (scheme, host, server, script root) -> base URL
+_BASE_URL_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")
 
 
 def base_url() -> str:
@@ -22,19 +23,20 @@ def base_url() -> str:
     is kept per distinct set of the environ values it is made of (a few; bounded for hostile Hosts)."""
     from flask import current_app
 
-    configured = current_app.config.get("BASE_URL")
-    if configured:
-        return configured
-    environ = request.environ
-    key = tuple(
-        environ.get(k) for k in ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")
-    )
-    found = _BASE_URLS.get(key)
-    if found is None:
-        if len(_BASE_URLS) >= 256:
-            _BASE_URLS.clear()
-        found = _BASE_URLS[key] = request.url_root.rstrip("/") + "/fhir"
+    known = known_base_url(request.environ, current_app.config)
+    if known is not None:
+        return known
+    if len(_BASE_URLS) >= 256:
+        _BASE_URLS.clear()
+    key = tuple(request.environ.get(k) for k in _BASE_URL_KEYS)
+    found = _BASE_URLS[key] = request.url_root.rstrip("/") + "/fhir"
     return found
+
+
+def known_base_url(environ: dict, config) -> str | None:
+    """base_url() without a request context, if it is configured or was made for these environ
+    values before (else None: the fast path leaves such a request to Flask)."""
+    return config.get("BASE_URL") or _BASE_URLS.get(tuple(environ.get(k) for k in _BASE_URL_KEYS))
 
 
 def prefer_return() -> str:

@@ -158,3 +158,91 @@ def test_a_database_error_is_answered_by_the_route_as_an_outcome(database_url_fa
         assert response.get_json()["resourceType"] == "OperationOutcome"
     finally:
         app.extensions["fhir_repository"].dispose()
+
+
+def _comparable(data: bytes) -> dict:
+    """A searchset without what differs between two answers to the same search: its id, its
+    lastUpdated, and the urn:uuid of an outcome entry."""
+    bundle = json.loads(data)
+    bundle.pop("id")
+    bundle.pop("meta")
+    for entry in bundle.get("entry", []):
+        if entry["fullUrl"].startswith("urn:uuid:"):
+            entry.pop("fullUrl")
+    return bundle
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?name=fast",
+        "?name=fast&_count=1",  # with a next link
+        "?_id=fast-1,gone-1&_total=accurate",
+        "?_summary=count",  # a dict body, not the stored bytes
+        "?_elements=name&_sort=-_lastUpdated",
+        "?nonsense=1",  # unknown: a warning outcome entry
+        "?name=fa%C3%9Fst&name:contains=ast",  # the route's decoding and order of repeated names
+        "?_include=Organization:partof&name=fast&_include=Organization:endpoint",
+    ],
+)
+@pytest.mark.parametrize("accept", [None, JSON, "*/*"])
+def test_fast_searches_are_the_routes_searches(app, flask_calls, query, accept):
+    client = app.test_client()
+    headers = {"Accept": accept} if accept else {}
+    path = "/fhir/Organization"
+    fast = client.get(path + query, headers=headers)
+    assert flask_calls == []  # answered before Flask
+    routed = client.get(path + (query + "&" if query else "?") + "_format=json", headers=headers)
+    assert flask_calls == [path]
+    assert fast.status_code == routed.status_code == 200
+    assert sorted(fast.headers.items()) == sorted(routed.headers.items())
+    assert _comparable(fast.data) == _comparable(routed.data)
+    if query == "?name=fast":  # the test can fail: the search finds something
+        assert [e["resource"]["id"] for e in json.loads(fast.data)["entry"]] == ["fast-1"]
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "status"),
+    [
+        ("?name:nonsense=x", {}, 400),
+        ("?nonsense=1", {"Prefer": "handling=strict"}, 400),
+        ("?_count=x", {}, 400),
+        ("?name=fast&_pretty=true", {}, 200),
+        ("?name=fast", {"Accept": "application/fhir+xml"}, 200),
+    ],
+)
+def test_searches_the_fast_path_leaves_to_flask(app, flask_calls, query, headers, status):
+    response = app.test_client().get("/fhir/Organization" + query, headers=headers)
+    assert response.status_code == status
+    assert flask_calls == ["/fhir/Organization"]
+    if status == 400:
+        assert response.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_system_paths_and_unknown_types_go_to_flask(app, flask_calls):
+    client = app.test_client()
+    assert client.get("/fhir/metadata").status_code == 200
+    assert client.get("/fhir/_history").status_code == 200
+    assert client.get("/fhir/Nonsense?name=x").status_code in (400, 404)
+    assert flask_calls == ["/fhir/metadata", "/fhir/_history", "/fhir/Nonsense"]
+
+
+def test_a_search_waits_for_flask_to_derive_the_base_url(database_url_factory):
+    """Without a configured base URL the first search of a Host is Flask's (werkzeug derives the
+    URL); later ones with the same Host are fast and carry the same links."""
+    url = database_url_factory()
+    migrate.upgrade(url)
+    app = create_app({"DATABASE_URL": url, "ACCESS_LOG": False})
+    try:
+        client = app.test_client()
+        first = client.get("/fhir/Organization?name=x", headers={"Host": "ehr.example:8443"})
+        calls, inner = [], app.wsgi_app.wsgi_app
+        app.wsgi_app.wsgi_app = lambda environ, start: calls.append(1) or inner(environ, start)
+        second = client.get("/fhir/Organization?name=x", headers={"Host": "ehr.example:8443"})
+        assert calls == []
+        links = [link["url"] for link in json.loads(second.data)["link"]]
+        assert links == [link["url"] for link in json.loads(first.data)["link"]]
+        assert links[0] == "http://ehr.example:8443/fhir/Organization?name=x"
+    finally:
+        app.extensions["fhir_repository"].dispose()
