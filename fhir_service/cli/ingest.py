@@ -27,9 +27,8 @@ FILES_PER_TRANSACTION = 20
 ANALYZE_FROM = 2_000  # PostgreSQL: refresh the lookups' statistics at 2,000 stored resources, 4,000, ...
 # Files submitted ahead of the writer: more than a transaction's worth, so the workers keep
 # preparing the next transaction while the writer stores one (with 8 they stopped after 8 files
-# and writer and workers took turns; 3 transactions: a flush on a busy PostgreSQL may take longer
-# than the workers need for the next 20); ~60 kB each
-FILES_AHEAD = 3 * FILES_PER_TRANSACTION
+# and writer and workers took turns); ~60 kB each
+FILES_AHEAD = 2 * FILES_PER_TRANSACTION
 # The last files: smaller transactions, so what is left to store once the workers are done (when a
 # core idles) is a few files, not up to a whole transaction's worth
 TAIL_FILES = 2 * FILES_PER_TRANSACTION
