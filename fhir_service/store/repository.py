@@ -139,9 +139,10 @@ class Repository:
     def _read_only(self, connection) -> Iterator[UnitOfWork]:
         """A Session on the kept connection: no pool checkout, and on PostgreSQL (autocommit) no
         pre-ping, BEGIN, COMMIT or reset round trips - five of a token search's seven (READ COMMITTED
-        gives each statement its own snapshot either way). SQLite still says BEGIN DEFERRED/COMMIT
-        (local calls): the statements of one search share a snapshot. A failed statement may have
-        left the connection in any state: it is dropped and the next unit opens a new one."""
+        gives each statement its own snapshot either way); on SQLite no BEGIN/COMMIT either, so each
+        statement is its own snapshot there too (a history page and its total may straddle a write,
+        as on PostgreSQL). A failed statement may have left the connection in any state: it is
+        dropped and the next unit opens a new one."""
         try:
             with Session(bind=connection, expire_on_commit=False, autoflush=False) as session:
                 uow = UnitOfWork(session, lock_rows=False)
@@ -277,7 +278,9 @@ class _ThreadConnections:
             kept = None
         if kept is None:
             connection = self._engine.connect()
-            if not self._sqlite:  # SQLite connections are in autocommit mode already (database.py)
+            if self._sqlite:  # no BEGIN from database.py's listener: the driver is in autocommit mode
+                connection = connection.execution_options(sqlite_begin="AUTOCOMMIT")
+            else:
                 connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             connection.detach()  # ours until the thread (or this Repository) goes away
             kept = self._local.kept = _Kept(connection)
