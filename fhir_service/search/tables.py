@@ -20,6 +20,8 @@ Text512 = String(512).with_variant(String(512, collation="C"), "postgresql")
 
 
 def _resource_fk() -> Mapped[int]:
+    # The rule the schema keeps. On PostgreSQL migration 0005 enforces it with statement-level
+    # triggers instead of a per-row foreign key (the same lock, check and cascade; ingest speed).
     return mapped_column(PrimaryKey, ForeignKey("resource.pk", ondelete="CASCADE"), nullable=False)
 
 
