@@ -105,3 +105,16 @@ def test_search_history_and_read_survive_a_dropped_connection(repo, monkeypatch)
     assert history_.history(repo, [], BASE, "Basic", "kept-1").status == 200
     drop_all()
     assert repo.read("Basic", "kept-1") is not None  # the prepared read retries by itself
+
+
+def test_an_include_leaves_the_plan_cache_mode_as_it_was(repo):
+    """include.py asks PostgreSQL for generic plans around its statement, and only there."""
+    if repo.sqlite:
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    with repo.unit_of_work() as uow:
+        uow.update({"resourceType": "Basic", "id": "kept-3", "subject": {"reference": "Basic/kept-1"}})
+    bundle = search_.search(repo, "Basic", [("_id", "kept-3"), ("_include", "Basic:subject")], BASE).body
+    bundle = bundle if isinstance(bundle, dict) else bundle.resource()
+    assert [e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "include"] == ["kept-1"]
+    with repo.unit_of_work(write=False) as uow:  # the same kept connection the search used
+        assert uow.session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
