@@ -72,3 +72,17 @@ def database_url_factory(tmp_path_factory):
 @pytest.fixture(scope="session")
 def database_url(database_url_factory) -> str:
     return database_url_factory()
+
+
+@pytest.fixture(scope="module")
+def migrated_repo(database_url_factory):
+    """A Repository on a new database at the newest migration, shared by one test module."""
+    from fhir_service.store import migrate
+    from fhir_service.store.database import make_engine
+    from fhir_service.store.repository import Repository
+
+    url = database_url_factory()
+    migrate.upgrade(url)
+    repository = Repository(make_engine(url))
+    yield repository
+    repository.dispose()

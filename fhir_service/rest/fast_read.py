@@ -20,7 +20,6 @@ paths give the same answers.
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qsl
 
 from flask import Flask
 
@@ -29,7 +28,7 @@ from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.rest import negotiation
-from fhir_service.rest.responses import known_base_url, version_headers
+from fhir_service.rest.responses import known_base_url, strict_handling, version_headers
 from fhir_service.search.engine import SplicedSearchset
 
 logger = logging.getLogger("fhir_service.rest")
@@ -89,10 +88,16 @@ class FastRead:
         if resource_type not in RESOURCE_TYPES:  # metadata, _history, $export, … and unknown types
             return None
         base = known_base_url(environ, self.app.config)
-        params = _query_params(self.app, environ.get("QUERY_STRING", ""))
-        if base is None or params is None or any(k in _RENDERING for k, _ in params):
+        if base is None:
             return None
-        strict = "handling=strict" in environ.get("HTTP_PREFER", "").replace(" ", "").lower()
+        request = self.app.request_class(environ)  # no context pushed: werkzeug's own parsing only
+        try:
+            params = list(request.args.items(multi=True))  # as the route sees them
+        except (UnicodeError, ValueError):
+            return None
+        if any(k in search_.FORMAT_PARAMETERS for k, _ in params):  # the route renders these
+            return None
+        strict = strict_handling(request.headers.get("Prefer", ""))
         repo = self.app.extensions["fhir_repository"]
         try:
             body = search_.search(repo, resource_type, params, base, strict=strict, raw=True).body
@@ -108,22 +113,6 @@ class FastRead:
             if not self._enabled:  # said once: reads then cost Flask's full request cycle
                 logger.info("read fast path off: the app has other request hooks or routes %s", claimed or "")
         return self._enabled
-
-
-_RENDERING = {"_format", "_pretty"}  # the route's negotiation and rendering handle these
-
-
-def _query_params(app: Flask, query: str) -> list[tuple[str, str]] | None:
-    """request.args.items(multi=True) as the route sees them (werkzeug's decoding, and its MultiDict's
-    order: grouped by name); None if the query does not decode."""
-    if not query:
-        return []
-    try:
-        decoded = query.encode("latin-1").decode()
-        pairs = parse_qsl(decoded, keep_blank_values=True, errors="werkzeug.url_quote")
-    except (UnicodeError, ValueError, LookupError):
-        return None
-    return list(app.request_class.parameter_storage_class(pairs).items(multi=True))
 
 
 def _only_known_hooks(app: Flask, known: set) -> bool:

@@ -24,19 +24,26 @@ def base_url() -> str:
     from flask import current_app
 
     known = known_base_url(request.environ, current_app.config)
-    if known is not None:
-        return known
-    if len(_BASE_URLS) >= 256:
-        _BASE_URLS.clear()
-    key = tuple(request.environ.get(k) for k in _BASE_URL_KEYS)
-    found = _BASE_URLS[key] = request.url_root.rstrip("/") + "/fhir"
-    return found
+    if known is None:
+        if len(_BASE_URLS) >= 256:
+            _BASE_URLS.clear()
+        known = _BASE_URLS[_base_url_key(request.environ)] = request.url_root.rstrip("/") + "/fhir"
+    return known
 
 
 def known_base_url(environ: dict, config) -> str | None:
     """base_url() without a request context, if it is configured or was made for these environ
     values before (else None: the fast path leaves such a request to Flask)."""
-    return config.get("BASE_URL") or _BASE_URLS.get(tuple(environ.get(k) for k in _BASE_URL_KEYS))
+    return config.get("BASE_URL") or _BASE_URLS.get(_base_url_key(environ))
+
+
+def _base_url_key(environ: dict) -> tuple:
+    return tuple(environ.get(k) for k in _BASE_URL_KEYS)
+
+
+def strict_handling(prefer: str) -> bool:
+    """Prefer: handling=strict makes unknown search parameters a 400 (default: lenient, warned)."""
+    return "handling=strict" in prefer.replace(" ", "").lower()
 
 
 def prefer_return() -> str:

@@ -22,7 +22,14 @@ from fhir_service.interactions.capabilities import capability_statement
 from fhir_service.interactions.errors import FhirError, bad_request
 from fhir_service.interactions.result import Result
 from fhir_service.rest import fast_read, negotiation
-from fhir_service.rest.responses import base_url, etag_version, not_modified, respond, version_headers
+from fhir_service.rest.responses import (
+    base_url,
+    etag_version,
+    not_modified,
+    respond,
+    strict_handling,
+    version_headers,
+)
 
 api = Blueprint("fhir", __name__)
 
@@ -47,8 +54,7 @@ def query_params() -> list[tuple[str, str]]:
 
 
 def prefer_strict() -> bool:
-    """Prefer: handling=strict makes unknown search parameters a 400 (default: lenient, warned)."""
-    return "handling=strict" in request.headers.get("Prefer", "").replace(" ", "").lower()
+    return strict_handling(request.headers.get("Prefer", ""))
 
 
 def if_match() -> str | None:

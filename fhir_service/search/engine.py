@@ -129,8 +129,8 @@ def search(
     """Run a search and return a searchset Bundle dict, or with `raw` (and no _summary/_elements)
     the Bundle's JSON bytes with the stored resources spliced in."""
     plan = _plan(session, resource_types, params, base_url, strict)
-    found, query, keys, digest = plan.found, plan.query, plan.keys, plan.digest
-    registry, types, warnings = found.registry, found.types, found.warnings
+    found, keys, digest = plan.found, plan.keys, plan.digest
+    registry, query, types, warnings = found.registry, found.query, found.types, found.warnings
     cursor_token = next((v for k, v in reversed(params) if k == "_cursor"), None)
     total = None
     if query.total in ("accurate", "estimate") or query.summary == "count":
@@ -200,7 +200,6 @@ _plans_lock = threading.Lock()
 @dataclass
 class _Plan:
     found: _Filter
-    query: object
     keys: list
     digest: str
     plain: list  # the parameters without _cursor
@@ -268,7 +267,6 @@ def _plan(session, resource_types, params, base_url: str, strict: bool) -> _Plan
     want = found.query.count + 1
     plan = _Plan(
         found=found,
-        query=found.query,
         keys=sort_keys(found.registry, found.types, found.query.sort),
         digest=cursors.query_digest(params),
         plain=plain,

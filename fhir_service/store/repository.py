@@ -20,7 +20,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -111,18 +111,17 @@ class Repository:
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[UnitOfWork]:
         """One database transaction; committed when the block ends normally, rolled back otherwise.
-        A read-only one runs on the thread's kept connection (see _ThreadConnections) when it is free."""
-        kept = None if write else self._connections.enter()
-        if kept is not None:
-            try:
-                with self._read_only(kept) as uow:
-                    yield uow
-            finally:
-                self._connections.leave()
-            return
-        exclusive = self._writer_lock.held() if write and self._writer_lock else nullcontext()
-        with exclusive, Session(self.engine, expire_on_commit=False, autoflush=False) as session:
-            if self.sqlite:
+        A read-only one runs on the thread's kept connection when it is free (_kept_connection): no
+        pool checkout, and on PostgreSQL (autocommit) no pre-ping, BEGIN, COMMIT or reset round trips;
+        each statement is then its own snapshot on both backends (READ COMMITTED gives that on
+        PostgreSQL anyway; a history page and its total may straddle a write)."""
+        with contextlib.ExitStack() as stack:
+            kept = None if write else stack.enter_context(self._kept_connection())
+            if write and self._writer_lock:
+                stack.enter_context(self._writer_lock.held())
+            bind = self.engine if kept is None else kept
+            session = stack.enter_context(Session(bind, expire_on_commit=False, autoflush=False))
+            if self.sqlite and kept is None:
                 session.connection(execution_options={"sqlite_begin": "IMMEDIATE" if write else "DEFERRED"})
             uow = UnitOfWork(session, lock_rows=write and not self.sqlite)
             try:
@@ -136,25 +135,21 @@ class Repository:
                 raise
 
     @contextmanager
-    def _read_only(self, connection) -> Iterator[UnitOfWork]:
-        """A Session on the kept connection: no pool checkout, and on PostgreSQL (autocommit) no
-        pre-ping, BEGIN, COMMIT or reset round trips - five of a token search's seven (READ COMMITTED
-        gives each statement its own snapshot either way); on SQLite no BEGIN/COMMIT either, so each
-        statement is its own snapshot there too (a history page and its total may straddle a write,
-        as on PostgreSQL). A failed statement may have left the connection in any state: it is
-        dropped and the next unit opens a new one."""
+    def _kept_connection(self) -> Iterator[Connection | None]:
+        """The thread's kept connection for one read-only use; None while this thread uses it
+        already (a nested use then takes a pooled connection). A driver error may have left it in
+        any state: it is dropped and the next use opens a new one."""
+        kept = self._connections.enter()
+        if kept is None:
+            yield None
+            return
         try:
-            with Session(bind=connection, expire_on_commit=False, autoflush=False) as session:
-                uow = UnitOfWork(session, lock_rows=False)
-                try:
-                    yield uow
-                    session.commit()
-                except BaseException:
-                    session.rollback()
-                    raise
-        except DBAPIError:
+            yield kept
+        except (DBAPIError, self.engine.dialect.loaded_dbapi.Error):
             self._connections.discard()
             raise
+        finally:
+            self._connections.leave()
 
     def search(
         self,
@@ -188,20 +183,14 @@ class Repository:
         return isinstance(exc, (dbapi.OperationalError, dbapi.InterfaceError))
 
     def _on_kept_connection(self, work: Callable[[_ConnectionReader], T]) -> T:
-        kept = self._connections.enter()
-        if kept is None:  # a unit of work of this thread holds it: a pooled connection instead
-            with self.unit_of_work(write=False) as uow:
-                return work(uow.session)
-        try:
+        with self._kept_connection() as kept:
+            if kept is None:  # a unit of work of this thread holds it: a pooled connection instead
+                with self.unit_of_work(write=False) as uow:
+                    return work(uow.session)
             try:
                 return work(_ConnectionReader(kept))
             finally:
                 kept.rollback()  # ends the autobegun transaction (PostgreSQL, autocommit: sends nothing)
-        except (DBAPIError, self.engine.dialect.loaded_dbapi.Error):
-            self._connections.discard()  # in any state now: the next search opens a new one
-            raise
-        finally:
-            self._connections.leave()
 
     def read(self, resource_type: str, resource_id: str) -> StoredResource | None:
         """The hot path of GET /Type/id: one prepared Core statement, no Session, no ORM identity map."""

@@ -8,20 +8,13 @@ import pytest
 from fhir_service.interactions import search as search_
 from fhir_service.search import engine
 from fhir_service.search.errors import SearchError
-from fhir_service.store import migrate
-from fhir_service.store.database import make_engine
-from fhir_service.store.repository import Repository
 
 BASE = "http://example.org/fhir"
 
 
 @pytest.fixture(scope="module")
-def repo(database_url_factory):
-    url = database_url_factory()
-    migrate.upgrade(url)
-    repository = Repository(make_engine(url))
-    yield repository
-    repository.dispose()
+def repo(migrated_repo):
+    return migrated_repo
 
 
 def _put(repo, rid: str, code: str = "plan-cache") -> None:

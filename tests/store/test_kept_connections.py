@@ -11,23 +11,16 @@ from sqlalchemy import create_engine, text
 
 from fhir_service.interactions import history as history_
 from fhir_service.interactions import search as search_
-from fhir_service.store import migrate
 from fhir_service.store import repository as repository_module
-from fhir_service.store.database import make_engine
-from fhir_service.store.repository import Repository
 
 BASE = "http://example.org/fhir"
 
 
 @pytest.fixture(scope="module")
-def repo(database_url_factory):
-    url = database_url_factory()
-    migrate.upgrade(url)
-    repository = Repository(make_engine(url))
-    with repository.unit_of_work() as uow:
+def repo(migrated_repo):
+    with migrated_repo.unit_of_work() as uow:
         uow.update({"resourceType": "Basic", "id": "kept-1", "code": {"text": "kept"}})
-    yield repository
-    repository.dispose()
+    return migrated_repo
 
 
 def _ids(bundle) -> list[str]:

@@ -10,16 +10,11 @@ from sqlalchemy import inspect
 from fhir_service.store import migrate
 from fhir_service.store.database import make_engine
 from fhir_service.store.errors import Conflict, PreconditionFailed
-from fhir_service.store.repository import Repository
 
 
 @pytest.fixture(scope="module")
-def repo(database_url_factory):
-    url = database_url_factory()
-    migrate.upgrade(url)
-    repository = Repository(make_engine(url))
-    yield repository
-    repository.dispose()
+def repo(migrated_repo):
+    return migrated_repo
 
 
 def patient(**fields) -> dict:
