@@ -294,42 +294,6 @@ def _prepared(files: list[Path], jobs: int, definitions: list[dict], dialect: st
         gc.unfreeze()
 
 
-def _at_head(engine) -> bool:
-    """Whether the database is at the newest migration, told from its alembic_version row and the
-    migration files' `revision`/`down_revision` lines. The usual ingest runs on an upgraded database
-    (deployments and the benchmark run `db upgrade` first), and Alembic's import and no-op upgrade were
-    ~0.2 s of start-up before the first file is read. Anything unexpected → False: upgrade() decides."""
-    import ast
-    import re
-
-    from sqlalchemy.exc import DBAPIError
-
-    import fhir_service.store
-
-    assignment = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
-    revisions, parents = set(), set()
-    try:
-        versions = Path(fhir_service.store.__file__).parent / "migrations" / "versions"
-        for path in versions.glob("*.py"):
-            found = dict(assignment.findall(path.read_text(encoding="utf-8")))
-            if "revision" not in found:
-                continue
-            revisions.add(ast.literal_eval(found["revision"]))
-            down = ast.literal_eval(found.get("down_revision", "None"))
-            parents.update(down if isinstance(down, tuple | list) else [down])
-    except (OSError, ValueError, SyntaxError):
-        return False
-    heads = sorted(revisions - parents)
-    if len(heads) != 1:
-        return False
-    try:
-        with engine.connect() as conn:
-            current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
-    except DBAPIError:
-        return False
-    return current == heads
-
-
 class _Null:
     def write(self, _):
         pass
@@ -347,14 +311,13 @@ class _Null:
 def ingest(paths, jobs, no_progress):
     """Convert, validate and store monographs and FHIR resources/Bundles (idempotent)."""
     from fhir_service.search.maintenance import publish_custom_parameters
+    from fhir_service.store import migrate
     from fhir_service.store.database import database_url, make_engine
     from fhir_service.store.repository import Repository
 
     repo = Repository(make_engine(database_url()))
-    if not _at_head(repo.engine):
-        from fhir_service.store.migrate import upgrade
-
-        upgrade(database_url())
+    if not migrate.at_head(repo.engine):
+        migrate.upgrade(database_url())
     with repo.unit_of_work() as uow:  # the service's own SearchParameters, served like any resource
         publish_custom_parameters(uow)
     summary = run_ingest(paths, repo, jobs=jobs, progress=not no_progress)

@@ -15,6 +15,7 @@ from functools import lru_cache
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    DateTime,
     Double,
     Float,
     Integer,
@@ -95,6 +96,9 @@ def _binary_types(table: Table, columns: tuple[str, ...]) -> tuple[str, ...] | N
         kind = table.c[name].type
         if isinstance(kind, TypeDecorator):
             kind = kind.impl_instance
+        if isinstance(kind, DateTime):
+            found.append("timestamptz" if kind.timezone else "timestamp")
+            continue
         kind = type(kind)
         if kind not in _PG_TYPES:
             return None

@@ -16,14 +16,11 @@ from datetime import UTC
 
 from sqlalchemy import update
 
-from fhir_service.store.schema import Resource
+from fhir_service.store.bulk import insert_tuples
+from fhir_service.store.schema import Resource, ResourceVersion
 
 _RESOURCE_COLUMNS = ("pk", "type", "id", "version_id", "last_updated", "deleted", "content")
 _VERSION_COLUMNS = ("resource_pk", "version_id", "type", "id", "last_updated", "deleted", "method", "content")
-# COPY's binary format: the content (bytea) goes as its bytes, not as hex text escaped once more for
-# COPY's text format (that formatting was the writer's largest cost after the JSON)
-_RESOURCE_TYPES = ("int8", "varchar", "varchar", "int4", "timestamptz", "bool", "bytea")
-_VERSION_TYPES = ("int8", "int4", "varchar", "varchar", "timestamptz", "bool", "varchar", "bytea")
 _sequences: dict = {}  # engine URL → the sequence behind resource.pk
 
 
@@ -79,10 +76,12 @@ def put_many(
             )
         )
         items.append((pk, stored, existing is None, index_rows.get(key)))
-    _copy_binary(conn, "resource", _RESOURCE_COLUMNS, _RESOURCE_TYPES, inserts)
+    # binary COPY (bulk.py): the content (bytea) goes as its bytes, not as hex text escaped once
+    # more for COPY's text format (that formatting was the writer's largest cost after the JSON)
+    insert_tuples(session, Resource.__table__, _RESOURCE_COLUMNS, inserts)
     if updates:
         session.execute(update(Resource), updates)
-    _copy_binary(conn, "resource_version", _VERSION_COLUMNS, _VERSION_TYPES, versions)
+    insert_tuples(session, ResourceVersion.__table__, _VERSION_COLUMNS, versions)
     indexer.index_many(session, items, rows_registry)
     return out
 
@@ -125,18 +124,6 @@ def read_many(uow, keys: list[tuple[str, str]]) -> dict:
         (t, i): StoredResource(t, i, v, lu.astimezone(UTC), d, None if c is None else bytes(c), pk)
         for t, i, v, lu, d, c, pk in rows
     }
-
-
-def _copy_binary(
-    conn, table: str, columns: tuple[str, ...], types: tuple[str, ...], rows: list[tuple]
-) -> None:
-    if not rows:
-        return
-    with conn.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
 
 
 def _reserve(conn, n: int) -> list[int]:

@@ -32,6 +32,18 @@ def test_migrations_go_up_and_down(database_url_factory):
     assert migrate.current_revision(url) is None
 
 
+def test_head_is_the_newest_migration_and_at_head_says_so(database_url_factory):
+    assert migrate.HEAD == migrate.head_revision()  # bump HEAD with each new migration
+    url = database_url_factory()
+    engine = make_engine(url)
+    assert not migrate.at_head(engine)  # empty: no alembic_version
+    migrate.upgrade(url, "0004")
+    assert not migrate.at_head(engine)
+    migrate.upgrade(url)
+    assert migrate.at_head(engine)
+    engine.dispose()
+
+
 def test_create_update_delete_keep_every_version(repo):
     with repo.unit_of_work() as uow:
         first = uow.create(patient(active=True))
