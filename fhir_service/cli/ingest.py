@@ -218,9 +218,10 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
     jobs = jobs or (min(os.cpu_count() or 1, 4) if len(files) > 4 else 1)
     results = _prepared(files, jobs, definitions, repo.engine.dialect.name)
     batch: list[Prepared] = []
-    analyze_at = [ANALYZE_FROM]
+    analyze_at = ANALYZE_FROM
 
     def flush():
+        nonlocal analyze_at
         with repo.unit_of_work() as uow:
             if not repo.sqlite:
                 # no wait for the WAL flush at each commit: a crash loses at most the last few
@@ -230,12 +231,12 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
                 sync_sources(uow, [(i.source, i.resources, i.index_rows) for i in batch], rows_registry)
             )
         batch.clear()
-        if not repo.sqlite and summary.resources >= analyze_at[0]:
+        if not repo.sqlite and summary.resources >= analyze_at:
             # planner statistics of a table that grew from empty: on none PostgreSQL reads every
             # row for each batch's lookups (id IN (...)) and a x20 ingest slows down as it goes
             with repo.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("ANALYZE resource, ingest_member")
-            analyze_at[0] = 2 * summary.resources
+            analyze_at = 2 * summary.resources
 
     with click.progressbar(
         results, length=len(files), label="ingest", file=None if progress else _Null()
