@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Select, bindparam, func, literal_column, select
 
-from fhir_service.store.driver import binary_results
+from fhir_service.store.driver import reused_cursor
 from fhir_service.store.schema import Resource
 
 from .active import active_registry
@@ -226,12 +226,9 @@ class _Captured:
             rows = [tuple(row) for row in result]
             self._sent = (result.context.statement, result.context.parameters[0])
             return rows
-        cursor = connection.connection.cursor(**binary_results(connection.dialect))
-        try:
-            cursor.execute(*self._sent)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+        cursor = reused_cursor(connection.connection, connection.dialect)
+        cursor.execute(*self._sent)
+        return cursor.fetchall()
 
     def scalar(self, session) -> int:
         return self.rows(session)[0][0] or 0

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from fhir_service.search import engine as search_engine
 from fhir_service.search import indexer
 from fhir_service.store.database import is_sqlite, writer_lock
-from fhir_service.store.driver import binary_results
+from fhir_service.store.driver import reused_cursor
 from fhir_service.store.errors import Conflict, PreconditionFailed
 from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.sync import canonical
@@ -368,7 +368,7 @@ class _PreparedRead:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         self._connections = connections
-        self._cursor_options = binary_results(dialect)
+        self._dialect = dialect
         self._sql = str(compiled)
         self._positions = compiled.positiontup if dialect.positional else None
         self._processors = [
@@ -392,12 +392,9 @@ class _PreparedRead:
         return tuple(v if p is None else p(v) for p, v in zip(self._processors, row, strict=True))
 
     def _fetch(self, connection, args) -> tuple | None:
-        cursor = connection.cursor(**self._cursor_options)
-        try:
-            cursor.execute(self._sql, args)
-            return cursor.fetchone()
-        finally:
-            cursor.close()
+        cursor = reused_cursor(connection, self._dialect)
+        cursor.execute(self._sql, args)
+        return cursor.fetchone()
 
 
 class UnitOfWork:

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from fhir_service.interactions import history as history_
 from fhir_service.interactions import search as search_
 from fhir_service.store import repository as repository_module
+from fhir_service.store.driver import reused_cursor
 
 BASE = "http://example.org/fhir"
 
@@ -111,3 +112,18 @@ def test_an_include_leaves_the_plan_cache_mode_as_it_was(repo):
     assert [e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "include"] == ["kept-1"]
     with repo.unit_of_work(write=False) as uow:  # the same kept connection the search used
         assert uow.session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+
+
+def test_a_reused_cursor_belongs_to_the_connection_it_runs_on(repo):
+    """driver.reused_cursor: one cursor per DBAPI connection, a new one once the pool reconnected."""
+    dialect = repo.engine.dialect
+    with repo.engine.connect() as conn:
+        first = reused_cursor(conn.connection, dialect)
+        assert reused_cursor(conn.connection, dialect) is first
+        old = conn.connection.dbapi_connection
+        conn.invalidate()  # closes the DBAPI connection; the next use reconnects
+        assert conn.connection.dbapi_connection is not old
+        second = reused_cursor(conn.connection, dialect)
+        assert second is not first and second.connection is conn.connection.dbapi_connection
+        second.execute("SELECT 1")
+        assert second.fetchall() == [(1,)]

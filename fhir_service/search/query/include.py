@@ -14,7 +14,7 @@ import contextlib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fhir_service.store.driver import binary_results
+from fhir_service.store.driver import reused_cursor
 from fhir_service.store.schema import Resource
 
 from ..errors import SearchError
@@ -128,45 +128,44 @@ def _plan(registry: Registry, includes: tuple[Include, ...]) -> list[_Branch]:
     return _branches(registry, list(includes))
 
 
-def _execute(dbapi, options: dict, statement: str, params: list) -> list[tuple]:
-    cursor = dbapi.cursor(**options)  # PostgreSQL: binary results (bytea as bytes, not hex text)
+def _execute(dbapi, driver: tuple[bool, object], statement: str, params: list) -> list[tuple]:
+    sqlite, dialect = driver
+    cursor = reused_cursor(dbapi, dialect)  # PostgreSQL: binary results (bytea as bytes, not hex text)
+    if sqlite:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+    # PostgreSQL keeps planning an include statement for its values (plan_cache_mode auto judges
+    # the generic plan costlier), ~0.6 ms a time for a 0.14 ms statement; its generic plan
+    # is the right one for any pks (index lookups from the frontier), so it is asked for here.
+    cursor.execute("SET plan_cache_mode = force_generic_plan")
     try:
-        if not options:
-            cursor.execute(statement, params)
-            return cursor.fetchall()
-        # PostgreSQL keeps planning an include statement for its values (plan_cache_mode auto judges
-        # the generic plan costlier), ~0.6 ms a time for a 0.14 ms statement; its generic plan
-        # is the right one for any pks (index lookups from the frontier), so it is asked for here.
-        cursor.execute("SET plan_cache_mode = force_generic_plan")
-        try:
-            cursor.execute(statement, params)
-            return cursor.fetchall()
-        finally:  # in a failed transaction the SET is rolled back with it: nothing to reset
-            with contextlib.suppress(Exception):
-                cursor.execute("RESET plan_cache_mode")
-    finally:
-        cursor.close()
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+    finally:  # in a failed transaction the SET is rolled back with it: nothing to reset
+        with contextlib.suppress(Exception):
+            cursor.execute("RESET plan_cache_mode")
 
 
 _CONTENTS = f"SELECT x.pk, x.type, x.id, x.content FROM {R} x WHERE x.pk IN "
 
 
-def _round(dbapi, driver: tuple[bool, dict], branches: list[_Branch], pks: set[int], contents: bool) -> list:
+def _round(
+    dbapi, driver: tuple[bool, object], branches: list[_Branch], pks: set[int], contents: bool
+) -> list:
     """What all `branches` reach from `pks` (one statement per _CHUNK pks): their pks, or with
     `contents` their rows (pk, type, id, content), read by the same statement."""
     found: list = []
     ordered = sorted(pks)
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
-        sqlite, options = driver
-        sql = _Sql(sqlite)
+        sql = _Sql(driver[0])
         parts = [(_reverse if b.reverse else _forward)(sql, b, chunk) for b in branches]
         # one LIMIT for every frontier size: one statement text (PostgreSQL prepares it once)
         statement = f"{' UNION '.join(parts)} LIMIT {MAX_INCLUDED + _CHUNK}"
         if contents:
-            found += _execute(dbapi, options, f"{_CONTENTS}({statement})", sql.params)
+            found += _execute(dbapi, driver, f"{_CONTENTS}({statement})", sql.params)
         else:
-            found += [row[0] for row in _execute(dbapi, options, statement, sql.params)]
+            found += [row[0] for row in _execute(dbapi, driver, statement, sql.params)]
     return found
 
 
@@ -192,7 +191,7 @@ def _included(session, registry: Registry, includes: list[Include], matches: lis
     iterating = _plan(registry, tuple(i for i in includes if i.iterate))
     connection = session.connection()
     dbapi = connection.connection  # the DBAPI connection of the session's transaction
-    driver = (connection.dialect.name == "sqlite", binary_results(connection.dialect))
+    driver = (connection.dialect.name == "sqlite", connection.dialect)
     matched = set(matches)
     found: dict[int, tuple | int] = {}  # pk -> its row (or pk)
     if plain:
