@@ -19,6 +19,11 @@ from sqlalchemy.engine import make_url
 
 DEFAULT_URL = "sqlite:///var/fhir.sqlite"
 BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL session settings of the service's connections, sent in the connection's start-up
+# packet (no round trip). A full-text GIN index's pending list is read by every search that uses
+# it: kept small for the server's writes (migration 0006); ingest raises it in its transactions.
+SESSION_OPTIONS = "-c gin_pending_list_limit=64kB"
+INGEST_PENDING_LIST = "4MB"
 
 
 def database_url() -> str:
@@ -32,6 +37,11 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         return _sqlite_engine(parsed, **kwargs)
     if parsed.drivername == "postgresql":  # plain postgresql:// → psycopg 3, not psycopg2
         parsed = parsed.set(drivername="postgresql+psycopg")
+    connect_args = kwargs.setdefault("connect_args", {})
+    options = " ".join(
+        filter(None, (parsed.query.get("options"), connect_args.get("options"), SESSION_OPTIONS))
+    )
+    connect_args["options"] = options  # the URL's own options kept (connect_args would replace them)
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
@@ -71,11 +81,18 @@ def refresh_statistics(engine: Engine) -> None:
 
     PostgreSQL: the schema's own tables (a database-wide ANALYZE also read the system catalogs, a
     third of its time on a fresh database), largest first on two connections (an ingest ends with
-    it, when its worker processes have stopped and a core is idle)."""
+    it, when its worker processes have stopped and a core is idle). First the GIN indexes' pending
+    lists are merged into the indexes: ingest lets them grow to INGEST_PENDING_LIST, and every
+    search through such an index reads its whole list."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if is_sqlite(engine):
             conn.exec_driver_sql("PRAGMA optimize")
             return
+        conn.exec_driver_sql(
+            "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+            " WHERE a.amname = 'gin' AND c.relnamespace = current_schema()::regnamespace"
+        ).all()
         tables = (
             conn.exec_driver_sql(
                 "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables"
