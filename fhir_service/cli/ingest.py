@@ -45,7 +45,7 @@ class Prepared:
 
     path: str
     source: str
-    resources: list[dict] = field(default_factory=list)
+    resources: list = field(default_factory=list)  # dicts; Serialized (store.serialized) for_store
     index_rows: dict = field(default_factory=dict)  # (type, id) → search index rows (packed_rows)
     invalid: list[str] = field(default_factory=list)  # "Type/id: expression: message"
     error: str | None = None
@@ -104,7 +104,7 @@ def input_files(paths) -> list[Path]:
     return out
 
 
-def prepare(path: Path, index_rows: bool = False) -> Prepared:
+def prepare(path: Path, for_store: bool = False) -> Prepared:
     """Read/convert and validate one file (runs in a worker process)."""
     path = Path(path)
     is_monograph = path.suffix == ".md"
@@ -129,20 +129,23 @@ def prepare(path: Path, index_rows: bool = False) -> Prepared:
             prepared.invalid.append(f"{path}: {name}: {first.expression}: {first.message}")
         else:
             prepared.resources.append(resource)
-    if index_rows:
+    if for_store:
         from fhir_service.search.indexer import packed_rows
         from fhir_service.search.registry import registry
+        from fhir_service.store.serialized import Serialized
 
         reg = registry()
         prepared.index_rows = {
             (r["resourceType"], r["id"]): packed_rows(reg, r, _dialect) for r in prepared.resources
         }
+        prepared.resources = [Serialized(r) for r in prepared.resources]
     return prepared
 
 
 def prepare_for_store(path: Path) -> Prepared:
-    """prepare() plus the search index rows, so the single writer only runs SQL."""
-    return prepare(path, index_rows=True)
+    """prepare() plus the search index rows and the resources serialized, so the single writer
+    only runs SQL."""
+    return prepare(path, for_store=True)
 
 
 _dialect: str | None = None  # the database's, for the full-text row's values (search.text)

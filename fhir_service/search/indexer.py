@@ -123,10 +123,12 @@ def remove_from_index(session, resource_pk: int) -> None:
 def index_many(session, items, rows_registry: Registry | None = None) -> None:
     """Index a batch of stored resources in one statement per table (ingest, put_many).
 
-    `items` are (resource_pk, resource, is_new, rows): a new pk has no rows to delete; `rows` may be
+    `items` are (resource_pk, resource, is_new, rows) (resource: a dict or store.serialized's
+    Serialized): a new pk has no rows to delete; `rows` may be
     precomputed by `packed_rows` elsewhere (ingest workers) and are used only when they were computed
     with `rows_registry` and that is still the active registry (else recomputed here)."""
     from fhir_service.store.bulk import insert_tuples
+    from fhir_service.store.serialized import as_dict
 
     from .active import active_registry
 
@@ -143,11 +145,13 @@ def index_many(session, items, rows_registry: Registry | None = None) -> None:
     text_rows = []
     for pk, resource, _, rows in items:
         if rows is None or rows_registry is not reg:
-            rows = packed_rows(reg, resource, dialect)
+            rows = packed_rows(reg, as_dict(resource), dialect)
         for group, values in rows.items():
             if group != TEXT_ROW:
                 batches.setdefault(group, []).extend([(*v, pk) for v in values])
-        text_rows.append((pk, *(rows[TEXT_ROW][0] if TEXT_ROW in rows else text.values(resource, dialect))))
+        text_rows.append(
+            (pk, *(rows[TEXT_ROW][0] if TEXT_ROW in rows else text.values(as_dict(resource), dialect)))
+        )
     for (kind, columns), values in batches.items():
         insert_tuples(session, INDEX_TABLES[kind].__table__, (*columns, "resource_pk"), values)
     text.insert(conn, text_rows)

@@ -18,6 +18,8 @@ from sqlalchemy import update
 
 from fhir_service.store.bulk import insert_tuples
 from fhir_service.store.schema import Resource, ResourceVersion
+from fhir_service.store.serialized import Serialized
+from fhir_service.store.serialized import key as resource_key
 
 _RESOURCE_COLUMNS = ("pk", "type", "id", "version_id", "last_updated", "deleted", "content")
 _VERSION_COLUMNS = ("resource_pk", "version_id", "type", "id", "last_updated", "deleted", "method", "content")
@@ -32,7 +34,8 @@ def put_many(
     index_rows: dict | None = None,
     rows_registry=None,
 ) -> list:
-    """UnitOfWork.put_many(resources, current, method, index_rows, rows_registry), see there."""
+    """UnitOfWork.put_many(resources, current, method, index_rows, rows_registry), see there
+    (`resources`: dicts or Serialized ones)."""
     session = uow.session
     conn = session.connection()
     if conn.dialect.driver != "psycopg" or not resources:
@@ -44,16 +47,19 @@ def put_many(
 
     last_updated = now()
     instant = format_instant(last_updated)
-    new = [r for r in resources if (r["resourceType"], r["id"]) not in current]
+    new = [r for r in resources if resource_key(r) not in current]
     pks = iter(_reserve(conn, len(new)) if new else ())
     inserts, updates, versions, out, items = [], [], [], [], []
     index_rows = index_rows or {}
     for resource in resources:
-        key = rtype, rid = resource["resourceType"], resource["id"]
+        key = rtype, rid = resource_key(resource)
         existing = current.get(key)
         version_id = 1 if existing is None else existing.version_id + 1
-        stored = _stamped(resource, rid, version_id, instant)
-        content = serialize(stored)
+        if isinstance(resource, Serialized):  # ingest: serialized by its workers
+            stored, content = resource, resource.content(version_id, instant)
+        else:
+            stored = stamped(resource, rid, version_id, instant)
+            content = serialize(stored)
         if existing is None:
             pk = next(pks)
             inserts.append((pk, rtype, rid, version_id, last_updated, False, content))
@@ -86,7 +92,7 @@ def put_many(
     return out
 
 
-def _stamped(resource: dict, rid: str, version_id: int, instant: str) -> dict:
+def stamped(resource: dict, rid: str, version_id: int | str, instant: str) -> dict:
     """repository.stamp(resource, rid, version_id, last_updated) with lastUpdated formatted once
     per batch (the same bytes: tests/ingest_perf compares with put_many)."""
     meta = {"versionId": str(version_id), "lastUpdated": instant}

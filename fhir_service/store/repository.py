@@ -35,6 +35,8 @@ from fhir_service.store.database import is_sqlite, writer_lock
 from fhir_service.store.driver import reused_cursor
 from fhir_service.store.errors import Conflict, PreconditionFailed
 from fhir_service.store.schema import Resource, ResourceVersion
+from fhir_service.store.serialized import Serialized
+from fhir_service.store.serialized import key as resource_key
 from fhir_service.store.sync import canonical
 
 T = TypeVar("T")
@@ -500,7 +502,8 @@ class UnitOfWork:
         index_rows: dict[tuple[str, str], dict] | None = None,
         rows_registry=None,
     ) -> list[tuple[StoredResource, bool]]:
-        """Store a new version of each resource in a few bulk statements (ingest).
+        """Store a new version of each resource (a dict, or Serialized by an ingest worker) in a
+        few bulk statements (ingest).
 
         `current` must be what read_many returned for these resources in this unit of work (it holds
         the row locks on PostgreSQL; SQLite's writer lock is held for the whole unit of work). The
@@ -508,14 +511,18 @@ class UnitOfWork:
         rows computed ahead (ingest workers) with `rows_registry`, by (type, id); see index_many.
         """
         last_updated = now()
+        instant = format_instant(last_updated)
         inserts, updates, prepared = [], [], []
         for resource in resources:
-            key = (resource["resourceType"], resource["id"])
+            key = resource_key(resource)
             existing = current.get(key)
             version_id = 1 if existing is None else existing.version_id + 1
-            stored = stamp(resource, resource["id"], version_id, last_updated)
             values = {"version_id": version_id, "last_updated": last_updated, "deleted": False}
-            values["content"] = serialize(stored)
+            if isinstance(resource, Serialized):  # ingest: serialized by its workers
+                stored, values["content"] = resource, resource.content(version_id, instant)
+            else:
+                stored = stamp(resource, key[1], version_id, last_updated)
+                values["content"] = serialize(stored)
             if existing is None:
                 inserts.append({"type": key[0], "id": key[1], **values})
             else:

@@ -17,6 +17,8 @@ from sqlalchemy import delete, insert, select
 from fhir_service.store.bulk import insert_many
 from fhir_service.store.bulk_write import put_many, read_many
 from fhir_service.store.schema import IngestMember
+from fhir_service.store.serialized import Serialized, as_dict
+from fhir_service.store.serialized import key as resource_key
 
 VOLATILE_META = ("versionId", "lastUpdated")
 
@@ -30,22 +32,36 @@ def canonical(resource: dict) -> str:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def _unchanged(stored, resource) -> bool:
+    """Whether `resource` (a dict or Serialized) has the content of the stored version. A Serialized
+    one is first compared as the bytes it would be stored as with that version's meta: the same
+    serializer made both, so equal content is equal bytes, unless the stored one came another way."""
+    if stored is None or stored.deleted:
+        return False
+    if isinstance(resource, Serialized):
+        from fhir_service.store.repository import format_instant  # (repository imports this module)
+
+        if resource.content(stored.version_id, format_instant(stored.last_updated)) == stored.content:
+            return True
+    return canonical(stored.resource()) == canonical(as_dict(resource))
+
+
 def sync_source(
     uow, source: str, resources: Iterable[dict], index_rows: dict | None = None, rows_registry=None
 ) -> Counter:
-    """Store `resources` as the current output of `source`. → Counter(created, updated, unchanged, deleted).
+    """Store `resources` (dicts, or Serialized by ingest's workers) as the current output of `source`.
+    → Counter(created, updated, unchanged, deleted).
 
     `index_rows`/`rows_registry`: search index rows computed ahead, see Repository.put_many (PostgreSQL: bulk_write.put_many)."""
     counts: Counter = Counter()
     resources = list(resources)
-    keys = [(r["resourceType"], r["id"]) for r in resources]
+    keys = [resource_key(r) for r in resources]
     if len(set(keys)) != len(keys):
         raise ValueError(f"{source} produces the same resource twice")
     current = read_many(uow, keys)
     changed = []
     for resource, key in zip(resources, keys, strict=True):
-        stored = current.get(key)
-        if stored is not None and not stored.deleted and canonical(stored.resource()) == canonical(resource):
+        if _unchanged(current.get(key), resource):
             counts["unchanged"] += 1
         else:
             changed.append(resource)
@@ -64,7 +80,7 @@ def sync_sources(uow, sources: list[tuple[str, list[dict], dict | None]], rows_r
 
     Same result as the calls one by one. When sources of the batch share a resource (one produces
     it or produced it last time, another produces it now) the order matters: then it is those calls."""
-    keys_of = [[(r["resourceType"], r["id"]) for r in resources] for _, resources, _ in sources]
+    keys_of = [[resource_key(r) for r in resources] for _, resources, _ in sources]
     names = [source for source, _, _ in sources]
     previous = _members(uow.session, names)
     touched = [set(keys) | previous.get(name, set()) for name, keys in zip(names, keys_of, strict=True)]
@@ -82,14 +98,9 @@ def sync_sources(uow, sources: list[tuple[str, list[dict], dict | None]], rows_r
     counts = Counter()
     current = read_many(uow, every)
     changed = []
-    for _, resources, _ in sources:
-        for resource in resources:
-            stored = current.get((resource["resourceType"], resource["id"]))
-            if (
-                stored is not None
-                and not stored.deleted
-                and canonical(stored.resource()) == canonical(resource)
-            ):
+    for (_, resources, _), keys in zip(sources, keys_of, strict=True):
+        for resource, key in zip(resources, keys, strict=True):
+            if _unchanged(current.get(key), resource):
                 counts["unchanged"] += 1
             else:
                 changed.append(resource)

@@ -14,6 +14,8 @@ from fhir_service.store import migrate
 from fhir_service.store.bulk_write import put_many, read_many
 from fhir_service.store.database import make_engine
 from fhir_service.store.repository import Repository
+from fhir_service.store.serialized import Serialized
+from fhir_service.store.sync import sync_sources
 
 INDEX_TABLES = ["search_token", "search_string", "search_reference", "search_date", "search_uri"]
 
@@ -135,3 +137,34 @@ def test_read_many_as_the_unit_of_work_reads(repos):
     assert ours == theirs
     assert sorted(ours) == [("Patient", f"r{i}") for i in range(5)]
     assert ours["Patient", "r2"].deleted and ours["Patient", "r2"].content is None
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk_write", "unit_of_work"])
+def test_serialized_resources_store_the_same_rows(repos, bulk):
+    """Ingest's workers hand the writer Serialized resources (store/serialized.py): both writers store
+    from them exactly what they store from the dicts, and re-storing unchanged ones is a no-op."""
+    reference, other = repos
+
+    def writer(serialized):
+        def write_batch(uow, batch, current):
+            batch = [Serialized(r) for r in batch] if serialized else batch
+            return put_many(uow, batch, current) if bulk else uow.put_many(batch, current)
+
+        return write_batch
+
+    first = [patient(f"p{i}", f"Family{i}") for i in range(30)]
+    second = [patient(f"p{i}", f"Changed{i}") for i in range(20, 40)]
+    results = []
+    for repo, serialized in ((reference, False), (other, True)):
+        got = [write(repo, first, writer(serialized)), write(repo, second, writer(serialized))]
+        results.append([[(s.type, s.id, s.version_id, s.pk, created) for s, created in g] for g in got])
+    assert results[0] == results[1]
+    assert snapshot(reference) == snapshot(other)
+    with other.unit_of_work() as uow:
+        counts = sync_sources(uow, [("again", [Serialized(r) for r in second], None)])
+    assert counts == {"unchanged": 20}
+    reordered = [dict(reversed(list(r.items()))) for r in second[:3]]  # other bytes, same content
+    changed = [{**r, "birthDate": "1971-01-01"} for r in second[3:5]]
+    with other.unit_of_work() as uow:
+        counts = sync_sources(uow, [("third", [Serialized(r) for r in reordered + changed], None)])
+    assert counts == {"unchanged": 3, "updated": 2}
