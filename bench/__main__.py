@@ -1,8 +1,9 @@
 """`python -m bench` (`make bench`): ingest, HTTP cases against a ceiling, scale, worker memory.
 
-Each (database, scale) session: a fresh database, `fhir-service ingest` of the corpus (×1, or the
-originals plus N-1 renamed replicas), then `fhir-service serve` under gunicorn on loopback with every
-HTTP case, then the bare-Flask ceiling with the same number of workers. Prints the table, writes JSON.
+For each database (SQLite, PostgreSQL): two fresh databases, each loaded by `fhir-service ingest`
+(the corpus ×1, and the originals plus N-1 renamed replicas), then `fhir-service serve` under gunicorn
+on loopback for each and the bare-Flask ceiling with the same number of workers, all up together, with
+every HTTP case's runs alternating between them. Prints the table, writes JSON.
 """
 
 from __future__ import annotations
@@ -123,14 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.database:  # HTTP cases only, against data already there
             backend = "postgresql" if args.database.startswith("postgresql") else "sqlite"
             requests = cases.build(args.database)
-            tag = f"{backend}-existing"
-            _http_session(args, results, backend, args.scale, args.database, requests, http_cases, work, tag)
+            (work / "logs").mkdir(exist_ok=True)
+            _http_session(args, results, backend, {args.scale: args.database}, requests, http_cases, work)
         else:
             inputs = {1: originals, args.scale: [*originals, *_replicas(originals, source, work, args.scale)]}
             requests = None
             for backend in backends:
-                for scale, files in inputs.items():
-                    requests = _session(args, results, backend, scale, files, work, requests, http_cases)
+                requests = _backend_session(args, results, backend, inputs, work, requests, http_cases)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -150,102 +150,137 @@ def _skip(results: dict, what: str, reason: str) -> None:
     print(f"bench: skipping {what}: {reason}", flush=True)
 
 
-def _session(args, results, backend, scale, files, work, requests, http_cases):
-    """One fresh database: ingest, then the HTTP cases against it. Returns the case requests, built
-    on the first ×1 session and reused so every session sends the same requests."""
+def _backend_session(args, results, backend, inputs, work, requests, http_cases):
+    """Fresh databases for ×1 and ×N, each ingested, then the HTTP cases against both at once (a
+    server per database and the ceiling, all up together, their runs interleaved: see
+    _http_session). Returns the case requests, built on the ×1 database and reused so every
+    session sends the same requests."""
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
-    tag = f"{backend}-x{scale}"
-    monographs = _count_monographs(files)
-    with databases.fresh_database(backend, work) as url:
-        print(f"bench: [{tag}] ingesting {monographs} monographs ...", flush=True)
-        prefix = profiling.record_command(args.profile / f"ingest-{tag}.raw") if args.profile else []
-        row = ingest.run(ingest.cli(), url, files, logs / f"ingest-{tag}.log", args.ingest_timeout, prefix)
-        row = {"db": backend, "scale": scale, "monographs": monographs, **row}
-        print(
-            f"bench: [{tag}] ingest {row['status']}: {row['resources']} resources in {row['wall_s']:.1f} s "
-            f"({row['resources_per_s']:.0f}/s)",
-            flush=True,
-        )
-        if "ingest" in args.cases:
-            results["ingest"].append(row)
-        if not http_cases:
-            return requests
-        if row["resources"] == 0:
-            _skip(results, f"HTTP cases {tag}", f"ingest stored nothing ({row['status']})")
-            return requests
-        requests = requests or cases.build(url)
-        _http_session(args, results, backend, scale, url, requests, http_cases, work, tag)
+    with contextlib.ExitStack() as stack:
+        urls = {}
+        for scale, files in inputs.items():
+            tag = f"{backend}-x{scale}"
+            monographs = _count_monographs(files)
+            url = stack.enter_context(databases.fresh_database(backend, work))
+            print(f"bench: [{tag}] ingesting {monographs} monographs ...", flush=True)
+            prefix = profiling.record_command(args.profile / f"ingest-{tag}.raw") if args.profile else []
+            row = ingest.run(
+                ingest.cli(), url, files, logs / f"ingest-{tag}.log", args.ingest_timeout, prefix
+            )
+            row = {"db": backend, "scale": scale, "monographs": monographs, **row}
+            print(
+                f"bench: [{tag}] ingest {row['status']}: {row['resources']} resources in {row['wall_s']:.1f} s "
+                f"({row['resources_per_s']:.0f}/s)",
+                flush=True,
+            )
+            if "ingest" in args.cases:
+                results["ingest"].append(row)
+            if row["resources"] == 0:
+                _skip(results, f"HTTP cases {tag}", f"ingest stored nothing ({row['status']})")
+            else:
+                urls[scale] = url
+        if http_cases and urls:
+            requests = requests or cases.build(urls[min(urls)])
+            _http_session(args, results, backend, urls, requests, http_cases, work)
     return requests
 
 
-def _http_session(args, results, backend, scale, url, requests, http_cases, work, tag):
+def _http_session(args, results, backend, urls: dict, requests, http_cases, work):
+    """A server per database (×1 and ×N) and the ceiling, up together. Each case is warmed up on
+    every server, then its runs alternate between them (×1, ×N, ×1, ×N, …; the read case also
+    with the ceiling), so a ×N/×1 or case/ceiling ratio compares runs seconds apart rather than
+    sessions minutes apart: on this shared machine the same ceiling drifted 1.4x between sessions."""
     logs = work / "logs"
-    port = free_port()
-    cmd = [*ingest.cli(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if args.workers:
-        cmd += ["--workers", str(args.workers)]
-    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": url, **dict(kv.split("=", 1) for kv in args.serve_env)}
-    read_path = requests["read"].paths[0]
-    with Server(cmd, port, "/fhir/metadata", logs / f"serve-{tag}.log", env) as service:
-        ceiling_spec = _capture(service.base + read_path, read_path, work / f"ceiling-{tag}")
-        for case in http_cases:
-            if case != "ceiling":
-                results["http"].append(
-                    _measure(args, service, case, requests[case], backend, scale, work, profile=True)
-                )
-        rss = service.worker_rss_mib()  # after the cases every worker is up: the ceiling gets as many
-        workers = len(rss)
-        results["workers"].append({"db": backend, "scale": scale, "rss_mib": rss, "max_rss_mib": max(rss)})
-    if "ceiling" in http_cases:
-        port = free_port()
-        cmd = [
-            sys.executable,
-            "-m",
-            "bench.ceiling",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--response",
-            str(ceiling_spec),
-        ]
-        with Server(cmd, port, read_path, logs / f"ceiling-{tag}.log") as ceiling:
-            results["http"].append(_measure(args, ceiling, "ceiling", requests["read"], backend, scale, work))
+    with contextlib.ExitStack() as stack:
+        services = {}
+        for scale, url in urls.items():
+            port = free_port()
+            cmd = [*ingest.cli(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+            if args.workers:
+                cmd += ["--workers", str(args.workers)]
+            env = {
+                **os.environ,
+                "FHIR_SERVICE_DATABASE_URL": url,
+                **dict(kv.split("=", 1) for kv in args.serve_env),
+            }
+            log = logs / f"serve-{backend}-x{scale}.log"
+            services[scale] = stack.enter_context(Server(cmd, port, "/fhir/metadata", log, env))
+        read_path = requests["read"].paths[0]
+        first = services[min(services)]
+        ceiling = None
+        if "ceiling" in http_cases:
+            from fhir_service.cli.serve import DEFAULT_WORKERS
+
+            spec = _capture(first.base + read_path, read_path, work / f"ceiling-{backend}")
+            port = free_port()
+            cmd = [sys.executable, "-m", "bench.ceiling", "--port", str(port)]
+            cmd += ["--workers", str(args.workers or DEFAULT_WORKERS), "--response", str(spec)]
+            log = logs / f"ceiling-{backend}.log"
+            ceiling = stack.enter_context(Server(cmd, port, read_path, log))
+        cases_run = [c for c in http_cases if c != "ceiling"]
+        if ceiling is not None and "read" not in cases_run:
+            cases_run.insert(0, "ceiling")
+        for case in cases_run:
+            targets = [(scale, case, service) for scale, service in services.items()]
+            if ceiling is not None and case in ("read", "ceiling"):
+                targets = [(None, "ceiling", ceiling), *[t for t in targets if t[1] != "ceiling"]]
+                targets = targets if case == "read" else targets[:1]
+            rows = _measure(args, targets, requests["read" if case == "ceiling" else case], backend, work)
+            for (scale, name, _), row in zip(targets, rows, strict=True):
+                if scale is None:  # the ceiling: one server, the row of every scale compares with it
+                    results["http"] += [{**row, "scale": s, "case": "ceiling"} for s in services]
+                else:
+                    results["http"].append({**row, "scale": scale, "case": name})
+        for scale, service in services.items():
+            rss = service.worker_rss_mib()
+            results["workers"].append(
+                {"db": backend, "scale": scale, "rss_mib": rss, "max_rss_mib": max(rss)}
+            )
 
 
-def _measure(args, server, case, request, backend, scale, work, profile=False) -> dict:
-    """Warm-up, then `--repeat` runs; the row holds the median of each figure (errors: the sum).
-    cpu_ms: the server's CPU time (master and workers) per request."""
-    print(f"bench: [{backend}-x{scale}] {case} ...", end=" ", flush=True)
-    run = _runner(args, server.base, request, work / "wrk" / case)
-    run(args.warmup)
-    profile = args.profile and profile
-    with (
-        profiling.attached(server.proc.pid, args.profile / f"{backend}-x{scale}-{case}.raw")
-        if profile
-        else contextlib.nullcontext()
-    ):
-        runs = []
-        for _ in range(args.repeat):
-            cpu = server.cpu_seconds()
-            figures = run(args.duration)
-            figures["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(figures["requests"], 1)
-            runs.append(figures)
-    figures = {
-        key: statistics.median(r[key] for r in runs)
-        for key in ("req_s", "p50_ms", "p99_ms", "max_ms", "cpu_ms")
-    }
-    for key in ("requests", "errors", "non2xx", "timeouts"):
-        if key in runs[0]:
-            figures[key] = sum(r[key] for r in runs)
-    figures |= {"loadgen": runs[0]["loadgen"], "runs": len(runs)}
-    print(
-        f"{figures['req_s']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
-        f"{figures['cpu_ms']:.2f} CPU ms/req, {figures['errors']} errors",
-        flush=True,
-    )
-    return {"db": backend, "scale": scale, "case": case, **figures}
+def _measure(args, targets: list, request, backend, work) -> list[dict]:
+    """`targets`: (scale or None for the ceiling, case name, server). Warm-up on each, then
+    `--repeat` rounds of one run per target in turn; each row holds the median of each figure
+    (errors: the sum). cpu_ms: the server's CPU time (master and workers) per request. With
+    --profile, py-spy records each service during its first run."""
+    runners = [
+        _runner(args, server.base, request, work / "wrk" / f"{name}-{scale}")
+        for scale, name, server in targets
+    ]
+    for run in runners:
+        run(args.warmup)
+    runs: list[list[dict]] = [[] for _ in targets]
+    for round_ in range(args.repeat):
+        for (scale, name, server), run, done in zip(targets, runners, runs, strict=True):
+            profile = args.profile and scale is not None and round_ == 0
+            with (
+                profiling.attached(server.proc.pid, args.profile / f"{backend}-x{scale}-{name}.raw")
+                if profile
+                else contextlib.nullcontext()
+            ):
+                cpu = server.cpu_seconds()
+                figures = run(args.duration)
+                figures["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(figures["requests"], 1)
+            done.append(figures)
+    rows = []
+    for (scale, name, _), done in zip(targets, runs, strict=True):
+        figures = {
+            key: statistics.median(r[key] for r in done)
+            for key in ("req_s", "p50_ms", "p99_ms", "max_ms", "cpu_ms")
+        }
+        for key in ("requests", "errors", "non2xx", "timeouts"):
+            if key in done[0]:
+                figures[key] = sum(r[key] for r in done)
+        figures |= {"loadgen": done[0]["loadgen"], "runs": len(done)}
+        label = "ceiling" if scale is None else f"x{scale}"
+        print(
+            f"bench: [{backend}-{label}] {name}: {figures['req_s']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, "
+            f"p99 {figures['p99_ms']:.1f} ms, {figures['cpu_ms']:.2f} CPU ms/req, {figures['errors']} errors",
+            flush=True,
+        )
+        rows.append({"db": backend, **figures})
+    return rows
 
 
 def _runner(args, base, request, work):
