@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 import itertools
 import os
+import pickle
+import tempfile
 import time
 from collections import Counter, deque
 from concurrent.futures import ProcessPoolExecutor
@@ -130,6 +132,7 @@ def prepare(path: Path, for_store: bool = False) -> Prepared:
         else:
             prepared.resources.append(resource)
     if for_store:
+        _await_settings()  # convert + validate ran meanwhile
         from fhir_service.search.indexer import packed_rows
         from fhir_service.search.registry import registry
         from fhir_service.store.serialized import Serialized
@@ -149,6 +152,8 @@ def prepare_for_store(path: Path) -> Prepared:
 
 
 _dialect: str | None = None  # the database's, for the full-text row's values (search.text)
+_settings = None  # a worker's queue for (definitions, dialect) from the parent (Workers)
+_STOPPED = object()
 
 
 def _init_worker(definitions: list[dict], dialect: str) -> None:
@@ -158,6 +163,21 @@ def _init_worker(definitions: list[dict], dialect: str) -> None:
     global _dialect
     _dialect = dialect
     use_stored_parameters(definitions)
+
+
+def _await_settings() -> None:
+    """In a worker started before the parent read the database: its search parameters, from the
+    file whose name the parent sends once per worker (Workers.configure); None when the parent
+    stopped before it could say."""
+    global _settings
+    if _settings is not None and _settings is not _STOPPED:
+        received, _settings = _settings.get(), None
+        if received is None:  # and for the files still queued to this worker: no second message
+            _settings = _STOPPED
+        else:
+            _init_worker(*pickle.loads(Path(received).read_bytes()))
+    if _settings is _STOPPED:
+        raise RuntimeError("ingest stopped before its workers were told the search parameters")
 
 
 def _convert(path: Path, prepared: Prepared) -> list[dict]:
@@ -201,7 +221,17 @@ def _with_id(resource: dict, request_url: str | None) -> dict:
     return resource
 
 
-def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, echo=click.echo) -> Summary:
+def run_ingest(
+    paths,
+    repo,
+    *,
+    jobs: int | None = None,
+    workers: Workers | None = None,
+    progress: bool = True,
+    echo=click.echo,
+) -> Summary:
+    """`workers`: started earlier for these paths (the ingest command starts them before its own
+    imports and database work); else started here (`jobs` processes, default: CPUs, max 4)."""
     from sqlalchemy import text
 
     from fhir_service.search.active import enabled_definitions
@@ -209,17 +239,17 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
     from fhir_service.store.database import INGEST_PENDING_LIST, refresh_statistics
     from fhir_service.store.sync import sync_sources
 
-    files = input_files(paths)
+    files = workers.files if workers is not None else input_files(paths)
     summary = Summary(files=len(files))
     started = time.perf_counter()
     with repo.unit_of_work(write=False) as uow:
         definitions = enabled_definitions(uow.session)
     rows_registry = use_stored_parameters(definitions)  # what the workers index with
     _init_worker(definitions, repo.engine.dialect.name)
-    # Preparing (convert + validate + index rows) costs several times what storing does: on 2 cores
-    # both run workers and the writer takes what they leave.
-    jobs = jobs or (min(os.cpu_count() or 1, 4) if len(files) > 4 else 1)
-    results = _prepared(files, jobs, definitions, repo.engine.dialect.name)
+    workers = workers or Workers(files, jobs)
+    workers.configure(definitions, repo.engine.dialect.name)
+    results = workers.results()
+    gc.freeze()  # what this process imported since: not walked by collections while it unpickles
     batch: list[Prepared] = []
     analyze_at = ANALYZE_FROM
 
@@ -244,60 +274,112 @@ def run_ingest(paths, repo, *, jobs: int | None = None, progress: bool = True, e
                 conn.exec_driver_sql("ANALYZE resource, ingest_member")
             analyze_at = 2 * summary.resources
 
-    with click.progressbar(
-        results, length=len(files), label="ingest", file=None if progress else _Null()
-    ) as bar:
-        for seen, item in enumerate(bar, 1):
-            summary.invalid += item.invalid
-            if item.error:
-                summary.failed.append(item.error)
-                continue
-            if item.skipped:
-                summary.skipped.append(item.skipped)
-                continue
-            if item.no_content:
-                summary.no_content.append(item.no_content)
-            batch.append(item)
-            tail = len(files) - seen < TAIL_FILES
-            if len(batch) >= (TAIL_PER_TRANSACTION if tail else FILES_PER_TRANSACTION):
+    try:
+        with click.progressbar(
+            results, length=len(files), label="ingest", file=None if progress else _Null()
+        ) as bar:
+            for seen, item in enumerate(bar, 1):
+                summary.invalid += item.invalid
+                if item.error:
+                    summary.failed.append(item.error)
+                    continue
+                if item.skipped:
+                    summary.skipped.append(item.skipped)
+                    continue
+                if item.no_content:
+                    summary.no_content.append(item.no_content)
+                batch.append(item)
+                tail = len(files) - seen < TAIL_FILES
+                if len(batch) >= (TAIL_PER_TRANSACTION if tail else FILES_PER_TRANSACTION):
+                    flush()
+            if batch:
                 flush()
-        if batch:
-            flush()
+    finally:
+        workers.close()
     if summary.counts["created"] or summary.counts["updated"] or summary.counts["deleted"]:
         refresh_statistics(repo.engine)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _prepared(files: list[Path], jobs: int, definitions: list[dict], dialect: str):
-    """Prepared files in input order. Workers run at most a few files ahead of the writer, so memory
-    stays flat however large the corpus (Executor.map would submit everything at once)."""
-    if not files:
-        return
-    # The first file loads the definitions, models and caches (~0.7 CPU-s); done here before the
-    # fork, every worker inherits them instead of loading its own copy. Frozen, the garbage
-    # collector no longer walks them (its full collections, triggered by the many dicts each file
-    # makes, were most of the writer's unpickling time) and forked workers do not touch their pages.
-    first = prepare_for_store(files[0])
-    gc.freeze()
-    yield first
-    if jobs <= 1 or len(files) <= 1:
-        yield from map(prepare_for_store, files[1:])
-        gc.unfreeze()
-        return
-    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(definitions, dialect))
-    window: deque = deque()
-    pending = iter(files[1:])
-    try:
-        for path in itertools.islice(pending, max(FILES_AHEAD, 4 * jobs)):
-            window.append(pool.submit(prepare_for_store, path))
-        while window:
-            done = window.popleft().result()
-            for path in itertools.islice(pending, 1):
-                window.append(pool.submit(prepare_for_store, path))
-            yield done
-    finally:
-        pool.shutdown(cancel_futures=True)
+class Workers:
+    """Prepared files (prepare_for_store) in input order, from worker processes that run at most a
+    few files ahead of the writer, so memory stays flat however large the corpus (Executor.map
+    would submit everything at once).
+
+    Started before the parent's own imports and database work (`fhir-service ingest` does so first
+    thing): the first file is converted and validated here, which loads the definitions, models and
+    caches (~0.3 CPU-s) once for every worker (forked after it, frozen for the garbage collector:
+    its full collections, triggered by the many dicts each file makes, were most of the writer's
+    unpickling time); the workers then convert and validate on the other core while the parent
+    connects, and wait for the search parameters (configure) only to index. One job: the parent
+    prepares each file itself."""
+
+    def __init__(self, paths, jobs: int | None = None, dialect: str | None = None):
+        """`dialect`: the database's, when the workers start before its search parameters are read
+        (they warm up with the core ones and get the database's from configure)."""
+        self.files = input_files(paths)
+        # Preparing (convert + validate + index rows) costs several times what storing does: on
+        # 2 cores both run workers and the writer takes what they leave.
+        self.jobs = jobs or (min(os.cpu_count() or 1, 4) if len(self.files) > 4 else 1)
+        self._pool = self._queue = self._file = None
+        self._closed = False
+        self._window: deque = deque()
+        self._pending = iter(self.files)
+        if self.jobs <= 1 or len(self.files) <= 1:
+            return
+        global _settings
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")  # the warm parent's memory, shared
+        if dialect is not None:  # forked before the parent knows the search parameters: sent later
+            _init_worker([], dialect)
+            self._queue = context.SimpleQueue()
+        prepare_for_store(self.files[0])  # the warm-up (its result is prepared again by a worker)
+        gc.freeze()
+        _settings = self._queue
+        self._pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+        for path in itertools.islice(self._pending, max(FILES_AHEAD, 4 * self.jobs)):
+            self._window.append(self._pool.submit(prepare_for_store, path))
+
+    def configure(self, definitions: list[dict], dialect: str) -> None:
+        """The search parameters the database has enabled, for each worker: written to a file whose
+        name is the message (a short one: putting a megabyte on the queue would block until a
+        worker reads it, forever if that worker had died)."""
+        if self._queue is None or self._file is not None:
+            return
+        fd, self._file = tempfile.mkstemp(prefix="fhir-ingest-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as out:
+            pickle.dump((definitions, dialect), out)
+        for _ in range(self.jobs):
+            self._queue.put(self._file)
+
+    def results(self):
+        try:
+            if self._pool is None:
+                yield from map(prepare_for_store, self._pending)
+                return
+            while self._window:
+                done = self._window.popleft().result()
+                for path in itertools.islice(self._pending, 1):
+                    self._window.append(self._pool.submit(prepare_for_store, path))
+                yield done
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stops the workers (a worker still waiting for configure is told to give up); what was
+        frozen for the garbage collector is collectable again."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._pool is not None:
+            if self._queue is not None and self._file is None:
+                for _ in range(self.jobs):
+                    self._queue.put(None)
+            self._pool.shutdown(cancel_futures=True)
+        if self._file is not None:
+            Path(self._file).unlink(missing_ok=True)
         gc.unfreeze()
 
 
@@ -317,17 +399,26 @@ class _Null:
 @click.option("--no-progress", is_flag=True, help="No progress bar (logs, CI).")
 def ingest(paths, jobs, no_progress):
     """Convert, validate and store monographs and FHIR resources/Bundles (idempotent)."""
-    from fhir_service.search.maintenance import publish_custom_parameters
-    from fhir_service.store import migrate
-    from fhir_service.store.database import database_url, make_engine
-    from fhir_service.store.repository import Repository
+    from sqlalchemy.engine import make_url
 
-    repo = Repository(make_engine(database_url()))
-    if not migrate.at_head(repo.engine):
-        migrate.upgrade(database_url())
-    with repo.unit_of_work() as uow:  # the service's own SearchParameters, served like any resource
-        publish_custom_parameters(uow)
-    summary = run_ingest(paths, repo, jobs=jobs, progress=not no_progress)
+    from fhir_service.store.database import database_url
+
+    # first: the workers convert and validate while this process imports and connects
+    workers = Workers(paths, jobs, dialect=make_url(database_url()).get_backend_name())
+    try:
+        from fhir_service.search.maintenance import publish_custom_parameters
+        from fhir_service.store import migrate
+        from fhir_service.store.database import make_engine
+        from fhir_service.store.repository import Repository
+
+        repo = Repository(make_engine(database_url()))
+        if not migrate.at_head(repo.engine):
+            migrate.upgrade(database_url())
+        with repo.unit_of_work() as uow:  # the service's own SearchParameters, served like any resource
+            publish_custom_parameters(uow)
+        summary = run_ingest(paths, repo, workers=workers, progress=not no_progress)
+    finally:
+        workers.close()
     for line in summary.lines():
         click.echo(line, err=True)
     raise SystemExit(0 if summary.ok else 1)

@@ -127,3 +127,57 @@ def test_ingest_fhir_files_json_xml_and_bundles(database, tmp_path):
     stored = current(database)
     assert set(stored) == {("Organization", "org-1"), ("Substance", "lactose")}
     assert "unchanged: 2" in run(tmp_path).output
+
+
+def _replicas(seed_path, folder, n: int) -> list:
+    """n monographs with distinct drug names (so distinct ids) from the seed."""
+    import re
+
+    text = seed_path.read_text(encoding="utf-8")
+    folder.mkdir()
+    out = []
+    for k in range(n):
+        path = folder / f"copy{k}.md"
+        path.write_text(
+            re.sub("(?i)tolperisone", lambda m, k=k: f"Copy{k}{m.group(0)}", text), encoding="utf-8"
+        )
+        out.append(path)
+    return out
+
+
+def _cli(url: str, *args: str, timeout: float = 300):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    command = [str(Path(sys.executable).parent / "fhir-service"), "ingest", "--no-progress", *args]
+    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": url}
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_worker_processes_store_what_one_process_stores(database_url_factory, seed_path, tmp_path):
+    """The command starts its worker processes before it connects (they convert and validate meanwhile
+    and learn the search parameters later): the same rows as preparing every file in-process."""
+    files = [str(p) for p in _replicas(seed_path, tmp_path / "in", 6)]
+    stored = []
+    for jobs in ("2", "1"):
+        url = database_url_factory()
+        result = _cli(url, "--jobs", jobs, *files)
+        assert result.returncode == 0, result.stderr
+        assert "created: " in result.stderr and "failed files: 0" in result.stderr
+        repo = Repository(make_engine(url))
+        try:
+            stored.append({k: canonical(v.resource()) for k, v in current(repo).items()})
+        finally:
+            repo.dispose()
+    assert len(stored[0]) > 6 * 10 and stored[0] == stored[1]
+
+
+def test_workers_stop_when_the_database_cannot_be_reached(seed_path, tmp_path):
+    """Workers forked before the database is reached wait for its search parameters; when it cannot
+    be reached they are told to stop, and the command ends with the error instead of hanging."""
+    files = [str(p) for p in _replicas(seed_path, tmp_path / "in", 6)]
+    result = _cli("postgresql+psycopg://postgres@127.0.0.1:9/none", "--jobs", "2", *files, timeout=120)
+    assert result.returncode != 0
+    assert "OperationalError" in result.stderr or "connection" in result.stderr.lower()
