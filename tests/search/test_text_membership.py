@@ -404,6 +404,7 @@ def test_postgresql_gin_pending_lists_stay_small(repo):
         with engine.connect() as conn:
             assert conn.execute(sql("SHOW statement_timeout")).scalar() == "5s"
             assert conn.execute(sql("SHOW gin_pending_list_limit")).scalar() == "64kB"
+            assert conn.execute(sql("SHOW plan_cache_mode")).scalar() == "force_generic_plan"
     finally:
         engine.dispose()
 

@@ -101,17 +101,24 @@ def test_search_history_and_read_survive_a_dropped_connection(repo, monkeypatch)
     assert repo.read("Basic", "kept-1") is not None  # the prepared read retries by itself
 
 
-def test_an_include_leaves_the_plan_cache_mode_as_it_was(repo):
-    """include.py asks PostgreSQL for generic plans around its statement, and only there."""
+def test_service_connections_keep_generic_plans(repo):
+    """store/database.py starts every PostgreSQL connection with plan_cache_mode=force_generic_plan
+    (under auto, PostgreSQL re-planned chained-search and _include statements on every run); an
+    _include search still finds what it should, and nothing it runs changes the mode."""
     if repo.sqlite:
         pytest.skip("plan_cache_mode is PostgreSQL's")
     with repo.unit_of_work() as uow:
         uow.update({"resourceType": "Basic", "id": "kept-3", "subject": {"reference": "Basic/kept-1"}})
+        assert (
+            uow.session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
+        )
     bundle = search_.search(repo, "Basic", [("_id", "kept-3"), ("_include", "Basic:subject")], BASE).body
     bundle = bundle if isinstance(bundle, dict) else bundle.resource()
     assert [e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "include"] == ["kept-1"]
     with repo.unit_of_work(write=False) as uow:  # the same kept connection the search used
-        assert uow.session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+        assert (
+            uow.session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
+        )
 
 
 def test_a_reused_cursor_belongs_to_the_connection_it_runs_on(repo):

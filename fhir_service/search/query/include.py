@@ -10,7 +10,6 @@ a round costs O(frontier + found), never O(corpus)."""
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -128,22 +127,10 @@ def _plan(registry: Registry, includes: tuple[Include, ...]) -> list[_Branch]:
     return _branches(registry, list(includes))
 
 
-def _execute(dbapi, driver: tuple[bool, object], statement: str, params: list) -> list[tuple]:
-    sqlite, dialect = driver
+def _execute(dbapi, dialect, statement: str, params: list) -> list[tuple]:
     cursor = reused_cursor(dbapi, dialect)  # PostgreSQL: binary results (bytea as bytes, not hex text)
-    if sqlite:
-        cursor.execute(statement, params)
-        return cursor.fetchall()
-    # PostgreSQL keeps planning an include statement for its values (plan_cache_mode auto judges
-    # the generic plan costlier), ~0.6 ms a time for a 0.14 ms statement; its generic plan
-    # is the right one for any pks (index lookups from the frontier), so it is asked for here.
-    cursor.execute("SET plan_cache_mode = force_generic_plan")
-    try:
-        cursor.execute(statement, params)
-        return cursor.fetchall()
-    finally:  # in a failed transaction the SET is rolled back with it: nothing to reset
-        with contextlib.suppress(Exception):
-            cursor.execute("RESET plan_cache_mode")
+    cursor.execute(statement, params)
+    return cursor.fetchall()
 
 
 _CONTENTS = f"SELECT x.pk, x.type, x.id, x.content FROM {R} x WHERE x.pk IN "
@@ -163,9 +150,9 @@ def _round(
         # one LIMIT for every frontier size: one statement text (PostgreSQL prepares it once)
         statement = f"{' UNION '.join(parts)} LIMIT {MAX_INCLUDED + _CHUNK}"
         if contents:
-            found += _execute(dbapi, driver, f"{_CONTENTS}({statement})", sql.params)
+            found += _execute(dbapi, driver[1], f"{_CONTENTS}({statement})", sql.params)
         else:
-            found += [row[0] for row in _execute(dbapi, driver, statement, sql.params)]
+            found += [row[0] for row in _execute(dbapi, driver[1], statement, sql.params)]
     return found
 
 
