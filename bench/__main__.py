@@ -181,6 +181,7 @@ def _backend_session(args, results, backend, inputs, work, requests, http_cases)
             else:
                 urls[scale] = url
         if http_cases and urls:
+            databases.settle(urls.values())
             requests = requests or cases.build(urls[min(urls)])
             _http_session(args, results, backend, urls, requests, http_cases, work)
     return requests
