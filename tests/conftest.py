@@ -74,9 +74,7 @@ def database_url(database_url_factory) -> str:
     return database_url_factory()
 
 
-@pytest.fixture(scope="module")
-def migrated_repo(database_url_factory):
-    """A Repository on a new database at the newest migration, shared by one test module."""
+def _repository_on_new_database(database_url_factory):
     from fhir_service.store import migrate
     from fhir_service.store.database import make_engine
     from fhir_service.store.repository import Repository
@@ -86,3 +84,15 @@ def migrated_repo(database_url_factory):
     repository = Repository(make_engine(url))
     yield repository
     repository.dispose()
+
+
+@pytest.fixture(scope="module")
+def migrated_repo(database_url_factory):
+    """A Repository on a new database at the newest migration, shared by one test module."""
+    yield from _repository_on_new_database(database_url_factory)
+
+
+@pytest.fixture()
+def fresh_repo(database_url_factory):
+    """A Repository on a new database at the newest migration, for one test."""
+    yield from _repository_on_new_database(database_url_factory)

@@ -355,17 +355,15 @@ class Workers:
             self._queue.put(self._file)
 
     def results(self):
-        try:
-            if self._pool is None:
-                yield from map(prepare_for_store, self._pending)
-                return
-            while self._window:
-                done = self._window.popleft().result()
-                for path in itertools.islice(self._pending, 1):
-                    self._window.append(self._pool.submit(prepare_for_store, path))
-                yield done
-        finally:
-            self.close()
+        """The prepared files; the caller closes the workers (run_ingest, when it is done)."""
+        if self._pool is None:
+            yield from map(prepare_for_store, self._pending)
+            return
+        while self._window:
+            done = self._window.popleft().result()
+            for path in itertools.islice(self._pending, 1):
+                self._window.append(self._pool.submit(prepare_for_store, path))
+            yield done
 
     def close(self) -> None:
         """Stops the workers (a worker still waiting for configure is told to give up); what was

@@ -18,8 +18,8 @@ from sqlalchemy import update
 
 from fhir_service.store.bulk import insert_tuples
 from fhir_service.store.schema import Resource, ResourceVersion
-from fhir_service.store.serialized import Serialized
 from fhir_service.store.serialized import key as resource_key
+from fhir_service.store.serialized import stored_form
 
 _RESOURCE_COLUMNS = ("pk", "type", "id", "version_id", "last_updated", "deleted", "content")
 _VERSION_COLUMNS = ("resource_pk", "version_id", "type", "id", "last_updated", "deleted", "method", "content")
@@ -43,7 +43,7 @@ def put_many(
             resources, current, method=method, index_rows=index_rows, rows_registry=rows_registry
         )
     from fhir_service.search import indexer
-    from fhir_service.store.repository import StoredResource, format_instant, now, serialize
+    from fhir_service.store.repository import StoredResource, format_instant, now
 
     last_updated = now()
     instant = format_instant(last_updated)
@@ -55,11 +55,7 @@ def put_many(
         key = rtype, rid = resource_key(resource)
         existing = current.get(key)
         version_id = 1 if existing is None else existing.version_id + 1
-        if isinstance(resource, Serialized):  # ingest: serialized by its workers
-            stored, content = resource, resource.content(version_id, instant)
-        else:
-            stored = stamped(resource, rid, version_id, instant)
-            content = serialize(stored)
+        stored, content = stored_form(resource, version_id, instant)
         if existing is None:
             pk = next(pks)
             inserts.append((pk, rtype, rid, version_id, last_updated, False, content))
@@ -90,24 +86,6 @@ def put_many(
     insert_tuples(session, ResourceVersion.__table__, _VERSION_COLUMNS, versions)
     indexer.index_many(session, items, rows_registry)
     return out
-
-
-def stamped(resource: dict, rid: str, version_id: int | str, instant: str) -> dict:
-    """repository.stamp(resource, rid, version_id, last_updated) with lastUpdated formatted once
-    per batch (the same bytes: tests/ingest_perf compares with put_many)."""
-    meta = {"versionId": str(version_id), "lastUpdated": instant}
-    for key, value in (resource.get("meta") or {}).items():
-        if key not in _VOLATILE_META:
-            meta[key] = value
-    stored = {"resourceType": resource["resourceType"], "id": rid, "meta": meta}
-    for key, value in resource.items():
-        if key not in _HEAD:
-            stored[key] = value
-    return stored
-
-
-_VOLATILE_META = frozenset({"versionId", "lastUpdated"})
-_HEAD = frozenset({"resourceType", "id", "meta"})
 
 
 def read_many(uow, keys: list[tuple[str, str]]) -> dict:

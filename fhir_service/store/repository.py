@@ -35,8 +35,8 @@ from fhir_service.store.database import is_sqlite, writer_lock
 from fhir_service.store.driver import reused_cursor
 from fhir_service.store.errors import Conflict, PreconditionFailed
 from fhir_service.store.schema import Resource, ResourceVersion
-from fhir_service.store.serialized import Serialized
 from fhir_service.store.serialized import key as resource_key
+from fhir_service.store.serialized import serialize, stamped, stored_form
 from fhir_service.store.sync import canonical
 
 T = TypeVar("T")
@@ -83,14 +83,7 @@ def new_id() -> str:
 
 def stamp(resource: dict, resource_id: str, version_id: int, last_updated: datetime) -> dict:
     """The resource as stored: id and meta.versionId/lastUpdated set, resourceType/id/meta first."""
-    meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
-    meta = {"versionId": str(version_id), "lastUpdated": format_instant(last_updated), **meta}
-    rest = {k: v for k, v in resource.items() if k not in ("resourceType", "id", "meta")}
-    return {"resourceType": resource["resourceType"], "id": resource_id, "meta": meta, **rest}
-
-
-def serialize(resource: dict) -> bytes:
-    return json.dumps(resource, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return stamped(resource, resource_id, version_id, format_instant(last_updated))
 
 
 def _stored(row: Resource | ResourceVersion, method: str | None = None) -> StoredResource:
@@ -518,11 +511,7 @@ class UnitOfWork:
             existing = current.get(key)
             version_id = 1 if existing is None else existing.version_id + 1
             values = {"version_id": version_id, "last_updated": last_updated, "deleted": False}
-            if isinstance(resource, Serialized):  # ingest: serialized by its workers
-                stored, values["content"] = resource, resource.content(version_id, instant)
-            else:
-                stored = stamp(resource, key[1], version_id, last_updated)
-                values["content"] = serialize(stored)
+            stored, values["content"] = stored_form(resource, version_id, instant)
             if existing is None:
                 inserts.append({"type": key[0], "id": key[1], **values})
             else:

@@ -1,9 +1,10 @@
-"""A resource serialized before it is stored: ingest's worker processes make these, so the single
+"""The stored JSON form of a resource (`serialize`, `stamped`), and a resource serialized before it
+is stored (`Serialized`): ingest's worker processes make these, so the single
 writer neither serializes resources to JSON nor unpickles them as nested dicts (of its work for the
 corpus, the JSON was ~0.5 CPU-s and the dicts' unpickling ~0.3 CPU-s against ~0.1 for bytes).
 
 The stored bytes depend on the versionId and lastUpdated the writer assigns, so the resource is
-serialized as stored (store.repository.stamp's layout) with two stand-ins for them, which JSON
+serialized as stored (`stamped`) with two stand-ins for them, which JSON
 writes as the escapes \\u0000 and \\u0001. resourceType and id come before meta and cannot hold a
 backslash, so the first of each escape is the stand-in; `content` puts the real values in their
 place: the same bytes as serialize(stamp(resource, …)) (tests/ingest_perf/test_serialized.py).
@@ -14,15 +15,33 @@ from __future__ import annotations
 import json
 
 _VERSION, _INSTANT = "\x00", "\x01"
+_VOLATILE_META = frozenset({"versionId", "lastUpdated"})
+_HEAD = frozenset({"resourceType", "id", "meta"})
+
+
+def serialize(resource: dict) -> bytes:
+    return json.dumps(resource, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def stamped(resource: dict, rid: str, version_id: int | str, instant: str) -> dict:
+    """The resource as stored: id and meta.versionId/lastUpdated (`instant`, formatted by
+    repository.format_instant) set, resourceType/id/meta first (repository.stamp formats its own
+    instant; the writers format one per batch)."""
+    meta = {"versionId": str(version_id), "lastUpdated": instant}
+    for key, value in (resource.get("meta") or {}).items():
+        if key not in _VOLATILE_META:
+            meta[key] = value
+    stored = {"resourceType": resource["resourceType"], "id": rid, "meta": meta}
+    for key, value in resource.items():
+        if key not in _HEAD:
+            stored[key] = value
+    return stored
 
 
 class Serialized:
     __slots__ = ("type", "id", "_head", "_middle", "_tail")
 
     def __init__(self, resource: dict):
-        from fhir_service.store.bulk_write import stamped
-        from fhir_service.store.repository import serialize
-
         self.type, self.id = resource["resourceType"], resource["id"]
         data = serialize(stamped(resource, self.id, _VERSION, _INSTANT))
         self._head, rest = data.split(b"\\u0000", 1)
@@ -56,3 +75,13 @@ def key(resource: dict | Serialized) -> tuple[str, str]:
 
 def as_dict(resource: dict | Serialized) -> dict:
     return resource.resource() if isinstance(resource, Serialized) else resource
+
+
+def stored_form(
+    resource: dict | Serialized, version_id: int, instant: str
+) -> tuple[dict | Serialized, bytes]:
+    """(what to index, the stored bytes) of a resource or a Serialized one at this version."""
+    if isinstance(resource, Serialized):  # ingest: serialized by its workers
+        return resource, resource.content(version_id, instant)
+    stored = stamped(resource, resource["id"], version_id, instant)
+    return stored, serialize(stored)

@@ -23,12 +23,8 @@ TABLES = [
 
 
 @pytest.fixture()
-def repo(database_url_factory):
-    url = database_url_factory()
-    migrate.upgrade(url)
-    repository = Repository(make_engine(url))
-    yield repository
-    repository.dispose()
+def repo(fresh_repo):
+    return fresh_repo
 
 
 def patient(rid: str) -> dict:

@@ -14,12 +14,8 @@ from fhir_service.store.sync import canonical, sync_source, sync_sources
 
 
 @pytest.fixture()
-def repo(database_url_factory):
-    url = database_url_factory()
-    migrate.upgrade(url)
-    repository = Repository(make_engine(url))
-    yield repository
-    repository.dispose()
+def repo(fresh_repo):
+    return fresh_repo
 
 
 def basic(rid: str, text: str) -> dict:

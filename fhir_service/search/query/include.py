@@ -136,23 +136,21 @@ def _execute(dbapi, dialect, statement: str, params: list) -> list[tuple]:
 _CONTENTS = f"SELECT x.pk, x.type, x.id, x.content FROM {R} x WHERE x.pk IN "
 
 
-def _round(
-    dbapi, driver: tuple[bool, object], branches: list[_Branch], pks: set[int], contents: bool
-) -> list:
+def _round(dbapi, dialect, branches: list[_Branch], pks: set[int], contents: bool) -> list:
     """What all `branches` reach from `pks` (one statement per _CHUNK pks): their pks, or with
     `contents` their rows (pk, type, id, content), read by the same statement."""
     found: list = []
     ordered = sorted(pks)
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
-        sql = _Sql(driver[0])
+        sql = _Sql(dialect.name == "sqlite")
         parts = [(_reverse if b.reverse else _forward)(sql, b, chunk) for b in branches]
         # one LIMIT for every frontier size: one statement text (PostgreSQL prepares it once)
         statement = f"{' UNION '.join(parts)} LIMIT {MAX_INCLUDED + _CHUNK}"
         if contents:
-            found += _execute(dbapi, driver[1], f"{_CONTENTS}({statement})", sql.params)
+            found += _execute(dbapi, dialect, f"{_CONTENTS}({statement})", sql.params)
         else:
-            found += [row[0] for row in _execute(dbapi, driver[1], statement, sql.params)]
+            found += [row[0] for row in _execute(dbapi, dialect, statement, sql.params)]
     return found
 
 
@@ -178,16 +176,15 @@ def _included(session, registry: Registry, includes: list[Include], matches: lis
     iterating = _plan(registry, tuple(i for i in includes if i.iterate))
     connection = session.connection()
     dbapi = connection.connection  # the DBAPI connection of the session's transaction
-    driver = (connection.dialect.name == "sqlite", connection.dialect)
     matched = set(matches)
     found: dict[int, tuple | int] = {}  # pk -> its row (or pk)
     if plain:
-        found = _new(_round(dbapi, driver, plain, matched, contents), contents, found, matched)
+        found = _new(_round(dbapi, connection.dialect, plain, matched, contents), contents, found, matched)
     frontier = matched | set(found)
     for _ in range(MAX_ROUNDS):  # every :iterate round reads its contents: no statement after the last
         if not iterating or not frontier or len(found) >= MAX_INCLUDED:
             break
-        new = _new(_round(dbapi, driver, iterating, frontier, contents), contents, found, matched)
+        new = _new(_round(dbapi, connection.dialect, iterating, frontier, contents), contents, found, matched)
         found.update(new)
         frontier = set(new)
     return [found[pk] for pk in sorted(found)[:MAX_INCLUDED]]

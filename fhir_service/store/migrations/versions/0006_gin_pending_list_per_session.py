@@ -26,16 +26,15 @@ INDEXES = ("ix_search_text_narrative", "ix_search_text_all")
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    for name in INDEXES:
-        bind.exec_driver_sql(f"ALTER INDEX {name} RESET (gin_pending_list_limit)")
+    _alter_indexes("RESET (gin_pending_list_limit)")
 
 
 def downgrade() -> None:
+    _alter_indexes("SET (gin_pending_list_limit = 64)")
+
+
+def _alter_indexes(change: str) -> None:
     bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    for name in INDEXES:
-        bind.exec_driver_sql(f"ALTER INDEX {name} SET (gin_pending_list_limit = 64)")
+    if bind.dialect.name == "postgresql":
+        for name in INDEXES:
+            bind.exec_driver_sql(f"ALTER INDEX {name} {change}")
