@@ -23,7 +23,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench import cases, corpus, databases, ingest, loadgen, profiling, report
+from bench import cases, corpus, databases, ingest, loadgen, machine, profiling, report
 from bench.server import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +94,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     results = {"meta": _meta(args), "ingest": [], "http": [], "scale": [], "workers": [], "skipped": []}
+    results["meta"]["machine_ms"] = {"start": machine.reference_ms()}
 
     skip = functools.partial(_skip, results)
 
@@ -135,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
 
+    results["meta"]["machine_ms"]["end"] = machine.reference_ms()
     report.add_ceiling_ratios(results["http"])
     results["scale"] = report.scale_ratios(results["http"], args.scale)
     results["targets"] = report.targets(results)

@@ -80,6 +80,12 @@ def _peak(row: dict) -> float | None:
 def render(results: dict) -> str:
     big = results["meta"]["scale"]
     parts = []
+    if machine := results["meta"].get("machine_ms"):
+        parts.append(
+            f"MACHINE: a fixed standard-library workload took {machine['start']:.1f} ms at the start and "
+            f"{machine.get('end', float('nan')):.1f} ms at the end (bench/machine.py; lower is faster; "
+            "compare it across runs before comparing their absolute figures)"
+        )
     parts.append(
         _table(
             "INGEST (fhir-service ingest, fresh database)",

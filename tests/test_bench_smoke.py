@@ -80,6 +80,8 @@ def test_quick_run_with_python_load_loop(tmp_path, corpus):
     assert sorted(r["case"] for r in results["scale"]) == sorted(SEARCH_CASES)
     assert all(r["max_rss_mib"] > 0 for r in results["workers"])
     assert results["targets"], "the targets table is computed"
+    machine = results["meta"]["machine_ms"]  # the drift yardstick, timed before and after
+    assert machine["start"] > 0 and machine["end"] > 0
 
 
 @pytest.mark.skipif(
