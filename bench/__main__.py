@@ -171,6 +171,7 @@ def _backend_session(args, results, backend, inputs, work, requests, http_cases)
                 ingest.cli(), url, files, logs / f"ingest-{tag}.log", args.ingest_timeout, prefix
             )
             row = {"db": backend, "scale": scale, "monographs": monographs, **row}
+            row["machine_ms"] = machine.reference_ms()  # right after: res/s is an absolute figure
             print(
                 f"bench: [{tag}] ingest {row['status']}: {row['resources']} resources in {row['wall_s']:.1f} s "
                 f"({row['resources_per_s']:.0f}/s)",

@@ -83,8 +83,9 @@ def render(results: dict) -> str:
     if machine := results["meta"].get("machine_ms"):
         parts.append(
             f"MACHINE: a fixed standard-library workload took {machine['start']:.1f} ms at the start and "
-            f"{machine.get('end', float('nan')):.1f} ms at the end (bench/machine.py; lower is faster; "
-            "compare it across runs before comparing their absolute figures)"
+            f"{machine.get('end', float('nan')):.1f} ms at the end, and the ingest table's 'machine ms' right after "
+            "each ingest (bench/machine.py; lower is faster; compare it across runs before comparing their "
+            "absolute figures)"
         )
     parts.append(
         _table(
@@ -98,6 +99,7 @@ def render(results: dict) -> str:
                 "res/s",
                 "peak RSS MiB",
                 "tree RSS MiB",
+                "machine ms",
                 "status",
             ],
             [
@@ -110,6 +112,7 @@ def render(results: dict) -> str:
                     r["resources_per_s"],
                     r["peak_rss_mib"],
                     r["peak_tree_rss_mib"],
+                    r.get("machine_ms"),
                     r["status"],
                 ]
                 for r in results["ingest"]

@@ -75,7 +75,9 @@ def test_quick_run_with_python_load_loop(tmp_path, corpus):
     assert [(r["scale"], r["status"]) for r in results["ingest"]] == [(1, "ok"), (2, "ok")]
     small, large = results["ingest"]
     assert 0 < small["resources"] and large["resources"] == 2 * small["resources"]  # replicas are new ids
-    assert all(r["resources_per_s"] > 0 and r["peak_rss_mib"] > 0 for r in results["ingest"])
+    assert all(
+        r["resources_per_s"] > 0 and r["peak_rss_mib"] > 0 and r["machine_ms"] > 0 for r in results["ingest"]
+    )
     assert_http_rows(results, ["ceiling", *HTTP_CASES], [1, 2])
     assert sorted(r["case"] for r in results["scale"]) == sorted(SEARCH_CASES)
     assert all(r["max_rss_mib"] > 0 for r in results["workers"])
