@@ -3,7 +3,7 @@
 Ratios to the ceiling cancel drift for the HTTP cases, but ingest's resources/s is an absolute
 figure: on this shared machine the same ingest code ran 1,629 res/s one evening and 1,043 the next
 night. Timing a workload that never changes with the project, at the start and at the end of each
-run, says how much of a difference between two runs is the machine's.
+run and right after each ingest, says how much of a difference between two runs is the machine's.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _workload() -> int:
 
 def reference_ms(rounds: int = 5) -> float:
     """The fastest of `rounds` timings of the workload, in ms (the fastest: a round the machine
-    interrupted says nothing about its speed). About 50 ms a round here."""
+    interrupted says nothing about its speed). About 40 ms a round here when the machine is fast."""
     best = float("inf")
     for _ in range(rounds):
         started = time.perf_counter()

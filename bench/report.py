@@ -83,7 +83,7 @@ def render(results: dict) -> str:
     if machine := results["meta"].get("machine_ms"):
         parts.append(
             f"MACHINE: a fixed standard-library workload took {machine['start']:.1f} ms at the start and "
-            f"{machine.get('end', float('nan')):.1f} ms at the end, and the ingest table's 'machine ms' right after "
+            f"{machine['end']:.1f} ms at the end, and the ingest table's 'machine ms' right after "
             "each ingest (bench/machine.py; lower is faster; compare it across runs before comparing their "
             "absolute figures)"
         )

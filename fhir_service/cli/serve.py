@@ -11,9 +11,6 @@ import os
 import click
 
 
-# One gthread worker per core (at least 2, at most 8 for PostgreSQL's connection limit): its threads
-# cover I/O waits, and more processes than cores only queue for the CPU. On 2 cores, 2 workers
-# against 4 cut p99 by a quarter for the bare-Flask ceiling and reads alike (bench, 2026-11-27).
 def _cores() -> int:
     """The cores this process may run on (a container's or taskset's cpuset, not the host's)."""
     try:
@@ -22,6 +19,9 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+# One gthread worker per core (at least 2, at most 8 for PostgreSQL's connection limit): its threads
+# cover I/O waits, and more processes than cores only queue for the CPU. On 2 cores, 2 workers
+# against 4 cut p99 by a quarter for the bare-Flask ceiling and reads alike (bench, 2026-11-27).
 DEFAULT_WORKERS = max(2, min(_cores(), 8))
 
 
