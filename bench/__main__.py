@@ -58,6 +58,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--workers", type=int, default=None, help="gunicorn workers (default: serve's own; --quick: 2)"
     )
+    p.add_argument(
+        "--server-threads", type=int, default=None, help="gthread threads per worker (default: serve's own)"
+    )
     p.add_argument("--ingest-timeout", type=float, default=1800.0, help="seconds before an ingest is cut off")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     p.add_argument("--workdir", type=Path, default=None, help="keep databases, replicas and logs here")
@@ -203,6 +206,8 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
             cmd = [*ingest.cli(), "serve", "--host", "127.0.0.1", "--port", str(port)]
             if args.workers:
                 cmd += ["--workers", str(args.workers)]
+            if args.server_threads:
+                cmd += ["--threads", str(args.server_threads)]
             env = {
                 **os.environ,
                 "FHIR_SERVICE_DATABASE_URL": url,
@@ -220,6 +225,8 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
             port = free_port()
             cmd = [sys.executable, "-m", "bench.ceiling", "--port", str(port)]
             cmd += ["--workers", str(args.workers or DEFAULT_WORKERS), "--response", str(spec)]
+            if args.server_threads:
+                cmd += ["--threads", str(args.server_threads)]
             log = logs / f"ceiling-{backend}.log"
             ceiling = stack.enter_context(Server(cmd, port, read_path, log))
         cases_run = [c for c in http_cases if c != "ceiling"]
@@ -351,6 +358,7 @@ def _meta(args) -> dict:
         "serve_env": args.serve_env,
         "connections": args.connections,
         "threads": args.threads,
+        "server_threads": args.server_threads,
         "scale": args.scale,
         "loadgen": None,
     }

@@ -23,6 +23,21 @@ def _cores() -> int:
 # cover I/O waits, and more processes than cores only queue for the CPU. On 2 cores, 2 workers
 # against 4 cut p99 by a quarter for the bare-Flask ceiling and reads alike (bench, 2026-11-27).
 DEFAULT_WORKERS = max(2, min(_cores(), 8))
+DEFAULT_THREADS = 4
+
+
+def gunicorn_options(threads: int = DEFAULT_THREADS) -> dict:
+    """gunicorn's settings other than bind and workers (the bench's ceiling runs under the same)."""
+    return {
+        # gthread that spreads a burst of keep-alive connections over the workers (see the module)
+        "worker_class": "fhir_service.rest.gunicorn_worker.BalancedThreadWorker",
+        "threads": threads,
+        "keepalive": 5,
+        "timeout": 120,
+        "accesslog": None,  # the app logs one JSON line per request itself
+        "errorlog": "-",
+        "loglevel": "warning",
+    }
 
 
 def build_gunicorn(app_factory, options: dict):
@@ -87,17 +102,7 @@ def serve(host, port, workers, threads, seed, insecure):
     if seed:
         seed_if_empty(url, seed)
     click.echo(f"serving http://{host}:{port}/fhir  (database {_redacted(url)})", err=True)
-    options = {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
-        "keepalive": 5,
-        "timeout": 120,
-        "accesslog": None,  # the app logs one JSON line per request itself
-        "errorlog": "-",
-        "loglevel": "warning",
-    }
+    options = {"bind": f"{host}:{port}", "workers": workers, **gunicorn_options(threads)}
     build_gunicorn(create_app, options).run()
 
 
