@@ -134,3 +134,30 @@ def test_a_reused_cursor_belongs_to_the_connection_it_runs_on(repo):
         assert second is not first and second.connection is conn.connection.dbapi_connection
         second.execute("SELECT 1")
         assert second.fetchall() == [(1,)]
+
+
+def test_prepared_reads_run_below_the_cursor_on_postgresql(repo):
+    """driver.libpq_row (PostgreSQL's read and vread): the statement is prepared once on a
+    connection and gives the row a cursor gives; a missing row is None, an error the driver's."""
+    if repo.sqlite:
+        pytest.skip("SQLite's prepared reads use its cursor")
+    import psycopg
+
+    from fhir_service.store.driver import libpq_row
+
+    sql = "SELECT type, id, version_id, last_updated, deleted, content FROM resource WHERE type = $1 AND id = $2"
+    with repo.engine.connect() as conn:
+        dbapi = conn.connection
+        row = libpq_row(dbapi, b"test_read", sql.encode(), ("Basic", "kept-1"))
+        with dbapi.dbapi_connection.cursor(binary=True) as cursor:
+            cursor.execute(sql.replace("$1", "%s").replace("$2", "%s"), ("Basic", "kept-1"))
+            assert row == cursor.fetchone() and isinstance(row[5], bytes)
+        # the same preparation for another value; no second PREPARE (it would fail: the name exists)
+        assert libpq_row(dbapi, b"test_read", sql.encode(), ("Basic", "no-such-id")) is None
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            libpq_row(dbapi, b"test_int", b"SELECT $1::integer", ("x",))
+        conn.rollback()
+    stored = repo.read("Basic", "kept-1")
+    assert (
+        stored.id == "kept-1" and repo.vread("Basic", "kept-1", stored.version_id).content == stored.content
+    )
