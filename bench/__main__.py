@@ -219,14 +219,19 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
         first = services[min(services)]
         ceiling = None
         if "ceiling" in http_cases:
-            from fhir_service.cli.serve import DEFAULT_WORKERS
+            from fhir_service.cli.serve import default_concurrency
 
+            # the ceiling runs as serve runs for this database (its workers and threads)
+            workers, threads = default_concurrency(urls[min(urls)])
             spec = _capture(first.base + read_path, read_path, work / f"ceiling-{backend}")
             port = free_port()
-            cmd = [sys.executable, "-m", "bench.ceiling", "--port", str(port)]
-            cmd += ["--workers", str(args.workers or DEFAULT_WORKERS), "--response", str(spec)]
-            if args.server_threads:
-                cmd += ["--threads", str(args.server_threads)]
+            cmd = [sys.executable, "-m", "bench.ceiling", "--port", str(port), "--response", str(spec)]
+            cmd += [
+                "--workers",
+                str(args.workers or workers),
+                "--threads",
+                str(args.server_threads or threads),
+            ]
             log = logs / f"ceiling-{backend}.log"
             ceiling = stack.enter_context(Server(cmd, port, read_path, log))
         cases_run = [c for c in http_cases if c != "ceiling"]

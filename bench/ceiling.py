@@ -28,21 +28,21 @@ def create_app(path: str, body: bytes, headers: dict[str, str]) -> Flask:
 def main(argv: list[str] | None = None):
     from gunicorn.app.base import BaseApplication
 
-    from fhir_service.cli.serve import DEFAULT_THREADS, gunicorn_options
+    from fhir_service.cli.serve import gunicorn_options
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, required=True)
     parser.add_argument("--response", type=Path, required=True)
-    parser.add_argument("--threads", type=int, default=None, help="default: serve's")
+    parser.add_argument("--threads", type=int, required=True)
     args = parser.parse_args(argv)
     spec = json.loads(args.response.read_text())
     app = create_app(spec["path"], Path(spec["body_file"]).read_bytes(), spec["headers"])
     options = {
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
-        **gunicorn_options(args.threads or DEFAULT_THREADS),
+        **gunicorn_options(args.threads),
     }
 
     class Ceiling(BaseApplication):
