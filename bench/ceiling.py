@@ -26,9 +26,7 @@ def create_app(path: str, body: bytes, headers: dict[str, str]) -> Flask:
 
 
 def main(argv: list[str] | None = None):
-    from gunicorn.app.base import BaseApplication
-
-    from fhir_service.cli.serve import gunicorn_options
+    from fhir_service.cli.serve import build_gunicorn, gunicorn_options
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -44,16 +42,7 @@ def main(argv: list[str] | None = None):
         "workers": args.workers,
         **gunicorn_options(args.threads),
     }
-
-    class Ceiling(BaseApplication):
-        def load_config(self):
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self):
-            return app
-
-    Ceiling().run()
+    build_gunicorn(lambda: app, options).run()  # as serve runs its app
 
 
 if __name__ == "__main__":

@@ -20,25 +20,13 @@ WORKERS, THREADS = 2, 4
 SERVER = """
 import os, sys
 from flask import Flask
-from gunicorn.app.base import BaseApplication
-from fhir_service.cli.serve import gunicorn_options
+from fhir_service.cli.serve import build_gunicorn, gunicorn_options
 
-port, workers, threads, worker_class = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+port, workers, threads = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 app = Flask(__name__)
 app.get("/")(lambda: str(os.getpid()))
 options = {"bind": f"127.0.0.1:{port}", "workers": workers, **gunicorn_options(threads)}
-if worker_class != "serve":
-    options["worker_class"] = worker_class
-
-class Server(BaseApplication):
-    def load_config(self):
-        for key, value in options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        return app
-
-Server().run()
+build_gunicorn(lambda: app, options).run()
 """
 
 
@@ -48,12 +36,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _pid_of_each_connection(worker_class: str, connections: int) -> list[str]:
+def _pid_of_each_connection(connections: int) -> list[str]:
     """Opens `connections` keep-alive connections one after another, each kept open, and returns the
     pid of the worker that answered on each."""
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(port), str(WORKERS), str(THREADS), worker_class],
+        [sys.executable, "-c", SERVER, str(port), str(WORKERS), str(THREADS)],
         stderr=subprocess.PIPE,
     )
     opened = []
@@ -87,7 +75,7 @@ def _pid_of_each_connection(worker_class: str, connections: int) -> list[str]:
 
 @pytest.mark.parametrize("connections", [WORKERS * THREADS, WORKERS * THREADS + 2])
 def test_keep_alive_connections_are_spread_over_the_workers(connections):
-    per_worker = Counter(_pid_of_each_connection("serve", connections))
+    per_worker = Counter(_pid_of_each_connection(connections))
     # every worker fills its threads before any takes more; beyond that (all full) they race, and
     # the extra connections are accepted all the same
     assert len(per_worker) == WORKERS
