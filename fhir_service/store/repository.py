@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from fhir_service.search import engine as search_engine
 from fhir_service.search import indexer
 from fhir_service.store.database import is_sqlite, writer_lock
-from fhir_service.store.driver import libpq_row, reused_cursor
+from fhir_service.store.driver import reused_cursor
 from fhir_service.store.errors import Conflict, PreconditionFailed
 from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.serialized import key as resource_key
@@ -361,20 +361,24 @@ class _PreparedRead:
     connection (see _ThreadConnections). For a read by key, SQLAlchemy's per-execute machinery
     (Connection, events, result objects) costs more than the database's own work; this keeps its
     SQL, bind names and column types. On PostgreSQL it runs below psycopg's cursor too
-    (driver.libpq_row). Autocommit: each SELECT is its own snapshot. A kept connection the server
+    (store/libpq.py). Autocommit: each SELECT is its own snapshot. A kept connection the server
     dropped (restart, idle timeout) fails once; the read is then retried on a new one."""
 
     def __init__(self, engine: Engine, statement, connections: _ThreadConnections):
         dialect = engine.dialect
-        self._libpq = dialect.driver == "psycopg"
-        if self._libpq:  # driver.libpq_row: $n placeholders, prepared under a name of its own
+        self._libpq = None
+        if dialect.driver == "psycopg":  # libpq.row: $n placeholders, prepared under a name of its own
+            from fhir_service.store import libpq
+
+            self._libpq = libpq.row
             compiled = statement.compile(dialect=type(dialect)(paramstyle="numeric_dollar"))
             self._name = f"fhir_read_{next(_READ_NAMES)}".encode()
+            self._sql = str(compiled).encode()
         else:
             compiled = statement.compile(dialect=dialect)
+            self._sql = str(compiled)
         self._connections = connections
         self._dialect = dialect
-        self._sql = str(compiled)
         self._positions = compiled.positiontup if compiled.positional else None
         self._processors = [
             column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -397,8 +401,8 @@ class _PreparedRead:
         return tuple(v if p is None else p(v) for p, v in zip(self._processors, row, strict=True))
 
     def _fetch(self, connection, args) -> tuple | None:
-        if self._libpq:
-            return libpq_row(connection, self._name, self._sql.encode(), args)
+        if self._libpq is not None:
+            return self._libpq(connection, self._name, self._sql, args)
         cursor = reused_cursor(connection, self._dialect)
         cursor.execute(self._sql, args)
         return cursor.fetchone()

@@ -137,13 +137,13 @@ def test_a_reused_cursor_belongs_to_the_connection_it_runs_on(repo):
 
 
 def test_prepared_reads_run_below_the_cursor_on_postgresql(repo):
-    """driver.libpq_row (PostgreSQL's read and vread): the statement is prepared once on a
+    """libpq.row (PostgreSQL's read and vread): the statement is prepared once on a
     connection and gives the row a cursor gives; a missing row is None, an error the driver's."""
     if repo.sqlite:
         pytest.skip("SQLite's prepared reads use its cursor")
     import psycopg
 
-    from fhir_service.store.driver import libpq_row
+    from fhir_service.store.libpq import row as libpq_row
 
     sql = "SELECT type, id, version_id, last_updated, deleted, content FROM resource WHERE type = $1 AND id = $2"
     with repo.engine.connect() as conn:
