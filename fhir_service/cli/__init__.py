@@ -19,6 +19,7 @@ COMMANDS = {
     "export-fixtures": "export_fixtures:export_fixtures",
     "load": "load:load",
     "check": "check:check",
+    "eval": "eval:evaluate",
 }
 
 
