@@ -1,10 +1,9 @@
 """AdministrableProductDefinition: one per route group the dosing names (oral; injection routes
 together; any other route on its own), each route with `routeOfAdministration.code`.
 
-`maxDosePerDay` is set only from an explicitly stated maximum daily dose for adults; it is never
-computed from dose × frequency (the seed's 150 mg QID vs "150–450 mg daily" shows why). The
-parser yields no stated maximum single dose, so `maxSingleDose` stays empty. No dose form is
-assumed: the monographs rarely state one.
+`maxDosePerDay` and `maxSingleDose` are set only from an explicitly stated maximum for adults;
+they are never computed from dose × frequency or from the top of a dose range (the seed's 150 mg
+QID vs "150–450 mg daily" shows why). No dose form is assumed: the monographs rarely state one.
 """
 
 from __future__ import annotations
@@ -37,11 +36,11 @@ def route_family(route: str) -> str:
     return text
 
 
-def _max_per_day(regimens: list[DosageRegimen]) -> dict | None:
-    """The highest explicitly stated adult maximum daily dose in a plain unit (not per kg/m²)."""
+def _stated_max(regimens: list[DosageRegimen], attribute: str) -> dict | None:
+    """The highest explicitly stated adult maximum in a plain unit (not per kg/m²)."""
     best = None
     for r in regimens:
-        amount = r.max_daily_dose
+        amount = getattr(r, attribute)
         if not amount or r.population.kind not in ("adult", "any") or not amount.unit:
             continue
         unit = without_per_day(amount.unit)
@@ -68,7 +67,10 @@ def administrable_products(ctx: Context) -> list[dict]:
         apd["routeOfAdministration"] = []
         for regimens in routes.values():
             route: dict = {"code": concept("routes", regimens[0].route)}
-            max_day = _max_per_day(regimens)
+            max_single = _stated_max(regimens, "max_per_administration")
+            if max_single:
+                route["maxSingleDose"] = max_single
+            max_day = _stated_max(regimens, "max_daily_dose")
             if max_day:
                 route["maxDosePerDay"] = max_day
             apd["routeOfAdministration"].append(route)

@@ -7,6 +7,7 @@ the source wording both in the block's text and in the narrative.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .context import Context
@@ -44,6 +45,14 @@ WARNING_CATEGORIES = {
     "pregnancy-breastfeeding": ("Pregnancy", "Pregnancy and Lactation"),
     "driving": ("DriveAndMachines", "Effects on Ability to Drive and Use Machines"),
 }
+
+
+# labels that only say "a precaution follows"
+_GENERIC_LABEL = re.compile(
+    r"^(?:(?:other|general|important|additional|specific|special|key)\s+)*(?:warnings?|precautions?|notes?|"
+    r"cautions?|considerations?|information|important|side effects?|adverse (?:effects|reactions))$",
+    re.I,
+)
 
 
 @dataclass
@@ -201,7 +210,10 @@ def warning(ctx: Context, item: Warning) -> tuple[dict, list[str]]:
         item.source,
     )
     # A bare label ("**Alcohol:**" with the advice elsewhere) still needs a non-empty description (ele-1).
-    cud["warning"] = {"description": item.text.strip() or item.source.strip() or item.label}
+    description = item.text.strip() or item.source.strip() or item.label
+    if item.label and not _GENERIC_LABEL.match(item.label) and item.label.lower() not in description.lower():
+        description = f"{item.label}: {description}"  # "Elderly: Start low." says whom it is about
+    cud["warning"] = {"description": description}
     category = WARNING_CATEGORIES.get(item.topic)
     return _finish(ctx, cud, groups, coded(CUD_CATEGORY, *category) if category else None), groups
 

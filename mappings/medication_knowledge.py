@@ -9,7 +9,7 @@ inside that one `dosage` entry per route. Dosing prose without numbers becomes t
 from __future__ import annotations
 
 from .context import Context
-from .dosage import dosage, patient_characteristics
+from .dosage import describe, dosage, patient_characteristics
 from .model import DosageRegimen, Population
 from .narrative import narrative
 from .terminology import ATC, ROLE_CLASS, coded, concept, lookup, normalise
@@ -37,7 +37,8 @@ def _population_key(p: Population) -> tuple:
 
 
 def _route_label(regimen: DosageRegimen) -> str:
-    return regimen.route.capitalize() if regimen.route else "Route not stated"
+    route = regimen.route.capitalize() if regimen.route else "Route not stated"
+    return f"{regimen.component} (ingredient): {route}" if regimen.component else route
 
 
 def _collect(m) -> dict:
@@ -186,7 +187,7 @@ def _narrative(ctx: Context, mk: dict) -> dict:
             ("Active ingredients", components(ctx)),
             ("ATC", f"{atc['code']} {atc['display']}" if atc else None),
             ("Routes", [r["text"] for r in mk["definitional"].get("intendedRoute", [])]),
-            ("Dosing", [r.source for r in m.dosage_regimens] + list(m.dosage_notes)),
+            ("Dosing", [describe(r) for r in m.dosage_regimens] + list(m.dosage_notes)),
             ("Mechanism of action", m.mechanism),
             ("Storage", list(m.storage)),
             (

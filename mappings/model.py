@@ -46,6 +46,7 @@ class Population:
     age_unit: str = "a"
     weight_low: float | None = None  # kg
     weight_high: float | None = None
+    condition: str | None = None  # a renal/hepatic band as written: "CrCl 15-29 mL/min"
 
 
 @dataclass
@@ -56,6 +57,8 @@ class Frequency:
     period: float | None = None  # Timing.repeat.period
     period_unit: str | None = None  # s min h d wk mo a
     as_needed: bool = False
+    frequency_max: int | None = None  # "three or four times daily" → 3, max 4
+    period_max: float | None = None  # "every 8-12 hours" → 8, max 12
 
 
 @dataclass
@@ -75,10 +78,11 @@ class DosageRegimen:
     dose_unit: str | None = None
     frequency: Frequency | None = None
     max_daily_dose: Amount | None = None
+    max_per_administration: Amount | None = None  # "a maximum of 1000 mg four times daily"
     duration: str | None = None  # as written: "for 5 days"
     duration_value: float | None = None
     duration_unit: str | None = None  # UCUM: d wk mo a h min
-    per_day_total: bool = False  # the dose is a daily total ("5 mg/kg daily divided into three doses")
+    per_day_total: bool = False  # the amount is the day's total ("5 mg/kg daily divided into three doses")
     indication: str | None = None  # "For spasticity (post-stroke)" → "spasticity (post-stroke)"
     method: str | None = None  # "slow intravenous injection"
     instructions: str = ""  # free text not captured in the structured fields
@@ -210,6 +214,7 @@ class PopulationSchema(_Base):
     age_unit = fields.String(load_default="a")
     weight_low = fields.Float(allow_none=True, load_default=None)
     weight_high = fields.Float(allow_none=True, load_default=None)
+    condition = fields.String(allow_none=True, load_default=None)
 
 
 class FrequencySchema(_Base):
@@ -220,6 +225,8 @@ class FrequencySchema(_Base):
     period = fields.Float(allow_none=True, load_default=None)
     period_unit = fields.String(allow_none=True, load_default=None)
     as_needed = fields.Boolean(load_default=False)
+    frequency_max = fields.Integer(allow_none=True, load_default=None)
+    period_max = fields.Float(allow_none=True, load_default=None)
 
 
 class AmountSchema(_Base):
@@ -239,6 +246,7 @@ class DosageRegimenSchema(_Base):
     dose_unit = fields.String(allow_none=True, load_default=None)
     frequency = fields.Nested(FrequencySchema, allow_none=True, load_default=None)
     max_daily_dose = fields.Nested(AmountSchema, allow_none=True, load_default=None)
+    max_per_administration = fields.Nested(AmountSchema, allow_none=True, load_default=None)
     duration = fields.String(allow_none=True, load_default=None)
     duration_value = fields.Float(allow_none=True, load_default=None)
     duration_unit = fields.String(allow_none=True, load_default=None)

@@ -101,14 +101,3 @@ def quantity(value: float, unit: str | None) -> dict:
     else:
         q["unit"] = unit
     return q
-
-
-def frequency_code(code: str | None, frequency: int | None, period: float | None, unit: str | None):
-    """The GTS coding for a parsed frequency: the parser's code, else n-times-a-day / every-n-hours."""
-    if code:
-        return lookup("frequencies", code)
-    if frequency and period == 1 and unit == "d" and frequency <= 4:
-        return lookup("frequencies", {1: "QD", 2: "BID", 3: "TID", 4: "QID"}[frequency])
-    if frequency == 1 and unit == "h" and period and float(period).is_integer():
-        return lookup("frequencies", f"Q{int(period)}H")
-    return None

@@ -72,8 +72,9 @@ def test_done_when_dosing(conversion):
                     if "doseAndRate" not in d:
                         continue
                     dr = d["doseAndRate"][0]
-                    q = dr.get("doseQuantity") or dr["doseRange"]["low"]
-                    high = dr.get("doseQuantity") or dr["doseRange"]["high"]
+                    single = dr.get("doseQuantity") or dr.get("rateQuantity")
+                    rng = dr.get("doseRange") or dr.get("rateRange") or {}
+                    q, high = single or rng["low"], single or rng["high"]
                     route = next(iter(codes(d.get("route", {}))), None)
                     code = next(iter(codes(d.get("timing", {}).get("code", {}))), None)
                     age = (
@@ -82,9 +83,9 @@ def test_done_when_dosing(conversion):
                         else None
                     )
                     rows.add((route, q["value"], high["value"], q["code"], code, age))
-    assert ("26643006", 100, 150, "mg", "TID", (18, None)) in rows
-    assert ("78421000", 100, 100, "mg", "BID", (18, None)) in rows
-    assert ("47625008", 100, 100, "mg", "QD", (18, None)) in rows
+    assert ("26643006", 100, 150, "mg", "TID", None) in rows  # "Adults": no age is stated
+    assert ("78421000", 100, 100, "mg", "BID", None) in rows
+    assert ("47625008", 100, 100, "mg", "QD", None) in rows
     child = {(lo, hi, unit, age) for _, lo, hi, unit, _, age in rows if unit == "mg/kg/d"}
     assert child == {(5, 5, "mg/kg/d", (None, 6)), (2, 4, "mg/kg/d", (6, 14))}
 

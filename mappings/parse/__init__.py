@@ -17,7 +17,7 @@ from . import content
 from .document import RawSection, read, split_components
 from .dosing import parse_dosage
 from .faqs import parse_faqs
-from .precautions import parse_precautions
+from .precautions import parse_precautions, statements_in_notes
 from .side_effects import parse_side_effects
 from .text import normalise_for_match
 from .usage import parse_usage
@@ -53,10 +53,20 @@ def _parse(text: str, source_path: str, sha256: str) -> Monograph:
         handler(section, mono)
         if section.kind == "preamble":
             preamble.extend(b.text for b in section.blocks)
+    _precautions_in_dosing_notes(mono)
     if not content.has_clinical_fields(mono):
         mono.has_clinical_content = False
         mono.no_content_reason = content.no_content_reason(mono, " ".join(preamble))
     return mono
+
+
+def _precautions_in_dosing_notes(mono: Monograph) -> None:
+    """The dosing prose states precautions too ("Children should not take X"): those not stated elsewhere."""
+    contraindications, warnings = statements_in_notes(mono)
+    stated = {c.text.lower() for c in mono.contraindications}
+    mono.contraindications.extend(c for c in contraindications if c.text.lower() not in stated)
+    stated = {w.text.lower() for w in mono.warnings}
+    mono.warnings.extend(w for w in warnings if w.text.lower() not in stated)
 
 
 def _texts(section: RawSection) -> list[str]:

@@ -9,13 +9,24 @@ kept as notes, so nothing is lost.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ..model import Amount, DosageRegimen, Frequency, Monograph, Population
+from ..model import DosageRegimen, Frequency, Monograph, Population
 from . import quantities as q
 from .blocks import Item
 from .document import RawSection
-from .populations import is_route_label, merge, population_of, route_of
+from .populations import (
+    condition_of,
+    is_route_label,
+    merge,
+    population_of,
+    route_matches,
+    route_of,
+    routes_in,
+    with_condition,
+)
+from .regimens import Reading, caps_in, read_sentence
+from .sections import component_label
 from .text import sentences
 
 _NOT_INDICATION = re.compile(
@@ -45,10 +56,15 @@ class Context:
     indication: str | None = None
     labels: list[str] = field(default_factory=list)  # labels that are neither: kept as instructions
     trail: list[str] = field(default_factory=list)  # every label on the way down, as written
+    component: str | None = None  # "**Paracetamol:**" over a combination's doses
+    routes: tuple[str, ...] = ()  # "**Injection (IM, IV, SubQ):**": each of them, one regimen each
+    components: tuple[str, ...] = ()  # the product's ingredients, to recognise such labels
 
 
 def parse_dosage(section: RawSection, mono: Monograph) -> None:
-    para_context = Context()
+    first = len(mono.dosage_regimens)
+    base = Context(components=tuple(mono.components))
+    para_context = base
     pending_label: str | None = None  # a "**Children:**" label not yet used by a regimen or note
     mark = 0
 
@@ -64,26 +80,51 @@ def parse_dosage(section: RawSection, mono: Monograph) -> None:
             item = block.item
             if item.label and item.colon and not item.rest:  # "**Adults:**" governs what follows
                 flush()
-                para_context = _with_label(Context(), item.label)
+                para_context = _with_label(base, item.label)
                 pending_label, mark = item.text, len(mono.dosage_regimens) + len(mono.dosage_notes)
                 continue
             if item.label and item.colon and (population_of(item.label) or is_route_label(item.label)):
                 # "**Adults (asthma):** Take at bedtime." also governs the bullets after it
                 flush()
-                para_context, pending_label = _with_label(Context(), item.label), None
-                _item(item, Context(), section, mono)
+                para_context, pending_label = _with_label(base, item.label), None
+                _item(item, base, section, mono)
                 continue
             _item(item, para_context, section, mono)
     flush()
+    _section_route(section, mono.dosage_regimens[first:])
+
+
+_NEGATED_ROUTE = re.compile(r"\b(?:not|never|no|avoid|without)\s+(?:\S+\s+){0,3}$", re.I)
+
+
+def _section_route(section: RawSection, regimens: list[DosageRegimen]) -> None:
+    """A Dosage section that names one route, and no other, states it for every dose in it."""
+    text = " ".join(b.text for b in section.blocks if b.text)
+    named = [
+        route
+        for route in routes_in(text)
+        if any(
+            not _NOT_THIS_ROUTE.search(text[: m.start()]) and not _NEGATED_ROUTE.search(text[: m.start()])
+            for m in route_matches(text, route)
+        )
+    ]
+    if len(routes_in(text)) == 1 and len(named) == 1:
+        for regimen in regimens:
+            if regimen.route is None:
+                regimen.route = named[0]
 
 
 def _with_label(context: Context, label: str) -> Context:
-    new = Context(
-        context.population, context.route, context.indication, list(context.labels), [*context.trail, label]
-    )
+    new = replace(context, labels=list(context.labels), trail=[*context.trail, label])
     population = population_of(label)
-    if is_route_label(label):
-        new.route = route_of(label)
+    named = component_label(label, list(context.components)) if len(context.components) > 1 else None
+    if named:
+        new.component = named
+    elif is_route_label(label):
+        named_routes = routes_in(label)
+        new.route, new.routes = (
+            (named_routes[0], ()) if len(named_routes) == 1 else (None, tuple(named_routes))
+        )
         rest = re.sub(r"\b(?:oral|intravenous|intramuscular|subcutaneous)\b.*", "", label, flags=re.I)
         if population is not None and rest.strip():
             new.population = merge(new.population, population)
@@ -101,7 +142,7 @@ def _with_label(context: Context, label: str) -> Context:
 def _item(item: Item, context: Context, section: RawSection, mono: Monograph) -> None:
     own = _with_label(context, item.label) if item.label else context
     text = item.rest if item.label else item.text
-    found = _regimens(text, own, section.component) if text else []
+    found = _regimens(text, own, section.component, mono) if text else []
     for regimen in {id(r): r for r, _ in found}.values():  # once each, though a cap sentence repeats it
         mono.dosage_regimens.append(regimen)
     used = {s for _, s in found}
@@ -119,87 +160,102 @@ def _context_label(context: Context) -> str | None:
     return "; ".join(parts) or None
 
 
-def _regimens(text: str, context: Context, component: str | None) -> list[tuple[DosageRegimen, str]]:
+def _regimens(
+    text: str, context: Context, component: str | None, mono: Monograph | None = None
+) -> list[tuple[DosageRegimen, str]]:
     out: list[tuple[DosageRegimen, str]] = []
     for sentence in sentences(text):
-        found = regimens_in_sentence(sentence, context, component)
+        found = regimens_in_sentence(sentence, context, component, mono)
         out.extend((regimen, sentence) for regimen in found)
-        if not found and out and (max_daily := q.find_max_daily(sentence)):
+        if found or not out:
+            continue
+        per_day, per_dose = caps_in(sentence)
+        if (per_day or per_dose) and not find_doses_outside_caps(sentence):
             # "10-20 mg TID. Maximum daily dose: 60 mg." — the cap belongs to the doses before it
             for regimen in {id(r): r for r, _ in out}.values():
-                if regimen.max_daily_dose is None:
-                    regimen.max_daily_dose = max_daily[0]
+                if per_day and regimen.max_daily_dose is None:
+                    regimen.max_daily_dose = per_day
+                if per_dose and regimen.max_per_administration is None:
+                    regimen.max_per_administration = per_dose
                 regimen.instructions = "; ".join(p for p in (regimen.instructions, sentence) if p)
             out.append((out[-1][0], sentence))
     return out
 
 
+def find_doses_outside_caps(sentence: str) -> bool:
+    caps = [a.text for a in caps_in(sentence) if a]
+    rest = sentence
+    for cap in caps:
+        rest = rest.replace(cap, " ")
+    return bool(q.find_doses(rest))
+
+
 def regimens_in_sentence(
-    sentence: str, context: Context, component: str | None = None
+    sentence: str, context: Context, component: str | None = None, mono: Monograph | None = None
 ) -> list[DosageRegimen]:
-    max_daily = q.find_max_daily(sentence)
-    doses = [d for d in q.find_doses(sentence) if not (max_daily and d.start <= max_daily[1][0] < d.end + 1)]
-    if not doses:
-        return []
+    combination = bool(mono and mono.is_combination)
+    readings = read_sentence(sentence, combination, mono.components if mono else None)
     out = []
-    for i, dose in enumerate(doses):
-        clause_end = doses[i + 1].start if i + 1 < len(doses) else len(sentence)
-        clause = sentence[dose.end : clause_end]
-        before = sentence[: dose.start]
-        out.append(_regimen(sentence, before, clause, dose, context, max_daily, component))
+    for reading in readings:
+        before = sentence[: reading.start]
+        regimen = _regimen(sentence, before, reading, context, component)
+        if regimen.route is None and context.routes:
+            out.extend(replace(regimen, route=route) for route in context.routes)
+        else:
+            out.append(regimen)
     return out
 
 
-def _regimen(sentence, before, clause, dose, context: Context, max_daily, component) -> DosageRegimen:
-    population = merge(context.population, population_of(_lead(before))) or Population("any", "")
-    route = context.route or route_of(clause) or route_of(before)
-    frequency = q.find_frequency(clause)
-    per_day = dose.per_day
-    divided = q.find_divided(clause)
-    if divided:
-        n, divided_text = divided
-        per_day = True
-        if frequency is None or frequency.code == "QD":
-            frequency = q.frequency_for_divided(n, divided_text)
-    if frequency is not None and frequency.code == "QD" and frequency.text.lower() == "daily" and per_day:
-        frequency = None  # "mg/kg daily" is the daily total, not a once-daily dose
-    if (
-        frequency is not None
-        and dose.per_day
-        and not divided
-        and (frequency.period_unit, frequency.period) != ("d", 1)
-    ):
-        frequency = None  # "75 mg/m² per day for 7 days, repeated every 28 days": a cycle, not the timing
-    max_amount = max_daily[0] if max_daily else None
-    if (
-        max_amount is None
-        and per_day
-        and dose.high != dose.low
-        and dose.unit in ("mg", "g", "mcg", "mL", "IU", "units")
-    ):
-        max_amount = Amount(dose.high, dose.unit, dose.text)
-    duration = q.find_duration(clause)
-    method = _METHOD.search(clause) or _METHOD.search(before)
+def _regimen(sentence: str, before: str, r: Reading, context: Context, component) -> DosageRegimen:
+    own = population_of(r.before) if r.before.strip() else None  # "…, 50-100 kg (7.5 mg daily)"
+    population = merge(context.population, own or population_of(_lead(before)))
+    condition = condition_of(r.before) or condition_of(before) or condition_of(" ".join(context.trail))
+    population = with_condition(population, condition) or Population("any", "")
+    route = _stated_route(r, sentence) or context.route
+    method = _METHOD.search(r.clause) or _METHOD.search(before)
     indication, instructions = _indication_and_instructions(before, context)
+    duration = r.duration
     return DosageRegimen(
         source=sentence,
         population=population,
         route=route or (route_of(method.group("m")) if method else None),
-        dose_low=dose.low,
-        dose_high=dose.high,
-        dose_unit=dose.unit,
-        frequency=frequency,
-        max_daily_dose=max_amount,
+        dose_low=r.low,
+        dose_high=r.high,
+        dose_unit=r.unit,
+        frequency=r.frequency,
+        max_daily_dose=r.max_daily,
+        max_per_administration=r.max_dose,
         duration=duration[0] if duration else None,
         duration_value=duration[1] if duration else None,
         duration_unit=duration[2] if duration else None,
-        per_day_total=per_day,
+        per_day_total=r.per_day,
         indication=indication,
         method=method.group("m").strip() if method else None,
         instructions=instructions,
-        component=component,
+        component=component or context.component or r.component,
         labels=list(context.trail),
     )
+
+
+# a route named as another option or a change ("…, or administered intravenously", "to IV administration")
+_NOT_THIS_ROUTE = re.compile(
+    r"\b(?:or|to|than|from|instead\s+of|versus|vs\.?|after|before|switch\w*)\s+(?:\S+\s+){0,2}$", re.I
+)
+
+
+def _stated_route(r: Reading, sentence: str) -> str | None:
+    """The one route the amount's own words name ("IM: 3-4 mg/kg", "400 mg every 8-12 hours
+    intravenously"), else the one route its sentence names; an alternative or a change is none."""
+    tail = re.split(r"[,;]|\bor\b|\band\b", r.before)[-1]
+    for text in (f"{tail} @ {r.clause}", sentence):
+        kept = [route for route in routes_in(text) if _names_route(text, route)]
+        if kept:
+            return kept[0] if len(kept) == 1 else None
+    return None
+
+
+def _names_route(text: str, route: str) -> bool:
+    return any(not _NOT_THIS_ROUTE.search(text[: m.start()]) for m in route_matches(text, route))
 
 
 def _lead(before: str) -> str:

@@ -5,22 +5,44 @@
 * "* **Question?** answer" (bold question without "Q:")
 * "**Question?**" paragraph followed by answer paragraphs
 * "*A: ..." / "**A:** ..." answer variants
-Storage questions also fill `storage`; alcohol questions also give an alcohol Interaction.
+Storage questions also fill `storage`; an alcohol question with an answer gives an alcohol warning.
 """
 
 from __future__ import annotations
 
 import re
 
-from ..model import Faq, Interaction, Monograph, Unmapped
+from ..model import Faq, Monograph, Unmapped, Warning
 from .blocks import Item
 from .document import RawSection
+from .precautions import is_advice, topic_of
+from .text import hedged, sentences
 
 _Q = re.compile(r"^\**\s*Q\s*[:.]\s*", re.I)
 _A = re.compile(r"^\**\s*A\s*[:.]\s*", re.I)
 _INLINE_A = re.compile(r"(?<=[?.!*)])\s*\**\s*A\s*:\s*", re.I)
 _STORAGE = re.compile(r"\bstor(?:e|ed|age|ing)\b", re.I)
 _ALCOHOL = re.compile(r"\balcohol\b", re.I)
+# questions about a precaution, not about storage, missed doses or how it works
+_PRECAUTION_TOPIC = re.compile(
+    r"\b(?:driv\w*|machiner\w*|pregnan\w*|breast-?feed\w*|stop\w*|discontinu\w*|quit\w*|abrupt\w*|sudden\w*|"
+    r"long[- ]term|prolonged|extended|habit[- ]forming|addict\w*|dependen\w*|crush\w*|chew\w*|split\w*|"
+    r"children|child|kids|elderly|older|liver|kidney|monitor\w*|tests?|blood work|overdose|safe(?:ty)?|"
+    r"face|eyes?|sun\w*|feel better|course)\b",
+    re.I,
+)
+# "it has no withdrawal effects", "not habit-forming": an answer that denies the risk
+_BENIGN = re.compile(
+    r"\b(?:has|have|there (?:is|are)|with|cause[sd]?) no\b[^.,;]*|\bnot (?:\w+ )?(?:habit[- ]forming|addictive)\b",
+    re.I,
+)
+# an answer that states a risk or a precaution
+_STATES_RISK = re.compile(
+    r"\bnot (?:\w+ )?recommended|\bavoid|\bcaution|\bmonitor|\bshould not\b|\bdo not\b|\bdon't\b|\bnever\b|"
+    r"\bmust\b|\brisk\b|\bwithdrawal\b|\brebound\b|\bdependence\b|\btolerance\b|\bharmful\b|\bdangerous\b|"
+    r"\bunsafe\b|\btaper|\bgradually\b|\bcomplete the\b|\bwhole\b|\bonly\b|\bcan (?:lead|cause|result)\b",
+    re.I,
+)
 
 
 def parse_faqs(section: RawSection, mono: Monograph) -> None:
@@ -83,13 +105,24 @@ def _add(faq: Faq, mono: Monograph, section: RawSection) -> None:
     mono.faqs.append(faq)
     if _STORAGE.search(faq.question) and faq.answer:
         mono.storage.append(faq.answer)
-    if _ALCOHOL.search(faq.question) and faq.answer:
-        mono.interactions.append(
-            Interaction(
-                "alcohol",
+    if _ALCOHOL.search(faq.question) and faq.answer:  # advice about drinking, not a named interactant
+        mono.warnings.append(
+            Warning("alcohol", faq.question, faq.answer, f"{faq.question} {faq.answer}", section.component)
+        )
+    elif (
+        faq.answer
+        and _PRECAUTION_TOPIC.search(faq.question)
+        and _STATES_RISK.search(_BENIGN.sub("", faq.answer))
+        and not hedged(faq.answer)
+        and not all(is_advice(s) for s in sentences(faq.answer))
+    ):
+        # "Can I stop taking it abruptly? No, ... withdrawal symptoms" states a precaution
+        mono.warnings.append(
+            Warning(
+                topic_of(f"{faq.question} {faq.answer}"),
+                faq.question,
+                faq.answer,
                 f"{faq.question} {faq.answer}",
-                effect=faq.answer,
-                kind="alcohol",
-                component=section.component,
+                section.component,
             )
         )

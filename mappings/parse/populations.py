@@ -52,6 +52,38 @@ def population_of(text: str) -> Population | None:
     return Population(kind, text.strip(), low, high, unit, w_low, w_high)
 
 
+_CONDITION = re.compile(
+    r"(?:\b(?:CrCl|ClCr|creatinine\s+clearance|e?GFR|glomerular\s+filtration\s+rate)\b[^,;:.)]*"
+    r"|\b(?:mild|moderate|severe|mild[- ]to[- ]moderate|moderate[- ]to[- ]severe)?\s*(?:renal|kidney|hepatic|liver)\s+"
+    r"(?:impairment|insufficiency|failure|dysfunction|disease)\b"
+    r"|\bChild[- ]Pugh\s+(?:class\s+)?[ABC]\b|\b(?:on\s+)?(?:hemo|haemo|peritoneal\s+)?dialysis\b)",
+    re.I,
+)
+
+
+def condition_of(text: str) -> str | None:
+    """A renal or hepatic band a dose is for ("CrCl 15-29 mL/min", "severe hepatic impairment")."""
+    m = _CONDITION.search(text)
+    return m.group(0).strip(" ,") if m else None
+
+
+def with_condition(population: Population | None, condition: str | None) -> Population | None:
+    if not condition:
+        return population
+    base = population or Population("any", "")
+    text = f"{base.text}; {condition}" if base.text else condition
+    return Population(
+        base.kind,
+        text,
+        base.age_low,
+        base.age_high,
+        base.age_unit,
+        base.weight_low,
+        base.weight_high,
+        condition,
+    )
+
+
 def merge(outer: Population | None, inner: Population | None) -> Population | None:
     """ "Non-Asian children" + "Ages 2 to under 6 years" → child aged 2-6."""
     if outer is None or inner is None:
@@ -71,6 +103,7 @@ def merge(outer: Population | None, inner: Population | None) -> Population | No
         inner.age_unit if has_age else outer.age_unit,
         inner.weight_low if has_weight else outer.weight_low,
         inner.weight_high if has_weight else outer.weight_high,
+        inner.condition or outer.condition,
     )
 
 
@@ -164,6 +197,20 @@ def route_of(text: str) -> str | None:
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), route)
     return best[1] if best else None
+
+
+def routes_in(text: str) -> list[str]:
+    """Every distinct route a phrase names, in order of first mention."""
+    found: dict[str, int] = {}
+    for route, pattern in _ROUTE_WORDS + _ROUTE_ABBREVS:
+        for m in pattern.finditer(text):
+            found[route] = min(found.get(route, m.start()), m.start())
+    return sorted(found, key=found.__getitem__)
+
+
+def route_matches(text: str, route: str) -> list[re.Match]:
+    """Where `text` names `route`."""
+    return [m for r, pattern in _ROUTE_WORDS + _ROUTE_ABBREVS if r == route for m in pattern.finditer(text)]
 
 
 def is_route_label(label: str) -> bool:

@@ -7,12 +7,13 @@ very-common, "0.1-1%"/"uncommon"/"less common" → uncommon, "rare"/"<0.1%" → 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..model import Monograph, SideEffect, Unmapped, Warning
 from .blocks import Item
 from .document import RawSection
-from .lists import phrase_list
-from .precautions import topic_of
+from .lists import concepts, phrase_list
+from .precautions import add_advice, is_advice, topic_of
 from .text import sentences
 
 _PCT = r"\s*%?"
@@ -68,7 +69,7 @@ def parse_side_effects(section: RawSection, mono: Monograph) -> None:
     # "### Common Side Effects (Solifenacin)" is the first one
     group: str | None = section.heading if band_of(section.heading) else None
     group_text = ""
-    count = len(mono.side_effects)
+    count = start = len(mono.side_effects)
 
     def new_group(label: str | None, text: str) -> None:
         nonlocal group, group_text, count
@@ -97,6 +98,7 @@ def parse_side_effects(section: RawSection, mono: Monograph) -> None:
                 continue
         _prose(item.text, group, section, mono)
     new_group(None, "")
+    mono.side_effects[start:] = _refined(mono.side_effects[start:], section, mono)
 
 
 def _bullet(item: Item, group: str | None, section: RawSection, mono: Monograph) -> None:
@@ -230,9 +232,130 @@ def _prose(text: str, group: str | None, section: RawSection, mono: Monograph) -
             _unplaced(sentence, section, mono)
 
 
+_GENERIC_ADVICE = re.compile(
+    r"\b(?:any|these|such|other|all)\s+(?:\w+\s+){0,3}?(?:side effects?|adverse (?:effects?|reactions?)|symptoms|"
+    r"reactions?|effects)\b|\bnot an? (?:exhaustive|complete) list\b|\bcomplete list\b",
+    re.I,
+)
+
+
+# a bullet label that names a body system or a category, not an effect: "**Nervous system:** Seizures"
+_SYSTEM = re.compile(
+    r"^(?:(?:central |peripheral |autonomic )?nervous(?: system)?|cns|gastrointestinal|gi|hematologic(?:al)?|"
+    r"haematologic(?:al)?|blood|dermatologic(?:al)?|skin|immunologic(?:al)?|immune(?: system)?|local|others?|"
+    r"general|miscellaneous|cardiovascular|cardiac|respiratory|pulmonary|musculoskeletal|neuromuscular(?: and "
+    r"skeletal)?|hepatic|liver|renal|kidney|genitourinary|urinary|endocrine|metabolic|psychiatric|neurologic(?:al)?|"
+    r"ocular|eyes?|ears?|ent)(?: system| effects)?$",
+    re.I,
+)
+# not an effect: how often or how badly, a hedge, or a lone body part from "swelling in the hands, feet"
+_NOT_AN_EFFECT = re.compile(
+    r"^(?:varying|depending|while|with|generally|usually|note|important|common|rare|frequency|severity|duration|any|"
+    r"transient increases|failure|symptoms are)\b|\b(?:well[- ]tolerated|frequency|severity|duration of treatment)\b",
+    re.I,
+)
+_BODY_PART = re.compile(
+    r"^(?:the\s+)?(?:hands?|feet|foot|ankles?|legs?|arms?|face|lips|tongue|throat|eyes|mouth|joints?|muscles?|"
+    r"fingers|toes|neck|back|chest|abdomen|skin|behaviou?r|mood)$",
+    re.I,
+)
+
+
+def _refined(effects: list[SideEffect], section: RawSection, mono: Monograph) -> list[SideEffect]:
+    """One effect per named effect: a system label gives way to the effect it names; "Nausea and
+    vomiting" is two effects, "swelling in the hands, feet, or ankles" one; the examples a term lists in
+    parentheses ("Allergic reactions (angioedema, anaphylaxis)") are effects of their own too."""
+    out: list[SideEffect] = []
+    for se in effects:
+        term, detail = se.term, se.detail
+        if (
+            out
+            and out[-1].source == se.source
+            and (
+                _BODY_PART.match(term)
+                or re.match(r"(?:in|of|on|during|after|especially|particularly)\s", term, re.I)
+            )
+        ):
+            out[-1].term = f"{out[-1].term}, {term}"  # "swelling in the hands, feet, or ankles" is one effect
+            continue
+        repeated = (
+            detail and term.strip().lower() in detail.lower()
+        )  # "Hypersensitivity (Hypersensitivity reactions)"
+        if (
+            (_SYSTEM.match(term.strip()) or repeated)
+            and detail
+            and len(detail.split()) <= 10
+            and not _VERB.search(detail)
+        ):
+            term, detail = _split_detail(detail)  # "Nervous system (Psychiatric disturbances)"
+            listed = phrase_list(term, max_words=5)
+            if len(listed) > 1:
+                out.extend(replace(se, term=t, detail=None) for t in listed if not _NOT_AN_EFFECT.search(t))
+                continue
+        pieces = _effect_pieces(term)
+        if not pieces:
+            if not any(o.source == se.source for o in out):
+                mono.unmapped.append(Unmapped(section.heading, se.source))
+            continue
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            out.append(replace(se, term=piece, detail=detail if last else None))
+        for example in _listed_detail(detail):
+            out.append(replace(se, term=example, detail=None))
+    return out
+
+
+def _effect_pieces(term: str) -> list[str]:
+    if _NOT_AN_EFFECT.search(term):
+        return []
+    split = re.search(r"\b(?:and|or)\b", term) and "(" not in term and len(term.split()) <= 6
+    found = concepts(term) if split else [term]
+    if any(
+        re.match(r"(?:in|of|on|at|during|after|due|with|a|an|the)\b", p, re.I)
+        or len(p.split()) == 1
+        and _lone(p)
+        for p in found[1:]
+    ):
+        found = [
+            term
+        ]  # "pain or inflammation at the site", "a severe, life-threatening reaction": one effect
+    pieces: list[str] = []
+    for piece in found:
+        if pieces and _BODY_PART.match(piece):
+            pieces[-1] = f"{pieces[-1]}, {piece}"  # "swelling in the hands, feet": places, not effects
+        elif not _NOT_AN_EFFECT.search(piece):
+            pieces.append(piece)
+    return pieces
+
+
+def _lone(word: str) -> bool:
+    """A word that is no effect on its own ("distress", "peripheral", "minor")."""
+    return bool(re.fullmatch(r"[a-z-]+(?:al|ic|ous|or|ive)|distress|discomfort|upset", word, re.I))
+
+
+def _listed_detail(detail: str | None) -> list[str]:
+    """ "including anaphylaxis, angioedema" / "rash, hives, swelling" → the effects it names."""
+    if not detail:
+        return []
+    text = re.sub(r"^(?:including|e\.g\.,?|such as|like|especially)\s+", "", detail.strip(), flags=re.I)
+    if text == detail.strip():
+        return []  # "(rash, hives, swelling)" glosses the term; "(including A, B)" names effects of its own
+    items = phrase_list(text, max_words=5)
+    if not items or any(_VERB.search(i) for i in items):
+        return []
+    return [i for i in items if not _NOT_AN_EFFECT.search(i) and not re.search(r"%|\d", i)]
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"\([^()]*\)", " ", text)
+
+
 def _unplaced(text: str, section: RawSection, mono: Monograph) -> None:
-    """Advice that lists no term ("If you experience ... consult your doctor") is a warning."""
-    if _ADVICE.search(text):
+    """Advice about a named topic is a warning; "If you experience any side effects, consult your
+    doctor" names none and is no statement."""
+    if _ADVICE.search(text) and not is_advice(text) and not _GENERIC_ADVICE.search(text):
         mono.warnings.append(Warning(topic_of(text), section.heading, text, text, section.component))
+    elif _ADVICE.search(text) or is_advice(text):
+        add_advice(mono, text)
     else:
         mono.unmapped.append(Unmapped(section.heading, text))

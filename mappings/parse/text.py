@@ -76,3 +76,39 @@ def strip_parenthetical(text: str, min_words: int = 2) -> str:
 def normalise_for_match(text: str) -> str:
     """Lower-case letters and digits only (NFKC: "10⁶" → "106"), to check that text is accounted for."""
     return " ".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text).lower()))
+
+
+# statements that are not facts: hedged, investigational or awaiting evidence
+_HEDGE = re.compile(
+    r"\b(?:more|further|additional|ongoing|robust)\s+(?:\w+\s+)?(?:research|studies|study|evidence|trials?|investigation)\b"
+    r"|\b(?:some|limited|preliminary|emerging|early|animal)\s+(?:\w+\s+)?(?:research|studies|evidence|data|trials?)\s+"
+    r"(?:suggests?|shows?|indicates?|has shown|have shown|points?)\b"
+    r"|\bresearch (?:is|are|remains?) (?:ongoing|needed|limited|still|exploring)|\bresearch suggests\b"
+    r"|\b(?:is|are|being|been) (?:being )?(?:studied|investigated|explored|researched|evaluated) (?:for|as|in)\b"
+    r"|\bunder (?:investigation|study|research)\b|\b(?:in|within) (?:clinical trials|research settings)\b"
+    r"|\b(?:limited|insufficient|little|lack of|weak|inconclusive|mixed|conflicting|no (?:strong|conclusive|"
+    r"clear|definitive|scientific))\s+(?:scientific\s+|clinical\s+)?(?:evidence|data|proof)\b"
+    r"|\bnot (?:as |yet |been |fully |well |definitively |conclusively )*(?:proven|conclusive|established|"
+    r"understood|documented)\b|\bless[- ](?:defined|established)\b"
+    r"|\bpotential (?:benefits?|uses?|role|applications?|efficacy|effectiveness)\b|\bmay have a role\b"
+    r"|\b(?:may|might|could) offer\b"
+    r"|\b(?:hypothetical|theoretical|claimed|purported|anecdotal|speculative|unproven|investigational|experimental)\b"
+    r"|\b(?:thought|believed|claimed|said) to\b|\b(?:historically|formerly|previously|once)\s+(?:been\s+)?used\b"
+    r"|\bin the past\b|\bno longer\b",
+    re.I,
+)
+# a negation cue that keeps what follows from being stated as a fact
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|neither|nor|cannot|without)\b(?!\s+only\b)|n't\b|\b(?:unsuitable|inappropriate|ineffective)\b",
+    re.I,
+)
+
+
+def hedged(text: str) -> bool:
+    """ "more research is needed", "some studies suggest", "potential benefits", "under investigation"."""
+    return bool(_HEDGE.search(text))
+
+
+def negated(text: str) -> bool:
+    """A negation cue ("not", "never", "isn't", "without") anywhere in the text."""
+    return bool(_NEGATION.search(text))

@@ -14,12 +14,35 @@ def regimen(**kw) -> DosageRegimen:
     )
 
 
-def test_daily_totals_use_per_day_units():
+def test_daily_totals_are_rates_never_doses():
     d = dosage(regimen(dose_low=150, dose_high=450, dose_unit="mg", per_day_total=True))
-    rng = d["doseAndRate"][0]["doseRange"]
-    assert (rng["low"]["code"], rng["high"]["code"]) == ("mg/d", "mg/d")
-    d = dosage(regimen(dose_low=5, dose_high=5, dose_unit="mg/kg/day", per_day_total=True))
-    assert d["doseAndRate"][0]["doseQuantity"]["code"] == "mg/kg/d"
+    (dr,) = d["doseAndRate"]
+    assert "doseRange" not in dr and "doseQuantity" not in dr
+    assert (dr["rateRange"]["low"]["code"], dr["rateRange"]["high"]["code"]) == ("mg/d", "mg/d")
+    d = dosage(regimen(dose_low=5, dose_high=5, dose_unit="mg/kg", per_day_total=True))
+    assert d["doseAndRate"] == [
+        {
+            "rateQuantity": {
+                "value": 5,
+                "unit": "mg/kg/d",
+                "system": "http://unitsofmeasure.org",
+                "code": "mg/kg/d",
+            }
+        }
+    ]
+
+
+def test_ranges_keep_both_bounds_and_no_code_for_them():
+    every = Frequency("every 8-12 hours", None, 1, 8, "h", period_max=12)
+    d = dosage(regimen(dose_low=500, dose_high=500, dose_unit="mg", frequency=every))
+    assert d["timing"] == {
+        "repeat": {"frequency": 1, "period": 8, "periodMax": 12, "periodUnit": "h"},
+        "code": {"text": "every 8-12 hours"},
+    }
+    times = Frequency("three or four times daily", None, 3, 1, "d", frequency_max=4)
+    d = dosage(regimen(dose_low=1, dose_high=1, dose_unit="g", frequency=times))
+    assert d["timing"]["repeat"] == {"frequency": 3, "frequencyMax": 4, "period": 1, "periodUnit": "d"}
+    assert "coding" not in d["timing"]["code"]
 
 
 def test_reversed_range_is_ordered_and_text_is_kept():
@@ -75,10 +98,8 @@ def test_age_and_weight_bands():
         Population(kind="child", text="Children under 6", age_low=0, age_high=6)
     )
     assert "low" not in under["valueRange"]  # no zero age
-    [adult] = patient_characteristics(ADULT)
-    assert adult["valueRange"] == {
-        "low": {"value": 18, "unit": "years", "system": "http://unitsofmeasure.org", "code": "a"}
-    }
+    [adult] = patient_characteristics(ADULT)  # "adults" states no age: none is invented
+    assert adult == {"type": {"text": "Population"}, "valueCodeableConcept": {"text": ADULT.text}}
     [weight] = patient_characteristics(Population(kind="weight", text="Over 40 kg", weight_low=40))
     assert weight["valueRange"]["low"]["code"] == "kg"
     assert patient_characteristics(Population(kind="elderly", text="Elderly")) == [

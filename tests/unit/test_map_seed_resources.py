@@ -346,11 +346,16 @@ def _dosages(mk):
 
 
 def _dose(d):
+    """(low, high, UCUM code) of a per-administration dose or a daily-total rate."""
     dr = d["doseAndRate"][0]
-    if "doseQuantity" in dr:
-        q = dr["doseQuantity"]
-        return (q["value"], q["value"], q["code"])
-    return (dr["doseRange"]["low"]["value"], dr["doseRange"]["high"]["value"], dr["doseRange"]["low"]["code"])
+    for kind in ("dose", "rate"):
+        if f"{kind}Quantity" in dr:
+            q = dr[f"{kind}Quantity"]
+            return (q["value"], q["value"], q["code"])
+        if f"{kind}Range" in dr:
+            rng = dr[f"{kind}Range"]
+            return (rng["low"]["value"], rng["high"]["value"], rng["low"]["code"])
+    raise AssertionError(dr)
 
 
 def test_structured_adult_dosing(resources):
@@ -378,6 +383,10 @@ def test_child_dosing_in_mg_per_kg_per_day_by_age_band(resources):
                 bands[(age.get("low", {}).get("value"), age["high"]["value"])] = _dose(d)
                 assert age["high"]["code"] == "a" and age["high"]["system"] == "http://unitsofmeasure.org"
     assert bands == {(None, 6): (5, 5, "mg/kg/d"), (6, 14): (2, 4, "mg/kg/d")}
+    for _, d in _dosages(mk):  # a daily total is never a per-administration dose
+        for dr in d.get("doseAndRate", []):
+            for q in [dr.get("doseQuantity")] + list(dr.get("doseRange", {}).values()):
+                assert not q or not q.get("code", "").endswith("/d"), d["text"]
 
 
 def test_every_dosage_keeps_its_source_sentence(resources, seed_path):

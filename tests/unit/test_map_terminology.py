@@ -107,11 +107,3 @@ def test_quantity_is_ucum_coded_only_for_known_units():
     assert t.quantity(2.5, "mcg")["code"] == "ug"
     assert t.quantity(10, "units") == {"value": 10, "unit": "units"}  # [U] would be the enzyme unit
     assert t.quantity(1.5, None) == {"value": 1.5}
-
-
-def test_frequency_code_from_parser_or_from_times_per_day():
-    assert t.frequency_code("TID", 3, 1, "d")["code"] == "TID"
-    assert t.frequency_code(None, 2, 1, "d")["code"] == "BID"
-    assert t.frequency_code(None, 1, 8, "h")["code"] == "Q8H"
-    assert t.frequency_code(None, 1, 5, "h") is None  # no Q5H in timing-abbreviation
-    assert t.frequency_code(None, 5, 1, "d") is None

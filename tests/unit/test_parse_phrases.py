@@ -23,7 +23,7 @@ from mappings.parse.side_effects import band_of
         ("four times daily (QID)", ("QID", 4, 1, "d")),
         ("every 8 hours", ("Q8H", 1, 8, "h")),
         ("q4h", ("Q4H", 1, 4, "h")),
-        ("every 4-6 hours", ("Q4H", 1, 4, "h")),
+        ("every 4-6 hours", (None, 1, 4, "h")),  # periodMax 6: no code names that
         ("every 12 hours", (None, 1, 12, "h")),
         ("every 24 hours", ("QD", 1, 1, "d")),
         ("every other day", ("QOD", 1, 2, "d")),
@@ -171,8 +171,9 @@ def test_cap_sentence_applies_to_the_doses_before_it():
     assert (regimen.max_daily_dose.value, regimen.max_daily_dose.unit) == (60, "mg")
     assert regimen.instructions == "Maximum daily dose: 60 mg."
     (with_rate,) = regimens_in_sentence("15-20 mg/kg/day, with a maximum of 1 g/day.", Context())
+    assert with_rate.per_day_total
     assert (with_rate.dose_unit, with_rate.max_daily_dose.value, with_rate.max_daily_dose.unit) == (
-        "mg/kg/day",
+        "mg/kg",
         1,
         "g",
     )

@@ -1,0 +1,359 @@
+"""Clinical-use rules, one sentence in and the items out: whole concepts, no placeholders or labels,
+no negated or hedged facts, contraindication vs warning by modality, combinations' own ingredients."""
+
+from __future__ import annotations
+
+import pytest
+
+from mappings.model import Monograph
+from mappings.parse import parse_text
+from mappings.parse.lists import concepts, is_placeholder
+from mappings.parse.precautions import statements_in_notes
+
+
+def page(title: str, body: str) -> Monograph:
+    return parse_text(f"---\ntitle: {title}\n---\n# {title}\n{body}", "x.md")
+
+
+def usage(text: str, title: str = "Examplol") -> list[str]:
+    return [i.condition for i in page(title, f"### Usage\n{text}\n").indications]
+
+
+def precautions(text: str, title: str = "Examplol") -> Monograph:
+    return page(title, f"### Precautions\n{text}\n")
+
+
+# --- lists: whole concepts with their qualifiers ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("severe liver or kidney disease", ["severe liver disease", "severe kidney disease"]),
+        (
+            "mild to moderate hepatic or renal impairment",
+            ["mild to moderate hepatic impairment", "mild to moderate renal impairment"],
+        ),
+        (
+            "upper and lower respiratory tract infections",
+            ["upper respiratory tract infections", "lower respiratory tract infections"],
+        ),
+        (
+            "hospital-acquired or ventilator-associated pneumonia",
+            ["hospital-acquired pneumonia", "ventilator-associated pneumonia"],
+        ),
+        ("head and neck cancer", ["head and neck cancer"]),
+        ("skin and skin structure infections", ["skin and skin structure infections"]),
+        (
+            "known allergy to penicillin or cephalosporin antibiotics",
+            ["known allergy to penicillin antibiotics", "known allergy to cephalosporin antibiotics"],
+        ),
+        (
+            "hypersensitivity to cinoxacin or any component of the formulation and those with convulsive disorders",
+            [
+                "hypersensitivity to cinoxacin",
+                "hypersensitivity to any component of the formulation",
+                "those with convulsive disorders",
+            ],
+        ),
+        # the allergy head stops at the first condition of its own
+        (
+            "hypersensitivity to the drug, glaucoma, or urinary retention",
+            ["hypersensitivity to the drug", "glaucoma", "urinary retention"],
+        ),
+        (
+            "serious, potentially life-threatening fungal infections",
+            ["serious, potentially life-threatening fungal infections"],
+        ),
+        ("women who are or may become pregnant", ["women who are or may become pregnant"]),
+    ],
+)
+def test_concepts_keep_their_qualifiers(text, expected):
+    assert concepts(text) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "other medications",
+        "many other medications",
+        "numerous other medications",
+        "several drugs",
+        "other medications you are taking",
+        "any component of the formulation",
+        "these",
+    ],
+)
+def test_placeholders(name):
+    assert is_placeholder(name)
+
+
+@pytest.mark.parametrize("name", ["warfarin", "other NSAIDs", "certain antidepressants", "live vaccines"])
+def test_named_drugs_are_not_placeholders(name):
+    assert not is_placeholder(name)
+
+
+# --- indications -------------------------------------------------------------------------------------
+
+
+def test_use_labels_are_not_indications_their_text_is():
+    found = usage(
+        "* **Primary Use:** Treatment of anxiety disorders and panic disorders.\n"
+        "* **Off-label:** Sometimes used to treat certain types of seizures."
+    )
+    assert "Primary Use" not in found and "Off-label" not in found
+    assert {"anxiety disorders", "panic disorders", "certain types of seizures"} <= set(found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is generally not recommended for complicated UTIs.",
+        "Examplol does not treat hypertension.",
+        "Some studies suggest potential benefits in heart failure, but more research is needed.",
+        "While it has historically been used in cardiogenic shock, newer treatments are preferred.",
+    ],
+)
+def test_negated_and_hedged_statements_are_no_indications(text):
+    assert usage(text) == []
+
+
+def test_conditions_of_a_use_sentence_split_with_their_qualifiers():
+    found = usage(
+        "Examplol is used to treat severe liver or kidney disease and nausea associated with pregnancy."
+    )
+    assert found == ["severe liver disease", "severe kidney disease", "nausea associated with pregnancy"]
+
+
+def test_placeholder_examples_are_the_items():
+    assert usage("It is used to treat various conditions such as asthma and bronchitis.") == [
+        "asthma",
+        "bronchitis",
+    ]
+
+
+def test_a_site_label_gives_way_to_the_condition_it_names():
+    assert usage(
+        "* **Ears:** Acute otitis media (middle ear infection)\n* Mouth (odontogenic infections)"
+    ) == [
+        "Acute otitis media (middle ear infection)",
+        "odontogenic infections",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["* ClCr 50-31 mL/min", "* (IM)", "* Improved digestion: better absorption."]
+)
+def test_renal_bands_routes_and_benefits_are_no_indications(text):
+    assert usage(text) == []
+
+
+def test_prevention_is_said():
+    assert usage("Also used for preventing stress ulcers.") == ["prevention of stress ulcers"]
+
+
+def test_population_stays_with_the_condition():
+    assert usage("Belimumab is indicated for adults with active lupus nephritis.") == [
+        "active lupus nephritis in adults"
+    ]
+
+
+# --- contraindications and warnings by the text's modality -----------------------------------------
+
+
+def test_contraindication_is_the_condition_without_the_lead_in():
+    m = precautions(
+        "Alprazolam should be avoided in individuals with known hypersensitivity to benzodiazepines.",
+        "Alprazolam",
+    )
+    assert [c.text for c in m.contraindications] == ["known hypersensitivity to benzodiazepines"]
+    assert m.warnings == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Examplol is contraindicated in patients with severe liver or kidney disease.",
+        "Do not use Examplol if you have severe liver or kidney disease.",
+        "Examplol should not be used in severe liver or kidney disease.",
+        "Examplol must not be given to patients with severe liver or kidney disease.",
+    ],
+)
+def test_must_not_makes_contraindications(sentence):
+    m = precautions(sentence)
+    assert [c.text for c in m.contraindications] == ["severe liver disease", "severe kidney disease"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Use with caution in patients with liver disease.",
+        "Monitor liver function in patients with liver disease.",
+        "Avoid use in patients over 70 if possible.",
+        "It is not recommended in patients with liver disease.",
+        "Breastfeeding should be avoided during treatment.",
+        "Examplol should not be used without consulting a doctor in liver disease.",
+    ],
+)
+def test_caution_makes_warnings(sentence):
+    m = precautions(sentence)
+    assert m.contraindications == [] and [w.text for w in m.warnings] == [sentence]
+
+
+def test_a_caution_under_a_contraindications_label_is_a_warning():
+    m = precautions(
+        "* **Contraindications:** Oral use is usually not recommended in children under 2 years old."
+    )
+    assert m.contraindications == [] and len(m.warnings) == 1
+
+
+def test_the_drug_is_named_and_a_listed_contraindication_counts():
+    m = precautions(
+        "* **Contraindications:** Hypersensitivity to it or other PABA ester-type anesthetics. "
+        "Severe allergic reaction to a previous dose is also a contraindication."
+    )
+    assert [c.text for c in m.contraindications] == [
+        "Hypersensitivity to Examplol",
+        "Hypersensitivity to other PABA ester-type anesthetics",
+        "Severe allergic reaction to a previous dose",
+    ]
+
+
+def test_a_way_of_giving_it_is_part_of_the_contraindication():
+    m = precautions("Intramuscular injection is also contraindicated in pediatric patients.")
+    assert [c.text for c in m.contraindications] == ["Intramuscular injection in pediatric patients"]
+
+
+def test_no_contraindication_is_no_contraindication():
+    m = precautions("While no specific contraindications are listed, hypersensitivity reactions can occur.")
+    assert m.contraindications == []
+
+
+# --- interactions --------------------------------------------------------------------------------------
+
+
+def test_placeholders_give_way_to_the_named_examples():
+    m = precautions(
+        "* **Interactions:** Examplol can interact with many other medications, including blood "
+        "thinners, other NSAIDs, and certain antidepressants. Inform your doctor about all medications."
+    )
+    assert [i.interactant for i in m.interactions] == [
+        "blood thinners",
+        "other NSAIDs",
+        "certain antidepressants",
+    ]
+    assert m.warnings == []  # the advice names nothing
+
+
+def test_class_examples_are_items_too():
+    m = precautions("Examplol may interact with other CNS depressants (e.g., opioids, alcohol).")
+    assert [(i.interactant, i.kind) for i in m.interactions] == [
+        ("other CNS depressants", "drug"),
+        ("opioids", "drug"),
+        ("alcohol", "alcohol"),
+    ]
+
+
+def test_a_relative_phrase_is_one_name_per_object():
+    m = precautions(
+        "Examplol may interact with other medications, particularly those that prolong the QT interval."
+    )
+    assert [i.interactant for i in m.interactions] == ["medications that prolong the QT interval"]
+
+
+def test_an_interaction_that_names_nothing_is_no_statement():
+    m = precautions("Examplol can interact with various medications.")
+    assert m.interactions == [] and m.warnings == []
+
+
+def test_a_drug_as_subject_is_the_interactant():
+    m = precautions(
+        "* **Drug Interactions:** Probenecid can decrease the renal excretion of Examplol. "
+        "Live vaccines should be avoided during treatment."
+    )
+    assert [i.interactant for i in m.interactions] == ["Probenecid", "Live vaccines"]
+
+
+def test_the_products_own_ingredients_are_no_interactants():
+    m = page(
+        "Atenolol + Atorvastatin",
+        "### Precautions (Atenolol)\nAtenolol may interact with atorvastatin and digoxin.\n",
+    )
+    assert [i.interactant for i in m.interactions] == ["digoxin"]
+
+
+def test_an_own_ingredient_allergy_is_a_contraindication():
+    m = page(
+        "Meclizine + Pyridoxine",
+        "### Precautions\nIt is contraindicated in individuals with hypersensitivity "
+        "to Meclizine, Pyridoxine, or any formulation component.\n",
+    )
+    assert [c.text for c in m.contraindications] == [
+        "hypersensitivity to Meclizine",
+        "hypersensitivity to Pyridoxine",
+        "hypersensitivity to any formulation component",
+    ]
+
+
+def test_facts_keep_their_ingredient():
+    m = page(
+        "Ketorolac + Tramadol",
+        "### Tramadol\n**Precautions:**\n* **Interactions:** Tramadol can interact with sedatives.\n",
+    )
+    assert [(i.interactant, i.component) for i in m.interactions] == [("sedatives", "Tramadol")]
+
+
+# --- advice, disclaimers, FAQs, dosing prose ----------------------------------------------------------
+
+
+def test_advice_and_disclaimers_are_no_warnings():
+    m = page(
+        "Examplol",
+        "### Side Effects\n* Headache\n\nNote: This is not an exhaustive list.\n"
+        "If you experience any side effects, contact your doctor.\n",
+    )
+    assert m.warnings == [] and "not an exhaustive list" in m.disclaimer
+
+
+def test_a_faq_answer_that_states_a_precaution_is_a_warning():
+    m = page(
+        "Examplol",
+        "### FAQs\n* **Q: Can I stop taking Examplol abruptly?** A: No, abrupt withdrawal can lead "
+        "to withdrawal symptoms.\n* **Q: Is it habit-forming?** A: It is not considered habit-forming.\n",
+    )
+    assert [w.label for w in m.warnings] == ["Can I stop taking Examplol abruptly?"]
+
+
+def test_dosing_prose_states_precautions_too():
+    m = Monograph(
+        "x.md",
+        "0",
+        "Ketorolac",
+        "Ketorolac",
+        ["Ketorolac"],
+        dosage_notes=[
+            "Oral (Tablet): Dosage varies depending on the severity of pain. Children should not take Ketorolac.",
+            "Renal Impairment: Avoid use in patients with severe renal impairment.",
+            "Adults: 10 mg every 4 to 6 hours, not to exceed 40 mg per day.",
+        ],
+    )
+    contraindications, warnings = statements_in_notes(m)
+    assert [c.text for c in contraindications] == ["Children"]
+    assert [(w.topic, w.text) for w in warnings] == [
+        ("renal", "Avoid use in patients with severe renal impairment.")
+    ]
+
+
+# --- side effects ------------------------------------------------------------------------------------
+
+
+def test_side_effects_split_into_effects_not_places():
+    m = page(
+        "Examplol",
+        "### Side Effects\n* Nausea and vomiting\n* Swelling in the hands, feet, or ankles\n"
+        "* **Nervous system:** Seizures\n* Allergic reactions (including anaphylaxis, angioedema)\n",
+    )
+    terms = [s.term for s in m.side_effects]
+    assert terms[:4] == ["Nausea", "vomiting", "Swelling in the hands, feet, ankles", "Seizures"]
+    assert {"Allergic reactions", "anaphylaxis", "angioedema"} <= set(terms)
+    assert "feet" not in terms and "Nervous system" not in terms
