@@ -202,7 +202,30 @@ def gold_variants(item: str) -> list[str]:
     return list(dict.fromkeys(v for v in out if words(v)))
 
 
-def states_item(cud_text: str | None, gold_item: str, *, extra_allowed: int | None = 3) -> bool:
+_EXAMPLES_LEAD = re.compile(r"\b(?:such as|including|e\.?g\.?,?|like|namely)\s+(.+)$")
+
+
+def enumerated_examples(item: str) -> list[str]:
+    """The examples a gold item enumerates in parentheses or after 'such as'/'including': 'muscle spasms in
+    neurological disorders (multiple sclerosis, cerebral palsy)' names multiple sclerosis and cerebral palsy.
+    Only enumerations count: 'severe liver or kidney disease' names no 'liver'."""
+    s = normalise(item)
+    groups = re.findall(r"\(([^()]*)\)", s)
+    lead = _EXAMPLES_LEAD.search(drop_parentheticals(s))
+    if lead:
+        groups.append(lead.group(1))
+    out = []
+    for group in groups:
+        group = _EXAMPLES_LEAD.sub(r"\1", group.strip())
+        parts = [p.strip(" .;") for p in re.split(r",|;|\band\b|\bor\b", group)]
+        if len(parts) >= 2:
+            out += [p for p in parts if words(p)]
+    return out
+
+
+def states_item(
+    cud_text: str | None, gold_item: str, *, extra_allowed: int | None = 3, examples: bool = True
+) -> bool:
     """The CUD text states the gold item (one of its readings, gold_variants): every gold content word
     except soft qualifiers is in it (outside its parentheses: an "(e.g. opioids, alcohol)" gloss names no
     item), and, unless extra_allowed is None as for free-text warnings, it adds at most
@@ -211,6 +234,8 @@ def states_item(cud_text: str | None, gold_item: str, *, extra_allowed: int | No
     cud = words(cud_text, parentheticals=extra_allowed is None)
     if not cud:
         return False
+    if examples and extra_allowed is not None and any(cud == words(e) for e in enumerated_examples(gold_item)):
+        return True  # a narrower item the gold groups: one of the examples it enumerates
     for variant in gold_variants(gold_item):
         gold = words(variant)
         required = gold - SOFT_WORDS or gold

@@ -676,13 +676,13 @@ def score_product_maxima(page: GoldPage, extracted: Extracted, result: PageResul
 # --- clinical use ---------------------------------------------------------------------------------
 
 
-def _states(texts: list[str], gold: GoldItem, broad: bool) -> bool:
+def _states(texts: list[str], gold: GoldItem, broad: bool, examples: bool = True) -> bool:
     if broad:
         return any(
             match.states_item(t, gold.item, extra_allowed=None) or match.contains_quote(t, gold.quote)
             for t in texts
         )
-    return any(match.states_item(t, gold.item) for t in texts)
+    return any(match.states_item(t, gold.item, examples=examples) for t in texts)
 
 
 def score_clinical(page: GoldPage, extracted: Extracted, result: PageResult) -> None:
@@ -714,8 +714,9 @@ def score_clinical(page: GoldPage, extracted: Extracted, result: PageResult) -> 
             judgement.correct = True
             judgement.matched = [f"{g.item} ({g.label})" for g in positives]
             judgement.gold_frequencies = [g.frequency for g in positives]
-            for g in positives:
-                found[(g.type, g.index)] = True
+            for g in positives:  # one example of a grouped gold item is true, but does not find the group
+                if _states(texts, g, broad, examples=False):
+                    found[(g.type, g.index)] = True
             continue
         trap = next(
             (
