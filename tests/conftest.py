@@ -26,6 +26,15 @@ def shared_monographs() -> Path:
 
 
 @pytest.fixture(scope="session")
+def corpus_conversions(shared_monographs) -> dict:
+    """Every file of the shared corpus converted once per session: path → Conversion."""
+    from fhir_service.cli.convert import monograph_files
+    from mappings.convert import convert_file
+
+    return {path: convert_file(path) for path in monograph_files((str(shared_monographs),))}
+
+
+@pytest.fixture(scope="session")
 def seed_path() -> Path:
     return SEED
 

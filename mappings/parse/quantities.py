@@ -117,14 +117,20 @@ def number(text: str) -> float:
     return float(WORD_NUMBERS[t]) if t in WORD_NUMBERS else float(t)
 
 
+_MASS = {"mcg": 0.001, "mg": 1.0, "g": 1000.0}  # "500 mg to 1 g" is one range, in mg
+
+
 def find_doses(text: str) -> list[DoseMatch]:
     out = []
     for m in DOSE.finditer(text):
         unit = _UNITS[m.group("unit").lower()]
-        if m.group("unit1") and _UNITS[m.group("unit1").lower()] != unit:
-            continue  # "5 mg to 10 mL" is not a range
         low = number(m.group("low"))
         high = number(m.group("high")) if m.group("high") else low
+        first = _UNITS[m.group("unit1").lower()] if m.group("unit1") else unit
+        if first != unit:
+            if first not in _MASS or unit not in _MASS:
+                continue  # "5 mg to 10 mL" is not a range
+            low, high, unit = low * _MASS[first] / _MASS["mg"], high * _MASS[unit] / _MASS["mg"], "mg"
         perday_text = (m.group("perday") or "").strip().lower()
         per_day = unit.endswith("/day") or bool(perday_text and perday_text != "daily")
         if perday_text and unit in ("mg/kg", "mcg/kg"):

@@ -12,9 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from fhir_service.cli.convert import monograph_files
-from mappings.convert import convert_file
-
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "bundles"
 PER_DAY_CODE = re.compile(r"/(?:d|24\.h)\b")
 DAILY_AFTER = r"\s*(?:/\s*(?:day|d)\b|per\s+day|a\s+day|daily(?!\s+(?:for|in\s+the))|/24\s*h)"
@@ -124,10 +121,10 @@ def test_shipped_bundles(path):
 
 
 @pytest.mark.slow
-def test_the_whole_shared_corpus(shared_monographs):
+def test_the_whole_shared_corpus(corpus_conversions):
     found = {}
-    for path in monograph_files((str(shared_monographs),)):
-        problems = violations(convert_file(path).resources)
+    for path, conversion in corpus_conversions.items():
+        problems = violations(conversion.resources)
         if problems:
             found[path.name] = problems
     assert not found, found
