@@ -6,7 +6,8 @@ own type, and the invariants of every element met on the way (see invariants.py)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import cache
 
 from fhir_service import definitions
@@ -128,6 +129,9 @@ def validate_resource_node(resource, location: str, ctx: Context, contained: boo
         ctx.error("structure", location, f"unknown resourceType {_short(rtype)}", "resourceType")
         return
     td = definitions.type_def(rtype)
+    read_from_xml = getattr(resource, "xml_issues", None)  # what only its XML form showed (xml/reader.py)
+    if read_from_xml:
+        ctx.issues.extend(replace(i, expression=location + i.expression[len(rtype) :]) for i in read_from_xml)
     inner = Context(ctx.resolver, ctx.root if contained else resource, resource, ctx.issues, ctx.options)
     _check_object(resource, td, rtype, location, inner)
     invariants.check(resource, td.root.constraints, rtype, location, inner)
@@ -301,7 +305,7 @@ def _check_primitive(value, entry: Entry, location: str, ctx: Context) -> None:
         lo, hi = NUMBER_TYPES[code]
         ok = isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
     elif code == "decimal":
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     else:
         ok = isinstance(value, str)
         if ok and code != "xhtml" and not value.strip():
