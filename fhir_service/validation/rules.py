@@ -174,6 +174,9 @@ def _strings(value, out: set) -> set:
     return out
 
 
+NARRATIVE_LOCAL_REF = re.compile(r"""(?:href|src)\s*=\s*["']#([^"']+)["']""")
+
+
 def _dom_3(node, ctx):
     contained = [c for c in node.get("contained") or [] if isinstance(c, dict)]
     if not contained:
@@ -181,6 +184,10 @@ def _dom_3(node, ctx):
     # The official expression accepts any reference, canonical, uri or url anywhere in the resource;
     # any string equal to '#id' (or '#id|version') is the same test without the typing.
     refs = {s.split("|")[0] for s in _strings(node, set()) if s.startswith("#")}
+    # as the reference validator does: an <img src="#id"> or <a href="#id"> in the narrative refers too
+    div = (node.get("text") or {}).get("div") if isinstance(node.get("text"), dict) else None
+    if isinstance(div, str):
+        refs.update("#" + m for m in NARRATIVE_LOCAL_REF.findall(div))
     unreferenced = [
         c.get("id") for c in contained if f"#{c.get('id')}" not in refs and "#" not in _strings(c, set())
     ]
