@@ -11,7 +11,9 @@ from bench import databases
 from bench.loadgen import Request
 
 SEARCH_CASES = ("search-token", "search-chained", "search-include", "search-revinclude")
-HTTP_CASES = ("read", "vread", *SEARCH_CASES, "transaction", "validate")
+# The same requests as read and search-token, answered as XML (report.xml_ratios compares them).
+XML_CASES = {"read-xml": "read", "search-xml": "search-token"}
+HTTP_CASES = ("read", "vread", *SEARCH_CASES, "transaction", "validate", *XML_CASES)
 FHIR_JSON = "application/fhir+json"
 TOKEN_TYPES = ("indication", "contraindication", "interaction", "undesirable-effect", "warning")
 ROTATION = 20  # distinct drugs the per-drug searches cycle through
@@ -23,7 +25,7 @@ def build(url: str) -> dict[str, Request]:
     names = [quote(n["name"][0]["productName"]) for n in mpds if n.get("name")]
     first50 = [_strip_meta(r) for r in _load(databases.sample_contents(url, None, 50))]
     read_path = f"/fhir/MedicationKnowledge/{mk['id']}"
-    return {
+    requests = {
         "read": Request("GET", (read_path,)),
         "vread": Request("GET", (f"{read_path}/_history/1",)),
         # a single token parameter, first page of 10
@@ -60,6 +62,10 @@ def build(url: str) -> dict[str, Request]:
             "POST", ("/fhir/MedicationKnowledge/$validate",), json.dumps(_strip_meta(mk)).encode(), FHIR_JSON
         ),
     }
+    for case, as_json in XML_CASES.items():
+        paths = requests[as_json].paths
+        requests[case] = Request("GET", tuple(p + ("&" if "?" in p else "?") + "_format=xml" for p in paths))
+    return requests
 
 
 def _transaction(resources: list[dict]) -> bytes:

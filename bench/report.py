@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.cases import SEARCH_CASES
+from bench.cases import SEARCH_CASES, XML_CASES
 
 # issue 7, "Targets": (name, figure getter over the results, bound, "min" or "max")
 RATIO_TARGETS = {"read": 0.70, "search-token": 0.35, "search-chained": 0.20, "search-include": 0.20}
@@ -11,6 +11,7 @@ INGEST_RATE = 1500.0
 INGEST_RSS_MIB = 1024.0
 SCALE_RATIO = 1.3
 WORKER_RSS_MIB = 300.0
+XML_READ_RATIO = 3.0  # issue 18: an XML read costs at most 3x a JSON read
 
 
 def add_ceiling_ratios(http: list[dict]) -> None:
@@ -35,6 +36,26 @@ def scale_ratios(http: list[dict], big: int) -> list[dict]:
         if scale == 1 and case in SEARCH_CASES and large is not None:
             rows.append(
                 {"db": db, "case": case, "p50_ms_x1": small, f"p50_ms_x{big}": large, "ratio": large / small}
+            )
+    return rows
+
+
+def xml_ratios(http: list[dict]) -> list[dict]:
+    """Each XML case's p50 over its JSON twin's (same requests, same server and session)."""
+    p50 = {(r["db"], r["scale"], r["case"]): r["p50_ms"] for r in http}
+    rows = []
+    for (db, scale, case), xml_ms in p50.items():
+        json_ms = p50.get((db, scale, XML_CASES.get(case)))
+        if json_ms:
+            rows.append(
+                {
+                    "db": db,
+                    "scale": scale,
+                    "case": case,
+                    "p50_ms_json": json_ms,
+                    "p50_ms_xml": xml_ms,
+                    "ratio": xml_ms / json_ms,
+                }
             )
     return rows
 
@@ -69,6 +90,9 @@ def targets(results: dict) -> list[dict]:
         check(f"{r['case']} p50 ×{big}/×1 {r['db']}", r["ratio"], SCALE_RATIO, "max")
     for r in results["workers"]:
         check(f"worker RSS MiB {r['db']} ×{r['scale']}", r["max_rss_mib"], WORKER_RSS_MIB, "max")
+    for r in results.get("xml", ()):
+        if r["case"] == "read-xml":
+            check(f"read p50 XML/JSON {r['db']} ×{r['scale']}", r["ratio"], XML_READ_RATIO, "max")
     return out
 
 
@@ -164,6 +188,16 @@ def render(results: dict) -> str:
             f"SCALE (p50 latency ×{big} / ×1, runs alternating)",
             ["db", "case", "p50 ms ×1", f"p50 ms ×{big}", "ratio"],
             [[r["db"], r["case"], r["p50_ms_x1"], r[f"p50_ms_x{big}"], r["ratio"]] for r in results["scale"]],
+        )
+    )
+    parts.append(
+        _table(
+            "XML / JSON (p50 latency of the same requests answered as XML and as JSON)",
+            ["db", "scale", "case", "p50 ms JSON", "p50 ms XML", "ratio"],
+            [
+                [r["db"], f"×{r['scale']}", r["case"], r["p50_ms_json"], r["p50_ms_xml"], r["ratio"]]
+                for r in results.get("xml", ())
+            ],
         )
     )
     parts.append(

@@ -1,8 +1,9 @@
-"""FHIR wire formats: JSON and XML in and out, via fhir.resources.
+"""FHIR wire formats: JSON and XML in and out.
 
 The rest of the service works on plain JSON-shaped dicts; this module is the only place
-that turns bytes into dicts and back. XML from clients goes through defusedxml first so a
-DOCTYPE, entity declaration or external reference is refused before lxml sees it.
+that turns bytes into dicts and back. XML is read and written by fhir_service.xml (driven by the
+R5 definitions; a DTD, entity declaration or external reference is refused). Decimals keep the
+text they were written with (jsontext.py).
 
 Hostile input is refused here, before anything looks at the content: nesting deeper than
 FHIR_SERVICE_MAX_JSON_DEPTH (limits.py), duplicate keys (two parsers could read two different
@@ -14,30 +15,16 @@ PostgreSQL refuses and UTF-8 cannot encode).
 from __future__ import annotations
 
 import json
-import math
 import re
 
-import defusedxml.ElementTree as safe_et
-from defusedxml import DefusedXmlException
-from fhir.resources import get_fhir_model_class
-
-from fhir_service.limits import LimitExceeded, current, element_too_deep, too_deep
+from fhir_service import jsontext, xml
+from fhir_service.format_errors import FormatError, TooDeep
+from fhir_service.limits import current, too_deep
 
 JSON_MIME = "application/fhir+json"
 XML_MIME = "application/fhir+xml"
 
-
-class FormatError(ValueError):
-    """Input that is not a well-formed FHIR JSON/XML document. The message is client-facing."""
-
-
-class TooDeep(LimitExceeded, FormatError):
-    """Nesting beyond the limit: a 400 too-costly outcome over HTTP, a FormatError to the CLI."""
-
-    def __init__(self, kind: str, limit: int):
-        super().__init__(
-            f"The {kind} document nests deeper than {limit} levels (FHIR_SERVICE_MAX_JSON_DEPTH)"
-        )
+__all__ = ["FormatError", "TooDeep", "parse_json", "parse_json_document", "parse_xml", "to_json", "to_xml"]
 
 
 # An escaped C0 control other than tab, LF, CR (R5 datatypes: strings hold none), and an escaped
@@ -60,11 +47,11 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     return value
 
 
-def _finite(text: str) -> float:
-    number = float(text)
-    if math.isinf(number):
-        raise FormatError(f"the number {text[:40]} is out of range")
-    return number
+def _finite(text: str):
+    try:
+        return jsontext.parse_float(text)
+    except ValueError as exc:
+        raise FormatError(str(exc)) from exc
 
 
 def _no_constant(text: str):
@@ -82,20 +69,25 @@ def _escaped(data: bytes, pattern: re.Pattern) -> bool:
     return False
 
 
-def _check_strings(data: bytes | str, value) -> None:
+def has_control_characters(data: bytes | str) -> bool:
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    if _escaped(raw, _CONTROL_ESCAPE):
+    return _escaped(raw, _CONTROL_ESCAPE)
+
+
+def _check_strings(data: bytes | str, value, controls: bool = False) -> None:
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if not controls and _escaped(raw, _CONTROL_ESCAPE):
         raise FormatError("a string contains a control character (R5 strings hold none)")
     if any(c in raw for c in _NONCHARACTERS) or _escaped(raw, _NONCHARACTER_ESCAPE):
         raise FormatError("a string contains U+FFFE or U+FFFF, which XML cannot represent")
     if _escaped(raw, _SURROGATE_ESCAPE):
         try:  # pairs were joined by the parser; a lone surrogate cannot be encoded
-            json.dumps(value, ensure_ascii=False).encode("utf-8")
+            jsontext.dumps(value).encode("utf-8")
         except UnicodeEncodeError as exc:
             raise FormatError("a string contains an unpaired UTF-16 surrogate") from exc
 
 
-def parse_json_document(data: bytes | str):
+def parse_json_document(data: bytes | str, *, controls: bool = False):
     """Any JSON value (a JSON Patch is an array) with the hostile-input checks; FormatError (its
     message without a "Malformed JSON" prefix) or TooDeep otherwise. Bodies are UTF-8 (R5 http.html)."""
     try:
@@ -112,13 +104,15 @@ def parse_json_document(data: bytes | str):
     limit = current().json_depth
     if too_deep(value, limit):
         raise TooDeep("JSON", limit)
-    _check_strings(data, value)
+    _check_strings(data, value, controls)
     return value
 
 
-def parse_json(data: bytes | str) -> dict:
+def parse_json(data: bytes | str, *, controls: bool = False) -> dict:
+    """A resource; `controls` lets strings hold control characters (the validator warns about
+    them, as datatypes.html's SHOULD NOT asks; the store refuses them: XML cannot carry them)."""
     try:
-        value = parse_json_document(data)
+        value = parse_json_document(data, controls=controls)
     except TooDeep:
         raise
     except FormatError as exc:
@@ -131,39 +125,14 @@ def parse_json(data: bytes | str) -> dict:
 
 
 def parse_xml(data: bytes | str) -> dict:
-    """XML → JSON-shaped dict (through the fhir.resources model of the root element)."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    try:
-        root = safe_et.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise FormatError(f"XML with a DOCTYPE or entity declarations is not accepted: {exc}") from exc
-    except safe_et.ParseError as exc:
-        raise FormatError(f"Malformed XML: {exc}") from exc
-    limit = current().json_depth
-    if element_too_deep(root, limit + 1):  # + 1: a primitive's value is one element deeper in XML
-        raise TooDeep("XML", limit)
-    tag = root.tag
-    if not tag.startswith("{http://hl7.org/fhir}"):
-        raise FormatError("The XML root element is not in the FHIR namespace http://hl7.org/fhir")
-    resource_type = tag.split("}", 1)[1]
-    try:
-        model = get_fhir_model_class(resource_type)
-    except (KeyError, ValueError) as exc:
-        raise FormatError(f"Unknown resource type '{resource_type}'") from exc
-    try:
-        resource = model.model_validate_xml(data)
-    except Exception as exc:  # lxml and pydantic errors alike: the document is not valid FHIR XML
-        raise FormatError(f"Invalid FHIR XML for {resource_type}: {exc}") from exc
-    return json.loads(resource.model_dump_json(exclude_none=True))
+    """XML → the JSON form; what only the XML shows is wrong rides along as `xml_issues` of each
+    resource, for the validator (xml/reader.py). FormatError if it is not a FHIR XML document."""
+    return xml.parse(data)
 
 
 def to_json(resource: dict, pretty: bool = False) -> bytes:
-    if pretty:
-        return json.dumps(resource, ensure_ascii=False, indent=2).encode("utf-8")
-    return json.dumps(resource, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return jsontext.dumps(resource, pretty=pretty).encode("utf-8")
 
 
 def to_xml(resource: dict, pretty: bool = False) -> bytes:
-    model = get_fhir_model_class(resource["resourceType"])
-    return model.model_validate(resource).model_dump_xml(pretty_print=pretty)
+    return xml.write(resource, pretty)

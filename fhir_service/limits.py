@@ -35,11 +35,11 @@ Each limit is read once per process from its environment variable:
 from __future__ import annotations
 
 import copy
-import json
 import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
+from fhir_service import jsontext
 from fhir_service.interactions.errors import FhirError
 
 PREFIX = "FHIR_SERVICE_MAX_"
@@ -181,13 +181,6 @@ def too_deep(value, budget: int) -> bool:
     return False
 
 
-def element_too_deep(element, budget: int) -> bool:
-    """The same for an XML element tree (the root is level 1)."""
-    if budget <= 0:
-        return True
-    return any(element_too_deep(child, budget - 1) for child in element)
-
-
 def check_patch(body, kind: str, limits: Limits | None = None) -> None:
     """A JSON Patch (list) or FHIRPath Patch (Parameters) within the operation and path limits."""
     limits = limits or current()
@@ -221,7 +214,7 @@ def apply_json_patch(document: dict, operations: list, limits: Limits | None = N
     for operation in operations:
         if isinstance(operation, dict) and operation.get("op") == "copy":
             value = jsonpatch.JsonPointer(operation["from"]).resolve(document)
-            budget -= len(json.dumps(value, separators=(",", ":")))
+            budget -= len(jsontext.dumps(value))
             if budget < 0:
                 raise LimitExceeded("The JSON Patch copies too much (FHIR_SERVICE_MAX_PATCH_COPY_BYTES)")
         document = jsonpatch.JsonPatch([operation]).apply(document, in_place=True)

@@ -79,7 +79,8 @@ def _cud(ctx: Context, kind: str, cud_type: str, key: tuple, rows: list, source:
 
 
 def _finish(ctx: Context, cud: dict, groups: list[str], category: dict | None = None) -> dict:
-    """Add the elements every CUD shares, in R5 element order (type, category, subject, status, population)."""
+    """Add the elements every CUD shares, in R5 element order (type, category, subject, status, then
+    contraindication | indication | interaction, population, undesirableEffect | warning)."""
     block_key = next(
         k
         for k in ("indication", "contraindication", "interaction", "undesirableEffect", "warning")
@@ -90,9 +91,13 @@ def _finish(ctx: Context, cud: dict, groups: list[str], category: dict | None = 
         cud["category"] = [category]
     cud["subject"] = [ctx.ref("MedicinalProductDefinition", "mpd")]
     cud["status"] = STATUS_ACTIVE
-    if groups:
-        cud["population"] = [{"reference": f"Group/{ctx.single_id(f'grp-{g}')}"} for g in groups]
-    cud[block_key] = block
+    population = [{"reference": f"Group/{ctx.single_id(f'grp-{g}')}"} for g in groups]
+    if block_key in ("undesirableEffect", "warning"):
+        cud.update({"population": population} if population else {})
+        cud[block_key] = block
+    else:
+        cud[block_key] = block
+        cud.update({"population": population} if population else {})
     return cud
 
 

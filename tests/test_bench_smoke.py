@@ -22,7 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED_CORPUS = ROOT / "fixtures" / "monographs"
 
 SEARCH_CASES = ["search-token", "search-chained", "search-include", "search-revinclude"]
-HTTP_CASES = ["read", "vread", *SEARCH_CASES, "transaction", "validate"]  # as bench/cases.py, spelled out
+HTTP_CASES = [
+    "read",
+    "vread",
+    *SEARCH_CASES,
+    "transaction",
+    "validate",
+    "read-xml",
+    "search-xml",
+]  # as bench/cases.py
 
 pytestmark = pytest.mark.slow
 
@@ -80,6 +88,9 @@ def test_quick_run_with_python_load_loop(tmp_path, corpus):
     )
     assert_http_rows(results, ["ceiling", *HTTP_CASES], [1, 2])
     assert sorted(r["case"] for r in results["scale"]) == sorted(SEARCH_CASES)
+    assert sorted((r["scale"], r["case"]) for r in results["xml"]) == [
+        (s, c) for s in (1, 2) for c in ("read-xml", "search-xml")
+    ]
     assert all(r["max_rss_mib"] > 0 for r in results["workers"])
     assert results["targets"], "the targets table is computed"
     machine = results["meta"]["machine_ms"]  # the drift yardstick, timed before and after

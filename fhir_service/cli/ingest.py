@@ -193,6 +193,9 @@ def fhir_resources(path: Path) -> list[dict]:
     """The resources in a FHIR file: a Bundle's entries (for transaction/batch/collection...), or the resource."""
     data = path.read_bytes()
     resource = parse_xml(data) if path.suffix == ".xml" else parse_json(data)
+    if getattr(resource, "document_issues", 0):  # what only the XML showed wrong: the file is refused whole
+        first = next(i for i in validate_resource(resource) if i.severity in ("error", "fatal"))
+        raise FormatError(f"{first.expression}: {first.message}")
     if resource["resourceType"] != "Bundle" or resource.get("type") not in ENTRY_BUNDLES:
         return [_with_id(resource, None)]
     if any(_server_assigned(entry) for entry in resource.get("entry", [])):

@@ -38,6 +38,13 @@ def check_resource(resource: dict, resource_type: str, resource_id: str | None =
     return resource
 
 
+def check_document(resource: dict) -> None:
+    """Refuse a body whose XML form showed problems its JSON form cannot carry (xml/reader.py), with
+    the validator's outcome for the whole document: the steps after this work on copies."""
+    if getattr(resource, "document_issues", 0):
+        validate(resource)
+
+
 def validate(resource: dict) -> list:
     issues = validate_resource(resource)
     if has_errors(issues):

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from fhir_service.formats import to_json, to_xml
 from fhir_service.interactions.errors import FhirError, as_fhir_error, outcome
 from fhir_service.rest.negotiation import CONTENT_TYPES, safe_response_format
+from fhir_service.xml import XmlWriteError
 
 logger = logging.getLogger("fhir_service.rest")
 
@@ -26,7 +27,7 @@ def error_response(status: int, body: dict, headers: dict | None = None) -> Resp
     kind = safe_response_format()
     try:
         data = to_json(body) if kind == "json" else to_xml(body)
-    except Exception:  # an outcome fhir.resources will not serialise as XML: fall back to JSON
+    except XmlWriteError:  # an outcome XML cannot carry: fall back to JSON
         kind, data = "json", to_json(body)
     return Response(data, status=status, headers=headers or {}, content_type=CONTENT_TYPES[kind])
 

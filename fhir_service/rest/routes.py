@@ -19,6 +19,7 @@ from fhir_service.interactions import transaction
 from fhir_service.interactions import update as update_
 from fhir_service.interactions import validate as validate_
 from fhir_service.interactions.capabilities import capability_statement
+from fhir_service.interactions.checks import check_document
 from fhir_service.interactions.errors import FhirError, bad_request
 from fhir_service.interactions.result import Result
 from fhir_service.rest import fast_read, negotiation
@@ -61,6 +62,13 @@ def if_match() -> str | None:
     return etag_version(request.headers.get("If-Match"))
 
 
+def _resource_body() -> dict:
+    """The body of a write: a resource whose XML showed problems is refused here (422)."""
+    resource = negotiation.read_resource()
+    check_document(resource)
+    return resource
+
+
 def if_none_exist() -> str | None:
     """Conditional create criteria: the If-None-Exist header, or (as fhirpy sends them) the query."""
     header = request.headers.get("If-None-Exist")
@@ -96,7 +104,7 @@ def system_search():
 def system_bundle():
     # transaction/batch Bundles get their own, larger limit: 10,000 entries are ~15 MB
     request.max_content_length = current_app.config["MAX_BUNDLE_BYTES"]
-    bundle = negotiation.read_resource()
+    bundle = _resource_body()
     if bundle.get("resourceType") != "Bundle" or bundle.get("type") not in ("transaction", "batch"):
         raise bad_request("POST to the base URL takes a Bundle of type transaction or batch")
     status, headers, response = transaction.process(
@@ -130,14 +138,14 @@ def type_search_post(rtype):
 
 @api.post("/<rtype>")
 def create(rtype):
-    resource = negotiation.read_resource()
+    resource = _resource_body()
     result = create_.create(repo(), rtype, resource, if_none_exist())
     return respond(result, write=True)
 
 
 @api.put("/<rtype>")
 def conditional_update(rtype):
-    resource = negotiation.read_resource()
+    resource = _resource_body()
     result = update_.conditional_update(repo(), rtype, request.query_string.decode(), resource, if_match())
     return respond(result, write=True)
 
@@ -171,13 +179,15 @@ def read(rtype, rid):
 
 @api.put("/<rtype>/<rid>")
 def update(rtype, rid):
-    resource = negotiation.read_resource()
+    resource = _resource_body()
     return respond(update_.update(repo(), rtype, rid, resource, if_match()), write=True)
 
 
 @api.patch("/<rtype>/<rid>")
 def patch(rtype, rid):
     body, kind = negotiation.read_patch()
+    if kind == "fhirpath":
+        check_document(body)
     return respond(patch_.patch(repo(), rtype, rid, body, kind, if_match()), write=True)
 
 

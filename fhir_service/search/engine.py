@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -13,6 +12,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Select, bindparam, func, literal_column, select
 
+from fhir_service import jsontext
 from fhir_service.store.driver import reused_cursor
 from fhir_service.store.schema import Resource
 
@@ -173,8 +173,8 @@ def search(
     return searchset(
         base_url,
         links,
-        [json.loads(c.content) for c in matches],
-        [json.loads(c.content) for c in includes],
+        [jsontext.loads(c.content) for c in matches],
+        [jsontext.loads(c.content) for c in includes],
         total,
         warnings,
         query.summary,
@@ -380,7 +380,7 @@ class SplicedSearchset:
     content: bytes
 
     def resource(self) -> dict:
-        return json.loads(self.content)
+        return jsontext.loads(self.content)
 
 
 def _spliced(head: dict, base_url: str, matches: list[_Content], includes: list[_Content]) -> bytes:
@@ -413,7 +413,7 @@ _INCLUDE = b',"search":{"mode":"include"}}'
 
 def _dumps(value) -> bytes:
     """As the store serialises (repository.serialize) and the REST layer renders JSON."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return jsontext.dumps(value).encode("utf-8")
 
 
 # One statement for every page (an expanding IN is compiled once and cached; an inline list of

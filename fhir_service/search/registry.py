@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from fhir_service import jsontext
+
 from .hashing import param_hash
 
 DATA = resources.files("fhir_service.definitions") / "data"
@@ -118,7 +120,7 @@ def registry() -> Registry:
 def use_stored_parameters(stored: list[dict]) -> Registry:
     """Rebuild the registry with stored SearchParameter resources added (no-op when unchanged)."""
     global _current, _stored
-    key = tuple(sorted(json.dumps(s, sort_keys=True) for s in stored))
+    key = tuple(sorted(jsontext.dumps(s, sort_keys=True) for s in stored))
     with _lock:
         if _current is None or key != _stored:
             _current = Registry([*official_parameters(), *custom_search_parameters(), *stored])

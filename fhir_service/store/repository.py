@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, u
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from fhir_service import jsontext
 from fhir_service.search import engine as search_engine
 from fhir_service.search import indexer
 from fhir_service.store.database import is_sqlite, writer_lock
@@ -58,7 +59,7 @@ class StoredResource:
     method: str | None = None
 
     def resource(self) -> dict | None:
-        return None if self.content is None else json.loads(self.content)
+        return None if self.content is None else jsontext.loads(self.content)
 
 
 @dataclass(frozen=True)
@@ -479,7 +480,7 @@ class UnitOfWork:
         row = self._current(rtype, resource_id, lock=True)
         self._check_version(rtype, resource_id, row, if_match)
         created = row is None or row.deleted
-        if not created and canonical(json.loads(row.content)) == canonical(resource):
+        if not created and canonical(jsontext.loads(row.content)) == canonical(resource):
             return _stored(row), False
         return self._write(row, resource, resource_id, method), created
 

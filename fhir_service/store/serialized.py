@@ -12,7 +12,7 @@ place: the same bytes as serialize(stamp(resource, …)) (tests/ingest_perf/test
 
 from __future__ import annotations
 
-import json
+from fhir_service import jsontext
 
 _VERSION, _INSTANT = "\x00", "\x01"
 _VOLATILE_META = frozenset({"versionId", "lastUpdated"})
@@ -20,7 +20,7 @@ _HEAD = frozenset({"resourceType", "id", "meta"})
 
 
 def serialize(resource: dict) -> bytes:
-    return json.dumps(resource, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return jsontext.dumps(resource).encode("utf-8")
 
 
 def stamped(resource: dict, rid: str, version_id: int | str, instant: str) -> dict:
@@ -54,7 +54,7 @@ class Serialized:
     def resource(self) -> dict:
         """The resource as a dict (its versionId and lastUpdated are stand-ins: only to compare
         content with a stored version, or to index it)."""
-        return json.loads(self.content(0, ""))
+        return jsontext.loads(self.content(0, ""))
 
     def __reduce__(self):  # pickled as its bytes (to the writer process)
         return (_restore, (self.type, self.id, self._head, self._middle, self._tail))

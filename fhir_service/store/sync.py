@@ -8,12 +8,12 @@ what the store holds, touching only what changed.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select
 
+from fhir_service import jsontext
 from fhir_service.store.bulk import insert_many
 from fhir_service.store.bulk_write import put_many, read_many
 from fhir_service.store.schema import IngestMember
@@ -29,7 +29,7 @@ def canonical(resource: dict) -> str:
     body = {k: v for k, v in resource.items() if k != "meta"}
     if meta:
         body["meta"] = meta
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return jsontext.dumps(body, sort_keys=True)
 
 
 def _unchanged(stored, resource) -> bool:

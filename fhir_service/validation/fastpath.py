@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
 
 from fhir_service import definitions
@@ -239,7 +240,7 @@ def _expr(node, loc) -> Callable[[list], list]:
             if len(x) != 1 or len(y) != 1 or x[0] is EXT_ONLY or isinstance(x[0], dict):
                 raise Unsupported("comparison of collections")
             if type(x[0]) is not type(y[0]) and not (
-                isinstance(x[0], int | float) and isinstance(y[0], int | float)
+                isinstance(x[0], int | float | Decimal) and isinstance(y[0], int | float | Decimal)
             ):
                 raise Unsupported("comparison across types")
             return [cmp(x[0], y[0])]

@@ -9,11 +9,10 @@ UNSUPPORTED and skipped rather than guessed at.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fhir_service import fhirpath
+from fhir_service import fhirpath, jsontext
 from fhir_service.definitions import Constraint
 from fhir_service.validation.fastpath import compile_simple
 from fhir_service.validation.issues import Issue
@@ -82,6 +81,6 @@ def _false(constraint: Constraint, node) -> str:
     if isinstance(node, dict) and "resourceType" in node:
         shown = f"{node['resourceType']}/{node.get('id', '(no id)')}"
     else:
-        text = json.dumps(node, ensure_ascii=False, separators=(",", ":"))
+        text = jsontext.dumps(node)
         shown = text if len(text) <= 120 else text[:117] + "..."
     return f"'{constraint.expression}' is false for {shown}"

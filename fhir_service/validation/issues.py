@@ -12,6 +12,10 @@ class Issue:
     expression: str  # FHIRPath location, e.g. "ClinicalUseDefinition.type"
     message: str  # names the rule (invariant key / binding / cardinality) and the offending value
     rule: str | None = None  # "cud-1", "binding:clinical-use-definition-type", "cardinality", ...
+    line: int | None = None  # in the XML document the resource was read from
+
+
+LINE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-line"
 
 
 def has_errors(issues: list[Issue]) -> bool:
@@ -28,14 +32,18 @@ def outcome(issues: list[Issue]) -> dict:
         }
     return {
         "resourceType": "OperationOutcome",
-        "issue": [
-            {
-                "severity": i.severity,
-                "code": i.code,
-                "diagnostics": i.message,
-                "expression": [i.expression],
-                **({"details": {"text": i.rule}} if i.rule else {}),
-            }
-            for i in issues
-        ],
+        "issue": [_issue(i) for i in issues],
     }
+
+
+def _issue(i: Issue) -> dict:
+    issue = {}
+    if i.line is not None:
+        issue["extension"] = [{"url": LINE_EXTENSION, "valueInteger": i.line}]
+    issue["severity"] = i.severity
+    issue["code"] = i.code
+    if i.rule:
+        issue["details"] = {"text": i.rule}
+    issue["diagnostics"] = i.message
+    issue["expression"] = [i.expression]
+    return issue

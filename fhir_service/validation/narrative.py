@@ -23,6 +23,9 @@ ALLOWED_ATTRIBUTES = frozenset(
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 UNSAFE_URL = re.compile(r"^\s*(javascript|vbscript):", re.I)
 URL_IGNORED = re.compile(r"[\x00-\x20]")  # browsers drop these from URLs: "jav&#9;ascript:" runs
+URL_INVALID = re.compile(r"[{}|\\^`]")  # never allowed in a URI (RFC 3986), escaped or not
+# XHTML 1.0's p holds inline content only (a nested block is a different document in browsers)
+BLOCK_ELEMENTS = frozenset("p div ul ol dl table pre blockquote address hr h1 h2 h3 h4 h5 h6".split())
 
 
 def xhtml_problems(div: str) -> tuple[tuple[str, str], ...]:
@@ -56,6 +59,13 @@ def _xhtml_problems(div: str) -> tuple[tuple[str, str], ...]:
                 problems.append(("txt-1", f"attribute '{attr}' on <{local}> is not allowed in narrative"))
             elif attr in ("href", "src") and UNSAFE_URL.match(URL_IGNORED.sub("", value)):
                 problems.append(("txt-1", f"'{attr}' with a script URL is not allowed in narrative"))
+            elif attr in ("href", "src") and (bad := sorted(set(URL_INVALID.findall(value)))):
+                problems.append(("txt-1", f"'{attr}' is not a valid URL (it contains {' '.join(bad)})"))
+        if local == "p":
+            for child in el:
+                tag = child.tag if isinstance(child.tag, str) else ""
+                if tag[len(XHTML) :] in BLOCK_ELEMENTS:
+                    problems.append(("txt-1", f"<{tag[len(XHTML) :]}> is not allowed inside a paragraph"))
     text = "".join(root.itertext()).strip()
     if not text and root.find(f".//{XHTML}img") is None:
         problems.append(("txt-2", "the narrative has no content"))

@@ -22,11 +22,11 @@ A rule takes (node, ctx) and returns None when satisfied, else a message naming 
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
+from fhir_service import jsontext
 from fhir_service.validation.narrative import xhtml_problems
 
 UCUM = "http://unitsofmeasure.org"
@@ -92,7 +92,11 @@ def _ident_1(node, ctx):
 
 def _decimal(value) -> Decimal | None:
     try:
-        return Decimal(str(value)) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        return (
+            Decimal(str(value))
+            if isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+            else None
+        )
     except InvalidOperation:
         return None
 
@@ -170,6 +174,9 @@ def _strings(value, out: set) -> set:
     return out
 
 
+NARRATIVE_LOCAL_REF = re.compile(r"""(?:href|src)\s*=\s*["']#([^"']+)["']""")
+
+
 def _dom_3(node, ctx):
     contained = [c for c in node.get("contained") or [] if isinstance(c, dict)]
     if not contained:
@@ -177,6 +184,10 @@ def _dom_3(node, ctx):
     # The official expression accepts any reference, canonical, uri or url anywhere in the resource;
     # any string equal to '#id' (or '#id|version') is the same test without the typing.
     refs = {s.split("|")[0] for s in _strings(node, set()) if s.startswith("#")}
+    # as the reference validator does: an <img src="#id"> or <a href="#id"> in the narrative refers too
+    div = (node.get("text") or {}).get("div") if isinstance(node.get("text"), dict) else None
+    if isinstance(div, str):
+        refs.update("#" + m for m in NARRATIVE_LOCAL_REF.findall(div))
     unreferenced = [
         c.get("id") for c in contained if f"#{c.get('id')}" not in refs and "#" not in _strings(c, set())
     ]
@@ -246,7 +257,7 @@ def _timing_repeat(node, ctx):
 
 
 def _negative(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value < 0
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool) and value < 0
 
 
 def _timing(key):
@@ -385,10 +396,10 @@ def _obs_7(node, ctx):
     """value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()"""
     if not any(k.startswith("value") for k in node):
         return None
-    own = {json.dumps(c, sort_keys=True) for c in (node.get("code") or {}).get("coding") or []}
+    own = {jsontext.dumps(c, sort_keys=True) for c in (node.get("code") or {}).get("coding") or []}
     for component in node.get("component") or []:
         codings = ((component or {}).get("code") or {}).get("coding") or []
-        if own & {json.dumps(c, sort_keys=True) for c in codings}:
+        if own & {jsontext.dumps(c, sort_keys=True) for c in codings}:
             return "a component has the same code as the observation, which also has a value"
     return None
 

@@ -6,12 +6,13 @@ own type, and the invariants of every element met on the way (see invariants.py)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import cache
 
 from fhir_service import definitions
 from fhir_service.definitions import ElementDef, TypeDef
-from fhir_service.validation import invariants
+from fhir_service.validation import conformance, invariants
 from fhir_service.validation.issues import Issue
 from fhir_service.validation.references import Resolver
 
@@ -38,6 +39,7 @@ class Context:
     resource: dict  # %resource
     issues: list[Issue] = field(default_factory=list)
     options: invariants.Options = field(default_factory=invariants.Options)
+    element_ids: set[str] = field(default_factory=set)  # unique within the resource
 
     def error(self, code: str, location: str, message: str, rule: str, severity: str = "error") -> None:
         self.issues.append(Issue(severity, code, location, message, rule))
@@ -128,8 +130,13 @@ def validate_resource_node(resource, location: str, ctx: Context, contained: boo
         ctx.error("structure", location, f"unknown resourceType {_short(rtype)}", "resourceType")
         return
     td = definitions.type_def(rtype)
+    read_from_xml = getattr(resource, "xml_issues", None)  # what only its XML form showed (xml/reader.py)
+    if read_from_xml:
+        ctx.issues.extend(replace(i, expression=location + i.expression[len(rtype) :]) for i in read_from_xml)
     inner = Context(ctx.resolver, ctx.root if contained else resource, resource, ctx.issues, ctx.options)
     _check_object(resource, td, rtype, location, inner)
+    if rtype == "Bundle":
+        conformance.check_bundle_entries(resource, location, inner)
     invariants.check(resource, td.root.constraints, rtype, location, inner)
 
 
@@ -137,6 +144,8 @@ def _check_object(obj: dict, td: TypeDef, def_path: str, location: str, ctx: Con
     """The children of one JSON object against the elements under `def_path` in `td`."""
     plan = _plan(td.name, def_path)
     entries = plan.entries
+    if "id" in obj and (td.kind != "resource" or "." in def_path) and td.name != "ElementDefinition":
+        conformance.check_element_id(obj, location, ctx)
     present = False
     choices = None
     for key, value in obj.items():
@@ -261,6 +270,12 @@ def _check_value(value, entry: Entry, location: str, ctx: Context, targets=()):
         _check_extension(value, location, ctx)
     elif code == "Reference":
         _check_reference_target(value, entry.targets or targets, location, ctx)
+        if isinstance(value.get("reference"), str):
+            conformance.check_conditional_reference(value["reference"], location, ctx)
+    elif code == "Attachment":
+        conformance.check_attachment(value, location, ctx)
+    elif code == "Meta":
+        conformance.check_meta(value, location, ctx)
     if entry.element.required_valueset:
         _check_coded(value, code, entry.element.required_valueset, location, ctx)
     if entry.constraints:
@@ -301,15 +316,22 @@ def _check_primitive(value, entry: Entry, location: str, ctx: Context) -> None:
         lo, hi = NUMBER_TYPES[code]
         ok = isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
     elif code == "decimal":
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+        if ok:
+            conformance.check_decimal(value, location, ctx)
     else:
         ok = isinstance(value, str)
         if ok and code != "xhtml" and not value.strip():
+            if value and code in ("string", "markdown"):  # datatypes.html: SHOULD have non-whitespace content
+                ctx.error("structure", location, f"{code} value is only whitespace", "ele-1", "warning")
+                return
             ctx.error("structure", location, f"{code} value is empty or blank (ele-1)", "ele-1")
             return
         if ok and entry.regex is not None and entry.regex.fullmatch(value) is None:
             ctx.error("value", location, f"{_short(value)} is not a valid {code}", f"type:{code}")
             return
+        if ok and code == "canonical":
+            conformance.check_canonical(value, location, ctx)
     if not ok:
         ctx.error("structure", location, f"{_short(value)} is not a valid {code}", f"type:{code}")
         return

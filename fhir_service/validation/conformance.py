@@ -1,0 +1,149 @@
+"""Rules the R5 specification states in prose rather than as invariants, as the reference (Java)
+validator enforces them: decimal syntax, unique element ids, Bundle fullUrl against the entry's
+resource, conditional reference syntax, Attachment size and hash against its data, canonical
+URLs, duplicate security labels. The walker calls each where its element is met."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from fhir_service.jsontext import LexicalDecimal
+
+if TYPE_CHECKING:
+    from fhir_service.validation.walker import Context
+
+# datatypes.html#decimal as the reference validator applies it (the published regex has a stray
+# brace): at most 18 integer and 17 fraction digits, an exponent without leading zeros.
+DECIMAL = re.compile(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?([eE](0|[+\-]?[1-9][0-9]{0,9}))?")
+RESTFUL_FULL_URL = re.compile(
+    r"(?:https?://.+/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[A-Za-z0-9\-.]{1,64})?"
+)
+CONDITIONAL = re.compile(r"([A-Z][A-Za-z]+)\?(.*)", re.S)
+SEARCH_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-.:]*")
+WHITESPACE = re.compile(r"\s+")
+EXPONENT_ZEROS = re.compile(r"e([+-]?)0+(?=[0-9])")
+
+
+def decimal_text(value) -> str | None:
+    """The decimal as it was written (JSON text round-trips through int and float)."""
+    if isinstance(value, LexicalDecimal):
+        return value.text
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):  # as Python writes it, an exponent's leading zeros aside (1e-05)
+        return EXPONENT_ZEROS.sub(r"e\1", repr(value))
+    if isinstance(value, Decimal):
+        return str(value)
+    return None
+
+
+def check_decimal(value, location: str, ctx: Context) -> None:
+    text = decimal_text(value)
+    if text is not None and DECIMAL.fullmatch(text) is None:
+        ctx.error(
+            "value",
+            location,
+            f"'{text[:60]}' is not a valid decimal (at most 18 digits before the point and 17 after)",
+            "type:decimal",
+        )
+
+
+def check_element_id(obj: dict, location: str, ctx: Context) -> None:
+    """Element ids are unique within a resource (R5 Element.id)."""
+    element_id = obj.get("id")
+    if not isinstance(element_id, str):
+        return
+    if element_id in ctx.element_ids:
+        ctx.error("value", f"{location}.id", f"duplicate element id '{element_id[:64]}'", "element-id")
+    ctx.element_ids.add(element_id)
+
+
+def check_bundle_entries(bundle: dict, location: str, ctx: Context) -> None:
+    """A RESTful fullUrl names the entry's resource: it ends with its type and id (bundle.html)."""
+    for i, entry in enumerate(bundle.get("entry") or []):
+        if not isinstance(entry, dict):
+            continue
+        full_url, resource = entry.get("fullUrl"), entry.get("resource")
+        if not isinstance(full_url, str) or not isinstance(resource, dict) or "id" not in resource:
+            continue
+        match = RESTFUL_FULL_URL.fullmatch(full_url)
+        if match and (match.group(1), match.group(2)) != (resource.get("resourceType"), resource["id"]):
+            ctx.error(
+                "invalid",
+                f"{location}.entry[{i}].fullUrl",
+                f"fullUrl '{full_url[:200]}' does not end with the resource's type and id "
+                f"({resource.get('resourceType')}/{str(resource['id'])[:64]})",
+                "bundle-fullurl",
+            )
+
+
+def check_conditional_reference(reference: str, location: str, ctx: Context) -> None:
+    """A conditional reference (Type?query) carries a valid search query (references.html)."""
+    match = CONDITIONAL.fullmatch(reference)
+    if match is None:
+        return
+    for part in match.group(2).split("&"):
+        name, equals, _ = part.partition("=")
+        if not equals or SEARCH_NAME.fullmatch(name) is None:
+            ctx.error(
+                "invalid",
+                f"{location}.reference",
+                f"the conditional reference's query is not a valid search ('{reference[:200]}')",
+                "reference-query",
+            )
+            return
+
+
+def check_attachment(value: dict, location: str, ctx: Context) -> None:
+    """size and hash describe the data when it is inline (datatypes.html#Attachment)."""
+    data = value.get("data")
+    if not isinstance(data, str) or ("size" not in value and "hash" not in value):
+        return
+    try:
+        raw = base64.b64decode(WHITESPACE.sub("", data), validate=True)
+    except (binascii.Error, ValueError):
+        return  # the base64Binary check reports it
+    size = value.get("size")
+    if isinstance(size, int | str) and not isinstance(size, bool) and str(size) != str(len(raw)):
+        ctx.error(
+            "value", f"{location}.size", f"size {size} does not match the data's {len(raw)} bytes", "att-size"
+        )
+    stated = value.get("hash")
+    if isinstance(stated, str):
+        actual = base64.b64encode(hashlib.sha1(raw).digest()).decode()
+        if WHITESPACE.sub("", stated) != actual:
+            ctx.error(
+                "value",
+                f"{location}.hash",
+                f"hash {stated[:60]} is not the data's SHA-1 ({actual})",
+                "att-hash",
+            )
+
+
+def check_canonical(value: str, location: str, ctx: Context) -> None:
+    if value.endswith("|"):
+        ctx.error("value", location, f"a canonical URL cannot end with '|' ('{value[:200]}')", "canonical")
+
+
+def check_meta(value: dict, location: str, ctx: Context) -> None:
+    """The same security label twice says nothing more and is an error in the reference validator."""
+    seen = set()
+    for i, label in enumerate(value.get("security") or []):
+        if not isinstance(label, dict):
+            continue
+        key = (label.get("system"), label.get("code"))
+        if key in seen:
+            ctx.error(
+                "value",
+                f"{location}.security[{i}]",
+                f"duplicate security label {key[0]}#{key[1]}",
+                "meta-security",
+            )
+        seen.add(key)
