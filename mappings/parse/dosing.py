@@ -170,7 +170,13 @@ def _regimens(
         if found or not out:
             continue
         per_day, per_dose = caps_in(sentence)
-        if (per_day or per_dose) and not find_doses_outside_caps(sentence):
+        conditional = re.match(r"\s*(?:when|if|in|for|during|with|after|before)\b", sentence, re.I)
+        if (
+            (per_day or per_dose)
+            and not conditional
+            and "whichever" not in sentence.lower()
+            and not find_doses_outside_caps(sentence)
+        ):
             # "10-20 mg TID. Maximum daily dose: 60 mg." — the cap belongs to the doses before it
             for regimen in {id(r): r for r, _ in out}.values():
                 if per_day and regimen.max_daily_dose is None:
