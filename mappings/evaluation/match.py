@@ -234,7 +234,11 @@ def states_item(
     cud = words(cud_text, parentheticals=extra_allowed is None)
     if not cud:
         return False
-    if examples and extra_allowed is not None and any(cud == words(e) for e in enumerated_examples(gold_item)):
+    if (
+        examples
+        and extra_allowed is not None
+        and any(cud == words(e) for e in enumerated_examples(gold_item))
+    ):
         return True  # a narrower item the gold groups: one of the examples it enumerates
     for variant in gold_variants(gold_item):
         gold = words(variant)

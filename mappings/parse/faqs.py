@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import Faq, Monograph, Unmapped, Warning
+from ..model import Faq, Interaction, Monograph, Unmapped, Warning
 from .blocks import Item
 from .document import RawSection
 from .precautions import is_advice, topic_of
@@ -21,6 +21,13 @@ from .text import hedged, sentences
 _Q = re.compile(r"^\**\s*Q\s*[:.]\s*", re.I)
 _A = re.compile(r"^\**\s*A\s*[:.]\s*", re.I)
 _INLINE_A = re.compile(r"(?<=[?.!*)])\s*\**\s*A\s*:\s*", re.I)
+# the answer makes alcohol (or drinking it with the product) the subject of an effect
+_ALCOHOL_ACTS = re.compile(
+    r"(?:^|[.,;]\s*)(?:no,?\s*)?(?:alcohol|drinking alcohol|combining (?:[\w-]+\s+){0,3}with alcohol|"
+    r"this combination)\s+(?:can|may|might|could|will)?\s*(?:greatly\s+|significantly\s+|also\s+|further\s+)?"
+    r"(?P<effect>(?:interact|increase|enhance|worsen|intensify|potentiate|add to|lower|raise)\w*\b[^.;]*)",
+    re.I,
+)
 _STORAGE = re.compile(r"\bstor(?:e|ed|age|ing)\b", re.I)
 _ALCOHOL = re.compile(r"\balcohol\b", re.I)
 # questions about a precaution, not about storage, missed doses or how it works
@@ -109,11 +116,24 @@ def _add(faq: Faq, mono: Monograph, section: RawSection) -> None:
         mono.warnings.append(
             Warning("alcohol", faq.question, faq.answer, f"{faq.question} {faq.answer}", section.component)
         )
+        if effect := _ALCOHOL_ACTS.search(faq.answer):  # "Alcohol can increase drowsiness": it interacts
+            mono.interactions.append(
+                Interaction(
+                    "alcohol",
+                    f"{faq.question} {faq.answer}",
+                    effect.group("effect").strip(" ."),
+                    "alcohol",
+                    section.component,
+                )
+            )
     elif (
         faq.answer
         and _PRECAUTION_TOPIC.search(faq.question)
         and _STATES_RISK.search(_BENIGN.sub("", faq.answer))
         and not hedged(faq.answer)
+        and not re.search(
+            r"\b(?:various|several|many|a range of) (?:potential |possible )?effects\b", faq.answer, re.I
+        )
         and not all(is_advice(s) for s in sentences(faq.answer))
     ):
         # "Can I stop taking it abruptly? No, ... withdrawal symptoms" states a precaution

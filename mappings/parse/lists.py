@@ -228,6 +228,7 @@ _HYPHEN_MODIFIER = re.compile(
 _QUALIFIER = re.compile(
     r"^(?:(?:mild[- ]to[- ]moderate|moderate[- ]to[- ]severe|known|severe|mild|moderate|active|significant|"
     r"serious|uncontrolled|untreated|pre-existing|existing|advanced|end-stage|impaired|decompensated|"
+    r"malignant|benign|"
     r"(?:a )?history of)\s+)+",
     re.I,
 )
@@ -281,15 +282,38 @@ def concepts(text: str, drugs: set[str] | frozenset[str] = frozenset()) -> list[
     the first piece that is a condition of its own; "upper and lower respiratory tract infections" →
     both infections. Pieces that only continue a clause stay joined to the one before. `drugs` are
     names known to be drugs (the product's ingredients), so an allergy head reaches them too."""
+    if alternatives := _alternatives(text.strip()):
+        return alternatives
     pieces: list[str] = []
     joiners: list[str] = []
     for piece, joiner in _pieces_with_joiners(text):
         if pieces and (
             _CONTINUATION.match(piece)
+            # "skin and skin structures": the second names a part of the first, one site
+            or (
+                joiner == "and"
+                and len(piece.split()) <= 3
+                and piece.split()[0].lower() == pieces[-1].split()[-1].lower()
+            )
+            # "neonates and infants under 2 years of age": the age holds for both
+            or (
+                joiner in ("and", "or")
+                and _POPULATION_WORD.fullmatch(re.sub(r"^(?:in|for)\s+", "", pieces[-1], flags=re.I))
+                and re.match(
+                    rf"{_POPULATION_WORD.pattern}\s+(?:under|over|below|above|aged|younger|older)\b",
+                    piece,
+                    re.I,
+                )
+            )
             # "pains in muscles and joints": the conjunction joins the objects of a preposition
             or (
                 joiner in ("and", "or")
-                and _PREPOSITION.search(pieces[-1])
+                and _PREPOSITION.search(_without_parentheses(pieces[-1]))
+                and not (  # "allergic reactions to amoxicillin or clavulanic acid": the head takes both
+                    (allergy := _ALLERGY_HEAD.match(pieces[-1]))
+                    and not _PREPOSITION.search(f" {_without_parentheses(allergy.group('obj'))}")
+                )
+                and not re.match(r"(?:in|for|during)\s", piece, re.I)
                 and len(piece.split()) <= 2
                 and (not _CONDITION_WORD.search(piece) or _POPULATION_WORD.fullmatch(piece))
                 and not _SITE_HEAD.match(pieces[-1])
@@ -299,8 +323,37 @@ def concepts(text: str, drugs: set[str] | frozenset[str] = frozenset()) -> list[
         else:
             pieces.append(piece)
             joiners.append(joiner)
-    pieces = _share_head_noun(pieces, joiners)
+    pieces = _share_object(_share_head_noun(pieces, joiners))
     return _share_head(_join_lone_adjectives(pieces), drugs)
+
+
+_ALLERGY_NOUN = re.compile(r"\b(?:anaphyla\w*|hypersensitivit\w*|allerg\w*|reactions?)$", re.I)
+
+
+def _share_object(pieces: list[str]) -> list[str]:
+    """ "anaphylaxis or severe systemic reactions to IgG": what the reactions are to, the anaphylaxis is to."""
+    out = list(pieces)
+    for i in range(len(out) - 2, -1, -1):
+        allergy = _ALLERGY_HEAD.match(out[i + 1])
+        if allergy and _ALLERGY_NOUN.search(out[i]) and not _ALLERGY_HEAD.match(out[i]):
+            out[i] = f"{out[i]} {allergy.group('head').split()[-1]} {allergy.group('obj')}"
+    return out
+
+
+# "renal failure with oliguria or anuria (low or no urine output) not related to hypovolemia"
+_WITH_ALTERNATIVES = re.compile(
+    r"^(?P<head>\S.*?\bwith\s+)(?P<a>[\w-]+)\s+or\s+(?P<b>[\w-]+)(?:\s*\([^()]*\))?(?P<tail>\s+\S.*)?$", re.I
+)
+
+
+def _alternatives(text: str) -> list[str]:
+    """One condition per alternative a "with A or B" phrase names, each with the shared head and tail;
+    [] when the text is not one such phrase."""
+    m = _WITH_ALTERNATIVES.match(text)
+    if not m or not (m.group("tail") or _CONDITION_WORD.fullmatch(m.group("a"))) or "," in m.group("head"):
+        return []
+    tail = m.group("tail") or ""
+    return [f"{m.group('head')}{m.group('a')}{tail}", f"{m.group('head')}{m.group('b')}{tail}"]
 
 
 def _join_lone_adjectives(pieces: list[str]) -> list[str]:
@@ -396,6 +449,18 @@ def _is_modifier(word: str) -> bool:
     )
 
 
+def _one_state(pieces: list[str], run: list[int], i: int, joiners: list[str]) -> bool:
+    """ "relapsed or refractory X": two states of one disease, said of one population."""
+    return (
+        len(run) == 1
+        and joiners[i] == "or"
+        and bool(
+            re.fullmatch(r"(?:relapsed|recurrent|refractory|resistant|intolerant)", pieces[run[0]], re.I)
+        )
+        and bool(re.match(r"(?:relapsed|recurrent|refractory|resistant|intolerant)\s", pieces[i], re.I))
+    )
+
+
 def _share_head_noun(pieces: list[str], joiners: list[str]) -> list[str]:
     """["severe liver", "kidney disease"] → ["severe liver disease", "severe kidney disease"]."""
     out: list[str] = []
@@ -412,6 +477,10 @@ def _share_head_noun(pieces: list[str], joiners: list[str]) -> list[str]:
             and _waits_for_head(words[-1], pieces[i + 1], joiners[i + 1])
         ):  # "malignant pleural or peritoneal effusions"
             run.append(i)
+            continue
+        if run and _one_state(pieces, run, i, joiners):
+            out.append(f"{pieces[run[0]]} or {piece}")  # "relapsed or refractory lymphoma": one population
+            run = []
             continue
         if run:
             first = words[0] if words else ""
@@ -470,7 +539,7 @@ def _share_head(pieces: list[str], drugs: set[str] | frozenset[str] = frozenset(
         ):
             out.append(f"{head}{piece}")
             continue
-        if site and len(piece.split()) <= 3 and not _CONDITION_WORD.search(piece):
+        if site and len(piece.split()) <= 5 and not _CONDITION_WORD.search(piece):
             out.append(f"{site}{piece}")
             continue
         head = site = None

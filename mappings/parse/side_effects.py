@@ -104,6 +104,11 @@ def parse_side_effects(section: RawSection, mono: Monograph) -> None:
 def _bullet(item: Item, group: str | None, section: RawSection, mono: Monograph) -> None:
     if item.label:
         terms = _term_list(item.rest, _GROUPISH.search(item.label) is not None) if item.rest else []
+        reported = _REPORTED.match(item.rest) if item.rest and not terms else None
+        if (
+            reported
+        ):  # "**Gastrointestinal upset:** Nausea, diarrhea and cramps are the most frequently reported"
+            terms = [item.label, *phrase_list(reported.group("list"), max_words=4)]
         if terms:  # "* **Common:** Drowsiness, dizziness" (se_unsplit), "* **Eyes:** Blurred vision, ..."
             label = f"{group}: {item.label}" if group else item.label
             band_text = item.label if band_of(item.label) else label  # the bullet's own band wins
@@ -118,9 +123,10 @@ def _bullet(item: Item, group: str | None, section: RawSection, mono: Monograph)
     if _ADVICE_BULLET.match(item.text) and not item.children:
         _unplaced(item.text, section, mono)  # "If you experience ..., contact your doctor" is advice
         return
-    head, tail = _split_explanation(item.text)
-    terms = _term_list(tail, False) if tail and item.text[len(head) :].lstrip().startswith(":") else []
-    listed = phrase_list(item.text, max_words=4) if not terms else []
+    text = _share_place(item.text, adjectives=False)  # "Pain, redness, or swelling at the injection site"
+    head, tail = _split_explanation(text)
+    terms = _term_list(tail, False) if tail and text[len(head) :].lstrip().startswith(":") else []
+    listed = phrase_list(text, max_words=4 if text == item.text else 7) if not terms else []
     if len(listed) >= 3:  # "* Agitation, anxiety, behavioral changes, ..." in one bullet
         mono.side_effects.extend(_effect(t, item.text, group, section) for t in listed)
     elif terms:  # "* Eyes: Blurred vision, increased eye pressure, ..."
@@ -128,22 +134,45 @@ def _bullet(item: Item, group: str | None, section: RawSection, mono: Monograph)
         mono.side_effects.extend(
             _effect(t, item.text, label, section, band_text=group or head) for t in terms
         )
+    elif _NOT_AN_EFFECT.search(head) and tail and not tail.lower().startswith("including"):
+        # "* Generally well-tolerated. However, high doses can cause A": the prose names the effects
+        mono.unmapped.append(Unmapped(section.heading, item.text))
+        _prose(tail, group, section, mono)
     else:  # "* Severe allergic reactions (anaphylaxis) – characterized by ..."
         mono.side_effects.append(_effect(head, item.text, group, section, detail=tail))
     for child in item.children:
         _bullet(child, item.text, section, mono)
 
 
+# a list that leads its own sentence: "Nausea, diarrhea, and stomach cramps are the most frequently reported"
+_REPORTED = re.compile(
+    r"^(?P<list>[^.:;]+?,[^.:;]+?)\s+(?:are|is)\s+(?:the\s+)?(?:most\s+)?(?:commonly|frequently|common|often|"
+    r"reported|possible|seen)\b",
+    re.I,
+)
+# "paradoxical anxiety or agitation", "abdominal pain or distress": the adjective qualifies both nouns
+_SHARED_ADJECTIVE_IN_LIST = re.compile(
+    r"\b(?P<m>[A-Za-z-]+(?:al|ic|ous|ive|ary))\s+(?P<a>[A-Za-z-]+)\s+or\s+(?P<b>[A-Za-z-]+)\b(?=\s*(?:[,.;)]|$))",
+    re.I,
+)
 _EXPLANATION = re.compile(
     r"\s+[–—-]\s+|:\s+|(?<=[a-z)])\.\s+(?=[A-Z])|(?<=\))\s+(?=[A-Z])"
     r"|,\s+(?=(?:which|particularly|especially|increasing|leading|causing|resulting|characteri[sz]ed)\b)"
+    r"|,?\s+(?=including\s)"
 )
 _ADVICE_BULLET = re.compile(r"^(?:if|when|contact|consult|seek|report|stop|tell|call)\b", re.I)
 
 
 def _split_explanation(text: str) -> tuple[str, str | None]:
     """ "Term – explanation", "Term: explanation", "Term. More text" → (term, explanation)."""
-    m = _EXPLANATION.search(text)
+    m = next(
+        (
+            m
+            for m in _EXPLANATION.finditer(text)
+            if text[: m.start()].count("(") <= text[: m.start()].count(")")
+        ),
+        None,
+    )
     if not m or m.start() == 0:
         return text, None
     return text[: m.start()].strip(), text[m.end() :].strip() or None
@@ -156,6 +185,26 @@ _NOT_A_TERM = re.compile(
 )
 _VERB = re.compile(r"\b(?:can|may|might|will|is|are|was|were|leading|causing|affect|affects)\b", re.I)
 _LIST_INTRO = re.compile(r"\b(?:include|includes|including|such as|like)\s*:?\s+", re.I)
+
+
+_PLACE_LIST = re.compile(
+    r"(?P<list>(?:[A-Za-z-]+(?:\s*\([^()]*\))?,\s+){1,4}[A-Za-z-]+(?:\s*\([^()]*\))?,?\s+(?:or|and)\s+[A-Za-z-]+)\s+"
+    r"(?P<place>(?:at|on|around)\s+the\s+(?:[\w-]+\s+){0,2}site)\b",
+    re.I,
+)
+
+
+def _share_place(text: str, adjectives: bool = True) -> str:
+    """ "pain, redness, or swelling at the injection site" → each at the injection site; in a list,
+    "paradoxical anxiety or agitation" → each paradoxical."""
+    if adjectives:
+        text = _SHARED_ADJECTIVE_IN_LIST.sub(lambda m: f"{m['m']} {m['a']}, {m['m']} {m['b']}", text)
+
+    def spread(m: re.Match) -> str:
+        words = [w for w in re.split(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+", m.group("list")) if w]
+        return ", ".join(f"{w} {m.group('place')}" for w in words)
+
+    return _PLACE_LIST.sub(spread, text)
 
 
 def _term_list(text: str, lenient: bool) -> list[str]:
@@ -203,6 +252,11 @@ def _effect(
 def _split_detail(term: str) -> tuple[str, str | None]:
     """ "Allergic reactions (angioedema, anaphylaxis)" → term + detail kept."""
     m = re.match(r"^(?P<t>[^()]+?)\s*\((?P<d>.+)\)\s*\.?$", term.strip())
+    last = re.match(r"^(?P<t>.+\))\s*(?P<rest>[^()]+?)\s*\((?P<d>[^()]+)\)\s*\.?$", term.strip())
+    if (
+        last
+    ):  # "Central nervous system (CNS) effects (confusion, seizures)": the last parenthesis is the detail
+        return f"{last.group('t')} {last.group('rest')}".strip(), last.group("d").strip()
     if m:
         return m.group("t").strip(), m.group("d").strip()
     return term.strip().rstrip("."), None
@@ -211,7 +265,8 @@ def _split_detail(term: str) -> tuple[str, str | None]:
 def _prose(text: str, group: str | None, section: RawSection, mono: Monograph) -> None:
     """se_no_bullets: "Common side effects include nausea, headache and rash." or "Some people
     may experience mild stomach upset." → one side effect per term, band from the sentence."""
-    for sentence in sentences(text):
+    for source in sentences(text):
+        sentence = _share_place(source)  # the terms are read from it; the source stays as written
         m = _INTRO_LIST.search(sentence)
         lead = sentence[: m.start()] if m else ""
         if m and re.search(r"side effects?|adverse|reactions", lead, re.I):
@@ -226,10 +281,10 @@ def _prose(text: str, group: str | None, section: RawSection, mono: Monograph) -
         if terms:
             band_text = sentence if band_of(sentence) else None
             mono.side_effects.extend(
-                _effect(t, sentence, lead.strip() or group, section, band_text=band_text) for t in terms
+                _effect(t, source, lead.strip() or group, section, band_text=band_text) for t in terms
             )
         else:
-            _unplaced(sentence, section, mono)
+            _unplaced(source, section, mono)
 
 
 _GENERIC_ADVICE = re.compile(
@@ -251,7 +306,9 @@ _SYSTEM = re.compile(
 # not an effect: how often or how badly, a hedge, or a lone body part from "swelling in the hands, feet"
 _NOT_AN_EFFECT = re.compile(
     r"^(?:varying|depending|while|with|generally|usually|note|important|common|rare|frequency|severity|duration|any|"
-    r"transient increases|failure|symptoms are)\b|\b(?:well[- ]tolerated|frequency|severity|duration of treatment)\b",
+    r"transient increases|failure|symptoms are|after|before|during|in|when|especially|particularly|impairing|"
+    r"affecting|causing|leading|making|increasing|decreasing|reducing|which|an?)\b|\b(?:well[- ]tolerated|frequency|severity|duration of treatment|"
+    r"side effects?|interactions? with)\b",
     re.I,
 )
 _BODY_PART = re.compile(
@@ -282,7 +339,7 @@ def _refined(effects: list[SideEffect], section: RawSection, mono: Monograph) ->
             detail and term.strip().lower() in detail.lower()
         )  # "Hypersensitivity (Hypersensitivity reactions)"
         if (
-            (_SYSTEM.match(term.strip()) or repeated)
+            (_SYSTEM.match(term.strip()) or repeated or re.search(r"\bside effects?\b", term, re.I))
             and detail
             and len(detail.split()) <= 10
             and not _VERB.search(detail)
@@ -296,18 +353,36 @@ def _refined(effects: list[SideEffect], section: RawSection, mono: Monograph) ->
         if not pieces:
             if not any(o.source == se.source for o in out):
                 mono.unmapped.append(Unmapped(section.heading, se.source))
+            # "Various other side effects including A, B": the examples are effects all the same
+            out.extend(replace(se, term=example, detail=None) for example in _listed_detail(detail, term))
             continue
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             out.append(replace(se, term=piece, detail=detail if last else None))
-        for example in _listed_detail(detail):
+        for example in _listed_detail(detail, term):
             out.append(replace(se, term=example, detail=None))
     return out
+
+
+# "Burning or stinging sensation at the site": both words qualify the rest
+_SHARED_REST = re.compile(
+    r"^(?P<a>[A-Za-z-]+)\s+or\s+(?P<b>[A-Za-z-]+)\s+(?P<rest>(?:sensation|feeling|at|on|in)\b.+)$", re.I
+)
+# "Abdominal pain or distress", "paradoxical anxiety or agitation": the adjective qualifies both
+_SHARED_ADJECTIVE = re.compile(
+    r"^(?P<m>[A-Za-z-]+(?:al|ic|ous|ive|ary))\s+(?P<a>[A-Za-z-]+)\s+or\s+(?P<b>[A-Za-z-]+)$", re.I
+)
 
 
 def _effect_pieces(term: str) -> list[str]:
     if _NOT_AN_EFFECT.search(term):
         return []
+    if m := _SHARED_REST.match(term):
+        return [f"{m.group('a')} {m.group('rest')}", f"{m.group('b')} {m.group('rest')}"]
+    if m := _SHARED_ADJECTIVE.match(term):
+        return [f"{m.group('m')} {m.group('a')}", f"{m.group('m')} {m.group('b')}"]
+    if re.search(r"\bor other\b", term, re.I):
+        return [term]  # "allergic or other skin reactions" is one group
     split = re.search(r"\b(?:and|or)\b", term) and "(" not in term and len(term.split()) <= 6
     found = concepts(term) if split else [term]
     if any(
@@ -333,17 +408,35 @@ def _lone(word: str) -> bool:
     return bool(re.fullmatch(r"[a-z-]+(?:al|ic|ous|or|ive)|distress|discomfort|upset", word, re.I))
 
 
-def _listed_detail(detail: str | None) -> list[str]:
-    """ "including anaphylaxis, angioedema" / "rash, hives, swelling" → the effects it names."""
+def _listed_detail(detail: str | None, term: str = "") -> list[str]:
+    """ "including anaphylaxis, angioedema" / "Renal toxicity (azotemia, anuria)" → the effects it names."""
     if not detail:
         return []
+    if "; " in detail:  # "(SCARs); including A and B": a gloss, then the examples
+        return [e for part in detail.split("; ") for e in _listed_detail(part, term)]
     text = re.sub(r"^(?:including|e\.g\.,?|such as|like|especially)\s+", "", detail.strip(), flags=re.I)
-    if text == detail.strip():
-        return []  # "(rash, hives, swelling)" glosses the term; "(including A, B)" names effects of its own
+    cued = text != detail.strip()
+    text = re.split(r"\s+[–—]\s+|\s+-\s+", text)[0]  # "anaphylaxis – a severe, life-threatening reaction"
+    if not cued and not ("," in text and _CATEGORY.search(term)):
+        # "Allergic reactions (rash, hives, swelling)" are its signs and "Angioedema (swelling of the face,
+        # lips)" glosses it; a group of effects ("Renal toxicity (azotemia, anuria)") names effects of its own
+        return []
     items = phrase_list(text, max_words=5)
     if not items or any(_VERB.search(i) for i in items):
         return []
+    if not cued and re.search(r"\b(?:and|or)\b", text):
+        # "peripheral and optic neuritis": the shared head stays with each
+        items = [c for c in concepts(text) if len(c.split()) <= 5] or items
     return [i for i in items if not _NOT_AN_EFFECT.search(i) and not re.search(r"%|\d", i)]
+
+
+# a term that groups effects (an organ's toxicity, a marrow's suppression), not an allergy whose signs or
+# a "problem" whose symptoms a parenthesis lists
+_CATEGORY = re.compile(
+    r"^(?!.*\b(?:allerg\w*|hypersensitivity|anaphyla\w*)\b).*\b(?:toxicity|suppression|counts)$|^\w*toxicity$"
+    r"|\b(?:nervous system|CNS|neurologic(?:al)?)\b.*\beffects$",
+    re.I,
+)
 
 
 def _bare(text: str) -> str:

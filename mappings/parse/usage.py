@@ -16,18 +16,20 @@ from .blocks import Item
 from .document import RawSection
 from .lists import concepts, examples_in, items_with_context, phrase_list
 from .sections import component_label
-from .text import hedged, negated, sentences
+from .text import hedged, negated, sentences, split_top_level
 
 # what a clause says the product is for; the condition follows the match
 _USED_FOR = re.compile(
     r"\b(?:(?:short-term|long-term|symptomatic|temporary|adjunctive|adjunct|first-line|second-line|"
     r"maintenance|supportive|preventive|prophylactic|local|topical)\s+)?"
+    r"(?:(?:treatment|management|prevention|prophylaxis|relief|control)\s+(?:and|or)\s+)?"
     r"(?:treatment|management|prevention|prophylaxis|relief|control|therapy|alleviation|reduction|resolution)"
     r"\s+(?:of|for|from)\s+"
     r"|\b(?:uses?|applications?|indications?)\s+(?:is|are)\s+(?:in|for)\s+"
+    r"|(?<!not )\b(?:also\s+)?effective\s+against\s+"
     r"|\b(?:to|helps?|help to|and|or|can|may|also|effectively|primarily|mainly)\s+"
     r"(?:(?:help|helps|also|effectively)\s+)?(?:(?:to)\s+)?"
-    r"(?:(?:treat|manage|prevent|relieve|control)\s+(?:and|or)\s+)?"
+    r"(?:(?:treat|manage|prevent|relieve|control)\s+(?:and|or)\s+(?:delay\s+)?)?"
     r"(?:treat|manage|prevent|relieve|control|alleviate|ease|combat|fight|soothe|reduce the symptoms of|reduce|"
     r"relieve the symptoms of|protect against|immuni[sz]e against|protect (?:\w+\s+){0,4}?against)\s+"
     r"|\b(?:treats|treating|manages|managing|prevents|preventing|relieves|relieving|controls|controlling|"
@@ -106,7 +108,7 @@ _QUALIFIES = re.compile(
     re.I,
 )
 _ORGANISMS = re.compile(
-    r"\b(?:bacteria|organisms|microorganisms|microbes|pathogens|species|fungi|spectrum|strains|gram-(?:positive|negative))\b",
+    r"\b(?:bacteria|organisms|microorganisms|microbes|pathogens|species|fungi|spectrum|gram-(?:positive|negative))\b",
     re.I,
 )
 # a bold label that says what kind of use follows, not which condition
@@ -177,8 +179,11 @@ _CLINICAL_WORD = re.compile(
 def parse_usage(section: RawSection, mono: Monograph) -> None:
     prose: list[str] = []
     found: list[Indication] = []
+    lead: str | None = None  # the paragraph that leads the bullets: "... infections of the:"
     for context, item, is_bullet in items_with_context(section.blocks):
         before = len(found)
+        if not is_bullet:
+            lead = item.text.strip() if not item.label and item.text.rstrip().endswith(":") else None
         if not is_bullet and item.label and item.colon and not item.rest:
             prose.append(item.text)  # a standalone group label; its bullets carry it as group
             continue
@@ -195,7 +200,11 @@ def parse_usage(section: RawSection, mono: Monograph) -> None:
             # "**Vitamin D3:** This fat-soluble vitamin is ...": an ingredient, whose text may name uses
             found.extend(_from_prose(item.rest, section.component))
         elif is_bullet or (item.label and item.colon):
-            found.extend(_indications_of(item, context, section.component))
+            listed = _indications_of(item, context, section.component, lead if is_bullet else None)
+            if is_bullet and lead and (head := _qualified_head(lead)):
+                for indication in listed:  # "rhinorrhea associated with several conditions, including:"
+                    indication.condition = f"{head} in {indication.condition}"
+            found.extend(listed)
         else:
             found.extend(_from_prose(item.text, section.component))
         if len(found) == before or not (is_bullet or item.label):
@@ -234,7 +243,26 @@ def _unique(found: list[Indication]) -> list[Indication]:
     return out
 
 
-def _indications_of(item: Item, context: str | None, component: str | None) -> list[Indication]:
+def _qualified_head(lead: str) -> str | None:
+    """ "effective in managing rhinorrhea associated with several conditions, including:" → "rhinorrhea":
+    the bullets that follow are the conditions it is treated in."""
+    cue = list(_USED_FOR.finditer(lead))
+    if not cue:
+        return None
+    m = re.match(
+        r"(?P<head>[^,;:]+?)\s+(?:associated with|caused by|related to|due to|in|of)\s+"
+        r"(?:several|various|many|numerous|different|a (?:number|variety|range) of)\s+(?:[\w-]+\s+)?"
+        r"(?:conditions|disorders|diseases|illnesses)\b",
+        lead[cue[-1].end() :],
+        re.I,
+    )
+    head = _condition_text(m.group("head")) if m else ""
+    return head if head and _acceptable(head) else None
+
+
+def _indications_of(
+    item: Item, context: str | None, component: str | None, lead: str | None = None
+) -> list[Indication]:
     source = item.text
     if hedged(item.text) or _negated_use(item.text):
         return []
@@ -243,14 +271,31 @@ def _indications_of(item: Item, context: str | None, component: str | None) -> l
         listed = _short_list(item.rest) if item.rest and not named else []
         if not _CLINICAL_WORD.search(item.label) and (within := _leading_condition(item.rest)):
             conditions = named or within  # "**Ears:** Acute otitis media": the label is only a site
+        elif not _CLINICAL_WORD.search(item.label) and not named and len(listed) >= 2:
+            conditions = listed  # "**Urinary Tract:** Lithureteria, vesical tenesmus, cystitis"
+        elif _WHO_LABEL.match(item.label):
+            return _from_prose(item.rest, component, group=item.label)  # "**Adults with CKD:**" says who
+        elif (
+            named
+            or (len(listed) >= 3 and sum(_names_condition(c) for c in listed) >= len(listed) - 1)
+            or (item.children or item.rest.rstrip().endswith(":"))
+            or _OTHER.match(item.label)
+        ):
+            # "**Soft tissue injuries:** Sprains, strains, and bruises" and "**Immunosuppression:** ... such as:"
+            # head the conditions they name; "**Other lymphomas:**" names none (two listed words only explain
+            # the label: "Severe bladder and kidney infections")
+            conditions = named or listed
         else:
-            # a label names one heading: "Post-surgical swelling and inflammation", but "A or B" is two
-            split = concepts(item.label)
+            # a label names one heading: "Post-surgical swelling and inflammation", but "A or B" is two,
+            # and so is "A (gloss) and B": the parenthesis closes the first concept
+            split = _distribute_state(concepts(item.label))
             shared = (
                 len({p.split()[-1].lower() for p in split}) == 1 and len(split) > 1
             )  # "Allergic and non-allergic rhinitis"
-            labelled = split if re.search(r"\bor\b", item.label) or shared else [item.label]
-            conditions = named or [*(_condition_text(c) for c in labelled), *listed]
+            several = re.search(r"\bor\b|\)\s+and\s", item.label) or shared
+            labelled = split if several else [item.label]
+            conditions = [_condition_text(c) for c in labelled]
+        conditions = [t for c in conditions for t in _by_type(c)]
         return [
             Indication(c, source, group=item.label, component=component) for c in conditions if _acceptable(c)
         ]
@@ -260,11 +305,53 @@ def _indications_of(item: Item, context: str | None, component: str | None) -> l
     site = re.fullmatch(r"(?P<site>[^()]+?)\s*\((?P<inner>[^()]+)\)", head)
     if site and not _CLINICAL_WORD.search(site.group("site")) and _CLINICAL_WORD.search(site.group("inner")):
         head = site.group("inner")  # "Mouth (odontogenic infections)"
+    elif (
+        lead
+        and (
+            of := re.search(
+                r"\b(infections|diseases|disorders|cancers)\s+(?:of|in|affecting)\s+(?:the\s*)?:$", lead, re.I
+            )
+        )
+        and not _CLINICAL_WORD.search(head)
+    ):
+        head = f"{head} {of.group(1).lower()}"  # "infections of the:" + "Diabetic foot"
     return [
         Indication(c, source, group=context, component=component)
         for c in (_condition_text(head),)
         if _acceptable(c)
     ]
+
+
+# a state that qualifies every condition a short label lists: "Infected eczema or dermatitis"
+_STATE = re.compile(
+    r"^(?:infected|severe|mild|moderate|uncontrolled|refractory|recurrent|mild[- ]to[- ]moderate|"
+    r"moderate[- ]to[- ]severe)\s",
+    re.I,
+)
+
+
+def _distribute_state(pieces: list[str]) -> list[str]:
+    """["Infected eczema", "dermatitis"] → ["Infected eczema", "Infected dermatitis"]."""
+    state = _STATE.match(pieces[0]) if len(pieces) > 1 and len(pieces[0].split()) == 2 else None
+    if not state or any(len(_without_parentheses(p).split()) != 1 for p in pieces[1:]):
+        return pieces
+    return [pieces[0], *(f"{state.group(0)}{p}" for p in pieces[1:])]
+
+
+# a label that says who, not what: "**Adults with chronic kidney disease (CKD):**"
+_WHO_LABEL = re.compile(
+    r"^(?:adults?|children|adolescents|infants|patients|people|individuals|women|men|elderly)\b[^:]*?\s"
+    r"(?:with|who|undergoing|receiving|having)\s",
+    re.I,
+)
+_OTHER = re.compile(r"^(?:other|additional|miscellaneous|various)\b", re.I)
+
+
+def _names_condition(text: str) -> bool:
+    """ "Sprains", "minor trauma" name conditions; "unresectable", "locally recurrent" only qualify one."""
+    bare = _without_parentheses(text).strip()
+    one = len(bare.split()) == 1
+    return _acceptable(text) and (bool(_CLINICAL_WORD.search(bare)) if not one else _one_word_condition(bare))
 
 
 def _leading_condition(rest: str) -> list[str]:
@@ -285,6 +372,8 @@ def _listed_examples(rest: str) -> list[str]:
     if not cue or rest[: cue.start()].count("(") > rest[: cue.start()].count(")"):
         return []
     before = rest[: cue.start()].strip(" ,")
+    if re.search(r"\branging\b|\bfrom\b[^.]*\bto\b", before, re.I):
+        return []  # "ranging from minor infections like cellulitis to ...": an explanation's examples
     if before and not re.search(
         r"(?:^(?:this|these|it)\s+(?:also\s+)?includes?(?:\s+\w+)?$|\b(?:conditions|disorders|diseases|infections|"
         r"cancers|tumou?rs|injuries|symptoms|problems|types|forms)(?:\s+\S+){0,5}$)",
@@ -329,14 +418,27 @@ def _from_prose(
     for sentence in sentences(text):
         if hedged(sentence):
             continue
-        for condition in _conditions_in(sentence, lenient):
+        for condition in _conditions_of_sentence(sentence, lenient):
             if condition.lower() not in {o.condition.lower() for o in out}:
                 out.append(Indication(condition, sentence, group=group, component=component))
     return out
 
 
+def _conditions_of_sentence(sentence: str, lenient: bool) -> list[str]:
+    """The conditions a sentence states; an explanation ("an antiemetic, meaning it helps prevent nausea")
+    is read only when the statement itself names none."""
+    # a concessive clause restates or qualifies ("While primarily used for X, it may be considered for Y")
+    sentence = re.sub(r"^(?:while|although|though|whilst)\b[^,]*,\s*", "", sentence, flags=re.I)
+    main, *explanation = re.split(
+        r",?\s+(?:meaning|which means|i\.e\.,?)\s+", sentence, maxsplit=1, flags=re.I
+    )
+    return _conditions_in(main, lenient) or (_conditions_in(explanation[0], lenient) if explanation else [])
+
+
 def _conditions_in(sentence: str, lenient: bool) -> list[str]:
     found: list[str] = []
+    if sentence.rstrip().endswith(":"):
+        return []  # "used for infected skin conditions, such as:" leads the list that names them
     for clause in re.split(r";\s+|,\s+(?:but|however|whereas|yet)\s+|\s+but\s+", sentence):
         if re.match(
             r"^(?:this|these|they|it|its|such|other)?\s*(?:(?:[\w-]+\s+){0,2}(?:uses?|indications?|applications?|"
@@ -356,24 +458,66 @@ def _conditions_in(sentence: str, lenient: bool) -> list[str]:
             if _negated_use(clause[: m.end()]) or negated(clause[max(0, m.start() - 25) : m.end()]):
                 continue
             what = clause[m.end() : later.start() if later else len(clause)]
-            what = re.sub(r"(?:,?\s*(?:and|or|as well as)|,)\s*(?:to\s*)?$", "", what.strip())
+            what = _TRAILING.sub("", what.strip())
             end = _CLAUSE_END.search(what)
-            what = what[: end.start()] if end else what
+            # "breast cancer that has spread ...": the bare condition would lose the restriction
+            restricted = bool(end and _RESTRICTED.match(what[end.start() :]))
+            what = _TRAILING.sub("", what[: end.start()]) if end else what
+            if re.search(r"effective", m.group(0), re.I) and (
+                _ORGANISMS.search(what) or not _CLINICAL_WORD.search(what.split(",")[0])
+            ):
+                continue  # "effective against Candida species, the fungus ..." names organisms
             if "reduce" in m.group(0).lower() and not _CLINICAL_WORD.search(what):
                 continue  # "reduce cystine levels" names no condition
             prevention = re.search(r"prevent|prophyla", m.group(0), re.I)
-            found.extend(
-                f"prevention of {c}" if prevention and not re.match(r"prevention|prophylaxis", c, re.I) else c
-                for c in _split_conditions(what)
-                if _acceptable(c)
+            # "short-term relief of", "symptomatic relief of": how the use is limited belongs to the item
+            limited = re.match(
+                r"(short-term|symptomatic|temporary)\s+(\w+)\s+(?:of|for|from)\s", m.group(0), re.I
             )
-    return [c for c in found if _acceptable(c)]
+            for c in _split_conditions(what)[: -1 if restricted else None]:
+                if not _acceptable(c):
+                    continue
+                if prevention and not re.match(r"prevention|prophylaxis", c, re.I):
+                    c = f"prevention of {c}"
+                elif limited:
+                    c = f"{limited.group(1)} {limited.group(2)} of {c}"
+                if _acceptable(c):
+                    found.append(c)
+    return [t for c in found if _acceptable(c) for t in _by_type(c)]
+
+
+def _by_type(condition: str) -> list[str]:
+    """ "lymphomas (Hodgkin's and non-Hodgkin's)" → "Hodgkin's lymphoma", "non-Hodgkin's lymphoma": the
+    parenthesis names the kinds, which are the conditions."""
+    m = re.fullmatch(r"(?P<head>[A-Za-z-]+?)s?\s*\((?P<kinds>[^()]+)\)", condition.strip())
+    kinds = split_top_level(m.group("kinds")) if m else []
+    if len(kinds) < 2 or not all(re.fullmatch(r"[\w-]+['’]s", k) for k in kinds):
+        return [condition]
+    return [f"{k} {m.group('head')}" for k in kinds]
+
+
+# what a phrase cut before the next cue ends with: "A, B, and sometimes", "X, again"
+_TRAILING = re.compile(
+    r"(?:(?:,?\s*\b(?:and|or|as well as)|,)\s*(?:sometimes|also|often|occasionally|even|possibly|again)?)+"
+    r"\s*(?:\b(?:to|for|in)\s*)?$",
+    re.I,
+)
+# a restrictive relative clause that changes who the condition is treated in: "that has spread",
+# "that's resistant to other treatments", "that include pain"
+_RESTRICTED = re.compile(
+    r"\s+that(?:'s|’s|\s+(?:is|are))\s+(?:resistant|refractory|unresponsive|not)\b"
+    r"|\s+that\s+(?:has|have|had)\s+(?:spread|failed|not|progressed|returned|recurred|relapsed|metastasi[sz]ed)\b"
+    r"|\s+that\s+(?:hasn't|haven't|hasn’t|haven’t|did not|does not|do not|cannot|can't|includes?|involves?)\b",
+    re.I,
+)
 
 
 def _inside(later: re.Match, earlier: re.Match, clause: str) -> bool:
     """The later cue opens the earlier one's phrase ("used for the management of X", "used to help
     treat"), rather than starting the next item of a list."""
     between = clause[earlier.end() : later.start()]
+    if re.match(r"(?:,|and|or|as well as)\b", later.group(0), re.I):
+        return False  # "to treat A or to manage B": the later cue starts the next item
     return len(between.split()) <= 4 and not re.search(r",|\band\b|\bor\b", between)
 
 
@@ -383,29 +527,53 @@ def _split_conditions(what: str) -> list[str]:
         # "adults and children (5 years and older) with active SLE" → "active SLE in adults and children (...)"
         what = f"{what.strip()[who.end() :]} in {population.group(0).strip()}"
     what = _WHO_LEAD.sub("", what.strip())
+    what = re.split(r",\s+(?:a|an)\s", what)[0]  # "yellow fever, a serious viral fever ...": an apposition
     named = _examples(what)
     if named:
         return [_condition_text(c) for c in named]
-    qualifier = _QUALIFIES.search(f"{what} ")
+    if _GENERIC_TERM.match(what) or _VAGUE.match(what):
+        return []  # "various conditions involving nausea, vomiting": an umbrella, and its words are no items
+    qualifier = next(
+        (
+            q
+            for q in _QUALIFIES.finditer(f"{what} ")
+            if what[: q.start()].count("(") <= what[: q.start()].count(")")
+        ),
+        None,
+    )  # "(kidney inflammation caused by lupus)" only glosses
     if not qualifier:
         return [_condition_text(c) for c in _concepts(what)]
     # "nausea and vomiting associated with pregnancy, surgery": the qualifier holds for each place it names
     head, cue = what[: qualifier.start()], qualifier.group(0).rstrip()
     tail = re.split(r",\s+(?:an?|the)\s", what[qualifier.end() :])[0].strip()
     if _GENERIC_TERM.match(tail) or _VAGUE.match(tail):
-        tail = ""  # "associated with several conditions" qualifies nothing
+        return []  # "rhinorrhea associated with several conditions": the list that follows qualifies it
     heads = [head.strip()] if "," not in head and len(head.split()) <= 3 else _concepts(head)
     if not tail:
         return [_condition_text(c) for c in heads]
-    places = _concepts(tail)
-    if len(places) < 2 or any(len(p.split()) > 5 for p in places):
-        places = [tail]
-    return [_condition_text(c) for c in [*heads[:-1], *(f"{heads[-1]}{cue} {p}" for p in places)]]
+    # "... schizophrenia or bipolar I disorder in adults experiencing acute episodes": who holds for each
+    who = re.search(
+        r"\s+in\s+(?:adults?|children|adolescents|infants|patients|elderly|women|men)\b.*$", tail, re.I
+    )
+    population = who.group(0) if who else ""
+    places = _concepts(tail[: who.start()] if who else tail)
+    if (
+        len(places) < 2
+        or any(len(p.split()) > 5 for p in places)
+        or not re.search(r"\b(?:and|or)\b", tail)  # "thick, sticky mucus": adjectives, not a list
+    ):
+        places, population = [tail], ""
+    return [_condition_text(c) for c in [*heads[:-1], *(f"{heads[-1]}{cue} {p}{population}" for p in places)]]
 
 
 def _concepts(text: str) -> list[str]:
     """concepts(), keeping "nausea and vomiting" whole: as an indication it is one complaint."""
-    protected = re.sub(r"\bnausea and vomiting\b", "nausea_AND_vomiting", text, flags=re.I)
+    protected = re.sub(
+        r"\b(?:nausea and vomiting|sedation and analgesia)\b",
+        lambda m: m.group(0).replace(" and ", "_AND_"),
+        text,
+        flags=re.I,
+    )
     return [c.replace("_AND_", " and ") for c in concepts(protected)]
 
 
@@ -467,6 +635,10 @@ def _acceptable(condition: str) -> bool:
     bare = _without_parentheses(c)
     if len(bare.split()) > 16 or not re.search(r"[A-Za-z]{3}", bare):
         return False
+    if re.fullmatch(
+        r"(?:genotypes?|types?|stages?|grades?|class(?:es)?|phases?)\s+[\w-]{1,4}", bare.strip(), re.I
+    ):
+        return False  # "genotype 4" names a subtype, not the condition
     if c.count("(") != c.count(")") or negated(c) or _VERB.search(bare) or _ORGANISMS.search(bare):
         return False
     if re.search(

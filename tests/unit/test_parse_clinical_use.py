@@ -357,3 +357,239 @@ def test_side_effects_split_into_effects_not_places():
     assert terms[:4] == ["Nausea", "vomiting", "Swelling in the hands, feet, ankles", "Seizures"]
     assert {"Allergic reactions", "anaphylaxis", "angioedema"} <= set(terms)
     assert "feet" not in terms and "Nervous system" not in terms
+
+
+# --- round two: qualifiers, umbrellas, restrictions -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a limit of the use belongs to the item
+        ("Examplol is used for the short-term relief of insomnia.", ["short-term relief of insomnia"]),
+        # an umbrella and the symptoms it involves are no items
+        ("It is used to treat various conditions involving nausea, vomiting, and dizziness.", []),
+        # an explanation is read only when the statement names nothing
+        (
+            "It is primarily used as an antiemetic, meaning it helps to prevent or relieve nausea and vomiting.",
+            ["prevention of nausea and vomiting"],
+        ),
+        (
+            "It is used for procedural sedation, meaning it helps reduce pain during procedures.",
+            ["procedural sedation"],
+        ),
+        # a concessive clause restates or hedges
+        ("While primarily used for hypertension, it may be considered for other conditions.", []),
+        # the restriction that changes who is treated is part of the condition: no bare head
+        ("Its primary use is in treating breast cancer that has spread to other parts of the body.", []),
+        # a lead-in that the bullets complete names no condition itself
+        ("This combination is primarily used for treating infected skin conditions, such as:", []),
+        # an apposition explains
+        (
+            "The vaccine is used to prevent yellow fever, a serious viral fever transmitted by mosquitoes.",
+            ["prevention of yellow fever"],
+        ),
+        # the population after the places holds for each
+        (
+            "It is indicated for the short-term management of agitation associated with schizophrenia or "
+            "bipolar I disorder in adults experiencing acute episodes.",
+            [
+                "short-term management of agitation associated with schizophrenia in adults experiencing acute "
+                "episodes",
+                "short-term management of agitation associated with bipolar I disorder in adults experiencing "
+                "acute episodes",
+            ],
+        ),
+        # coordinate adjectives are no list
+        (
+            "It is used to treat respiratory tract illnesses characterized by thick, sticky mucus.",
+            ["respiratory tract illnesses characterized by thick, sticky mucus"],
+        ),
+        # the parenthesis names the kinds
+        (
+            "It is used to treat lymphomas (Hodgkin's and non-Hodgkin's).",
+            ["Hodgkin's lymphoma", "non-Hodgkin's lymphoma"],
+        ),
+        ("While primarily used for genotype 4, it may be considered for other genotypes.", []),
+        # a site head reaches every site of the list
+        (
+            "It treats infections of the urinary tract, bones and joints, skin and skin structures.",
+            [
+                "infections of the urinary tract",
+                "infections of bones",
+                "infections of joints",
+                "infections of skin and skin structures",
+            ],
+        ),
+    ],
+)
+def test_use_sentences_keep_their_restrictions(text, expected):
+    assert usage(text) == expected
+
+
+def test_labels_that_head_or_say_who_are_no_conditions():
+    assert usage("* **Infected eczema or dermatitis:** Conditions causing itchy, inflamed skin.") == [
+        "Infected eczema",
+        "Infected dermatitis",
+    ]
+    assert usage("* **Other lymphomas and leukemias:** Used in various other blood cancers.") == []
+    assert usage("* **Immunosuppression:** It is useful for autoimmune disorders such as:") == []
+    assert "chronic kidney disease" not in " ".join(
+        usage("* **Adults with chronic kidney disease:** It is used to treat anemia in these patients.")
+    )
+    assert usage("* **Soft tissue injuries:** Sprains, strains, and bruises.") == [
+        "Sprains",
+        "strains",
+        "bruises",
+    ]
+    assert usage(
+        "* **Complicated urinary tract infections (UTIs) and pyelonephritis (in pediatric patients):** Severe UTIs."
+    ) == ["Complicated urinary tract infections (UTIs)", "pyelonephritis (in pediatric patients)"]
+
+
+def test_a_lead_in_qualifies_the_bullets_it_leads():
+    assert usage("Primary uses include treating infections of the:\n\n* Diabetic foot\n") == [
+        "Diabetic foot infections"
+    ]
+    assert usage(
+        "It is effective in managing rhinorrhea associated with several conditions, including:\n\n"
+        "* **Seasonal allergic rhinitis:** A runny nose related to seasonal allergies.\n"
+    ) == ["rhinorrhea in Seasonal allergic rhinitis"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "A history of allergic reactions to amoxicillin or clavulanic acid",
+            [
+                "A history of allergic reactions to amoxicillin",
+                "A history of allergic reactions to clavulanic acid",
+            ],
+        ),
+        (
+            "Renal failure with oliguria or anuria (low or no urine output) not related to hypovolemia",
+            [
+                "Renal failure with oliguria not related to hypovolemia",
+                "Renal failure with anuria not related to hypovolemia",
+            ],
+        ),
+        ("neonates and infants under 2 years of age", ["neonates and infants under 2 years of age"]),
+        (
+            "a history of anaphylaxis or severe systemic reactions to IgG",
+            ["a history of anaphylaxis to IgG", "severe systemic reactions to IgG"],
+        ),
+        ("Relapsed or refractory mantle cell lymphoma", ["Relapsed or refractory mantle cell lymphoma"]),
+        (
+            "malignant pleural or peritoneal effusions",
+            ["malignant pleural effusions", "malignant peritoneal effusions"],
+        ),
+    ],
+)
+def test_concepts_share_heads_objects_and_tails(text, expected):
+    assert concepts(text) == expected
+
+
+def test_not_suitable_is_a_precaution():
+    m = precautions("This medication is not suitable for treating deep or severely infected wounds.")
+    assert m.contraindications == [] and len(m.warnings) == 1
+
+
+def test_a_contraindicated_combination_is_an_interaction_too():
+    m = precautions(
+        "* **Contraindications:** Examplol is contraindicated in patients with hypersensitivity to the drug, "
+        "those receiving systemic steroids, clonidine or H2 blockers, and pregnant women."
+    )
+    assert [i.interactant for i in m.interactions] == ["systemic steroids", "clonidine", "H2 blockers"]
+    assert "clonidine" in [c.text for c in m.contraindications]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Use cautiously in individuals with bleeding disorders or those taking anticoagulants (blood thinners).",
+            ["anticoagulants (blood thinners)"],
+        ),
+        ("Live vaccines should generally be avoided during Examplol therapy.", ["Live vaccines"]),
+        (
+            "Avoid alcohol and other CNS depressants while using this medication.",
+            ["alcohol", "other CNS depressants"],
+        ),
+        ("Avoid alcohol while taking Examplol.", []),  # advice about drinking
+        (
+            "Inform your doctor if you are taking other medications, especially those affecting metabolism.",
+            [],
+        ),
+        ("Patients taking Examplol have an increased risk of serious infections.", []),
+        (
+            "Use with caution in those taking certain drugs that lower blood pressure (antihypertensives).",
+            ["antihypertensives"],
+        ),
+    ],
+)
+def test_drugs_taken_with_it_are_interactants(sentence, expected):
+    assert [i.interactant for i in precautions(sentence).interactions] == expected
+
+
+def test_every_cue_of_a_sentence_names_its_interactants():
+    m = precautions(
+        "* **Drug Interactions:** It can increase the effects of anticoagulants, potentiate the action of "
+        "sulfonylureas, and increase the risk of myopathy when used with statins."
+    )
+    assert [i.interactant for i in m.interactions] == ["anticoagulants", "sulfonylureas", "statins"]
+
+
+def test_vaccine_examples_name_vaccines():
+    m = precautions(
+        "* **Interactions:** Antibodies may reduce the effectiveness of live attenuated virus vaccines "
+        "(such as mumps and measles)."
+    )
+    assert [i.interactant for i in m.interactions] == [
+        "live attenuated virus vaccines",
+        "live attenuated mumps vaccine",
+        "live attenuated measles vaccine",
+    ]
+
+
+def test_alcohol_that_acts_is_an_interactant():
+    acts = page("Examplol", "### FAQs\n* **Q: Can I drink alcohol?** A: Alcohol can increase drowsiness.\n")
+    assert [(i.interactant, i.kind) for i in acts.interactions] == [("alcohol", "alcohol")]
+    advice = page(
+        "Examplol",
+        "### FAQs\n* **Q: Can I drink alcohol?** A: No, alcohol should be avoided as it can harm.\n",
+    )
+    assert advice.interactions == [] and [w.topic for w in advice.warnings] == ["alcohol"]
+
+
+def test_side_effect_groups_name_their_effects_but_allergy_signs_do_not():
+    m = page(
+        "Examplol",
+        "### Side Effects\n* Renal toxicity (azotemia, anuria, proteinuria)\n"
+        "* Allergic reactions (rash, hives, swelling)\n"
+        "* Burning or stinging sensation at the application site\n"
+        "* Hypotension (low blood pressure), including orthostatic hypotension\n",
+    )
+    terms = [s.term for s in m.side_effects]
+    assert {"Renal toxicity", "azotemia", "anuria", "proteinuria", "orthostatic hypotension"} <= set(terms)
+    assert "rash" not in terms and "hives" not in terms
+    assert {"Burning sensation at the application site", "stinging sensation at the application site"} <= set(
+        terms
+    )
+
+
+def test_a_place_or_an_adjective_is_shared_by_a_list():
+    m = page(
+        "Examplol",
+        "### Side Effects\nCommon side effects include pain, redness, or swelling at the injection site, "
+        "fever, and paradoxical anxiety or agitation.\n",
+    )
+    assert [s.term for s in m.side_effects] == [
+        "pain at the injection site",
+        "redness at the injection site",
+        "swelling at the injection site",
+        "fever",
+        "paradoxical anxiety",
+        "paradoxical agitation",
+    ]
+    assert all(s.source.startswith("Common side effects include pain, redness,") for s in m.side_effects)
