@@ -34,7 +34,7 @@ class BulkJob(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     request: Mapped[str] = mapped_column(Text)  # the kick-off URL, echoed in the manifest
     base_url: Mapped[str] = mapped_column(String(1024))  # file URLs are built on the base the client used
-    types: Mapped[str | None] = mapped_column(Text)  # comma-separated, None = all
+    types: Mapped[str | None] = mapped_column(Text)  # comma-separated, None = all, "" = none
     since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     transaction_time: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -68,7 +68,7 @@ class Job:
             row.status,
             row.request,
             row.base_url,
-            tuple(row.types.split(",")) if row.types else None,
+            None if row.types is None else tuple(t for t in row.types.split(",") if t),
             row.since,
             row.transaction_time,
             row.progress,
@@ -98,7 +98,7 @@ class JobStore:
             status=ACCEPTED,
             request=request_url,
             base_url=base_url,
-            types=",".join(export.types) if export.types else None,
+            types=None if export.types is None else ",".join(export.types),
             since=export.since,
             transaction_time=stamp,
             created_at=stamp,

@@ -38,7 +38,7 @@ from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
 from fhir_service.interactions import update as update_
 from fhir_service.interactions.checks import check_type
-from fhir_service.interactions.conditional import criteria, single_match
+from fhir_service.interactions.conditional import criteria, single_match, update_match
 from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.interactions.result import Result
@@ -259,8 +259,11 @@ def plan_entry(uow, e: Entry, plan: Plan, base_url: str) -> None:
             plan.mapping[f"{e.resource_type}?{e.if_none_exist}"] = _target(e)
     elif e.method == "PUT" and e.resource_type and e.resource_id is None and e.query:
         check_type(e.resource_type)
-        match = single_match(uow, e.resource_type, criteria(e.query))
-        e.assigned_id = match.id if match else (e.resource or {}).get("id") or new_id()
+        body_id = (e.resource or {}).get("id")
+        match = update_match(
+            uow, e.resource_type, criteria(e.query), body_id if isinstance(body_id, str) else None
+        )
+        e.assigned_id = match.id if match else body_id or new_id()
         plan.mapping[e.url] = _target(e)
     elif e.method == "PUT" and e.resource_type and e.resource_id:
         e.assigned_id = e.resource_id
@@ -342,9 +345,11 @@ def execute(uow, e: Entry, plan: Plan, base_url: str) -> Outcome:
 
 
 def _patch(repo, e: Entry) -> Outcome:
-    if not e.resource_id:
-        raise bad_request(f"{e.label}: PATCH needs Type/id in request.url")
     body, kind = patch_body(e.resource)
+    if not e.resource_id:
+        if not e.query:
+            raise bad_request(f"{e.label}: PATCH needs Type/id or Type?criteria in request.url")
+        return _from_result(patch_.conditional_patch(repo, e.resource_type, e.query, body, kind, e.if_match))
     return _from_result(patch_.patch(repo, e.resource_type, e.resource_id, body, kind, e.if_match))
 
 

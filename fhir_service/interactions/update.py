@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from fhir_service.interactions.checks import check_id, check_resource, check_type
-from fhir_service.interactions.conditional import criteria, single_match
-from fhir_service.interactions.errors import bad_request
+from fhir_service.interactions.conditional import criteria, update_match
 from fhir_service.interactions.result import Result
 
 
@@ -28,16 +27,9 @@ def conditional_update(
     check_resource(resource, resource_type, resource_id)
     with repo.unit_of_work() as uow:
         uow.serialize_on(f"match:{resource_type}?{sorted(params)}")
-        match = single_match(uow, resource_type, params)
-        if match is None:
-            if resource_id is None:
-                stored = uow.create(resource, method="PUT")
-                return Result(201, stored, stored, location=True)
-            stored, created = uow.update(resource, if_match=if_match)
-            return Result(201 if created else 200, stored, stored, location=created)
-        if resource_id is not None and resource_id != match.id:
-            raise bad_request(
-                f"Resource id '{resource_id}' differs from the matched {resource_type}/{match.id}"
-            )
-        stored, _ = uow.update({**resource, "id": match.id}, if_match=if_match)
-    return Result(200, stored, stored)
+        match = update_match(uow, resource_type, params, resource_id)
+        if match is None and resource_id is None:
+            stored = uow.create(resource, method="PUT")
+            return Result(201, stored, stored, location=True)
+        stored, created = uow.update({**resource, "id": resource_id or match.id}, if_match=if_match)
+    return Result(201 if created else 200, stored, stored, location=created)

@@ -147,6 +147,13 @@ def conditional_delete(rtype):
     return respond(delete_.conditional_delete(repo(), rtype, request.query_string.decode()), write=True)
 
 
+@api.patch("/<rtype>")
+def conditional_patch(rtype):
+    body, kind = negotiation.read_patch()
+    query = request.query_string.decode()
+    return respond(patch_.conditional_patch(repo(), rtype, query, body, kind, if_match()), write=True)
+
+
 @api.get("/<rtype>/_history")
 def type_history(rtype):
     return respond(history_.history(repo(), query_params(), base_url(), rtype))

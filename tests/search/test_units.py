@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_service.search.dates import parse_range
+from fhir_service.search.effective import effective_types
 from fhir_service.search.errors import SearchError
 from fhir_service.search.extract import compile_expression, evaluate, split_union
 from fhir_service.search.hashing import h64, param_hash
@@ -17,6 +18,30 @@ from fhir_service.search.types.number import implicit_range
 from fhir_service.search.types.uri import _ancestors
 
 
+@pytest.mark.parametrize(
+    ("url_type", "params", "types"),
+    [
+        (None, [], None),  # system search without _type: every type
+        ("Basic", [], ("Basic",)),
+        (None, [("_type", "Basic,Group")], ("Basic", "Group")),
+        (None, [("_type", "Basic,Group"), ("_type", "Group,List")], ("Group",)),  # repeated = AND
+        (None, [("_type", "Basic"), ("_type", "Group")], ()),  # nothing in common: matches nothing
+        ("Basic", [("_type", "Group")], ()),  # never every type
+        ("Basic", [("_type", "Group,Basic")], ("Basic",)),
+        ("Basic", [("_type", " Basic , ")], ("Basic",)),
+    ],
+)
+def test_effective_types(url_type, params, types):
+    assert effective_types(url_type, params) == types
+
+
+@pytest.mark.parametrize("value", ["", ",", "Nope", "Basic,Nope", "basic"])
+def test_effective_types_refuse_empty_and_unknown_types(value):
+    with pytest.raises(SearchError) as caught:
+        effective_types("Basic", [("_type", value)])
+    assert caught.value.status == 400
+
+
 def test_parse_or_and_modifiers_chains_and_has():
     q = parse(
         [
@@ -25,7 +50,7 @@ def test_parse_or_and_modifiers_chains_and_has():
             ("subject:MedicinalProductDefinition.name:exact", "Tolperisone"),
             ("_has:ClinicalUseDefinition:subject:type", "contraindication"),
         ],
-        ["MedicationKnowledge"],
+        "MedicationKnowledge",
     )
     first, second, chained, has = q.clauses
     assert first.values == ["a", "b,c"] and second.values == ["d"]  # comma = OR, repeat = AND
@@ -44,7 +69,7 @@ def test_parse_result_parameters():
             ("_total", "accurate"),
             ("_summary", "count"),
             ("_elements", "name,code"),
-            ("_type", "A,B"),
+            ("_type", "Basic,Group"),
         ]
     )
     assert q.sort == [("_lastUpdated", True), ("name", False)]
@@ -53,7 +78,12 @@ def test_parse_result_parameters():
         ("clinical-use-issue", True, False),
         ("*", False, True),
     ]
-    assert (q.total, q.summary, q.elements, q.types) == ("accurate", "count", ["name", "code"], ["A", "B"])
+    assert (q.total, q.summary, q.elements, q.types) == (
+        "accurate",
+        "count",
+        ["name", "code"],
+        ("Basic", "Group"),
+    )
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ import pytest
 from live_server import LiveServer
 from sqlalchemy import event
 
+from fhir_service.auth.config import AuthConfig
 from fhir_service.limits import Limits, current, from_env
 from fhir_service.validation.narrative import xhtml_problems
 
@@ -139,12 +140,49 @@ class Case:
     status: int = 400
     code: str | None = None  # the issue code a 4xx must carry (any code when None)
     expect: str | None = None  # 2xx: "valid" outcome, "empty" searchset, "bundle", "clamped" _count
+    token: str | None = None  # sent as a bearer token to the server with token auth (TOKENS)
+    only: tuple[str, ...] = ()  # the only resource types the answer may hold (besides Bundle, outcome)
+    stores: bool = False  # a legitimate create: the store may gain versions, of the `only` types
 
 
 MK = "MedicationKnowledge"
 CUD = "ClinicalUseDefinition"
 MPD = "MedicinalProductDefinition"
 TOO_COSTLY = "too-costly"
+TOKENS = {
+    "admin": "system/*.cruds",
+    "s-only": f"system/{CUD}.s",  # searches ClinicalUseDefinition, nothing else
+    "cud-w": f"system/{CUD}.cruds",  # reads and writes ClinicalUseDefinition only
+}
+ADMIN = {"Authorization": "Bearer admin"}
+TAG = "http://t|orgonly"
+# Beside the seed: resources of other types that share ids, so that a search on the wrong type shows.
+SEED_EXTRA = [
+    {**ORG, "id": "hostile-target"},
+    {**ORG, "id": "shared-1", "meta": {"tag": [{"system": "http://t", "code": "orgonly"}]}},
+    {"resourceType": CUD, "id": "shared-1", "type": "warning"},
+    {**ORG, "id": "canary-1"},
+    {**ORG, "id": "canary-3"},
+]
+
+
+def entry(method: str, url: str, resource: dict | None = None, **request) -> dict:
+    found = {"request": {"method": method, "url": url, **request}}
+    return {**found, "resource": resource} if resource is not None else found
+
+
+def cud(**fields) -> dict:
+    return {"resourceType": CUD, "type": "warning", **fields}
+
+
+def cud_referring(reference: str) -> dict:
+    """A ClinicalUseDefinition whose contraindication.indication is `reference` (a CUD reference)."""
+    return cud(type="contraindication", contraindication={"indication": [{"reference": reference}]})
+
+
+def patch_json(operations: list[dict]) -> bytes:
+    return j(operations)
+
 
 CASES = [
     # --- JSON bodies ----------------------------------------------------------------------------
@@ -995,16 +1033,642 @@ CASES = [
         422,
         "invariant",
     ),
+    # --- _type and every other way to name a type: a search never reaches a type it does not name ---
+    Case(
+        "type search, _type of another type",
+        "GET",
+        f"{CUD}?_type={MK}",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of another type, no auth",
+        "GET",
+        f"{CUD}?_type={MK}",
+        status=200,
+        expect="empty",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of two other types",
+        "GET",
+        f"{CUD}?_type={MK},{MPD}",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type including the URL type",
+        "GET",
+        f"{CUD}?_type={MK},{CUD}&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of another type with a criterion",
+        "GET",
+        f"{CUD}?_type={MK}&_id=tolperisone-mk",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of another type with _include",
+        "GET",
+        f"{CUD}?_type={MK}&_include=*",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of another type, total",
+        "GET",
+        f"{CUD}?_type={MK}&_total=accurate",
+        status=200,
+        expect="empty",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of another type, _summary=count",
+        "GET",
+        f"{CUD}?_type=Organization&_summary=count",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "type search, two _type without a common type",
+        "GET",
+        f"{CUD}?_type={CUD}&_type={MK}",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case("type search, _type empty", "GET", f"{CUD}?_type=", status=400, token="s-only"),
+    Case("type search, _type only commas", "GET", f"{CUD}?_type=,,", status=400),
+    Case("type search, _type unknown", "GET", f"{CUD}?_type=Nope", status=400, code="not-supported"),
+    Case("type search, _type with SQL", "GET", f"{CUD}?_type={SQLQ}", status=400),
+    Case(
+        "POST _search, _type of another type in the body",
+        "POST",
+        f"{CUD}/_search",
+        f"_type={MK}".encode(),
+        FORM,
+        200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "POST _search, _type of another type in the query",
+        "POST",
+        f"{CUD}/_search?_type={MK}",
+        b"",
+        FORM,
+        200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "system search, _type not granted",
+        "GET",
+        f"?_type={MK}",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "system search, no _type with a one-type token",
+        "GET",
+        "?_id=tolperisone-mk",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "system search, granted and not granted _type",
+        "GET",
+        f"?_type={CUD},{MK}",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "system search, two _type without a common type",
+        "GET",
+        f"?_type={CUD}&_type={MK}",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "system search, repeated _type narrowed to the granted type",
+        "GET",
+        f"?_type={CUD},{MK}&_type={CUD}&_count=2",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "batch GET entry, _type of another type",
+        "POST",
+        "",
+        bundle("batch", [entry("GET", f"{CUD}?_type={MK}")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "transaction GET entry, _type of another type",
+        "POST",
+        "",
+        bundle("transaction", [entry("GET", f"{CUD}?_type={MK}")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "batch GET entry, system search not granted",
+        "POST",
+        "",
+        bundle("batch", [entry("GET", f"?_type={MK}")]),
+        JSON,
+        403,
+        "forbidden",
+        token="s-only",
+    ),
+    Case(
+        "If-None-Exist with _type of another type",
+        "POST",
+        CUD,
+        j(cud()),
+        {**JSON, "If-None-Exist": f"_type={MK}&_id=tolperisone-mk"},
+        201,
+        expect="created",
+        token="cud-w",
+        only=(CUD,),
+        stores=True,
+    ),
+    Case(
+        "conditional create in the query with _type of another type",
+        "POST",
+        f"{CUD}?_type={MK}&_id=tolperisone-mk",
+        j(cud()),
+        JSON,
+        201,
+        expect="created",
+        token="cud-w",
+        only=(CUD,),
+        stores=True,
+    ),
+    Case(
+        "transaction ifNoneExist with _type of another type",
+        "POST",
+        "",
+        bundle("transaction", [entry("POST", CUD, cud(), ifNoneExist=f"_type={MK}&_id=tolperisone-mk")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="cud-w",
+        only=(CUD,),
+        stores=True,
+    ),
+    Case(
+        "batch ifNoneExist with _type of another type",
+        "POST",
+        "",
+        bundle("batch", [entry("POST", CUD, cud(), ifNoneExist=f"_type={MK}&_id=tolperisone-mk")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="cud-w",
+        only=(CUD,),
+        stores=True,
+    ),
+    Case(
+        "conditional reference with _type of another type, existing id",
+        "POST",
+        "",
+        bundle("transaction", [entry("POST", CUD, cud_referring(f"{CUD}?_type={MPD}&_id=tolperisone-mpd"))]),
+        JSON,
+        404,
+        "not-found",
+        token="cud-w",
+    ),
+    Case(
+        "conditional reference with _type of another type, unknown id",
+        "POST",
+        "",
+        bundle("transaction", [entry("POST", CUD, cud_referring(f"{CUD}?_type={MPD}&_id=no-such-mpd"))]),
+        JSON,
+        404,
+        "not-found",
+        token="cud-w",
+    ),
+    Case(
+        "conditional reference with _type of another type, no auth",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "POST",
+                    MPD,
+                    {
+                        "resourceType": MPD,
+                        "name": [{"productName": "x"}],
+                        "packagedMedicinalProduct": [{"reference": f"{MPD}?_type=Organization&_id=canary-3"}],
+                    },
+                )
+            ],
+        ),
+        JSON,
+        404,
+        "not-found",
+    ),
+    Case(
+        "conditional reference with _type of another type in a batch",
+        "POST",
+        "",
+        bundle("batch", [entry("POST", CUD, cud_referring(f"{CUD}?_type={MPD}&_id=tolperisone-mpd"))]),
+        JSON,
+        200,
+        expect="bundle",
+        token="cud-w",
+    ),
+    Case(
+        "conditional delete, _type of another type matching a shared id",
+        "DELETE",
+        f"{CUD}?_type=Organization&_tag={quote(TAG)}",
+        status=204,
+        token="admin",
+    ),
+    Case(
+        "conditional delete, _type of another type, no auth",
+        "DELETE",
+        f"{CUD}?_type=Organization&_tag={quote(TAG)}",
+        status=204,
+    ),
+    Case(
+        "conditional delete, _type of another type matching no shared id",
+        "DELETE",
+        f"{CUD}?_type=Organization&_id=canary-1",
+        status=204,
+        token="cud-w",
+    ),
+    Case(
+        "conditional delete in a transaction, _type of another type",
+        "POST",
+        "",
+        bundle("transaction", [entry("DELETE", f"{CUD}?_type=Organization&_id=shared-1")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="admin",
+    ),
+    Case(
+        "conditional update, _type of another type, id of an existing resource",
+        "PUT",
+        f"{CUD}?_type=Organization&_id=shared-1",
+        j(cud(id="shared-1", type="indication")),
+        JSON,
+        409,
+        "conflict",
+        token="cud-w",
+    ),
+    Case(
+        "conditional update, _type of another type, no auth",
+        "PUT",
+        f"{CUD}?_type=Organization&_id=shared-1",
+        j(cud(id="shared-1", type="indication")),
+        JSON,
+        409,
+        "conflict",
+    ),
+    Case(
+        "conditional update in a transaction, _type of another type",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [entry("PUT", f"{CUD}?_type=Organization&_id=shared-1", cud(id="shared-1", type="indication"))],
+        ),
+        JSON,
+        409,
+        "conflict",
+        token="cud-w",
+    ),
+    Case(
+        "conditional update, _type of another type, new id",
+        "PUT",
+        f"{CUD}?_type=Organization&_id=canary-1",
+        j(cud(id="canary-1")),
+        JSON,
+        201,
+        expect="created",
+        token="cud-w",
+        only=(CUD,),
+        stores=True,
+    ),
+    Case(
+        "conditional patch, _type of another type",
+        "PATCH",
+        f"{CUD}?_type=Organization&_id=shared-1",
+        patch_json([{"op": "replace", "path": "/type", "value": "indication"}]),
+        PATCH,
+        404,
+        "not-found",
+        token="cud-w",
+    ),
+    Case(
+        "conditional patch in a transaction, _type of another type",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "PATCH",
+                    f"{CUD}?_type=Organization&_id=shared-1",
+                    {
+                        "resourceType": "Binary",
+                        "contentType": "application/json-patch+json",
+                        "data": base64.b64encode(
+                            patch_json([{"op": "replace", "path": "/type", "value": "indication"}])
+                        ).decode(),
+                    },
+                )
+            ],
+        ),
+        JSON,
+        404,
+        "not-found",
+        token="cud-w",
+    ),
+    # --- the types a search reaches beyond its own: chains, _has, _list/_in, includes --------------
+    Case(
+        "untyped chain to types not granted",
+        "GET",
+        f"{CUD}?subject.name=tolperisone",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "typed chain to a type not granted",
+        "GET",
+        f"{CUD}?subject:{MPD}.name=tolperisone",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "typed chain to a type the parameter cannot refer to",
+        "GET",
+        f"{CUD}?subject:Organization.name=x",
+        status=400,
+    ),
+    Case(
+        "_has on a type not granted",
+        "GET",
+        f"{CUD}?_has:{MK}:clinical-use-issue:_id=tolperisone-mk",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "nested _has on a type not granted",
+        "GET",
+        f"{CUD}?_has:{CUD}:indication:_has:{MK}:clinical-use-issue:_id=x",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "_in on a Group not granted",
+        "GET",
+        f"{CUD}?_in=Group/tolperisone-grp-pregnancy",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "_list on a List not granted",
+        "GET",
+        f"{CUD}?_list=some-list",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "_include of a type not readable",
+        "GET",
+        f"{CUD}?_include={CUD}:subject&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "_revinclude of a type not readable",
+        "GET",
+        f"{CUD}?_revinclude={MK}:clinical-use-issue&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "_include=* with _type of another type",
+        "GET",
+        f"{CUD}?_type={MK}&_include=*&_revinclude=*",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "If-None-Exist with _has on a type not granted",
+        "POST",
+        CUD,
+        j(cud()),
+        {**JSON, "If-None-Exist": f"_has:{MK}:clinical-use-issue:_id=tolperisone-mk"},
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "If-None-Exist with an untyped chain",
+        "POST",
+        CUD,
+        j(cud()),
+        {**JSON, "If-None-Exist": "subject.name=tolperisone"},
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "If-None-Exist with _in",
+        "POST",
+        CUD,
+        j(cud()),
+        {**JSON, "If-None-Exist": "_in=Group/tolperisone-grp-pregnancy"},
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "conditional delete with an untyped chain",
+        "DELETE",
+        f"{CUD}?subject.name=tolperisone",
+        status=403,
+        code="forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "conditional delete with _list",
+        "DELETE",
+        f"{CUD}?_list=some-list",
+        status=403,
+        code="forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "conditional update with _has",
+        "PUT",
+        f"{CUD}?_has:{MK}:clinical-use-issue:_id=tolperisone-mk",
+        j(cud()),
+        JSON,
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "conditional patch with a typed chain",
+        "PATCH",
+        f"{CUD}?subject:{MPD}.name=tolperisone",
+        patch_json([{"op": "replace", "path": "/type", "value": "indication"}]),
+        PATCH,
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "batch GET entry with _has on a type not granted",
+        "POST",
+        "",
+        bundle("batch", [entry("GET", f"{CUD}?_has:{MK}:clinical-use-issue:_id=tolperisone-mk")]),
+        JSON,
+        403,
+        "forbidden",
+        token="s-only",
+    ),
+    Case(
+        "batch GET entry with an untyped chain",
+        "POST",
+        "",
+        bundle("batch", [entry("GET", f"{CUD}?subject.name=tolperisone")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "transaction GET entry with _in",
+        "POST",
+        "",
+        bundle("transaction", [entry("GET", f"{CUD}?_in=Group/tolperisone-grp-pregnancy")]),
+        JSON,
+        403,
+        "forbidden",
+        token="s-only",
+    ),
+    Case(
+        "conditional reference with an untyped chain",
+        "POST",
+        "",
+        bundle("transaction", [entry("POST", CUD, cud_referring(f"{CUD}?subject.name=tolperisone"))]),
+        JSON,
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "conditional reference with _has",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [entry("POST", CUD, cud_referring(f"{CUD}?_has:{MK}:clinical-use-issue:_id=tolperisone-mk"))],
+        ),
+        JSON,
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "transaction conditional update with _list",
+        "POST",
+        "",
+        bundle("transaction", [entry("PUT", f"{CUD}?_list=some-list", cud())]),
+        JSON,
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "$export of a type not granted",
+        "GET",
+        f"$export?_type={MK}",
+        headers={"Prefer": "respond-async"},
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "$export of every type with a one-type token",
+        "GET",
+        "$export",
+        headers={"Prefer": "respond-async"},
+        status=403,
+        code="forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "$export _type unknown", "GET", "$export?_type=Nope", headers={"Prefer": "respond-async"}, status=400
+    ),
 ]
+
+
+def seed(server: LiveServer) -> None:
+    """The seed Bundle, and resources of other types sharing ids with it (type-confusion targets)."""
+    response = server.post_bundle(json.loads(SEED_BUNDLE.read_text()))
+    assert response.status_code == 200, response.text[:500]
+    for resource in SEED_EXTRA:
+        url = f"{server.base_url}/{resource['resourceType']}/{resource['id']}"
+        assert server.http.put(url, json=resource, headers=JSON).ok
 
 
 @pytest.fixture(scope="module")
 def server(database_url_factory):
     server = LiveServer(database_url_factory())
-    response = server.post_bundle(json.loads(SEED_BUNDLE.read_text()))
-    assert response.status_code == 200, response.text[:500]
-    target = {**ORG, "id": "hostile-target"}
-    assert server.http.put(f"{server.base_url}/Organization/hostile-target", json=target, headers=JSON).ok
+    seed(server)
     statements: list[str] = []
     engine = server.app.extensions["fhir_repository"].engine
 
@@ -1015,6 +1679,19 @@ def server(database_url_factory):
     server.statements = statements
     yield server
     event.remove(engine, "before_cursor_execute", _capture)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def auth_server(database_url_factory, tmp_path_factory):
+    """The same store behind FHIR_SERVICE_AUTH=token (TOKENS), for the cases that send a token."""
+    tokens = tmp_path_factory.mktemp("auth") / "tokens.json"
+    tokens.write_text(json.dumps(TOKENS))
+    config = AuthConfig(mode="token", tokens_file=str(tokens))
+    server = LiveServer(database_url_factory(), AUTH=config, BULK_DIR=str(tmp_path_factory.mktemp("bulk")))
+    server.http.headers["Authorization"] = "Bearer admin"
+    seed(server)
+    yield server
     server.stop()
 
 
@@ -1040,14 +1717,28 @@ def send(server: LiveServer, method: str, path: str, body: bytes | None = None, 
 
 def snapshot(server: LiveServer) -> tuple[int, str]:
     """(history total, SHA-256 of every version's fullUrl, etag and content)."""
-    status, _, data, _ = send(server, "GET", "_history?_count=1000")
-    assert status == 200
-    page = json.loads(data)
+    page = history(server, 1000)
     assert page["total"] <= 1000, "the store outgrew one history page"
     digest = hashlib.sha256()
     for entry in page.get("entry", []):
         digest.update(json.dumps([entry.get("fullUrl"), entry["response"], entry.get("resource")]).encode())
     return page["total"], digest.hexdigest()
+
+
+def history(server: LiveServer, count: int) -> dict:
+    status, _, data, _ = send(server, "GET", f"_history?_count={count}", headers=ADMIN)
+    assert status == 200
+    return json.loads(data)
+
+
+def resource_types(value) -> set[str]:
+    """Every resourceType anywhere in an answer (nested Bundles and contained resources too)."""
+    if isinstance(value, dict):
+        found = {value["resourceType"]} if isinstance(value.get("resourceType"), str) else set()
+        return found.union(*(resource_types(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(resource_types(v) for v in value))
+    return set()
 
 
 def test_table_is_big_and_distinct():
@@ -1056,25 +1747,40 @@ def test_table_is_big_and_distinct():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_hostile_input_is_refused_and_stores_nothing(server, case: Case):
+def test_hostile_input_is_refused_and_stores_nothing(request, case: Case):
+    server = request.getfixturevalue("auth_server" if case.token else "server")
     before = snapshot(server)
-    server.statements.clear()
-    status, headers, data, seconds = send(server, case.method, case.path, case.body, case.headers)
+    statements = getattr(server, "statements", [])
+    statements.clear()
+    headers = {**case.headers, **({"Authorization": f"Bearer {case.token}"} if case.token else {})}
+    status, answer_headers, data, seconds = send(server, case.method, case.path, case.body, headers)
     assert status == case.status, data[:600]
     assert seconds < TIMEOUT
-    assert headers["Content-Type"].startswith("application/fhir+json")
-    body = json.loads(data)
+    if status == 204 and not data:
+        body = {}
+    else:
+        assert answer_headers["Content-Type"].startswith("application/fhir+json")
+        body = json.loads(data)
     if status >= 400:
         assert body["resourceType"] == "OperationOutcome"
         errors = [i for i in body["issue"] if i["severity"] in ("error", "fatal")]
         assert errors and all(i.get("code") and i.get("diagnostics") for i in errors), body
         if case.code:
             assert case.code in {i["code"] for i in errors}, body
-    else:
+    elif status != 204:
         check_success(case, body)
-    assert not [s for s in server.statements if MARK in s], "a search value was spliced into SQL"
+    if status == 201:
+        assert "Location" in answer_headers
+    if case.only:  # nothing of another type leaks, however the search named it
+        assert resource_types(body) <= {*case.only, "Bundle", "OperationOutcome"}, resource_types(body)
+    assert not [s for s in statements if MARK in s], "a search value was spliced into SQL"
     assert b"root:" not in data  # no /etc/passwd line in any answer
-    assert snapshot(server) == before
+    after = snapshot(server)
+    if not case.stores:
+        assert after == before
+    elif after != before:  # what a legitimate create wrote is of the allowed types only
+        added = history(server, after[0] - before[0])
+        assert {e["fullUrl"].split("/")[-2] for e in added.get("entry", [])} <= set(case.only), added
 
 
 def check_success(case: Case, body: dict) -> None:
@@ -1082,13 +1788,15 @@ def check_success(case: Case, body: dict) -> None:
         assert body["resourceType"] == "OperationOutcome"
         assert not [i for i in body["issue"] if i["severity"] in ("error", "fatal")], body
     elif case.expect == "empty":  # SQL or a wildcard that matched anything would show here
-        assert body["resourceType"] == "Bundle" and body["total"] == 0, body
+        assert body["resourceType"] == "Bundle" and body.get("total", 0) == 0, body
         assert not [e for e in body.get("entry", []) if e.get("search", {}).get("mode") == "match"]
     elif case.expect == "clamped":  # R5: the server may return fewer than _count asks
         assert body["resourceType"] == "Bundle"
         self_link = next(link["url"] for link in body["link"] if link["relation"] == "self")
         assert f"_count={LIMITS.count}" in self_link, self_link
         assert len(body.get("entry", [])) <= LIMITS.count
+    elif case.expect == "created":
+        assert body.get("resourceType") in case.only, body
     else:
         assert case.expect == "bundle" and body["resourceType"] == "Bundle", body
 

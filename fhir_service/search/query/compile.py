@@ -97,6 +97,9 @@ class Compiler:
         # (type, code), so the resource.type filter is then implied and the planner should drive the
         # search from the index tables rather than from every resource of the type.
         self.type_bound = False
+        # Every type a clause searches (chain targets, _has sources, _list/_in containers): what
+        # the request must be allowed to search (engine._authorize). ANY_TYPE stands for all.
+        self.searched: set[str] = set()
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -159,6 +162,7 @@ class Compiler:
     # --- clauses -----------------------------------------------------------------------------
 
     def _for_type(self, rtype: str, clause: Clause, pk_col):
+        self.searched.add(rtype)
         if clause.has:
             return self._has(rtype, clause, pk_col)
         if clause.chain:
@@ -256,6 +260,7 @@ class Compiler:
                     400, f"{clause.code} takes a reference to a {' or '.join(allowed)}, got '{value}'"
                 )
             wanted.setdefault(container, []).append(cid)
+            self.searched.add(container)
         alternatives = []
         for container, cids in wanted.items():
             owner, ref, target = _R.alias(), _REF.alias(), _R.alias()
@@ -316,6 +321,8 @@ class Compiler:
         if param.type != "reference":
             raise SearchError(400, f"Cannot chain on '{hop.code}': it is a {param.type} parameter")
         next_code = rest.chain[0].code if rest.chain else rest.code
+        if hop.target_type and param.target and hop.target_type not in param.target:
+            raise SearchError(400, f"'{hop.code}' on {rtype} cannot refer to a {hop.target_type}")
         targets = [hop.target_type] if hop.target_type else list(param.target)
         targets = [t for t in targets if t and self._known(t, rest)]
         if not targets:
