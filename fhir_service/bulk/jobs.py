@@ -43,6 +43,7 @@ class BulkJob(Base):
     progress: Mapped[str | None] = mapped_column(String(200))
     output: Mapped[str | None] = mapped_column(Text)  # JSON [{"type", "file", "count"}]
     error: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(64))  # the client that started it (auth on)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Job:
     output: list[dict]
     error: str | None
     finished_at: datetime | None = None  # when it completed / failed (its files expire from then)
+    owner: str | None = None
 
     @classmethod
     def of(cls, row: BulkJob) -> Job:
@@ -75,6 +77,7 @@ class Job:
             json.loads(row.output) if row.output else [],
             row.error,
             row.heartbeat_at if row.status in (COMPLETED, ERROR) else None,
+            row.owner,
         )
 
 
@@ -90,7 +93,7 @@ class JobStore:
             yield session
             session.commit()
 
-    def create(self, export: ExportRequest, request_url: str, base_url: str) -> Job:
+    def create(self, export: ExportRequest, request_url: str, base_url: str, owner: str | None = None) -> Job:
         """A new accepted job; its transactionTime is now (the snapshot the export will show)."""
         stamp = now()
         row = BulkJob(
@@ -102,6 +105,7 @@ class JobStore:
             since=export.since,
             transaction_time=stamp,
             created_at=stamp,
+            owner=owner,
         )
         with self._session(write=True) as session:
             session.add(row)

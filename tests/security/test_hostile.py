@@ -1653,6 +1653,39 @@ CASES = [
     Case(
         "$export _type unknown", "GET", "$export?_type=Nope", headers={"Prefer": "respond-async"}, status=400
     ),
+    # --- Bulk export jobs belong to the client that started them (the job: cud-w's) ------------------
+    Case(
+        "export status polled by another client",
+        "GET",
+        "bulkstatus/<job>",
+        status=404,
+        code="not-found",
+        token="admin",
+    ),
+    Case(
+        "export status polled by another client with the same scopes",
+        "GET",
+        "bulkstatus/<job>",
+        status=404,
+        code="not-found",
+        token="s-only",
+    ),
+    Case(
+        "export cancelled by another client",
+        "DELETE",
+        "bulkstatus/<job>",
+        status=404,
+        code="not-found",
+        token="admin",
+    ),
+    Case(
+        "export file read by another client",
+        "GET",
+        f"bulkfiles/<job>/{CUD}.ndjson",
+        status=404,
+        code="not-found",
+        token="admin",
+    ),
 ]
 
 
@@ -1691,8 +1724,23 @@ def auth_server(database_url_factory, tmp_path_factory):
     server = LiveServer(database_url_factory(), AUTH=config, BULK_DIR=str(tmp_path_factory.mktemp("bulk")))
     server.http.headers["Authorization"] = "Bearer admin"
     seed(server)
+    server.job = finished_export(server, "cud-w")
     yield server
     server.stop()
+
+
+def finished_export(server: LiveServer, token: str) -> str:
+    """The id of a completed $export of ClinicalUseDefinition started with `token`."""
+    headers = {"Authorization": f"Bearer {token}", "Prefer": "respond-async"}
+    kickoff = server.http.get(f"{server.base_url}/$export?_type={CUD}", headers=headers)
+    assert kickoff.status_code == 202, kickoff.text
+    status_url = kickoff.headers["Content-Location"]
+    deadline = time.monotonic() + TIMEOUT
+    while (status := server.http.get(status_url, headers=headers)).status_code == 202:
+        assert time.monotonic() < deadline, "the export did not finish"
+        time.sleep(0.1)
+    assert status.status_code == 200, status.text
+    return status_url.rsplit("/", 1)[1]
 
 
 def send(server: LiveServer, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
@@ -1753,7 +1801,8 @@ def test_hostile_input_is_refused_and_stores_nothing(request, case: Case):
     statements = getattr(server, "statements", [])
     statements.clear()
     headers = {**case.headers, **({"Authorization": f"Bearer {case.token}"} if case.token else {})}
-    status, answer_headers, data, seconds = send(server, case.method, case.path, case.body, headers)
+    path = case.path.replace("<job>", getattr(server, "job", ""))
+    status, answer_headers, data, seconds = send(server, case.method, path, case.body, headers)
     assert status == case.status, data[:600]
     assert seconds < TIMEOUT
     if status == 204 and not data:
