@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fhir_service.interactions.errors import FhirError
+from fhir_service.search import dates
 from fhir_service.search.effective import effective_types
 from fhir_service.search.errors import SearchError
 
@@ -26,12 +27,9 @@ def _bad(message: str) -> FhirError:
 
 def parse_instant(value: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise _bad(f"_since must be a FHIR instant (e.g. 2026-01-01T00:00:00Z), got '{value}'") from exc
-    if parsed.tzinfo is None:
-        raise _bad(f"_since needs a time zone, got '{value}'")
-    return parsed.astimezone(UTC)
+        return dates.parse_instant(value, "_since", zone_required=True)
+    except SearchError as exc:
+        raise _bad(exc.message) from exc
 
 
 def parse_kickoff(params: list[tuple[str, str]], prefer: str | None) -> ExportRequest:

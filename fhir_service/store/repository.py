@@ -678,6 +678,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         lu, pk, vid = json.loads(raw)
-        return datetime.fromisoformat(lu), int(pk), int(vid)
+        at = datetime.fromisoformat(lu)
+        if at.tzinfo is None:
+            raise ValueError("no time zone")
+        return at.astimezone(UTC), int(pk), int(vid)  # astimezone: OverflowError past 9999
     except Exception as exc:
         raise ValueError(f"Invalid history page cursor {cursor!r}") from exc

@@ -8,14 +8,13 @@ target's pk; `_has` does the same in reverse. All values are bound parameters.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import and_, column, false, or_, select, table, union_all
 
 from fhir_service.store.schema import Resource
 
 from .. import text
-from ..dates import EPOCH, parse_range
+from ..dates import parse_range, to_datetime
 from ..errors import SearchError
 from ..hashing import h64
 from ..indexer import sp_of
@@ -52,13 +51,6 @@ MODIFIERS = {
     "uri": {"below", "above", "missing"},
     "composite": {"missing"},
 }
-
-
-def _us_to_datetime(us: int) -> datetime:
-    from datetime import timedelta
-
-    clamped = max(min(us, 253402300799000000), -62135596800000000)
-    return (EPOCH + timedelta(microseconds=clamped)).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -297,7 +289,7 @@ class Compiler:
         prefix, text = split_prefix(value)
         low, high = parse_range(text)
         lu = r.c.last_updated
-        lo, hi = _us_to_datetime(low), _us_to_datetime(high)
+        lo, hi = to_datetime(low), to_datetime(high)
         point = {
             "eq": and_(lu >= lo, lu < hi),
             "ne": or_(lu < lo, lu >= hi),
