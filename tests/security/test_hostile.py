@@ -1928,6 +1928,309 @@ CASES = [
         JSON,
         400,
     ),
+    # --- transaction integrity: entries acting on one resource fail the transaction; placeholders ----
+    Case(
+        "transaction with two PUTs of one resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target", "name": n})
+                for n in "ab"
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with PUT and DELETE of one resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target"}),
+                entry("DELETE", "Organization/hostile-target"),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with two DELETEs of one resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [entry("DELETE", "Organization/hostile-target"), entry("DELETE", "Organization/hostile-target")],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with PATCH and PUT of one resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "PATCH",
+                    "Organization/hostile-target",
+                    json.loads(
+                        fhirpath(
+                            "add", "Organization", name={"valueString": "alias"}, value={"valueString": "z"}
+                        )
+                    ),
+                ),
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target"}),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with PUT of one resource by a relative and an absolute url",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("PUT", "Organization/canary-1", {**ORG, "id": "canary-1"}),
+                entry(
+                    "PUT",
+                    "http://elsewhere.example/fhir/Organization/canary-1",
+                    {**ORG, "id": "canary-1", "name": "y"},
+                ),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with a conditional create matching a resource another entry PUTs",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("POST", "Organization", ORG, ifNoneExist="_id=hostile-target"),
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target", "name": "y"}),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with a conditional update resolving to a resource another entry PUTs",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("PUT", "Organization?_id=hostile-target", {**ORG, "name": "y"}),
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target", "name": "z"}),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with a conditional delete resolving to a resource another entry PUTs",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("DELETE", "Organization?_id=hostile-target"),
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target", "name": "y"}),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with a conditional patch matching only a resource another entry deletes",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "PATCH",
+                    "Organization?_id=hostile-target",
+                    json.loads(
+                        fhirpath(
+                            "add", "Organization", name={"valueString": "alias"}, value={"valueString": "z"}
+                        )
+                    ),
+                ),
+                entry("DELETE", "Organization/hostile-target"),
+            ],
+        ),
+        JSON,
+        404,
+    ),
+    Case(
+        "transaction with two conditional deletes resolving to one resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("DELETE", "Organization?_id=hostile-target"),
+                entry(
+                    "DELETE",
+                    "Organization?name=x&_id=hostile-target",
+                ),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with an unresolved urn:uuid reference",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "POST",
+                    "Organization",
+                    {**ORG, "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000001"}},
+                )
+            ],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "transaction with an unresolved urn:oid reference",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [entry("POST", "Organization", {**ORG, "partOf": {"reference": "urn:oid:1.2.3.4"}})],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "transaction with an unresolved urn:uuid reference with a fragment",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "PUT",
+                    "Organization/canary-1",
+                    {
+                        **ORG,
+                        "id": "canary-1",
+                        "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000002#x"},
+                    },
+                )
+            ],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "transaction with an unresolved urn:uuid reference in a contained resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "POST",
+                    "Organization",
+                    {
+                        **ORG,
+                        "contained": [
+                            {
+                                **ORG,
+                                "id": "c1",
+                                "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000003"},
+                            }
+                        ],
+                        "partOf": {"reference": "#c1"},
+                    },
+                )
+            ],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "transaction with a urn:uuid reference to a DELETE entry",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                {
+                    **entry("DELETE", "Organization/canary-1"),
+                    "fullUrl": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000004",
+                },
+                entry(
+                    "POST",
+                    "Organization",
+                    {**ORG, "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000004"}},
+                ),
+            ],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "transaction with a urn:uuid reference to a GET entry",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                {
+                    **entry("GET", "Organization/canary-1"),
+                    "fullUrl": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000005",
+                },
+                entry(
+                    "POST",
+                    "Organization",
+                    {**ORG, "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000005"}},
+                ),
+            ],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "batch with a urn:uuid reference",
+        "POST",
+        "",
+        bundle(
+            "batch",
+            [
+                entry(
+                    "POST",
+                    "Organization",
+                    {**ORG, "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000006"}},
+                )
+            ],
+        ),
+        JSON,
+        200,
+        expect="bundle",
+    ),
     # --- Bulk export jobs belong to the client that started them (the job: cud-w's) ------------------
     Case(
         "export status polled by another client",
