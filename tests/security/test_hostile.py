@@ -1928,6 +1928,75 @@ CASES = [
         JSON,
         400,
     ),
+    # --- narratives: data: URLs, style that loads or runs something, processing instructions --------
+    *[
+        Case(f"narrative {name}", "POST", "Organization", narrative(div), JSON, 422, "invariant")
+        for name, div in {
+            "data: text/html link": '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+            "data: link with a tab and mixed case": '<a href="Da&#x09;Ta:text/html,x">x</a>',
+            "data: image link": '<a href="data:image/png;base64,iVBORw0KGgo=">x</a>',
+            "data: svg image": '<p>x<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+"/></p>',
+            "data: html image": '<p>x<img src="data:text/html,x"/></p>',
+            "data: url in cite": '<blockquote cite="data:text/html,x">x</blockquote>',
+            "javascript: in cite": '<q cite="javascript:alert(1)">x</q>',
+            "data: url in an area": '<p>x</p><map name="m"><area href="data:text/html,x" shape="rect" coords="0,0,1,1"/></map>',
+            "style url(javascript:)": '<p style="background:url(javascript:alert(1))">x</p>',
+            "style url(javascript:) quoted": "<p style=\"background:url('javascript:alert(1)')\">x</p>",
+            "style url() to another site": '<p style="background:url(https://evil.example/track.png)">x</p>',
+            "style url() to another host without scheme": '<p style="background:url(//evil.example/t.png)">x</p>',
+            "style url() of an svg data image": '<p style="background:url(data:image/svg+xml;base64,PHN2Zz4=)">x</p>',
+            "style expression()": '<p style="width:expression(alert(1))">x</p>',
+            "style expression() with a comment": '<p style="width:expr/**/ession(alert(1))">x</p>',
+            "style expression() with an escape": '<p style="width:e\\78pression(alert(1))">x</p>',
+            "style url() with an escape": '<p style="background:u\\72l(https://evil.example/x)">x</p>',
+            "style @import": "<p style=\"@import 'https://evil.example/x.css'\">x</p>",
+            "style behavior": '<p style="behavior:url(x.htc)">x</p>',
+            "style -moz-binding": '<p style="-moz-binding:url(x.xml#xss)">x</p>',
+            "style javascript: outside url()": '<p style="x:javascript:alert(1)">x</p>',
+            "processing instruction": "<p>x<?php system('id'); ?></p>",
+            "processing instruction at the top": '<?xml-stylesheet href="https://evil.example/x.xsl"?><p>x</p>',
+        }.items()
+    ],
+    Case(
+        "narrative processing instruction in XML",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><text><status value="generated"/>'
+        b'<div xmlns="http://www.w3.org/1999/xhtml"><p>x<?php echo 1 ?></p></div></text>'
+        b'<name value="x"/></Organization>',
+        XML,
+        422,
+        "invariant",
+    ),
+    Case(
+        "narrative data: svg image in XML",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><text><status value="generated"/>'
+        b'<div xmlns="http://www.w3.org/1999/xhtml"><p>x<img src="data:image/svg+xml;base64,PHN2Zz4="/></p></div>'
+        b'</text><name value="x"/></Organization>',
+        XML,
+        422,
+        "invariant",
+    ),
+    Case(
+        "narrative data: png image is fine",
+        "POST",
+        "Organization/$validate",
+        narrative('<p>x<img src="data:image/png;base64,iVBORw0KGgo="/></p>'),
+        JSON,
+        200,
+        expect="valid",
+    ),
+    Case(
+        "narrative relative style url() is fine",
+        "POST",
+        "Organization/$validate",
+        narrative('<p style="background-image:url(tbl_bck1.png)">x</p>'),
+        JSON,
+        200,
+        expect="valid",
+    ),
     # --- transaction integrity: entries acting on one resource fail the transaction; placeholders ----
     Case(
         "transaction with two PUTs of one resource",
