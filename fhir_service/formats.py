@@ -20,6 +20,7 @@ import re
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 from fhir.resources import get_fhir_model_class
+from pydantic import ValidationError
 
 from fhir_service.limits import LimitExceeded, current, element_too_deep, too_deep
 
@@ -154,8 +155,26 @@ def parse_xml(data: bytes | str) -> dict:
     try:
         resource = model.model_validate_xml(data)
     except Exception as exc:  # lxml and pydantic errors alike: the document is not valid FHIR XML
-        raise FormatError(f"Invalid FHIR XML for {resource_type}: {exc}") from exc
+        raise FormatError(f"Invalid FHIR XML for {resource_type}: {_xml_problem(exc)}") from exc
     return json.loads(resource.model_dump_json(exclude_none=True))
+
+
+def _xml_problem(exc: Exception) -> str:
+    """A short message for the client: where and what, without the model library's internals
+    (error type codes, input dicts, documentation links)."""
+    if isinstance(exc, ValidationError):
+        problems = []
+        for error in exc.errors()[:3]:
+            where = ".".join(str(part) for part in (exc.title, *error.get("loc", ())))
+            what = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+            value = error.get("input")
+            shown = f" (got {str(value)[:40]!r})" if isinstance(value, str | int | float) else ""
+            problems.append(f"{where}: {what}{shown}")
+        more = exc.error_count() - len(problems)
+        return "; ".join(problems) + (f"; and {more} more" if more > 0 else "")
+    if isinstance(exc, KeyError):
+        return f"unknown element {str(exc.args[0])[:80]!r}" if exc.args else "unknown element"
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
 def to_json(resource: dict, pretty: bool = False) -> bytes:

@@ -64,6 +64,7 @@ class Entry:
     resource: dict | None
     if_match: str | None
     if_none_exist: str | None
+    if_none_match: frozenset[str] | None = None  # request.ifNoneMatch of a PUT ("*": must not exist)
     assigned_id: str | None = None  # POST / conditional PUT: the id it will be stored under
     existing: StoredResource | None = None  # conditional create matched this: nothing to write
 
@@ -172,7 +173,13 @@ def parse_entry(index: int, raw: dict, base_url: str) -> Entry:
         resource=resource,
         if_match=etag_version(request.get("ifMatch")),
         if_none_exist=request.get("ifNoneExist"),
+        if_none_match=_versions(request.get("ifNoneMatch")),
     )
+
+
+def _versions(value) -> frozenset[str] | None:
+    """ifNoneMatch: 'W/"3"', '*' or a comma list of them."""
+    return None if not isinstance(value, str) else frozenset(etag_version(t) or "" for t in value.split(","))
 
 
 def parse_entries(bundle: dict, base_url: str) -> list[Entry]:
@@ -356,7 +363,7 @@ def execute(uow, e: Entry, plan: Plan, base_url: str) -> Outcome:
         rid = e.resource_id or e.assigned_id
         if e.resource_id is None:  # conditional update, identity settled while planning
             resource = {**resource, "id": rid}
-        return _from_result(update_.update(repo, e.resource_type, rid, resource, e.if_match))
+        return _from_result(update_.update(repo, e.resource_type, rid, resource, e.if_match, e.if_none_match))
     if e.method == "PATCH":
         return _patch(repo, e)
     return _get(repo, e, base_url)

@@ -61,6 +61,12 @@ def if_match() -> str | None:
     return etag_version(request.headers.get("If-Match"))
 
 
+def if_none_match() -> frozenset[str] | None:
+    """If-None-Match on a write: the versions ("*": any) the current one must not be."""
+    header = request.headers.get("If-None-Match")
+    return None if header is None else frozenset(etag_version(tag) for tag in header.split(","))
+
+
 def if_none_exist() -> str | None:
     """Conditional create criteria: the If-None-Exist header, or (as fhirpy sends them) the query."""
     header = request.headers.get("If-None-Exist")
@@ -138,7 +144,8 @@ def create(rtype):
 @api.put("/<rtype>")
 def conditional_update(rtype):
     resource = negotiation.read_resource()
-    result = update_.conditional_update(repo(), rtype, request.query_string.decode(), resource, if_match())
+    query = request.query_string.decode()
+    result = update_.conditional_update(repo(), rtype, query, resource, if_match(), if_none_match())
     return respond(result, write=True)
 
 
@@ -179,7 +186,7 @@ def read(rtype, rid):
 @api.put("/<rtype>/<rid>")
 def update(rtype, rid):
     resource = negotiation.read_resource()
-    return respond(update_.update(repo(), rtype, rid, resource, if_match()), write=True)
+    return respond(update_.update(repo(), rtype, rid, resource, if_match(), if_none_match()), write=True)
 
 
 @api.patch("/<rtype>/<rid>")

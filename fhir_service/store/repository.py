@@ -469,15 +469,25 @@ class UnitOfWork:
         return self._write(row, resource, resource_id, method)
 
     def update(
-        self, resource: dict, if_match: str | None = None, method: str = "PUT"
+        self,
+        resource: dict,
+        if_match: str | None = None,
+        method: str = "PUT",
+        if_none_match: frozenset[str] | None = None,
     ) -> tuple[StoredResource, bool]:
         """Store a new version of resource (its id required); create it if absent. → (stored, created).
+        `if_none_match`: versions ("*": any) the current one must not be (HTTP If-None-Match).
 
         An update that changes nothing but meta.versionId/lastUpdated is a no-op returning the current
         version, as HAPI does: re-loading the same fixtures must not grow the history."""
         rtype, resource_id = resource["resourceType"], resource["id"]
         row = self._current(rtype, resource_id, lock=True)
         self._check_version(rtype, resource_id, row, if_match)
+        if if_none_match and row is not None and not row.deleted:
+            if "*" in if_none_match or str(row.version_id) in if_none_match:
+                raise PreconditionFailed(
+                    f"If-None-Match: {rtype}/{resource_id} exists (version {row.version_id}); nothing updated"
+                )
         created = row is None or row.deleted
         if not created and canonical(json.loads(row.content)) == canonical(resource):
             return _stored(row), False

@@ -17,7 +17,11 @@ import base64
 import hashlib
 import http.client
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -2300,6 +2304,156 @@ CASES = [
         200,
         expect="bundle",
     ),
+    # --- contained ids, If-None-Match on writes, XML errors without the model library's internals ---
+    Case(
+        "contained resources with one id",
+        "POST",
+        "Organization",
+        j(
+            {
+                **ORG,
+                "contained": [{**ORG, "id": "c"}, {**ORG, "id": "c", "name": "y"}],
+                "partOf": {"reference": "#c"},
+            }
+        ),
+        JSON,
+        422,
+        "duplicate",
+    ),
+    Case(
+        "contained resources with one id in a transaction",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "POST",
+                    "Organization",
+                    {
+                        **ORG,
+                        "contained": [{**ORG, "id": "c"}, {**ORG, "id": "c"}],
+                        "partOf": {"reference": "#c"},
+                    },
+                )
+            ],
+        ),
+        JSON,
+        422,
+        "duplicate",
+    ),
+    Case(
+        "contained resources with one id in XML",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><contained><Organization><id value="c"/><name value="a"/></Organization></contained><contained><Organization><id value="c"/><name value="b"/></Organization></contained><name value="x"/><partOf><reference value="#c"/></partOf></Organization>',
+        XML,
+        422,
+        "duplicate",
+    ),
+    Case(
+        "contained resources with one id on update",
+        "PUT",
+        "Organization/hostile-target",
+        j(
+            {
+                **ORG,
+                "id": "hostile-target",
+                "contained": [{**ORG, "id": "c"}, {**ORG, "id": "c"}],
+                "partOf": {"reference": "#c"},
+            }
+        ),
+        JSON,
+        422,
+        "duplicate",
+    ),
+    Case(
+        "If-None-Match * on a PUT of an existing resource",
+        "PUT",
+        "Organization/hostile-target",
+        j({**ORG, "id": "hostile-target", "name": "y"}),
+        {**JSON, "If-None-Match": "*"},
+        412,
+    ),
+    Case(
+        "If-None-Match of the current version on a PUT",
+        "PUT",
+        "Organization/hostile-target",
+        j({**ORG, "id": "hostile-target", "name": "y"}),
+        {**JSON, "If-None-Match": 'W/"9", W/"1"'},
+        412,
+    ),
+    Case(
+        "If-None-Match * on a conditional PUT matching a resource",
+        "PUT",
+        "Organization?_id=hostile-target",
+        j({**ORG, "name": "y"}),
+        {**JSON, "If-None-Match": "*"},
+        412,
+    ),
+    Case(
+        "ifNoneMatch * on a transaction PUT of an existing resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "PUT",
+                    "Organization/hostile-target",
+                    {**ORG, "id": "hostile-target", "name": "y"},
+                    ifNoneMatch="*",
+                )
+            ],
+        ),
+        JSON,
+        412,
+    ),
+    Case(
+        "XML with a value of the wrong type",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><name value="x"/><active value="maybe"/></Organization>',
+        XML,
+        400,
+        "structure",
+    ),
+    Case(
+        "XML with an invalid date",
+        "POST",
+        "Patient",
+        b'<Patient xmlns="http://hl7.org/fhir"><birthDate value="2020-13-45"/></Patient>',
+        XML,
+        400,
+        "structure",
+    ),
+    Case(
+        "XML missing a required element",
+        "POST",
+        "Observation",
+        b'<Observation xmlns="http://hl7.org/fhir"><status value="final"/></Observation>',
+        XML,
+        400,
+        "structure",
+    ),
+    Case(
+        "XML with an unknown element",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><bogus value="x"/></Organization>',
+        XML,
+        400,
+        "structure",
+    ),
+    Case(
+        "XML with many errors",
+        "POST",
+        "Observation",
+        b'<Observation xmlns="http://hl7.org/fhir"><status value="x"/><valueQuantity><value value="abc"/></valueQuantity><issued value="x"/></Observation>',
+        XML,
+        400,
+        "structure",
+    ),
     # --- Bulk export jobs belong to the client that started them (the job: cud-w's) ------------------
     Case(
         "export status polled by another client",
@@ -2471,6 +2625,8 @@ def test_hostile_input_is_refused_and_stores_nothing(request, case: Case):
         assert resource_types(body) <= {*case.only, "Bundle", "OperationOutcome"}, resource_types(body)
     assert not [s for s in statements if MARK in s], "a search value was spliced into SQL"
     assert b"root:" not in data  # no /etc/passwd line in any answer
+    for internal in (b"errors.pydantic.dev", b"input_type=", b"Traceback", b"sqlalchemy", b"psycopg"):
+        assert internal not in data  # messages for people, not the libraries' internals
     after = snapshot(server)
     if not case.stores:
         assert after == before
@@ -2495,6 +2651,84 @@ def check_success(case: Case, body: dict) -> None:
         assert body.get("resourceType") in case.only, body
     else:
         assert case.expect == "bundle" and body["resourceType"] == "Bundle", body
+
+
+# --- the serving layer's own answers (gunicorn, before the app sees a request) ----------------------
+
+SERVING_CASES = {  # raw request bytes → (status, issue code)
+    "request line too long": (
+        b"GET /fhir/metadata?x=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        414,
+        "too-long",
+    ),
+    "header field too large": (
+        b"GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
+        431,
+        "too-long",
+    ),
+    "too many header fields": (
+        b"GET /fhir/metadata HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(120)) + b"\r\n",
+        431,
+        "too-long",
+    ),
+    "malformed request line": (b"GARBAGE\r\n\r\n", 400, "structure"),
+    "unknown HTTP version": (b"GET /fhir/metadata HTTP/9.9\r\nHost: x\r\n\r\n", 400, "structure"),
+    "control character in the method": (
+        b"G\x01T /fhir/metadata HTTP/1.1\r\nHost: x\r\n\r\n",
+        400,
+        "structure",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(database_url_factory, tmp_path_factory):
+    """`fhir-service serve` (gunicorn, one worker) on an empty database: its own error answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path_factory.mktemp("serve")
+    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": database_url_factory(), "FHIR_SERVICE_ACCESS_LOG": "0"}
+    command = [
+        str(Path(sys.executable).parent / "fhir-service"),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+    log = (folder / "serve.log").open("w+")
+    process = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            assert process.poll() is None, Path(log.name).read_text()[-2000:]
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.1)
+    yield port
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("name", list(SERVING_CASES))
+def test_the_serving_layer_answers_with_an_operation_outcome(gunicorn_server, name):
+    request, status, code = SERVING_CASES[name]
+    with socket.create_connection(("127.0.0.1", gunicorn_server), timeout=TIMEOUT) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin1").split("\r\n")
+    assert lines[0].split(" ")[1] == str(status), answer[:300]
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    assert headers["Content-Type"] == "application/fhir+json"
+    outcome = json.loads(body)
+    assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["code"] == code, outcome
+    assert outcome["issue"][0]["diagnostics"] and b"<html" not in body
 
 
 def test_the_sql_capture_sees_search_values(server):
