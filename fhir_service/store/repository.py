@@ -34,7 +34,14 @@ from fhir_service.search import engine as search_engine
 from fhir_service.search import indexer
 from fhir_service.store.database import is_sqlite, writer_lock
 from fhir_service.store.driver import reused_cursor
-from fhir_service.store.errors import Conflict, PreconditionFailed
+from fhir_service.store.errors import (
+    NOTHING_STORED,
+    CommitUnknown,
+    Conflict,
+    PreconditionFailed,
+    Unavailable,
+    connection_lost,
+)
 from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.serialized import key as resource_key
 from fhir_service.store.serialized import serialize, stamped, stored_form
@@ -122,13 +129,31 @@ class Repository:
             uow = UnitOfWork(session, lock_rows=write and not self.sqlite)
             try:
                 yield uow
+                session.flush()  # what is left to write, before COMMIT: a failure here stored nothing
+            except IntegrityError as exc:
+                session.rollback()
+                raise Conflict(f"Concurrent write conflict: {exc.orig}") from exc
+            except BaseException as exc:
+                if not connection_lost(exc):
+                    session.rollback()
+                    raise
+                with contextlib.suppress(Exception):  # a lost connection has nothing to roll back
+                    session.rollback()
+                raise Unavailable(NOTHING_STORED) from exc
+            try:
                 session.commit()
             except IntegrityError as exc:
                 session.rollback()
                 raise Conflict(f"Concurrent write conflict: {exc.orig}") from exc
-            except BaseException:
-                session.rollback()
-                raise
+            except Exception as exc:
+                if not connection_lost(exc):
+                    raise
+                with contextlib.suppress(Exception):
+                    session.rollback()
+                raise CommitUnknown(
+                    "The database connection was lost while committing: the change may or may not have "
+                    "been stored; read it back before sending it again"
+                ) from exc
 
     @contextmanager
     def _kept_connection(self) -> Iterator[Connection | None]:
@@ -169,6 +194,10 @@ class Repository:
             if not self._lost_connection(exc):
                 raise
         return self._on_kept_connection(work)
+
+    def forget_thread_connection(self) -> None:
+        """Drop this thread's kept connection (a read retried after a lost connection opens anew)."""
+        self._connections.discard()
 
     def _lost_connection(self, exc: Exception) -> bool:
         """A dropped connection, seen through SQLAlchemy or from a driver-level statement (the
