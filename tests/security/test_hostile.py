@@ -1,14 +1,20 @@
-"""Hostile input (issue #8): a table of attacks sent over real HTTP to a live server on the configured
-backend (SQLite, or PostgreSQL with FHIR_SERVICE_TEST_DATABASE_URL). tests/integration/test_bad_input.py
+"""Hostile input: a table of attacks sent over real HTTP to a live server on the configured backend
+(SQLite, or PostgreSQL with FHIR_SERVICE_TEST_DATABASE_URL). tests/integration/test_bad_input.py
 covers ordinary bad input; this table is about input built to hurt: nesting, numbers and strings no
 store can hold, limit-breaking searches, SQL in every search parameter type, path traversal, script
-in narratives, parser differentials (duplicate keys), entity tricks.
+in narratives, parser differentials (duplicate keys), entity tricks; and what a hostile probe found:
+`_type` and every other way a search reaches a type (with tokens for one type, against a second
+server with token auth), dates at and beyond FHIR's range, transactions whose entries overlap,
+unresolved placeholders, Bulk jobs of another client, narrative data: URLs and style, contained ids,
+If-None-Match on writes, XML errors. A second table sends raw requests that gunicorn itself answers.
 
 Requests go through http.client, so paths arrive exactly as written (no dot-segment clean-up). Every
 case asserts: the expected status within TIMEOUT (never a 5xx, never a hang); for a 4xx an
 OperationOutcome with an error issue carrying a code (the expected one where the table names it); no
+resource of a type the case does not allow anywhere in the answer; no library internals in it; no
 SQL statement the server ran contains the case's SQL text (values are bound, never spliced); and the
-store unchanged (system _history total and a hash of every version's content).
+store unchanged (system _history total and a hash of every version's content), or, for a legitimate
+create, grown by resources of the allowed types only.
 """
 
 from __future__ import annotations
@@ -1696,6 +1702,50 @@ CASES = [
     Case(
         "$export _type unknown", "GET", "$export?_type=Nope", headers={"Prefer": "respond-async"}, status=400
     ),
+    Case(
+        "_type inside _has",
+        "GET",
+        f"{CUD}?_has:{MK}:clinical-use-issue:_type={MK}",
+        status=400,
+        token="admin",
+    ),
+    Case("_type as a chained parameter", "GET", f"{CUD}?subject._type={MK}", status=400, token="s-only"),
+    Case(
+        "_include with a target type not readable",
+        "GET",
+        f"{CUD}?_include={CUD}:subject:{MPD}&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "_revinclude=* with a one-type token",
+        "GET",
+        f"{CUD}?_revinclude=*&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "_include:iterate=* with a one-type token",
+        "GET",
+        f"{CUD}?_include:iterate=*&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "typed reference search to another type",
+        "GET",
+        f"{CUD}?subject:{MPD}=tolperisone-mpd&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
     # --- dates out of FHIR's range: a 400 before any datetime arithmetic, wherever a date goes -------
     *[
         Case(f"_lastUpdated {name}", "GET", dates(f"{CUD}?_lastUpdated", v), status=400)
@@ -2591,7 +2641,7 @@ def resource_types(value) -> set[str]:
 
 
 def test_table_is_big_and_distinct():
-    assert len(CASES) >= 50
+    assert len(CASES) >= 120
     assert len({c.name for c in CASES}) == len(CASES)
 
 
