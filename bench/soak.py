@@ -19,7 +19,15 @@ Afterwards (violations make the exit status 1):
   (default 10 % of the duration): growth above --max-rss-growth is a violation, so is a worker that
   died or was replaced.
 
+With --terminate-backends S (PostgreSQL), every S seconds of the load every backend of the soak's
+database is terminated (pg_terminate_backend), as a restart or an administrator would: 503 (with
+Retry-After) is then an allowed answer to any request, and any other non-2xx still a violation; a
+write answered 503 "nothing was stored" counts as refused (it must not be in the history), one
+whose commit was cut (the outcome unknown) as uncertain. No acknowledged write may be lost or stored
+twice, as always.
+
     python -m bench.soak --duration 600 --clients 16 --db sqlite
+    python -m bench.soak --duration 120 --clients 8 --db postgresql --terminate-backends 2
 """
 
 from __future__ import annotations
@@ -47,6 +55,7 @@ import requests
 
 from bench import databases, ingest, procs
 from bench.server import Server, free_port
+from fhir_service.store.errors import NOTHING_STORED
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results"
@@ -178,9 +187,12 @@ def build_workload(url: str) -> Workload:
 
 
 class Client(threading.Thread):
-    def __init__(self, number: int, base: str, workload: Workload, ledger: Ledger, deadline: float):
+    def __init__(
+        self, number: int, base: str, workload: Workload, ledger: Ledger, deadline: float, unavailable=False
+    ):
         super().__init__(name=f"soak-client-{number}", daemon=True)
         self.base, self.workload, self.ledger, self.deadline = base, workload, ledger, deadline
+        self.also_expected = {503} if unavailable else set()  # backends are being terminated
         self.rng = random.Random(number)
         self.http = requests.Session()
         self.http.headers.update({"Accept": FHIR_JSON})
@@ -214,7 +226,9 @@ class Client(threading.Thread):
             self.ledger.violation(f"{kind} {method} {path}: {exc.__class__.__name__}: {exc}")
             return None
         self.ledger.count(kind, resp.status_code)
-        if resp.status_code not in EXPECTED.get(kind, {200}):
+        if resp.status_code == 503 and "Retry-After" not in resp.headers:
+            self.ledger.violation(f"{kind} {method} {path}: 503 without Retry-After")
+        if resp.status_code not in EXPECTED.get(kind, {200}) | self.also_expected:
             self.ledger.violation(f"{kind} {method} {path}: HTTP {resp.status_code} {resp.text[:300]}")
         return resp
 
@@ -278,7 +292,7 @@ class Client(threading.Thread):
         self.ledger.sent(marker, key)
         resp = self.send("update", "PUT", f"{key[0]}/{key[1]}", data=json.dumps(body), headers=headers)
         if resp is None or resp.status_code >= 500:
-            self.ledger.settle(marker, "uncertain")
+            self.ledger.settle(marker, "refused" if nothing_stored(resp) else "uncertain")
             self.cache.pop(key, None)
         elif resp.status_code == 200:
             version = etag_version(resp.headers.get("ETag"))
@@ -323,7 +337,7 @@ class Client(threading.Thread):
         )
         if resp is None or resp.status_code >= 500:
             for marker in markers:
-                self.ledger.settle(marker, "uncertain")
+                self.ledger.settle(marker, "refused" if nothing_stored(resp) else "uncertain")
             self.cache.pop(target, None)
             return
         if resp.status_code != 200:
@@ -355,6 +369,49 @@ class Client(threading.Thread):
         self.ledger.settle(marker, "acked", key, version)
         if version > self.written.get(key, (0, ""))[0]:
             self.written[key] = (version, marker)
+
+
+def nothing_stored(resp: requests.Response | None) -> bool:
+    """A 503 the server gave because the connection was lost before COMMIT: certainly not stored."""
+    if resp is None or resp.status_code != 503:
+        return False
+    with contextlib.suppress(ValueError):
+        return any(i.get("diagnostics") == NOTHING_STORED for i in resp.json().get("issue", []))
+    return False
+
+
+class Terminator(threading.Thread):
+    """Every `interval` seconds, pg_terminate_backend on every other client backend of the database."""
+
+    def __init__(self, url: str, interval: float):
+        super().__init__(name="soak-terminator", daemon=True)
+        self.url, self.interval = url, interval
+        self.rounds, self.terminated, self.errors = 0, 0, []
+        self._done = threading.Event()
+
+    def run(self):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        statement = text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        try:
+            while not self._done.wait(self.interval):
+                try:
+                    with engine.connect() as conn:
+                        self.terminated += conn.execute(statement).scalar() or 0
+                    self.rounds += 1
+                except Exception as exc:  # noqa: BLE001 - reported with the results, the soak goes on
+                    self.errors.append(f"{exc.__class__.__name__}: {exc}"[:300])
+        finally:
+            engine.dispose()
+
+    def stop(self) -> dict:
+        self._done.set()
+        self.join()
+        return {"interval_s": self.interval, "rounds": self.rounds, "backends": self.terminated}
 
 
 # --- the history check (pure: unit-tested on synthetic histories) ---------------------------------
@@ -530,11 +587,20 @@ def parse_args(argv=None):
     p.add_argument("--max-rss-growth", type=float, default=0.10, help="per worker, after the warm-up")
     p.add_argument("--out", type=Path, help="JSON results (default bench/results/soak-<db>-<time>.json)")
     p.add_argument("--workdir", type=Path, help="keep logs and the SQLite file here (default: a temp dir)")
+    p.add_argument(
+        "--terminate-backends",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="PostgreSQL: terminate the database's backends every S seconds of the load (0: never)",
+    )
     args = p.parse_args(argv)
     if not loopback(args.host):
         p.error(f"--host {args.host} is not a loopback address: the soak only runs on this machine")
     if not 0 < args.duration <= 600:
         p.error("--duration must be in (0, 600] seconds")
+    if args.terminate_backends < 0:
+        p.error("--terminate-backends must be a positive number of seconds (or 0)")
     return args
 
 
@@ -544,6 +610,9 @@ def main(argv=None) -> int:
     db = args.db
     if args.database_url:
         db = "postgresql" if args.database_url.startswith("postgresql") else "sqlite"
+    if args.terminate_backends and db != "postgresql":
+        print("soak: --terminate-backends needs PostgreSQL", file=sys.stderr)
+        return 2
     out = args.out or RESULTS / f"soak-{db}-{started:%Y%m%dT%H%M%SZ}.json"
     with contextlib.ExitStack() as stack:
         work = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-")))
@@ -589,12 +658,17 @@ def run(args, db: str, url: str, work: Path) -> dict:
         )
         sampler = RssSampler(server.proc.pid, interval=max(1.0, args.duration / 60))
         sampler.start()
+        terminating = bool(args.terminate_backends)
+        terminator = Terminator(url, args.terminate_backends) if terminating else None
         deadline = time.monotonic() + args.duration
-        clients = [Client(i, server.base, workload, ledger, deadline) for i in range(args.clients)]
-        for c in clients:
+        clients = [
+            Client(i, server.base, workload, ledger, deadline, terminating) for i in range(args.clients)
+        ]
+        for c in [*clients, *([terminator] if terminator else [])]:
             c.start()
         for c in clients:
             c.join()
+        terminations = terminator.stop() if terminator else None
         sampler.stop()
         print(f"soak: [{time.monotonic() - t0:.0f} s] checking the history ...", flush=True)
         history = fetch_history(server.base, since)
@@ -612,6 +686,10 @@ def run(args, db: str, url: str, work: Path) -> dict:
         problems.append(f"server log: {len(server_errors)} tracebacks (see {log})")
     if check.returncode != 0:
         problems.append(f"fhir-service check failed: {(check.stderr + check.stdout).strip()[-2000:]}")
+    if terminator is not None:
+        problems += [f"terminating backends: {error}" for error in terminator.errors]
+        if not terminations["backends"]:
+            problems.append("--terminate-backends: no backend was terminated (nothing was tested)")
     count = ledger.violation_count - len(ledger.violations) + len(problems)
     return {
         "meta": {
@@ -632,6 +710,7 @@ def run(args, db: str, url: str, work: Path) -> dict:
             "samples": [[t, {str(p): k for p, k in s.items()}] for t, s in sampler.samples],
             "workers": rss_rows,
         },
+        "terminations": terminations,
         "violations": {"count": count, "listed": problems},
     }
 
@@ -675,6 +754,9 @@ def print_summary(results: dict) -> None:
         f"{'all':<16}{sum(total.values()):>10}  " + ", ".join(f"{s}: {c}" for s, c in sorted(total.items()))
     )
     print(f"writes: {results['writes']}; history: {results['history']}")
+    if results.get("terminations"):
+        t = results["terminations"]
+        print(f"backends terminated: {t['backends']} in {t['rounds']} rounds, every {t['interval_s']:g} s")
     print(f"fhir-service check: {' '.join(results['check'])}")
     for w in results["rss"]["workers"]:
         growth = "-" if w["growth"] is None else f"{w['growth']:+.1%}"

@@ -74,6 +74,23 @@ def iter_references(value) -> Iterator[str]:
             yield from iter_references(item)
 
 
+PLACEHOLDERS = ("urn:uuid:", "urn:oid:")
+
+
+def placeholder_references(value) -> Iterator[str]:
+    """The `Reference.reference` values that are Bundle placeholders (urn:uuid:, urn:oid:), where
+    `rewrite` would replace them (so not inside Identifier subtrees)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "reference" and isinstance(v, str) and v.startswith(PLACEHOLDERS):
+                yield v
+            elif k != "identifier" and isinstance(v, dict | list):
+                yield from placeholder_references(v)
+    elif isinstance(value, list):
+        for item in value:
+            yield from placeholder_references(item)
+
+
 def map_references(value, func: Callable[[str], str | None]):
     """A copy of `value` where each `Reference.reference` r becomes func(r) (None keeps r).
     For rewrites that need a lookup per reference (conditional references)."""

@@ -18,7 +18,7 @@ from fhir_service.auth.errors import InvalidToken
 from fhir_service.auth.scopes import Grant
 from fhir_service.interactions.errors import FhirError, outcome
 
-REALM = "fhir-service"
+REALM = policy.REALM
 ENDPOINTS = {
     "fhir.system_search": "search-system",
     "fhir.system_history": "history-system",
@@ -27,6 +27,7 @@ ENDPOINTS = {
     "fhir.create": "create",
     "fhir.conditional_update": "update",
     "fhir.conditional_delete": "delete",
+    "fhir.conditional_patch": "patch",
     "fhir.type_history": "history-type",
     "fhir.type_validate": "validate",
     "fhir.instance_validate": "validate",
@@ -38,7 +39,7 @@ ENDPOINTS = {
     "fhir.vread": "vread",
     "bulk.kickoff": "export",
 }
-CONDITIONAL = {"fhir.conditional_update", "fhir.conditional_delete"}
+CONDITIONAL = {"fhir.conditional_update", "fhir.conditional_delete", "fhir.conditional_patch"}
 PUBLIC_ENDPOINTS = {"fhir.metadata", "smart.configuration", "openapi.api_docs", "static"}  # descriptions
 BUNDLE_ENDPOINT = "fhir.system_bundle"
 BULK_FILE_ENDPOINT = "bulk.output_file"
@@ -76,7 +77,7 @@ def install(app: Flask, config: AuthConfig) -> None:
                 return None
         grant = _authenticate(authenticate)
         needs = _needs(endpoint, interaction)
-        _require(grant, needs)
+        policy.require(grant, needs)
         g.fhir_auth_reset = context.set_grant(grant)
         return None
 
@@ -142,18 +143,6 @@ def _authenticate(authenticate) -> Grant:
             challenge += f', error="invalid_token", error_description="{_quoted(exc.message)}"'
         headers = {"WWW-Authenticate": challenge}
         raise FhirError(401, outcome(exc.message, exc.issue_code), headers=headers) from None
-
-
-def _require(grant: Grant, needs: list[policy.Need]) -> None:
-    missing = policy.missing(grant, needs)
-    if not missing:
-        return
-    scopes = " ".join(n.scope() for n in missing)
-    message = "The access token does not allow this request: it needs " + "; ".join(
-        n.describe() for n in missing
-    )
-    challenge = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{scopes}"'
-    raise FhirError(403, outcome(message, "forbidden"), headers={"WWW-Authenticate": challenge})
 
 
 def _quoted(text: str) -> str:

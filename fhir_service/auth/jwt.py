@@ -146,7 +146,10 @@ class JwtVerifier:
                 raise InvalidToken("The access token has expired", "expired") from exc
             except jwt.PyJWTError as exc:
                 raise InvalidToken(f"Invalid access token: {exc}") from exc
-            return parse_grant(claims.get("scope") or claims.get("scp")), float(claims["exp"])
+            # the client the authorization server names; without one, this very token
+            who = claims.get("client_id") or claims.get("sub") or hashlib.sha256(token.encode()).hexdigest()
+            client = f"jwt:{claims['iss']}|{who}"
+            return parse_grant(claims.get("scope") or claims.get("scp"), client), float(claims["exp"])
         raise InvalidToken("The access token's signature does not verify")
 
 

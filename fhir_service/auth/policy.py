@@ -1,12 +1,15 @@
 """What a request needs: FHIR interaction (+ its parameters, or a Bundle's entries) → the SMART scope
 letters per resource type it must be granted (pure; the Flask layer maps routes to interactions).
 
-Beyond the interaction's own type: conditional create/update/delete and conditional references
-search their type (`s`), `_has:T:` and typed chains (`subject:T.name`) search T, system search and
-history need `s` on every `_type` (all types without one), `$export` needs `r` and `s` on each
-exported type. `_include`/`_revinclude` are not refused here: their results are filtered to the
-types the token can read (fhir_service.interactions.search). Untyped chains are not followed to their
-possible targets (a chain only narrows the matches of the searched type; it returns no other type).
+This is the early check, on what the request names: conditional create/update/delete and
+conditional references search their type (`s`), `_has:T:` and typed chains (`subject:T.name`)
+search T, system search needs `s` on each effective type (search/effective.py: all types without
+`_type`), history at system level `s` on every type, `$export` `r` and `s` on each exported type.
+The search engine decides again over every search a request runs (search/engine.py `_authorize`):
+`s` on each type the compiled search reads, untyped chain targets and `_list`/`_in` containers
+included, so a search nested in a conditional operation, a Bundle entry or a conditional reference
+is held to the same rule. `_include`/`_revinclude` are not refused: their results are filtered to
+the types the token can read (fhir_service.interactions.search).
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from urllib.parse import parse_qsl
 
 from fhir_service import references
 from fhir_service.auth.scopes import Grant
+from fhir_service.interactions.errors import FhirError, outcome
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 
 ALL = "*"
+REALM = "fhir-service"
 LETTER = {
     "create": "c",
     "read": "r",
@@ -64,11 +69,10 @@ def interaction_needs(
 ) -> list[Need]:
     """The needs of one REST interaction on `rtype` (None at system level)."""
     if interaction == "export":
-        types = _type_param(params) or [ALL]
-        return [Need(letter, t) for t in types for letter in "rs"]
+        return [Need(letter, t) for t in _searched_types(None, params) for letter in "rs"]
     letter = LETTER[interaction]
     if interaction == "search-system":
-        needs = [Need("s", t) for t in (_type_param(params) or [ALL])]
+        needs = [Need("s", t) for t in _searched_types(None, params)]
     elif interaction == "history-system":
         needs = [Need("s", ALL)]
     else:
@@ -80,8 +84,17 @@ def interaction_needs(
     return _unique(needs)
 
 
-def _type_param(params) -> list[str]:
-    return [t.strip() for k, v in params if k == "_type" for t in v.split(",") if t.strip()]
+def _searched_types(url_type: str | None, params) -> list[str]:
+    """The search's effective types (search/effective.py), "*" for all; none when `_type` is
+    invalid (the search answers 400 itself)."""
+    from fhir_service.search.effective import effective_types
+    from fhir_service.search.errors import SearchError
+
+    try:
+        types = effective_types(url_type, params)
+    except SearchError:
+        return []
+    return [ALL] if types is None else list(types)
 
 
 def search_param_needs(params) -> list[Need]:
@@ -141,6 +154,19 @@ def conditional_reference_types(resource: dict) -> set[str]:
 
 def missing(grant: Grant, needs: list[Need]) -> list[Need]:
     return [n for n in needs if not grant.allows(n.letter, n.type)]
+
+
+def require(grant: Grant, needs: list[Need]) -> None:
+    """403 + an OperationOutcome naming the missing scopes, unless `grant` covers every need."""
+    absent = missing(grant, needs)
+    if not absent:
+        return
+    scopes = " ".join(n.scope() for n in absent)
+    message = "The access token does not allow this request: it needs " + "; ".join(
+        n.describe() for n in absent
+    )
+    challenge = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{scopes}"'
+    raise FhirError(403, outcome(message, "forbidden"), headers={"WWW-Authenticate": challenge})
 
 
 def _unique(needs: list[Need]) -> list[Need]:

@@ -52,6 +52,7 @@ class Grant:
 
     by_type: tuple[tuple[str, str], ...] = ()
     scope: str = ""  # as presented, for messages
+    client: str = ""  # who holds it (tokens.py, jwt.py): what a Bulk export job is bound to
 
     def allows(self, letter: str, rtype: str) -> bool:
         """May the token do `letter` on `rtype`? rtype "*" asks for every type (a wildcard scope)."""
@@ -67,10 +68,10 @@ class Grant:
         return self.allows("r", "*")
 
 
-def parse_grant(scopes: str | list[str] | None) -> Grant:
+def parse_grant(scopes: str | list[str] | None, client: str = "") -> Grant:
     """A space-separated scope string (or a JSON list, as some servers send `scp`) → Grant."""
     if scopes is None:
-        return Grant()
+        return Grant(client=client)
     items = scopes.split() if isinstance(scopes, str) else [str(s) for s in scopes]
     merged: dict[str, set[str]] = {}
     for item in items:
@@ -78,7 +79,7 @@ def parse_grant(scopes: str | list[str] | None) -> Grant:
         if scope is not None and scope.context in GRANTING_CONTEXTS:
             merged.setdefault(scope.type, set()).update(scope.letters)
     by_type = tuple((t, "".join(sorted(ls, key=LETTERS.index))) for t, ls in sorted(merged.items()))
-    return Grant(by_type, " ".join(items))
+    return Grant(by_type, " ".join(items), client)
 
 
 # A grant for anonymous public reads: everything may be read and searched, nothing written.

@@ -18,7 +18,10 @@ def _digest(token: str) -> bytes:
 
 class StaticTokens:
     def __init__(self, tokens: dict[str, str | list[str]]):
-        self._grants = {_digest(token): parse_grant(scopes) for token, scopes in tokens.items()}
+        self._grants = {
+            _digest(token): parse_grant(scopes, client="token:" + _digest(token).hex()[:32])
+            for token, scopes in tokens.items()
+        }
 
     @classmethod
     def from_file(cls, path: str | None) -> StaticTokens:

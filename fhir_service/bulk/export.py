@@ -26,7 +26,7 @@ class Cancelled(Exception):
 
 
 def export_types(conn, job: Job) -> list[str]:
-    if job.types:
+    if job.types is not None:
         return list(job.types)
     return list(conn.execute(select(Resource.type).distinct().order_by(Resource.type)).scalars())
 

@@ -34,7 +34,7 @@ class BulkJob(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     request: Mapped[str] = mapped_column(Text)  # the kick-off URL, echoed in the manifest
     base_url: Mapped[str] = mapped_column(String(1024))  # file URLs are built on the base the client used
-    types: Mapped[str | None] = mapped_column(Text)  # comma-separated, None = all
+    types: Mapped[str | None] = mapped_column(Text)  # comma-separated, None = all, "" = none
     since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     transaction_time: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -43,6 +43,7 @@ class BulkJob(Base):
     progress: Mapped[str | None] = mapped_column(String(200))
     output: Mapped[str | None] = mapped_column(Text)  # JSON [{"type", "file", "count"}]
     error: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(64))  # the client that started it (auth on)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Job:
     output: list[dict]
     error: str | None
     finished_at: datetime | None = None  # when it completed / failed (its files expire from then)
+    owner: str | None = None
 
     @classmethod
     def of(cls, row: BulkJob) -> Job:
@@ -68,13 +70,14 @@ class Job:
             row.status,
             row.request,
             row.base_url,
-            tuple(row.types.split(",")) if row.types else None,
+            None if row.types is None else tuple(t for t in row.types.split(",") if t),
             row.since,
             row.transaction_time,
             row.progress,
             json.loads(row.output) if row.output else [],
             row.error,
             row.heartbeat_at if row.status in (COMPLETED, ERROR) else None,
+            row.owner,
         )
 
 
@@ -90,7 +93,7 @@ class JobStore:
             yield session
             session.commit()
 
-    def create(self, export: ExportRequest, request_url: str, base_url: str) -> Job:
+    def create(self, export: ExportRequest, request_url: str, base_url: str, owner: str | None = None) -> Job:
         """A new accepted job; its transactionTime is now (the snapshot the export will show)."""
         stamp = now()
         row = BulkJob(
@@ -98,10 +101,11 @@ class JobStore:
             status=ACCEPTED,
             request=request_url,
             base_url=base_url,
-            types=",".join(export.types) if export.types else None,
+            types=None if export.types is None else ",".join(export.types),
             since=export.since,
             transaction_time=stamp,
             created_at=stamp,
+            owner=owner,
         )
         with self._session(write=True) as session:
             session.add(row)

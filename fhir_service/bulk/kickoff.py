@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fhir_service.interactions.errors import FhirError
-from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.search import dates
+from fhir_service.search.effective import effective_types
+from fhir_service.search.errors import SearchError
 
 NDJSON_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
 # Parameters of the IG this server does not implement: refusing them beats silently ignoring them.
@@ -15,7 +17,7 @@ UNSUPPORTED = {"_typeFilter", "_elements", "patient", "includeAssociatedData", "
 
 @dataclass(frozen=True)
 class ExportRequest:
-    types: tuple[str, ...] | None  # None: every type in the store
+    types: tuple[str, ...] | None  # None: every type in the store; (): none
     since: datetime | None
 
 
@@ -25,34 +27,30 @@ def _bad(message: str) -> FhirError:
 
 def parse_instant(value: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise _bad(f"_since must be a FHIR instant (e.g. 2026-01-01T00:00:00Z), got '{value}'") from exc
-    if parsed.tzinfo is None:
-        raise _bad(f"_since needs a time zone, got '{value}'")
-    return parsed.astimezone(UTC)
+        return dates.parse_instant(value, "_since", zone_required=True)
+    except SearchError as exc:
+        raise _bad(exc.message) from exc
 
 
 def parse_kickoff(params: list[tuple[str, str]], prefer: str | None) -> ExportRequest:
     """Raise FhirError(400) for anything the IG says the server must refuse."""
     if "respond-async" not in (prefer or "").replace(" ", "").split(","):
         raise _bad("$export is asynchronous: send 'Prefer: respond-async'")
-    types: list[str] = []
+    try:
+        types = effective_types(None, params)  # as every search: () exports nothing
+    except SearchError as exc:
+        raise _bad(f"_type: {exc.message}") from exc
     since = None
     for key, value in params:
         if key == "_outputFormat":
             if value not in NDJSON_FORMATS:
                 raise _bad(f"_outputFormat '{value}' is not supported (application/fhir+ndjson only)")
         elif key == "_type":
-            for name in (v.strip() for v in value.split(",")):
-                if name not in RESOURCE_TYPES:
-                    raise _bad(f"_type: unknown resource type '{name}'")
-                if name not in types:
-                    types.append(name)
+            continue
         elif key == "_since":
             since = parse_instant(value)
         elif key in UNSUPPORTED:
             raise _bad(f"$export parameter '{key}' is not supported by this server")
         elif key not in ("_format",):
             raise _bad(f"Unknown $export parameter '{key}'")
-    return ExportRequest(tuple(types) or None, since)
+    return ExportRequest(types, since)

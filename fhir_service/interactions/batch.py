@@ -15,6 +15,7 @@ from fhir_service.interactions.transaction import (
     CLEAR_EVERY,
     Entry,
     Plan,
+    check_placeholders,
     clear_session,
     entry_error,
     execute,
@@ -51,6 +52,7 @@ def _run_isolated(uow, e: Entry, base_url: str, representation: bool) -> dict:
         plan = Plan()
         plan_entry(uow, e, plan, base_url)
         plan.mapping.clear()  # no cross-entry links in a batch; the entry's own id plan is kept
+        check_placeholders([e], plan)
         response = execute(uow, e, plan, base_url).response_entry(base_url, representation)
         savepoint.commit()
         return response

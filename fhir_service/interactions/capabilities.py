@@ -109,7 +109,7 @@ def _resource(resource_type: str) -> dict:
         "conditionalCreate": True,
         "conditionalRead": "full-support",
         "conditionalUpdate": True,
-        "conditionalDelete": "single",
+        "conditionalDelete": "single",  # conditionalPatch (R5) left out: R4 client models refuse the element
     }
     params = _search_params(resource_type)
     if params:

@@ -34,3 +34,26 @@ def single_match(uow, resource_type: str, params: list[tuple[str, str]]):
     if len(matches) > 1:
         raise FhirError(412, f"Multiple {resource_type} resources match the criteria", "multiple-matches")
     return matches[0] if matches else None
+
+
+def update_match(uow, resource_type: str, params: list[tuple[str, str]], resource_id: str | None):
+    """The resource a conditional update writes over (None: it creates), by R5 http.html#cond-update:
+    one match and a body id naming another resource → 400; no match and a body id naming a resource
+    that exists → 409 (the criteria did not select it, so it is not overwritten)."""
+    match = single_match(uow, resource_type, params)
+    if match is not None:
+        if resource_id is not None and resource_id != match.id:
+            raise bad_request(
+                f"Resource id '{resource_id}' differs from the matched {resource_type}/{match.id}"
+            )
+        return match
+    if resource_id is not None:
+        existing = uow.read(resource_type, resource_id)
+        if existing is not None and not existing.deleted:
+            raise FhirError(
+                409,
+                f"No {resource_type} matches the criteria, and {resource_type}/{resource_id} exists: "
+                "a conditional update does not overwrite a resource its criteria do not match",
+                "conflict",
+            )
+    return None

@@ -30,11 +30,13 @@ def conditional_delete(repo, resource_type: str, query: str) -> Result:
     with repo.unit_of_work() as uow:
         match = single_match(uow, resource_type, params)
         if match is None:
-            return Result(
-                204, outcome=outcome("No resource matched; nothing deleted", "not-found", "warning")
-            )
+            return nothing_matched()
         stored = uow.delete(resource_type, match.id)
     return _deleted(stored)
+
+
+def nothing_matched() -> Result:
+    return Result(204, outcome=outcome("No resource matched; nothing deleted", "not-found", "warning"))
 
 
 def _deleted(stored) -> Result:

@@ -36,12 +36,16 @@ def as_fhir_error(exc: Exception) -> FhirError | None:
     """Map the failures of the layers below (store, search, formats) to FhirError; None if unknown."""
     from fhir_service.formats import FormatError
     from fhir_service.search.errors import SearchError
-    from fhir_service.store.errors import StoreError
+    from fhir_service.store.errors import NOTHING_STORED, StoreError, Unavailable, connection_lost
 
     if isinstance(exc, FhirError):
         return exc
+    if isinstance(exc, Unavailable):
+        return FhirError(exc.status, exc.message, exc.code, headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, StoreError):
         return FhirError(exc.status, exc.message, exc.code)
+    if connection_lost(exc):  # one that no unit of work saw (a read, an entry of a Bundle)
+        return as_fhir_error(Unavailable(NOTHING_STORED))
     if isinstance(exc, SearchError):
         return FhirError(exc.status, exc.outcome())
     if isinstance(exc, FormatError):

@@ -48,11 +48,14 @@ class Target:
 def apply(resource: dict, parameters: dict) -> dict:
     if parameters.get("resourceType") != "Parameters":
         raise FhirError(400, "A FHIRPath Patch body is a Parameters resource", "structure")
+    operations = parameters.get("parameter", [])
+    if not isinstance(operations, list):
+        raise FhirError(400, "Parameters.parameter must be an array", "structure")
     patched = copy.deepcopy(resource)
-    for number, operation in enumerate(parameters.get("parameter", []), 1):
-        if operation.get("name") != "operation":
+    for number, operation in enumerate(operations, 1):
+        if not isinstance(operation, dict) or operation.get("name") != "operation":
             raise PatchError(f"Patch parameter {number} is not named 'operation'")
-        parts = _parts(operation.get("part", []))
+        parts = _parts(_named(operation.get("part", []), f"Patch parameter {number}"))
         try:
             _apply_one(patched, parts)
         except PatchError as exc:
@@ -68,12 +71,25 @@ def _parts(parts: list[dict]) -> dict:
         if value:
             out[name] = value[0]
         elif "part" in part:  # a complex value given as parts (e.g. a BackboneElement)
-            out[name] = {
-                p["name"]: next(v for k, v in p.items() if k.startswith("value")) for p in part["part"]
-            }
+            inner = _named(part["part"], f"Part '{name}'")
+            out[name] = {}
+            for p in inner:
+                values = [v for k, v in p.items() if k.startswith("value")]
+                if not values:
+                    raise FhirError(400, f"Part '{name}.{p['name']}' has no value", "structure")
+                out[name][p["name"]] = values[0]
         elif "resource" in part:
             out[name] = part["resource"]
     return out
+
+
+def _named(parts, where: str) -> list[dict]:
+    """`parts` as the list of named objects a Parameters part holds (400 for another shape)."""
+    if not isinstance(parts, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("name"), str) for p in parts
+    ):
+        raise FhirError(400, f"{where}: 'part' must be an array of objects with a name", "structure")
+    return parts
 
 
 def _apply_one(resource: dict, parts: dict) -> None:
@@ -98,11 +114,11 @@ def _apply_one(resource: dict, parts: dict) -> None:
         found = _targets(resource, path)
         if not found:
             return  # deleting nothing is not an error (spec)
-        target = _single(found, path)
+        target = _not_root(_single(found, path), path, kind)
         del target.container[target.key]
         _drop_empty_list(resource, target)
     elif kind == "replace":
-        target = _single(_targets(resource, path), path)
+        target = _not_root(_single(_targets(resource, path), path), path, kind)
         target.container[target.key] = _value(parts)
     elif kind == "move":
         target = _list_target(resource, path)
@@ -137,6 +153,13 @@ def _list_target(resource: dict, path: str) -> list:
     if len(containers) != 1 or not isinstance(found[0].container, list):
         raise PatchError(f"{path} must select the items of one list")
     return found[0].container
+
+
+def _not_root(target: Target, path: str, kind: str) -> Target:
+    """The resource itself is no element of itself: deleting or replacing it is a malformed patch."""
+    if target.container is None:
+        raise FhirError(400, f"FHIRPath Patch cannot {kind} the resource itself ({path})", "invalid")
+    return target
 
 
 def _single(found: list[Target], path: str) -> Target:

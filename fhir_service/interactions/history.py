@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlencode
 
 from fhir_service.interactions.checks import check_id, check_type
 from fhir_service.interactions.errors import bad_request, not_found
 from fhir_service.interactions.result import Result
+from fhir_service.search import dates
+from fhir_service.search.errors import SearchError
 from fhir_service.store.repository import StoredResource, format_instant
 
 DEFAULT_COUNT = 50
@@ -72,11 +74,11 @@ def entry(base_url: str, version: StoredResource) -> dict:
 
 
 def parse_instant(value: str) -> datetime:
+    """_since: a FHIR instant (a dateTime of any precision is taken from its start; no zone: UTC)."""
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise bad_request(f"_since must be a FHIR instant, got '{value}'") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return dates.parse_instant(value, "_since")
+    except SearchError as exc:
+        raise bad_request(exc.message) from exc
 
 
 def parse_count(value: str | None) -> int:

@@ -1,4 +1,4 @@
-"""patch (PATCH /Type/id): JSON Patch (RFC 6902) or FHIRPath Patch (a Parameters resource).
+"""patch (PATCH /Type/id, conditional PATCH /Type?criteria): JSON Patch (RFC 6902) or FHIRPath Patch (a Parameters resource).
 
 The current version is read under the write lock, patched, re-checked like any incoming resource
 and stored as the next version, all in one transaction.
@@ -10,6 +10,7 @@ import jsonpatch
 
 from fhir_service.interactions import fhirpath_patch
 from fhir_service.interactions.checks import check_id, check_resource, check_type
+from fhir_service.interactions.conditional import criteria, single_match
 from fhir_service.interactions.errors import FhirError, not_found
 from fhir_service.interactions.result import Result
 from fhir_service.limits import apply_json_patch, check_patch
@@ -21,14 +22,29 @@ def patch(repo, resource_type: str, resource_id: str, body, kind: str, if_match:
     check_type(resource_type)
     check_id(resource_id)
     with repo.unit_of_work() as uow:
-        current = uow.read(resource_type, resource_id, for_update=True)
-        if current is None or current.deleted:
-            if if_match is not None:
-                raise PreconditionFailed(f"If-Match {if_match}: {resource_type}/{resource_id} does not exist")
-            raise not_found(f"{resource_type}/{resource_id} is not known")
-        patched = apply_patch(current.resource(), body, kind)
-        check_resource(patched, resource_type, resource_id)
-        stored, _ = uow.update(patched, if_match=if_match or str(current.version_id), method="PATCH")
+        return _patch(uow, resource_type, resource_id, body, kind, if_match)
+
+
+def conditional_patch(repo, resource_type: str, query: str, body, kind: str, if_match: str | None = None):
+    """PATCH /Type?criteria (R5 http.html#patch): the one match is patched; none → 404, several → 412."""
+    check_type(resource_type)
+    params = criteria(query)
+    with repo.unit_of_work() as uow:
+        match = single_match(uow, resource_type, params)
+        if match is None:
+            raise not_found(f"No {resource_type} matches the criteria; nothing patched")
+        return _patch(uow, resource_type, match.id, body, kind, if_match)
+
+
+def _patch(uow, resource_type: str, resource_id: str, body, kind: str, if_match: str | None) -> Result:
+    current = uow.read(resource_type, resource_id, for_update=True)
+    if current is None or current.deleted:
+        if if_match is not None:
+            raise PreconditionFailed(f"If-Match {if_match}: {resource_type}/{resource_id} does not exist")
+        raise not_found(f"{resource_type}/{resource_id} is not known")
+    patched = apply_patch(current.resource(), body, kind)
+    check_resource(patched, resource_type, resource_id)
+    stored, _ = uow.update(patched, if_match=if_match or str(current.version_id), method="PATCH")
     return Result(200, stored, stored)
 
 

@@ -38,7 +38,7 @@ from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
 from fhir_service.interactions import update as update_
 from fhir_service.interactions.checks import check_type
-from fhir_service.interactions.conditional import criteria, single_match
+from fhir_service.interactions.conditional import criteria, single_match, update_match
 from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.interactions.result import Result
@@ -64,12 +64,21 @@ class Entry:
     resource: dict | None
     if_match: str | None
     if_none_exist: str | None
+    if_none_match: frozenset[str] | None = None  # request.ifNoneMatch of a PUT ("*": must not exist)
     assigned_id: str | None = None  # POST / conditional PUT: the id it will be stored under
     existing: StoredResource | None = None  # conditional create matched this: nothing to write
 
     @property
     def label(self) -> str:
         return f"Bundle.entry[{self.index}]" + (f" ({self.full_url})" if self.full_url else "")
+
+    def identity(self) -> tuple[str, str] | None:
+        """The resource this entry writes (conditional ones as resolved while planning); None for
+        reads and for a conditional delete or create that matched nothing to act on."""
+        if self.method in ("GET", "HEAD") or not self.resource_type:
+            return None
+        rid = self.resource_id or (self.existing.id if self.existing else self.assigned_id)
+        return (self.resource_type, rid) if rid else None
 
 
 @dataclass
@@ -164,7 +173,13 @@ def parse_entry(index: int, raw: dict, base_url: str) -> Entry:
         resource=resource,
         if_match=etag_version(request.get("ifMatch")),
         if_none_exist=request.get("ifNoneExist"),
+        if_none_match=_versions(request.get("ifNoneMatch")),
     )
+
+
+def _versions(value) -> frozenset[str] | None:
+    """ifNoneMatch: 'W/"3"', '*' or a comma list of them."""
+    return None if not isinstance(value, str) else frozenset(etag_version(t) or "" for t in value.split(","))
 
 
 def parse_entries(bundle: dict, base_url: str) -> list[Entry]:
@@ -250,6 +265,13 @@ def plan_identities(uow, entries: list[Entry], base_url: str) -> Plan:
 
 
 def plan_entry(uow, e: Entry, plan: Plan, base_url: str) -> None:
+    if e.method in ("DELETE", "PATCH") and e.resource_type and e.resource_id is None and e.query:
+        check_type(e.resource_type)  # conditional: the one match is what the entry acts on
+        match = single_match(uow, e.resource_type, criteria(e.query))
+        if match is None and e.method == "PATCH":
+            raise not_found(f"No {e.resource_type} matches the criteria; nothing patched")
+        e.assigned_id = match.id if match else None
+        return
     if e.method == "POST" and e.resource_type and e.resource_id is None and not e.query:
         check_type(e.resource_type)
         if e.if_none_exist:
@@ -259,8 +281,11 @@ def plan_entry(uow, e: Entry, plan: Plan, base_url: str) -> None:
             plan.mapping[f"{e.resource_type}?{e.if_none_exist}"] = _target(e)
     elif e.method == "PUT" and e.resource_type and e.resource_id is None and e.query:
         check_type(e.resource_type)
-        match = single_match(uow, e.resource_type, criteria(e.query))
-        e.assigned_id = match.id if match else (e.resource or {}).get("id") or new_id()
+        body_id = (e.resource or {}).get("id")
+        match = update_match(
+            uow, e.resource_type, criteria(e.query), body_id if isinstance(body_id, str) else None
+        )
+        e.assigned_id = match.id if match else body_id or new_id()
         plan.mapping[e.url] = _target(e)
     elif e.method == "PUT" and e.resource_type and e.resource_id:
         e.assigned_id = e.resource_id
@@ -322,9 +347,12 @@ def execute(uow, e: Entry, plan: Plan, base_url: str) -> Outcome:
     repo = BoundRepository(uow, e.assigned_id)
     resource = prepare_resource(uow, plan, e.resource) if e.method in ("POST", "PUT") else e.resource
     if e.method == "DELETE":
-        if e.resource_id:
-            return _from_result(delete_.delete(repo, e.resource_type, e.resource_id, e.if_match))
-        return _from_result(delete_.conditional_delete(repo, e.resource_type, e.query))
+        rid = e.resource_id or e.assigned_id  # a conditional delete's match (plan_entry)
+        if rid:
+            return _from_result(delete_.delete(repo, e.resource_type, rid, e.if_match))
+        if e.query:
+            return _from_result(delete_.nothing_matched())
+        raise bad_request(f"{e.label}: DELETE needs Type/id or Type?criteria in request.url")
     if e.method == "POST":
         if e.resource_id is not None or e.query:
             raise bad_request(f"{e.label}: POST entries create resources: request.url is just the type")
@@ -335,17 +363,18 @@ def execute(uow, e: Entry, plan: Plan, base_url: str) -> Outcome:
         rid = e.resource_id or e.assigned_id
         if e.resource_id is None:  # conditional update, identity settled while planning
             resource = {**resource, "id": rid}
-        return _from_result(update_.update(repo, e.resource_type, rid, resource, e.if_match))
+        return _from_result(update_.update(repo, e.resource_type, rid, resource, e.if_match, e.if_none_match))
     if e.method == "PATCH":
         return _patch(repo, e)
     return _get(repo, e, base_url)
 
 
 def _patch(repo, e: Entry) -> Outcome:
-    if not e.resource_id:
-        raise bad_request(f"{e.label}: PATCH needs Type/id in request.url")
     body, kind = patch_body(e.resource)
-    return _from_result(patch_.patch(repo, e.resource_type, e.resource_id, body, kind, e.if_match))
+    rid = e.resource_id or e.assigned_id  # a conditional patch's match (plan_entry)
+    if not rid:
+        raise bad_request(f"{e.label}: PATCH needs Type/id or Type?criteria in request.url")
+    return _from_result(patch_.patch(repo, e.resource_type, rid, body, kind, e.if_match))
 
 
 def patch_body(resource: dict | None):
@@ -457,9 +486,13 @@ def run_transaction(repo, bundle: dict, base_url: str, representation: bool = Fa
     results: list[dict | None] = [None] * len(entries)
     with repo.unit_of_work() as uow:
         deletes = [e for e in entries if e.method == "DELETE"]
+        plan_identities(uow, deletes, base_url)  # conditional deletes: their matches
+        check_no_overlap(deletes)
         for e in deletes:  # first, so a conditional create/update later does not match a deleted one
             results[e.index] = _run(uow, e, Plan(), base_url, representation)
-        plan = plan_identities(uow, entries, base_url)
+        plan = plan_identities(uow, [e for e in entries if e.method != "DELETE"], base_url)
+        check_no_overlap(entries)
+        check_placeholders(entries, plan)
         for count, e in enumerate(processing_order(entries)):
             if e.method != "DELETE":
                 results[e.index] = _run(uow, e, plan, base_url, representation)
@@ -471,6 +504,40 @@ def run_transaction(repo, bundle: dict, base_url: str, representation: bool = Fa
         "type": "transaction-response",
         "entry": results,
     }
+
+
+def check_no_overlap(entries: list[Entry]) -> None:
+    """R5 http.html#trules: a transaction whose DELETE, POST, PUT and PATCH entries act on the same
+    resource (conditional ones as resolved) SHALL fail: its outcome would depend on an order the
+    client did not choose."""
+    seen: dict[tuple[str, str], Entry] = {}
+    for e in entries:
+        identity = e.identity()
+        if identity is None:
+            continue
+        if identity in seen:
+            first = seen[identity]
+            raise bad_request(
+                f"{e.label} and {first.label} both act on {identity[0]}/{identity[1]}: the entries of a "
+                "transaction must not overlap (R5 http.html, transaction integrity)"
+            )
+        seen[identity] = e
+
+
+def check_placeholders(entries: list[Entry], plan: Plan) -> None:
+    """A urn:uuid:/urn:oid: reference names an entry's fullUrl, or the transaction fails: stored as
+    it is, it would be a reference to nothing."""
+    for e in entries:
+        if e.method not in ("POST", "PUT") or e.resource is None:
+            continue
+        for reference in references.placeholder_references(e.resource):
+            if reference.partition("#")[0] not in plan.mapping:
+                raise entry_error(
+                    e,
+                    bad_request(
+                        f"reference '{reference[:200]}' is not the fullUrl of any entry", "not-found"
+                    ),
+                )
 
 
 def _run(uow, e: Entry, plan: Plan, base_url: str, representation: bool) -> dict:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib.util
 import os
 
-from flask import Flask
+from flask import Flask, request
 
 from fhir_service.auth import config as auth_config
 from fhir_service.auth import flask as auth
 from fhir_service.rest import access_log, errors
 from fhir_service.rest.routes import api
 from fhir_service.store.database import database_url, make_engine
+from fhir_service.store.errors import connection_lost
 from fhir_service.store.repository import Repository
 
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
@@ -44,7 +45,29 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(bulk.blueprint, url_prefix="/fhir")
     app.register_blueprint(importlib.import_module("fhir_service.rest.openapi").blueprint, url_prefix="/fhir")
     errors.install(app)
+    app.dispatch_request = _reads_retried(app, app.dispatch_request)
     if app.config["ACCESS_LOG"]:
         access_log.install(app)
     auth.install(app, app.config["AUTH"])  # mode none without CORS: installs nothing
     return app
+
+
+# A read on a connection the database dropped is sent once more, on a new connection: a read is
+# safe to repeat. A write is not (its answer is a 503 with Retry-After: errors.py, repository.py).
+READ_METHODS = {"GET", "HEAD"}
+READ_ENDPOINTS = {"fhir.type_search_post"}
+
+
+def _reads_retried(app: Flask, dispatch):
+    def dispatch_request():
+        try:
+            return dispatch()
+        except Exception as exc:
+            if not (request.method in READ_METHODS or request.endpoint in READ_ENDPOINTS):
+                raise
+            if not connection_lost(exc):
+                raise
+        app.extensions["fhir_repository"].forget_thread_connection()
+        return dispatch()
+
+    return dispatch_request

@@ -7,11 +7,13 @@
 
 The work happens in fhir_service.bulk (job state in the database, a worker thread per process).
 With authorization on (fhir_service.auth), the kick-off needs read and search scopes for every
-exported type (every type without `_type`), and status and files need a valid token.
+exported type (every type without `_type`), and a job is bound to the client that started it: status,
+cancel and files need a valid token of that client (any other gets 404, as for an unknown job).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -19,8 +21,9 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, json, request, send_file
 from werkzeug.http import http_date
 
+from fhir_service.auth.context import current_grant
 from fhir_service.bulk.export import manifest
-from fhir_service.bulk.jobs import ACCEPTED, CANCELLED, COMPLETED, ERROR, RETENTION, RUNNING, JobStore
+from fhir_service.bulk.jobs import ACCEPTED, CANCELLED, COMPLETED, ERROR, RETENTION, RUNNING, Job, JobStore
 from fhir_service.bulk.kickoff import parse_kickoff
 from fhir_service.bulk.worker import ExportWorker, job_dir
 from fhir_service.interactions.errors import FhirError, not_found
@@ -48,10 +51,25 @@ def store() -> JobStore:
     return worker().store
 
 
+def client() -> str | None:
+    """Who asks (a digest of the token's client), None with authorization off."""
+    grant = current_grant()
+    return None if grant is None else hashlib.sha256(grant.client.encode()).hexdigest()
+
+
+def own_job(job_id: str) -> Job | None:
+    """The job, unless another client started it: with authorization on only its client may poll,
+    cancel or download, and to others it does not exist (404, so a job URL reveals nothing)."""
+    job = store().get(job_id)
+    if job is None or ("fhir_auth" in current_app.extensions and job.owner != client()):
+        return None
+    return job
+
+
 @blueprint.get("/$export")
 def kickoff():
     export = parse_kickoff(list(request.args.items(multi=True)), request.headers.get("Prefer"))
-    job = store().create(export, request.url, base_url())
+    job = store().create(export, request.url, base_url(), owner=client())
     worker().wake()
     return Response(status=202, headers={"Content-Location": f"{base_url()}/bulkstatus/{job.id}"})
 
@@ -59,7 +77,7 @@ def kickoff():
 @blueprint.get("/bulkstatus/<job_id>")
 def status(job_id):
     worker().ensure_started()  # so a job whose process died is picked up by whoever is polled
-    job = store().get(job_id)
+    job = own_job(job_id)
     if job is None or job.status == CANCELLED:
         raise not_found(f"No export job {job_id}")
     if job.status in (ACCEPTED, RUNNING):
@@ -80,7 +98,7 @@ def status(job_id):
 
 @blueprint.delete("/bulkstatus/<job_id>")
 def cancel(job_id):
-    if not store().cancel(job_id):
+    if own_job(job_id) is None or not store().cancel(job_id):
         raise not_found(f"No export job {job_id}")
     shutil.rmtree(job_dir(bulk_dir(), job_id), ignore_errors=True)
     return Response(status=202)
@@ -88,7 +106,7 @@ def cancel(job_id):
 
 @blueprint.get("/bulkfiles/<job_id>/<name>")
 def output_file(job_id, name):
-    job = store().get(job_id)
+    job = own_job(job_id)
     if job is None or job.status != COMPLETED or name not in {o["file"] for o in job.output}:
         raise not_found(f"No export file {job_id}/{name}")
     path = job_dir(bulk_dir(), job_id) / name

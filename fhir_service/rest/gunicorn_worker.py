@@ -1,4 +1,5 @@
-"""The gunicorn worker `fhir-service serve` runs: gthread, with new connections spread over workers.
+"""The gunicorn worker `fhir-service serve` runs: gthread, with new connections spread over workers,
+and gunicorn's own error answers as OperationOutcomes (write_outcome).
 
 Every gthread worker polls the one listening socket and the first to wake takes a new connection.
 A client's keep-alive connections (an EHR's pool, a load generator) arrive in a burst and stay
@@ -17,8 +18,10 @@ present from gunicorn 24 (pyproject pins the range).
 
 from __future__ import annotations
 
+import json
 import time
 
+from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
 
 # Longer than the GIL switch interval (5 ms): a sibling whose request threads hold the GIL still
@@ -26,8 +29,33 @@ from gunicorn.workers.gthread import ThreadWorker
 HEAD_START = 0.010
 
 
+# gunicorn's own answers (before the app sees a request) by status → OperationOutcome issue type
+ISSUE_TYPES = {400: "structure", 403: "forbidden", 414: "too-long", 417: "invalid", 431: "too-long"}
+ISSUE_TYPES |= {500: "exception", 501: "not-supported"}
+
+
+def write_outcome(sock, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn.util.write_error's replacement: a request line or headers too long (414, 431) or a
+    malformed request (400) is answered, as every other error, with an OperationOutcome."""
+    issue = {
+        "severity": "error",
+        "code": ISSUE_TYPES.get(status_int, "exception"),
+        "diagnostics": mesg or reason,
+    }
+    body = json.dumps({"resourceType": "OperationOutcome", "issue": [issue]}).encode()  # ASCII: escaped
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/fhir+json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin1") + body)
+
+
 class BalancedThreadWorker(ThreadWorker):
     _paused_until = 0.0  # monotonic time; 0: not paused
+
+    def init_process(self):
+        util.write_error = write_outcome  # in this worker process only (after the fork)
+        super().init_process()
 
     def accept(self, listener):
         if self.nr_conns >= self.cfg.threads and not self._paused_until:

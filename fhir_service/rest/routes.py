@@ -69,6 +69,12 @@ def _resource_body() -> dict:
     return resource
 
 
+def if_none_match() -> frozenset[str] | None:
+    """If-None-Match on a write: the versions ("*": any) the current one must not be."""
+    header = request.headers.get("If-None-Match")
+    return None if header is None else frozenset(etag_version(tag) for tag in header.split(","))
+
+
 def if_none_exist() -> str | None:
     """Conditional create criteria: the If-None-Exist header, or (as fhirpy sends them) the query."""
     header = request.headers.get("If-None-Exist")
@@ -146,13 +152,21 @@ def create(rtype):
 @api.put("/<rtype>")
 def conditional_update(rtype):
     resource = _resource_body()
-    result = update_.conditional_update(repo(), rtype, request.query_string.decode(), resource, if_match())
+    query = request.query_string.decode()
+    result = update_.conditional_update(repo(), rtype, query, resource, if_match(), if_none_match())
     return respond(result, write=True)
 
 
 @api.delete("/<rtype>")
 def conditional_delete(rtype):
     return respond(delete_.conditional_delete(repo(), rtype, request.query_string.decode()), write=True)
+
+
+@api.patch("/<rtype>")
+def conditional_patch(rtype):
+    body, kind = negotiation.read_patch()
+    query = request.query_string.decode()
+    return respond(patch_.conditional_patch(repo(), rtype, query, body, kind, if_match()), write=True)
 
 
 @api.get("/<rtype>/_history")
@@ -180,7 +194,7 @@ def read(rtype, rid):
 @api.put("/<rtype>/<rid>")
 def update(rtype, rid):
     resource = _resource_body()
-    return respond(update_.update(repo(), rtype, rid, resource, if_match()), write=True)
+    return respond(update_.update(repo(), rtype, rid, resource, if_match(), if_none_match()), write=True)
 
 
 @api.patch("/<rtype>/<rid>")

@@ -10,9 +10,12 @@ import weakref
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, bindparam, func, literal_column, select
+from sqlalchemy import Select, bindparam, false, func, literal_column, select
 
 from fhir_service import jsontext
+from fhir_service.auth.context import current_grant
+from fhir_service.auth.policy import ALL as ALL_TYPES
+from fhir_service.auth.policy import Need, require
 from fhir_service.store.driver import reused_cursor
 from fhir_service.store.schema import Resource
 
@@ -40,6 +43,7 @@ class _Filter:
     warnings: list[str]
     where: list
     driver: Select | None
+    searched: frozenset[str]  # every type the search reads ("*": all), for the scope check
 
     def index_only(self) -> bool:
         """Nothing to check on resource but `deleted`: the driver's index rows, which exist for
@@ -53,14 +57,16 @@ class _Filter:
 
 def _filtered(session, resource_types, params, base_url, strict) -> _Filter:
     registry = active_registry(session)
-    query = parse(params, resource_types)
+    query = parse(params, resource_types[0] if resource_types else None)
     if query.types:
         unknown = [t for t in query.types if t not in registry.resource_types()]
         if unknown:
             raise SearchError(400, f"Unknown resource type(s) in _type: {', '.join(unknown)}")
-    compile_types = query.types or [ANY_TYPE]
+    # No type in common (URL type and _type, or two _type): the criteria are still checked, on the
+    # URL's type, and the search matches nothing.
+    compile_types = list(query.types or resource_types or [ANY_TYPE])
     compiler = Compiler(registry, base_url, strict)
-    where = [_NOT_DELETED]
+    where = [_NOT_DELETED] if query.types != () else [_NOT_DELETED, false()]
     memberships = []
     for clause in query.clauses:
         # A membership clause compiles once (as Membership); condition() would compile it again.
@@ -83,7 +89,18 @@ def _filtered(session, resource_types, params, base_url, strict) -> _Filter:
         where.append(R.c.type == query.types[0] if len(query.types) == 1 else R.c.type.in_(query.types))
     for name in query.unsupported:
         compiler._unknown(name, compile_types)
-    return _Filter(registry, query, compile_types, compiler.warnings, where, driver)
+    searched = frozenset(ALL_TYPES if t == ANY_TYPE else t for t in {*compile_types, *compiler.searched})
+    if query.types == ():  # matches nothing, so reads nothing beyond the URL's type
+        searched = frozenset(resource_types or ())
+    return _Filter(registry, query, compile_types, compiler.warnings, where, driver, searched)
+
+
+def _authorize(found: _Filter) -> None:
+    """The one scope decision over a search: `s` on every type it reads, the effective types and
+    those its chains, _has, _list and _in reach (cached plans are checked on every run)."""
+    grant = current_grant()
+    if grant is not None:
+        require(grant, [Need("s", t) for t in sorted(found.searched)])
 
 
 ESTIMATE_CAP = 2000  # rows counted to rank clauses; beyond this a clause is "large"
@@ -114,6 +131,7 @@ def match(session, resource_type: str, params: list[tuple[str, str]], limit: int
     """Resource pks matching `params` (conditional create/update/delete); at most `limit`.
     Unknown parameters are errors here: ignoring one could match (and overwrite) too much."""
     found = _filtered(session, [resource_type], params, "", strict=True)
+    _authorize(found)
     return [row[-1] for row in _page(session, found, [], None, limit)[0]]
 
 
@@ -130,6 +148,7 @@ def search(
     the Bundle's JSON bytes with the stored resources spliced in."""
     plan = _plan(session, resource_types, params, base_url, strict)
     found, keys, digest = plan.found, plan.keys, plan.digest
+    _authorize(found)
     registry, query, types, warnings = found.registry, found.query, found.types, found.warnings
     cursor_token = next((v for k, v in reversed(params) if k == "_cursor"), None)
     total = None

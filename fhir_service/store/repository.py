@@ -35,7 +35,14 @@ from fhir_service.search import engine as search_engine
 from fhir_service.search import indexer
 from fhir_service.store.database import is_sqlite, writer_lock
 from fhir_service.store.driver import reused_cursor
-from fhir_service.store.errors import Conflict, PreconditionFailed
+from fhir_service.store.errors import (
+    NOTHING_STORED,
+    CommitUnknown,
+    Conflict,
+    PreconditionFailed,
+    Unavailable,
+    connection_lost,
+)
 from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.serialized import key as resource_key
 from fhir_service.store.serialized import serialize, stamped, stored_form
@@ -123,13 +130,31 @@ class Repository:
             uow = UnitOfWork(session, lock_rows=write and not self.sqlite)
             try:
                 yield uow
+                session.flush()  # what is left to write, before COMMIT: a failure here stored nothing
+            except IntegrityError as exc:
+                session.rollback()
+                raise Conflict(f"Concurrent write conflict: {exc.orig}") from exc
+            except BaseException as exc:
+                if not connection_lost(exc):
+                    session.rollback()
+                    raise
+                with contextlib.suppress(Exception):  # a lost connection has nothing to roll back
+                    session.rollback()
+                raise Unavailable(NOTHING_STORED) from exc
+            try:
                 session.commit()
             except IntegrityError as exc:
                 session.rollback()
                 raise Conflict(f"Concurrent write conflict: {exc.orig}") from exc
-            except BaseException:
-                session.rollback()
-                raise
+            except Exception as exc:
+                if not connection_lost(exc):
+                    raise
+                with contextlib.suppress(Exception):
+                    session.rollback()
+                raise CommitUnknown(
+                    "The database connection was lost while committing: the change may or may not have "
+                    "been stored; read it back before sending it again"
+                ) from exc
 
     @contextmanager
     def _kept_connection(self) -> Iterator[Connection | None]:
@@ -170,6 +195,10 @@ class Repository:
             if not self._lost_connection(exc):
                 raise
         return self._on_kept_connection(work)
+
+    def forget_thread_connection(self) -> None:
+        """Drop this thread's kept connection (a read retried after a lost connection opens anew)."""
+        self._connections.discard()
 
     def _lost_connection(self, exc: Exception) -> bool:
         """A dropped connection, seen through SQLAlchemy or from a driver-level statement (the
@@ -470,15 +499,25 @@ class UnitOfWork:
         return self._write(row, resource, resource_id, method)
 
     def update(
-        self, resource: dict, if_match: str | None = None, method: str = "PUT"
+        self,
+        resource: dict,
+        if_match: str | None = None,
+        method: str = "PUT",
+        if_none_match: frozenset[str] | None = None,
     ) -> tuple[StoredResource, bool]:
         """Store a new version of resource (its id required); create it if absent. → (stored, created).
+        `if_none_match`: versions ("*": any) the current one must not be (HTTP If-None-Match).
 
         An update that changes nothing but meta.versionId/lastUpdated is a no-op returning the current
         version, as HAPI does: re-loading the same fixtures must not grow the history."""
         rtype, resource_id = resource["resourceType"], resource["id"]
         row = self._current(rtype, resource_id, lock=True)
         self._check_version(rtype, resource_id, row, if_match)
+        if if_none_match and row is not None and not row.deleted:
+            if "*" in if_none_match or str(row.version_id) in if_none_match:
+                raise PreconditionFailed(
+                    f"If-None-Match: {rtype}/{resource_id} exists (version {row.version_id}); nothing updated"
+                )
         created = row is None or row.deleted
         if not created and canonical(jsontext.loads(row.content)) == canonical(resource):
             return _stored(row), False
@@ -679,6 +718,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         lu, pk, vid = json.loads(raw)
-        return datetime.fromisoformat(lu), int(pk), int(vid)
+        at = datetime.fromisoformat(lu)
+        if at.tzinfo is None:
+            raise ValueError("no time zone")
+        return at.astimezone(UTC), int(pk), int(vid)  # astimezone: OverflowError past 9999
     except Exception as exc:
         raise ValueError(f"Invalid history page cursor {cursor!r}") from exc

@@ -137,7 +137,24 @@ def validate_resource_node(resource, location: str, ctx: Context, contained: boo
     _check_object(resource, td, rtype, location, inner)
     if rtype == "Bundle":
         conformance.check_bundle_entries(resource, location, inner)
+    _check_contained_ids(resource, location, inner)
     invariants.check(resource, td.root.constraints, rtype, location, inner)
+
+
+def _check_contained_ids(resource: dict, location: str, ctx: Context) -> None:
+    """Contained resources are told apart by id alone ('#id'): two with one id make a reference to
+    either ambiguous (R5 references.html: unique within the resource)."""
+    contained = resource.get("contained")
+    seen: dict[str, int] = {}
+    for i, item in enumerate(contained if isinstance(contained, list) else ()):
+        cid = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(cid, str):
+            continue
+        if cid in seen:
+            message = f"contained id {_short(cid)} is also the id of contained[{seen[cid]}]; ids of contained resources are unique"
+            ctx.error("duplicate", f"{location}.contained[{i}].id", message, "contained-id")
+        else:
+            seen[cid] = i
 
 
 def _check_object(obj: dict, td: TypeDef, def_path: str, location: str, ctx: Context, targets=()) -> None:

@@ -218,3 +218,20 @@ def test_a_verified_token_is_cached_until_it_expires(server, keys, monkeypatch):
     monkeypatch.setattr(auth_jwt, "_now", lambda: later)
     verifier.authenticate(good)  # PyJWT's own clock still says valid
     assert len(verified) == 2
+
+
+def test_an_export_job_belongs_to_the_client_that_started_it(server, keys):
+    """Bound to the token's client (client_id, else sub, per issuer), not to the token itself: a new
+    token of the same client polls its job, another client's token finds none (404)."""
+    async_ = {"Prefer": "respond-async"}
+    kickoff = server.get("$export", params={"_type": "Basic"}, headers={**async_, **bearer(token(keys))})
+    assert kickoff.status_code == 202
+    status_url = kickoff.headers["Content-Location"]
+    same_client = token(keys, iat=int(time.time()) - 1)  # another token, same sub
+    assert server.http.get(status_url, headers=bearer(same_client)).status_code in (200, 202)
+    other = token(keys, sub="backend-2")
+    named = token(keys, client_id="backend-1", sub="someone-else")  # client_id wins over sub
+    assert server.http.get(status_url, headers=bearer(other)).status_code == 404
+    assert server.http.delete(status_url, headers=bearer(other)).status_code == 404
+    assert server.http.get(status_url, headers=bearer(named)).status_code in (200, 202)
+    assert server.http.delete(status_url, headers=bearer(same_client)).status_code == 202

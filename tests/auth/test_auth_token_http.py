@@ -171,6 +171,13 @@ def test_export_needs_read_and_search_on_the_exported_types(server):
     assert server.http.get(file_url).status_code == 401
     assert server.http.get(file_url, headers=bearer("mpd-reader")).status_code == 403
     assert b"auth-cud" in server.http.get(file_url, headers=bearer("cud-writer")).content
+    # the job is the client's that started it: to any other token (even one with every scope) it
+    # does not exist, and it cannot be cancelled by one
+    for other in ("admin", "reader"):
+        assert server.http.get(status_url, headers=bearer(other)).status_code == 404
+        assert server.http.get(file_url, headers=bearer(other)).status_code == 404
+        assert server.http.delete(status_url, headers=bearer(other)).status_code == 404
+    assert server.http.get(status_url, headers=bearer("cud-writer")).status_code == 200
     assert server.http.delete(status_url, headers=bearer("cud-writer")).status_code == 202
 
 

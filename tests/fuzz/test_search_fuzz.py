@@ -110,6 +110,76 @@ def test_search_never_fails_with_a_server_error(server, query, strict):
         assert 400 <= response.status_code < 500 and kind == "OperationOutcome" and issues
 
 
+# --- _type: a search covers the URL's type intersected with every _type, never more ---------------
+TYPE_NAMES = [*TYPES, "Group", "Provenance", "DocumentReference", "Nope", "", " "]
+
+
+@st.composite
+def typed_search(draw) -> tuple[str | None, list[tuple[str, str]]]:
+    url_type = draw(st.sampled_from([None, *TYPES, "Group"]))
+    params = [
+        ("_type", ",".join(draw(st.lists(st.sampled_from(TYPE_NAMES), min_size=1, max_size=3))))
+        for _ in range(draw(st.integers(1, 3)))
+    ]
+    if draw(st.booleans()):
+        params.append(draw(st.sampled_from([("_id", "tolperisone-mk"), ("_lastUpdated", "gt2000")])))
+    return url_type, params
+
+
+def expected_types(url_type: str | None, params) -> set[str] | None:
+    """The rule, written out again: None for a 400 (an empty or unknown _type), else the types."""
+    covered = {url_type} if url_type else None
+    for name, value in params:
+        if name != "_type":
+            continue
+        named = {t.strip() for t in value.split(",") if t.strip()}
+        if not named or "Nope" in named:
+            return None
+        covered = named if covered is None else covered & named
+    return covered
+
+
+@settings(max_examples=examples(60), **FUZZ)
+@given(typed_search())
+def test_type_parameter_only_ever_narrows_a_search(server, query):
+    url_type, params = query
+    expected = expected_types(url_type, params)
+    url = f"{server.base_url}/{url_type or ''}"
+    response = server.http.get(url, params=[*params, ("_count", "1000"), ("_total", "accurate")])
+    if expected is None:
+        assert response.status_code == 400, (params, response.text[:300])
+        return
+    assert response.status_code == 200, (params, response.text[:300])
+    body = response.json()
+    found = [e["resource"]["resourceType"] for e in body.get("entry", []) if e["search"]["mode"] == "match"]
+    assert set(found) <= expected, (url_type, params, set(found))
+    others = [(k, v) for k, v in params if k != "_type"]
+    per_type = [
+        server.http.get(f"{server.base_url}/{t}", params=[*others, ("_summary", "count")]) for t in expected
+    ]
+    assert body["total"] == sum(r.json()["total"] for r in per_type), (url_type, params)
+
+
+@settings(max_examples=examples(30), **FUZZ)
+@given(st.lists(st.sampled_from(TYPE_NAMES[:-3]), min_size=1, max_size=3))
+def test_conditional_create_never_matches_another_type(server, named):
+    """If-None-Exist names the seed's MedicationKnowledge by id: it is a match only when the _type
+    list includes the URL's type MedicationKnowledge; otherwise the create goes ahead."""
+    criteria = f"_type={','.join(named)}&_id=tolperisone-mk"
+    resource = {"resourceType": "MedicationKnowledge", "status": "active"}
+    response = server.http.post(
+        f"{server.base_url}/MedicationKnowledge",
+        json=resource,
+        headers={"Content-Type": "application/fhir+json", "If-None-Exist": criteria},
+    )
+    if "MedicationKnowledge" in named:
+        assert response.status_code == 200 and response.json()["id"] == "tolperisone-mk"
+    else:
+        assert response.status_code == 201, response.text[:300]
+        assert response.json()["resourceType"] == "MedicationKnowledge"
+        assert response.json()["id"] != "tolperisone-mk"
+
+
 @pytest.mark.parametrize("subset", ["_elements=id", "_summary=text"])
 def test_subsetted_searchsets_render_as_xml(server, subset):
     """Found by the search fuzz: _elements/_summary=text dropped mandatory elements from the entries, so

@@ -195,7 +195,7 @@ CASES = [
     ("$validate with malformed JSON", "POST", "Organization/$validate", JSON, b"{", 400),
     ("_search with a JSON body", "POST", "Organization/_search", JSON, j(ORG), 415),
     ("unknown path", "GET", "Organization/x/y/z/w", {}, None, 404),
-    ("method not allowed", "PATCH", "Organization", PATCH, j([]), 405),
+    ("method not allowed", "PATCH", "Organization/x/_history", PATCH, j([]), 405),
 ]
 
 

@@ -195,7 +195,7 @@ def test_one_statement_per_round(repo, monkeypatch):
 def _session_call(repo, function, rtype, params, matches):
     with repo.unit_of_work(write=False) as uow:
         registry = active_registry(uow.session)
-        query = parse(params, [rtype])
+        query = parse(params, rtype)
         return function(uow.session, registry, query.includes, [rtype], matches)
 
 
@@ -265,7 +265,7 @@ def test_include_statements_use_indexes(repo, monkeypatch, rtype, params, conten
     sent = _statements(monkeypatch)
     with repo.unit_of_work(write=False) as uow:
         registry = active_registry(uow.session)
-        query = parse(params, [rtype])
+        query = parse(params, rtype)
         matches = [
             row[-1]
             for row in uow.session.execute(text("SELECT pk FROM resource WHERE type = :t"), {"t": rtype})

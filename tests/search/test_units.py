@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from fhir_service.search.dates import parse_range
+from fhir_service.search.dates import FIRST_US, LAST_US, parse_instant, parse_range, to_datetime
+from fhir_service.search.effective import effective_types
 from fhir_service.search.errors import SearchError
 from fhir_service.search.extract import compile_expression, evaluate, split_union
 from fhir_service.search.hashing import h64, param_hash
@@ -17,6 +20,30 @@ from fhir_service.search.types.number import implicit_range
 from fhir_service.search.types.uri import _ancestors
 
 
+@pytest.mark.parametrize(
+    ("url_type", "params", "types"),
+    [
+        (None, [], None),  # system search without _type: every type
+        ("Basic", [], ("Basic",)),
+        (None, [("_type", "Basic,Group")], ("Basic", "Group")),
+        (None, [("_type", "Basic,Group"), ("_type", "Group,List")], ("Group",)),  # repeated = AND
+        (None, [("_type", "Basic"), ("_type", "Group")], ()),  # nothing in common: matches nothing
+        ("Basic", [("_type", "Group")], ()),  # never every type
+        ("Basic", [("_type", "Group,Basic")], ("Basic",)),
+        ("Basic", [("_type", " Basic , ")], ("Basic",)),
+    ],
+)
+def test_effective_types(url_type, params, types):
+    assert effective_types(url_type, params) == types
+
+
+@pytest.mark.parametrize("value", ["", ",", "Nope", "Basic,Nope", "basic"])
+def test_effective_types_refuse_empty_and_unknown_types(value):
+    with pytest.raises(SearchError) as caught:
+        effective_types("Basic", [("_type", value)])
+    assert caught.value.status == 400
+
+
 def test_parse_or_and_modifiers_chains_and_has():
     q = parse(
         [
@@ -25,7 +52,7 @@ def test_parse_or_and_modifiers_chains_and_has():
             ("subject:MedicinalProductDefinition.name:exact", "Tolperisone"),
             ("_has:ClinicalUseDefinition:subject:type", "contraindication"),
         ],
-        ["MedicationKnowledge"],
+        "MedicationKnowledge",
     )
     first, second, chained, has = q.clauses
     assert first.values == ["a", "b,c"] and second.values == ["d"]  # comma = OR, repeat = AND
@@ -44,7 +71,7 @@ def test_parse_result_parameters():
             ("_total", "accurate"),
             ("_summary", "count"),
             ("_elements", "name,code"),
-            ("_type", "A,B"),
+            ("_type", "Basic,Group"),
         ]
     )
     assert q.sort == [("_lastUpdated", True), ("name", False)]
@@ -53,7 +80,12 @@ def test_parse_result_parameters():
         ("clinical-use-issue", True, False),
         ("*", False, True),
     ]
-    assert (q.total, q.summary, q.elements, q.types) == ("accurate", "count", ["name", "code"], ["A", "B"])
+    assert (q.total, q.summary, q.elements, q.types) == (
+        "accurate",
+        "count",
+        ["name", "code"],
+        ("Basic", "Group"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -90,6 +122,33 @@ def test_date_ranges_follow_precision():
     for bad in ("2024-13", "24-01-01", "2024-02-30", "yesterday"):
         with pytest.raises(SearchError):
             parse_range(bad)
+
+
+def test_dates_at_the_ends_of_fhirs_range():
+    """The end of 9999 is an integer bound (no datetime past it); a bound beyond what a datetime holds
+    is clamped when one is needed (_lastUpdated, _since)."""
+    low, high = parse_range("9999")
+    assert to_datetime(low) == datetime(9999, 1, 1, tzinfo=UTC)
+    assert high == LAST_US + 1 and to_datetime(high) == datetime.max.replace(tzinfo=UTC)
+    assert parse_range("9999-12")[1] == parse_range("9999-12-31")[1] == high
+    assert parse_range("9999-12-31T23:59:59-14:00")[1] == high + 14 * 3_600_000_000
+    assert parse_range("0001-01-01T00:00:00+14:00")[0] == FIRST_US - 14 * 3_600_000_000
+    assert to_datetime(parse_range("0001-01-01T00:00:00+14:00")[0]) == datetime.min.replace(tzinfo=UTC)
+    assert (
+        parse_range("2024-01-01T00:00:00.1234567Z")[1] - parse_range("2024-01-01T00:00:00.1234567Z")[0] == 1
+    )
+    assert parse_range("2024-01-01T00:00:00+14:00")[0] == parse_range("2023-12-31T10:00:00Z")[0]
+    for bad in (
+        "0000",
+        "2024-01-01T00:00:00+14:01",
+        "2024-01-01T00:00:00-25:00",
+        "2024-01-01T00:00:00+10:60",
+    ):
+        with pytest.raises(SearchError):
+            parse_range(bad)
+    assert parse_instant("9999-12-31T23:59:59-14:00", "_since") == datetime.max.replace(tzinfo=UTC)
+    with pytest.raises(SearchError, match="time zone"):
+        parse_instant("2024-01-01T00:00:00", "_since", zone_required=True)
 
 
 def test_number_implicit_precision():

@@ -1,14 +1,20 @@
-"""Hostile input (issue #8): a table of attacks sent over real HTTP to a live server on the configured
-backend (SQLite, or PostgreSQL with FHIR_SERVICE_TEST_DATABASE_URL). tests/integration/test_bad_input.py
+"""Hostile input: a table of attacks sent over real HTTP to a live server on the configured backend
+(SQLite, or PostgreSQL with FHIR_SERVICE_TEST_DATABASE_URL). tests/integration/test_bad_input.py
 covers ordinary bad input; this table is about input built to hurt: nesting, numbers and strings no
 store can hold, limit-breaking searches, SQL in every search parameter type, path traversal, script
-in narratives, parser differentials (duplicate keys), entity tricks.
+in narratives, parser differentials (duplicate keys), entity tricks; and what a hostile probe found:
+`_type` and every other way a search reaches a type (with tokens for one type, against a second
+server with token auth), dates at and beyond FHIR's range, transactions whose entries overlap,
+unresolved placeholders, Bulk jobs of another client, narrative data: URLs and style, contained ids,
+If-None-Match on writes, XML errors. A second table sends raw requests that gunicorn itself answers.
 
 Requests go through http.client, so paths arrive exactly as written (no dot-segment clean-up). Every
 case asserts: the expected status within TIMEOUT (never a 5xx, never a hang); for a 4xx an
 OperationOutcome with an error issue carrying a code (the expected one where the table names it); no
+resource of a type the case does not allow anywhere in the answer; no library internals in it; no
 SQL statement the server ran contains the case's SQL text (values are bound, never spliced); and the
-store unchanged (system _history total and a hash of every version's content).
+store unchanged (system _history total and a hash of every version's content), or, for a legitimate
+create, grown by resources of the allowed types only.
 """
 
 from __future__ import annotations
@@ -17,7 +23,11 @@ import base64
 import hashlib
 import http.client
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +37,7 @@ import pytest
 from live_server import LiveServer
 from sqlalchemy import event
 
+from fhir_service.auth.config import AuthConfig
 from fhir_service.limits import Limits, current, from_env
 from fhir_service.validation.narrative import xhtml_problems
 
@@ -139,12 +150,88 @@ class Case:
     status: int = 400
     code: str | None = None  # the issue code a 4xx must carry (any code when None)
     expect: str | None = None  # 2xx: "valid" outcome, "empty" searchset, "bundle", "clamped" _count
+    token: str | None = None  # sent as a bearer token to the server with token auth (TOKENS)
+    only: tuple[str, ...] = ()  # the only resource types the answer may hold (besides Bundle, outcome)
+    stores: bool = False  # a legitimate create: the store may gain versions, of the `only` types
 
 
 MK = "MedicationKnowledge"
 CUD = "ClinicalUseDefinition"
 MPD = "MedicinalProductDefinition"
 TOO_COSTLY = "too-costly"
+TOKENS = {
+    "admin": "system/*.cruds",
+    "s-only": f"system/{CUD}.s",  # searches ClinicalUseDefinition, nothing else
+    "cud-w": f"system/{CUD}.cruds",  # reads and writes ClinicalUseDefinition only
+}
+ADMIN = {"Authorization": "Bearer admin"}
+TAG = "http://t|orgonly"
+# Beside the seed: resources of other types that share ids, so that a search on the wrong type shows.
+SEED_EXTRA = [
+    {**ORG, "id": "hostile-target"},
+    {**ORG, "id": "shared-1", "meta": {"tag": [{"system": "http://t", "code": "orgonly"}]}},
+    {"resourceType": CUD, "id": "shared-1", "type": "warning"},
+    {**ORG, "id": "canary-1"},
+    {**ORG, "id": "canary-3"},
+]
+
+
+def entry(method: str, url: str, resource: dict | None = None, **request) -> dict:
+    found = {"request": {"method": method, "url": url, **request}}
+    return {**found, "resource": resource} if resource is not None else found
+
+
+def cud(**fields) -> dict:
+    return {"resourceType": CUD, "type": "warning", **fields}
+
+
+def cud_referring(reference: str) -> dict:
+    """A ClinicalUseDefinition whose contraindication.indication is `reference` (a CUD reference)."""
+    return cud(type="contraindication", contraindication={"indication": [{"reference": reference}]})
+
+
+def patch_json(operations: list[dict]) -> bytes:
+    return j(operations)
+
+
+def fhirpath(kind: str, path: str, **parts) -> bytes:
+    """A FHIRPath Patch with one operation."""
+    part = [{"name": "type", "valueCode": kind}, {"name": "path", "valueString": path}]
+    part += [{"name": name, **value} for name, value in parts.items()]
+    return j({"resourceType": "Parameters", "parameter": [{"name": "operation", "part": part}]})
+
+
+def dates(path: str, value: str) -> str:
+    return f"{path}={quote(value, safe='')}"
+
+
+ASYNC = {"Prefer": "respond-async"}
+# Out of FHIR's range (years 0001-9999, offsets within ±14:00): a 400 wherever a date goes
+BAD_DATES = {
+    "offset +25:00": "gt2020-01-01T00:00:00+25:00",
+    "offset +14:01": "2020-01-01T00:00:00+14:01",
+    "offset -14:30": "lt2020-01-01T00:00:00-14:30",
+    "offset minutes 60": "2020-01-01T00:00:00+10:60",
+    "offset -99:99": "ge2020-01-01T00:00:00-99:99",
+    "year 0000": "0000",
+    "year 0000 with a prefix": "gt0000-01-01",
+    "month 13": "2020-13",
+    "February 30": "ap2020-02-30",
+    "hour 24": "2020-01-01T24:00:00Z",
+}
+# At the ends of the range: valid, and the upper bound of 9999 is no overflow on either database
+EDGE_DATES = {
+    "year 9999": "9999",
+    "ap 9999-12-31": "ap9999-12-31",
+    "sa 9999-12-31": "sa9999-12-31",
+    "gt the last second": "gt9999-12-31T23:59:59Z",
+    "the last second at -14:00": "9999-12-31T23:59:59-14:00",
+    "ge the last microsecond and beyond": "ge9999-12-31T23:59:59.9999999Z",
+    "le the first second at +14:00": "le0001-01-01T00:00:00+14:00",
+    "eb 0001": "eb0001",
+    "ne 9999-12": "ne9999-12",
+}
+
 
 CASES = [
     # --- JSON bodies ----------------------------------------------------------------------------
@@ -996,16 +1083,1477 @@ CASES = [
         422,
         "invariant",
     ),
+    # --- _type and every other way to name a type: a search never reaches a type it does not name ---
+    Case(
+        "type search, _type of another type",
+        "GET",
+        f"{CUD}?_type={MK}",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of another type, no auth",
+        "GET",
+        f"{CUD}?_type={MK}",
+        status=200,
+        expect="empty",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of two other types",
+        "GET",
+        f"{CUD}?_type={MK},{MPD}",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type including the URL type",
+        "GET",
+        f"{CUD}?_type={MK},{CUD}&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of another type with a criterion",
+        "GET",
+        f"{CUD}?_type={MK}&_id=tolperisone-mk",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of another type with _include",
+        "GET",
+        f"{CUD}?_type={MK}&_include=*",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of another type, total",
+        "GET",
+        f"{CUD}?_type={MK}&_total=accurate",
+        status=200,
+        expect="empty",
+        only=(CUD,),
+    ),
+    Case(
+        "type search, _type of another type, _summary=count",
+        "GET",
+        f"{CUD}?_type=Organization&_summary=count",
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "type search, two _type without a common type",
+        "GET",
+        f"{CUD}?_type={CUD}&_type={MK}",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case("type search, _type empty", "GET", f"{CUD}?_type=", status=400, token="s-only"),
+    Case("type search, _type only commas", "GET", f"{CUD}?_type=,,", status=400),
+    Case("type search, _type unknown", "GET", f"{CUD}?_type=Nope", status=400, code="not-supported"),
+    Case("type search, _type with SQL", "GET", f"{CUD}?_type={SQLQ}", status=400),
+    Case(
+        "POST _search, _type of another type in the body",
+        "POST",
+        f"{CUD}/_search",
+        f"_type={MK}".encode(),
+        FORM,
+        200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "POST _search, _type of another type in the query",
+        "POST",
+        f"{CUD}/_search?_type={MK}",
+        b"",
+        FORM,
+        200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "system search, _type not granted",
+        "GET",
+        f"?_type={MK}",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "system search, no _type with a one-type token",
+        "GET",
+        "?_id=tolperisone-mk",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "system search, granted and not granted _type",
+        "GET",
+        f"?_type={CUD},{MK}",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "system search, two _type without a common type",
+        "GET",
+        f"?_type={CUD}&_type={MK}",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "system search, repeated _type narrowed to the granted type",
+        "GET",
+        f"?_type={CUD},{MK}&_type={CUD}&_count=2",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "batch GET entry, _type of another type",
+        "POST",
+        "",
+        bundle("batch", [entry("GET", f"{CUD}?_type={MK}")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "transaction GET entry, _type of another type",
+        "POST",
+        "",
+        bundle("transaction", [entry("GET", f"{CUD}?_type={MK}")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "batch GET entry, system search not granted",
+        "POST",
+        "",
+        bundle("batch", [entry("GET", f"?_type={MK}")]),
+        JSON,
+        403,
+        "forbidden",
+        token="s-only",
+    ),
+    Case(
+        "If-None-Exist with _type of another type",
+        "POST",
+        CUD,
+        j(cud()),
+        {**JSON, "If-None-Exist": f"_type={MK}&_id=tolperisone-mk"},
+        201,
+        expect="created",
+        token="cud-w",
+        only=(CUD,),
+        stores=True,
+    ),
+    Case(
+        "conditional create in the query with _type of another type",
+        "POST",
+        f"{CUD}?_type={MK}&_id=tolperisone-mk",
+        j(cud()),
+        JSON,
+        201,
+        expect="created",
+        token="cud-w",
+        only=(CUD,),
+        stores=True,
+    ),
+    Case(
+        "transaction ifNoneExist with _type of another type",
+        "POST",
+        "",
+        bundle("transaction", [entry("POST", CUD, cud(), ifNoneExist=f"_type={MK}&_id=tolperisone-mk")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="cud-w",
+        only=(CUD,),
+        stores=True,
+    ),
+    Case(
+        "batch ifNoneExist with _type of another type",
+        "POST",
+        "",
+        bundle("batch", [entry("POST", CUD, cud(), ifNoneExist=f"_type={MK}&_id=tolperisone-mk")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="cud-w",
+        only=(CUD,),
+        stores=True,
+    ),
+    Case(
+        "conditional reference with _type of another type, existing id",
+        "POST",
+        "",
+        bundle("transaction", [entry("POST", CUD, cud_referring(f"{CUD}?_type={MPD}&_id=tolperisone-mpd"))]),
+        JSON,
+        404,
+        "not-found",
+        token="cud-w",
+    ),
+    Case(
+        "conditional reference with _type of another type, unknown id",
+        "POST",
+        "",
+        bundle("transaction", [entry("POST", CUD, cud_referring(f"{CUD}?_type={MPD}&_id=no-such-mpd"))]),
+        JSON,
+        404,
+        "not-found",
+        token="cud-w",
+    ),
+    Case(
+        "conditional reference with _type of another type, no auth",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "POST",
+                    MPD,
+                    {
+                        "resourceType": MPD,
+                        "name": [{"productName": "x"}],
+                        "packagedMedicinalProduct": [{"reference": f"{MPD}?_type=Organization&_id=canary-3"}],
+                    },
+                )
+            ],
+        ),
+        JSON,
+        404,
+        "not-found",
+    ),
+    Case(
+        "conditional reference with _type of another type in a batch",
+        "POST",
+        "",
+        bundle("batch", [entry("POST", CUD, cud_referring(f"{CUD}?_type={MPD}&_id=tolperisone-mpd"))]),
+        JSON,
+        200,
+        expect="bundle",
+        token="cud-w",
+    ),
+    Case(
+        "conditional delete, _type of another type matching a shared id",
+        "DELETE",
+        f"{CUD}?_type=Organization&_tag={quote(TAG)}",
+        status=204,
+        token="admin",
+    ),
+    Case(
+        "conditional delete, _type of another type, no auth",
+        "DELETE",
+        f"{CUD}?_type=Organization&_tag={quote(TAG)}",
+        status=204,
+    ),
+    Case(
+        "conditional delete, _type of another type matching no shared id",
+        "DELETE",
+        f"{CUD}?_type=Organization&_id=canary-1",
+        status=204,
+        token="cud-w",
+    ),
+    Case(
+        "conditional delete in a transaction, _type of another type",
+        "POST",
+        "",
+        bundle("transaction", [entry("DELETE", f"{CUD}?_type=Organization&_id=shared-1")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="admin",
+    ),
+    Case(
+        "conditional update, _type of another type, id of an existing resource",
+        "PUT",
+        f"{CUD}?_type=Organization&_id=shared-1",
+        j(cud(id="shared-1", type="indication")),
+        JSON,
+        409,
+        "conflict",
+        token="cud-w",
+    ),
+    Case(
+        "conditional update, _type of another type, no auth",
+        "PUT",
+        f"{CUD}?_type=Organization&_id=shared-1",
+        j(cud(id="shared-1", type="indication")),
+        JSON,
+        409,
+        "conflict",
+    ),
+    Case(
+        "conditional update in a transaction, _type of another type",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [entry("PUT", f"{CUD}?_type=Organization&_id=shared-1", cud(id="shared-1", type="indication"))],
+        ),
+        JSON,
+        409,
+        "conflict",
+        token="cud-w",
+    ),
+    Case(
+        "conditional update, _type of another type, new id",
+        "PUT",
+        f"{CUD}?_type=Organization&_id=canary-1",
+        j(cud(id="canary-1")),
+        JSON,
+        201,
+        expect="created",
+        token="cud-w",
+        only=(CUD,),
+        stores=True,
+    ),
+    Case(
+        "conditional patch, _type of another type",
+        "PATCH",
+        f"{CUD}?_type=Organization&_id=shared-1",
+        patch_json([{"op": "replace", "path": "/type", "value": "indication"}]),
+        PATCH,
+        404,
+        "not-found",
+        token="cud-w",
+    ),
+    Case(
+        "conditional patch in a transaction, _type of another type",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "PATCH",
+                    f"{CUD}?_type=Organization&_id=shared-1",
+                    {
+                        "resourceType": "Binary",
+                        "contentType": "application/json-patch+json",
+                        "data": base64.b64encode(
+                            patch_json([{"op": "replace", "path": "/type", "value": "indication"}])
+                        ).decode(),
+                    },
+                )
+            ],
+        ),
+        JSON,
+        404,
+        "not-found",
+        token="cud-w",
+    ),
+    # --- the types a search reaches beyond its own: chains, _has, _list/_in, includes --------------
+    Case(
+        "untyped chain to types not granted",
+        "GET",
+        f"{CUD}?subject.name=tolperisone",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "typed chain to a type not granted",
+        "GET",
+        f"{CUD}?subject:{MPD}.name=tolperisone",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "typed chain to a type the parameter cannot refer to",
+        "GET",
+        f"{CUD}?subject:Organization.name=x",
+        status=400,
+    ),
+    Case(
+        "_has on a type not granted",
+        "GET",
+        f"{CUD}?_has:{MK}:clinical-use-issue:_id=tolperisone-mk",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "nested _has on a type not granted",
+        "GET",
+        f"{CUD}?_has:{CUD}:indication:_has:{MK}:clinical-use-issue:_id=x",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "_in on a Group not granted",
+        "GET",
+        f"{CUD}?_in=Group/tolperisone-grp-pregnancy",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "_list on a List not granted",
+        "GET",
+        f"{CUD}?_list=some-list",
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "_include of a type not readable",
+        "GET",
+        f"{CUD}?_include={CUD}:subject&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "_revinclude of a type not readable",
+        "GET",
+        f"{CUD}?_revinclude={MK}:clinical-use-issue&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "_include=* with _type of another type",
+        "GET",
+        f"{CUD}?_type={MK}&_include=*&_revinclude=*",
+        status=200,
+        expect="empty",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "If-None-Exist with _has on a type not granted",
+        "POST",
+        CUD,
+        j(cud()),
+        {**JSON, "If-None-Exist": f"_has:{MK}:clinical-use-issue:_id=tolperisone-mk"},
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "If-None-Exist with an untyped chain",
+        "POST",
+        CUD,
+        j(cud()),
+        {**JSON, "If-None-Exist": "subject.name=tolperisone"},
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "If-None-Exist with _in",
+        "POST",
+        CUD,
+        j(cud()),
+        {**JSON, "If-None-Exist": "_in=Group/tolperisone-grp-pregnancy"},
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "conditional delete with an untyped chain",
+        "DELETE",
+        f"{CUD}?subject.name=tolperisone",
+        status=403,
+        code="forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "conditional delete with _list",
+        "DELETE",
+        f"{CUD}?_list=some-list",
+        status=403,
+        code="forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "conditional update with _has",
+        "PUT",
+        f"{CUD}?_has:{MK}:clinical-use-issue:_id=tolperisone-mk",
+        j(cud()),
+        JSON,
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "conditional patch with a typed chain",
+        "PATCH",
+        f"{CUD}?subject:{MPD}.name=tolperisone",
+        patch_json([{"op": "replace", "path": "/type", "value": "indication"}]),
+        PATCH,
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "batch GET entry with _has on a type not granted",
+        "POST",
+        "",
+        bundle("batch", [entry("GET", f"{CUD}?_has:{MK}:clinical-use-issue:_id=tolperisone-mk")]),
+        JSON,
+        403,
+        "forbidden",
+        token="s-only",
+    ),
+    Case(
+        "batch GET entry with an untyped chain",
+        "POST",
+        "",
+        bundle("batch", [entry("GET", f"{CUD}?subject.name=tolperisone")]),
+        JSON,
+        200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "transaction GET entry with _in",
+        "POST",
+        "",
+        bundle("transaction", [entry("GET", f"{CUD}?_in=Group/tolperisone-grp-pregnancy")]),
+        JSON,
+        403,
+        "forbidden",
+        token="s-only",
+    ),
+    Case(
+        "conditional reference with an untyped chain",
+        "POST",
+        "",
+        bundle("transaction", [entry("POST", CUD, cud_referring(f"{CUD}?subject.name=tolperisone"))]),
+        JSON,
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "conditional reference with _has",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [entry("POST", CUD, cud_referring(f"{CUD}?_has:{MK}:clinical-use-issue:_id=tolperisone-mk"))],
+        ),
+        JSON,
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "transaction conditional update with _list",
+        "POST",
+        "",
+        bundle("transaction", [entry("PUT", f"{CUD}?_list=some-list", cud())]),
+        JSON,
+        403,
+        "forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "$export of a type not granted",
+        "GET",
+        f"$export?_type={MK}",
+        headers={"Prefer": "respond-async"},
+        status=403,
+        code="forbidden",
+        token="s-only",
+    ),
+    Case(
+        "$export of every type with a one-type token",
+        "GET",
+        "$export",
+        headers={"Prefer": "respond-async"},
+        status=403,
+        code="forbidden",
+        token="cud-w",
+    ),
+    Case(
+        "$export _type unknown", "GET", "$export?_type=Nope", headers={"Prefer": "respond-async"}, status=400
+    ),
+    Case(
+        "_type inside _has",
+        "GET",
+        f"{CUD}?_has:{MK}:clinical-use-issue:_type={MK}",
+        status=400,
+        token="admin",
+    ),
+    Case("_type as a chained parameter", "GET", f"{CUD}?subject._type={MK}", status=400, token="s-only"),
+    Case(
+        "_include with a target type not readable",
+        "GET",
+        f"{CUD}?_include={CUD}:subject:{MPD}&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "_revinclude=* with a one-type token",
+        "GET",
+        f"{CUD}?_revinclude=*&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "_include:iterate=* with a one-type token",
+        "GET",
+        f"{CUD}?_include:iterate=*&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    Case(
+        "typed reference search to another type",
+        "GET",
+        f"{CUD}?subject:{MPD}=tolperisone-mpd&_count=3",
+        status=200,
+        expect="bundle",
+        token="s-only",
+        only=(CUD,),
+    ),
+    # --- dates out of FHIR's range: a 400 before any datetime arithmetic, wherever a date goes -------
+    *[
+        Case(f"_lastUpdated {name}", "GET", dates(f"{CUD}?_lastUpdated", v), status=400)
+        for name, v in BAD_DATES.items()
+    ],
+    *[
+        Case(f"date parameter {name}", "GET", dates("Observation?date", v), status=400)
+        for name, v in BAD_DATES.items()
+    ],
+    Case(
+        "Period date parameter offset +25:00",
+        "GET",
+        dates("DocumentReference?period", "2020-01-01T00:00:00+25:00"),
+        status=400,
+    ),
+    Case(
+        "system search _lastUpdated offset +25:00",
+        "GET",
+        dates("?_lastUpdated", "gt2020-01-01T00:00:00+25:00"),
+        status=400,
+    ),
+    Case(
+        "composite date offset +25:00",
+        "GET",
+        dates("Observation?code-value-date", "http://loinc.org|1$2020-01-01T00:00:00+25:00"),
+        status=400,
+    ),
+    Case(
+        "chained date offset +25:00",
+        "GET",
+        dates(f"{CUD}?subject:{MPD}._lastUpdated", "2020-01-01T00:00:00+25:00"),
+        status=400,
+    ),
+    Case("_has date year 0000", "GET", dates(f"{MPD}?_has:{CUD}:subject:_lastUpdated", "0000"), status=400),
+    Case(
+        "If-None-Exist date offset +25:00",
+        "POST",
+        "Organization",
+        j(ORG),
+        {**JSON, "If-None-Exist": "_lastUpdated=gt2020-01-01T00:00:00%2B25:00"},
+        400,
+    ),
+    Case(
+        "conditional delete date year 0000",
+        "DELETE",
+        dates("Organization?_lastUpdated", "lt0000-06-01"),
+        status=400,
+    ),
+    Case(
+        "transaction GET entry date offset +25:00",
+        "POST",
+        "",
+        bundle("transaction", [entry("GET", "Organization?_lastUpdated=gt2020-01-01T00:00:00%2B25:00")]),
+        JSON,
+        400,
+    ),
+    Case(
+        "_history _since offset -14:30",
+        "GET",
+        dates("_history?_since", "2020-01-01T00:00:00-14:30"),
+        status=400,
+    ),
+    Case(
+        "_history _since offset +25:00",
+        "GET",
+        dates("_history?_since", "2020-01-01T00:00:00+25:00"),
+        status=400,
+    ),
+    Case("_history _since year 0000", "GET", dates("_history?_since", "0000-01-01T00:00:00Z"), status=400),
+    Case(
+        "type _history _since offset +14:01",
+        "GET",
+        dates("Organization/_history?_since", "2020-01-01T00:00:00+14:01"),
+        status=400,
+    ),
+    Case(
+        "instance _history _since month 13",
+        "GET",
+        dates("Organization/hostile-target/_history?_since", "2020-13-01T00:00:00Z"),
+        status=400,
+    ),
+    Case("_history _since not a date", "GET", "_history?_since=yesterday", status=400),
+    Case(
+        "_history cursor past 9999",
+        "GET",
+        "_history?_cursor=" + base64.urlsafe_b64encode(b'["9999-12-31T23:59:59-14:00", 1, 1]').decode(),
+        status=400,
+    ),
+    Case(
+        "_history cursor without a zone",
+        "GET",
+        "_history?_cursor=" + base64.urlsafe_b64encode(b'["2020-01-01T00:00:00", 1, 1]').decode(),
+        status=400,
+    ),
+    Case(
+        "$export _since offset +25:00",
+        "GET",
+        dates("$export?_since", "2020-01-01T00:00:00+25:00"),
+        headers=ASYNC,
+        status=400,
+    ),
+    Case(
+        "$export _since year 0000",
+        "GET",
+        dates("$export?_since", "0000-01-01T00:00:00Z"),
+        headers=ASYNC,
+        status=400,
+    ),
+    Case(
+        "$export _since without a zone",
+        "GET",
+        dates("$export?_since", "2020-01-01T00:00:00"),
+        headers=ASYNC,
+        status=400,
+    ),
+    *[
+        Case(f"_lastUpdated {name}", "GET", dates(f"{CUD}?_lastUpdated", v), status=200, expect="empty")
+        for name, v in EDGE_DATES.items()
+        if not v.startswith(("ne", "le"))
+    ],
+    *[
+        Case(f"date parameter {name}", "GET", dates("Observation?date", v), status=200, expect="empty")
+        for name, v in EDGE_DATES.items()
+    ],
+    Case(
+        "_lastUpdated le the first second at +14:00",
+        "GET",
+        dates(f"{CUD}?_lastUpdated", "le0001-01-01T00:00:00+14:00"),
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "Period date parameter year 9999",
+        "GET",
+        dates("DocumentReference?period", "sa9999-12-31T23:59:59-14:00"),
+        status=200,
+        expect="empty",
+    ),
+    Case(
+        "_history _since the last second at -14:00",
+        "GET",
+        dates("_history?_since", "9999-12-31T23:59:59-14:00"),
+        status=200,
+        expect="bundle",
+    ),
+    Case(
+        "_history _since the first second at +14:00",
+        "GET",
+        dates("Organization/_history?_since", "0001-01-01T00:00:00+14:00"),
+        status=200,
+        expect="bundle",
+    ),
+    Case(
+        "$export _since the last second at -14:00",
+        "GET",
+        dates("$export?_since", "9999-12-31T23:59:59-14:00"),
+        headers=ASYNC,
+        status=202,
+    ),
+    Case(
+        "$export _since the first second at +14:00",
+        "GET",
+        dates("$export?_type=Organization&_since", "0001-01-01T00:00:00+14:00"),
+        headers=ASYNC,
+        status=202,
+    ),
+    # --- FHIRPath Patch: the resource itself is no element of itself; malformed parameters ---------
+    Case(
+        "FHIRPath Patch delete of the root",
+        "PATCH",
+        "Organization/hostile-target",
+        fhirpath("delete", "Organization"),
+        JSON,
+        400,
+    ),
+    Case(
+        "FHIRPath Patch delete of %resource",
+        "PATCH",
+        "Organization/hostile-target",
+        fhirpath("delete", "%resource"),
+        JSON,
+        400,
+    ),
+    Case(
+        "FHIRPath Patch replace of the root",
+        "PATCH",
+        "Organization/hostile-target",
+        fhirpath("replace", "Organization", value={"valueString": "x"}),
+        JSON,
+        400,
+    ),
+    Case(
+        "FHIRPath Patch delete of the root in a transaction",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [entry("PATCH", "Organization/hostile-target", json.loads(fhirpath("delete", "Organization")))],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "FHIRPath Patch parameter not an array",
+        "PATCH",
+        "Organization/hostile-target",
+        j({"resourceType": "Parameters", "parameter": {"name": "operation"}}),
+        JSON,
+        400,
+    ),
+    Case(
+        "FHIRPath Patch part of strings",
+        "PATCH",
+        "Organization/hostile-target",
+        j({"resourceType": "Parameters", "parameter": [{"name": "operation", "part": ["type"]}]}),
+        JSON,
+        400,
+    ),
+    Case(
+        "FHIRPath Patch value part without a name",
+        "PATCH",
+        "Organization/hostile-target",
+        fhirpath(
+            "add", "Organization", name={"valueString": "contact"}, value={"part": [{"valueString": "x"}]}
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "FHIRPath Patch value part without a value",
+        "PATCH",
+        "Organization/hostile-target",
+        fhirpath("add", "Organization", name={"valueString": "contact"}, value={"part": [{"name": "name"}]}),
+        JSON,
+        400,
+    ),
+    # --- narratives: data: URLs, style that loads or runs something, processing instructions --------
+    *[
+        Case(f"narrative {name}", "POST", "Organization", narrative(div), JSON, 422, "invariant")
+        for name, div in {
+            "data: text/html link": '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+            "data: link with a tab and mixed case": '<a href="Da&#x09;Ta:text/html,x">x</a>',
+            "data: image link": '<a href="data:image/png;base64,iVBORw0KGgo=">x</a>',
+            "data: svg image": '<p>x<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+"/></p>',
+            "data: html image": '<p>x<img src="data:text/html,x"/></p>',
+            "data: url in cite": '<blockquote cite="data:text/html,x">x</blockquote>',
+            "javascript: in cite": '<q cite="javascript:alert(1)">x</q>',
+            "data: url in an area": '<p>x</p><map name="m"><area href="data:text/html,x" shape="rect" coords="0,0,1,1"/></map>',
+            "style url(javascript:)": '<p style="background:url(javascript:alert(1))">x</p>',
+            "style url(javascript:) quoted": "<p style=\"background:url('javascript:alert(1)')\">x</p>",
+            "style url() to another site": '<p style="background:url(https://evil.example/track.png)">x</p>',
+            "style url() to another host without scheme": '<p style="background:url(//evil.example/t.png)">x</p>',
+            "style url() of an svg data image": '<p style="background:url(data:image/svg+xml;base64,PHN2Zz4=)">x</p>',
+            "style expression()": '<p style="width:expression(alert(1))">x</p>',
+            "style expression() with a comment": '<p style="width:expr/**/ession(alert(1))">x</p>',
+            "style expression() with an escape": '<p style="width:e\\78pression(alert(1))">x</p>',
+            "style url() with an escape": '<p style="background:u\\72l(https://evil.example/x)">x</p>',
+            "style @import": "<p style=\"@import 'https://evil.example/x.css'\">x</p>",
+            "style behavior": '<p style="behavior:url(x.htc)">x</p>',
+            "style -moz-binding": '<p style="-moz-binding:url(x.xml#xss)">x</p>',
+            "style javascript: outside url()": '<p style="x:javascript:alert(1)">x</p>',
+            "processing instruction": "<p>x<?php system('id'); ?></p>",
+            "processing instruction at the top": '<?xml-stylesheet href="https://evil.example/x.xsl"?><p>x</p>',
+        }.items()
+    ],
+    Case(
+        "narrative processing instruction in XML",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><text><status value="generated"/>'
+        b'<div xmlns="http://www.w3.org/1999/xhtml"><p>x<?php echo 1 ?></p></div></text>'
+        b'<name value="x"/></Organization>',
+        XML,
+        422,
+        "invariant",
+    ),
+    Case(
+        "narrative data: svg image in XML",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><text><status value="generated"/>'
+        b'<div xmlns="http://www.w3.org/1999/xhtml"><p>x<img src="data:image/svg+xml;base64,PHN2Zz4="/></p></div>'
+        b'</text><name value="x"/></Organization>',
+        XML,
+        422,
+        "invariant",
+    ),
+    Case(
+        "narrative data: png image is fine",
+        "POST",
+        "Organization/$validate",
+        narrative('<p>x<img src="data:image/png;base64,iVBORw0KGgo="/></p>'),
+        JSON,
+        200,
+        expect="valid",
+    ),
+    Case(
+        "narrative relative style url() is fine",
+        "POST",
+        "Organization/$validate",
+        narrative('<p style="background-image:url(tbl_bck1.png)">x</p>'),
+        JSON,
+        200,
+        expect="valid",
+    ),
+    # --- transaction integrity: entries acting on one resource fail the transaction; placeholders ----
+    Case(
+        "transaction with two PUTs of one resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target", "name": n})
+                for n in "ab"
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with PUT and DELETE of one resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target"}),
+                entry("DELETE", "Organization/hostile-target"),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with two DELETEs of one resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [entry("DELETE", "Organization/hostile-target"), entry("DELETE", "Organization/hostile-target")],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with PATCH and PUT of one resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "PATCH",
+                    "Organization/hostile-target",
+                    json.loads(
+                        fhirpath(
+                            "add", "Organization", name={"valueString": "alias"}, value={"valueString": "z"}
+                        )
+                    ),
+                ),
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target"}),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with PUT of one resource by a relative and an absolute url",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("PUT", "Organization/canary-1", {**ORG, "id": "canary-1"}),
+                entry(
+                    "PUT",
+                    "http://elsewhere.example/fhir/Organization/canary-1",
+                    {**ORG, "id": "canary-1", "name": "y"},
+                ),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with a conditional create matching a resource another entry PUTs",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("POST", "Organization", ORG, ifNoneExist="_id=hostile-target"),
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target", "name": "y"}),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with a conditional update resolving to a resource another entry PUTs",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("PUT", "Organization?_id=hostile-target", {**ORG, "name": "y"}),
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target", "name": "z"}),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with a conditional delete resolving to a resource another entry PUTs",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("DELETE", "Organization?_id=hostile-target"),
+                entry("PUT", "Organization/hostile-target", {**ORG, "id": "hostile-target", "name": "y"}),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with a conditional patch matching only a resource another entry deletes",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "PATCH",
+                    "Organization?_id=hostile-target",
+                    json.loads(
+                        fhirpath(
+                            "add", "Organization", name={"valueString": "alias"}, value={"valueString": "z"}
+                        )
+                    ),
+                ),
+                entry("DELETE", "Organization/hostile-target"),
+            ],
+        ),
+        JSON,
+        404,
+    ),
+    Case(
+        "transaction with two conditional deletes resolving to one resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry("DELETE", "Organization?_id=hostile-target"),
+                entry(
+                    "DELETE",
+                    "Organization?name=x&_id=hostile-target",
+                ),
+            ],
+        ),
+        JSON,
+        400,
+    ),
+    Case(
+        "transaction with an unresolved urn:uuid reference",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "POST",
+                    "Organization",
+                    {**ORG, "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000001"}},
+                )
+            ],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "transaction with an unresolved urn:oid reference",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [entry("POST", "Organization", {**ORG, "partOf": {"reference": "urn:oid:1.2.3.4"}})],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "transaction with an unresolved urn:uuid reference with a fragment",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "PUT",
+                    "Organization/canary-1",
+                    {
+                        **ORG,
+                        "id": "canary-1",
+                        "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000002#x"},
+                    },
+                )
+            ],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "transaction with an unresolved urn:uuid reference in a contained resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "POST",
+                    "Organization",
+                    {
+                        **ORG,
+                        "contained": [
+                            {
+                                **ORG,
+                                "id": "c1",
+                                "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000003"},
+                            }
+                        ],
+                        "partOf": {"reference": "#c1"},
+                    },
+                )
+            ],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "transaction with a urn:uuid reference to a DELETE entry",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                {
+                    **entry("DELETE", "Organization/canary-1"),
+                    "fullUrl": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000004",
+                },
+                entry(
+                    "POST",
+                    "Organization",
+                    {**ORG, "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000004"}},
+                ),
+            ],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "transaction with a urn:uuid reference to a GET entry",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                {
+                    **entry("GET", "Organization/canary-1"),
+                    "fullUrl": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000005",
+                },
+                entry(
+                    "POST",
+                    "Organization",
+                    {**ORG, "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000005"}},
+                ),
+            ],
+        ),
+        JSON,
+        400,
+        "not-found",
+    ),
+    Case(
+        "batch with a urn:uuid reference",
+        "POST",
+        "",
+        bundle(
+            "batch",
+            [
+                entry(
+                    "POST",
+                    "Organization",
+                    {**ORG, "partOf": {"reference": "urn:uuid:7f3c3b7e-0000-4000-8000-000000000006"}},
+                )
+            ],
+        ),
+        JSON,
+        200,
+        expect="bundle",
+    ),
+    # --- contained ids, If-None-Match on writes, XML errors without the model library's internals ---
+    Case(
+        "contained resources with one id",
+        "POST",
+        "Organization",
+        j(
+            {
+                **ORG,
+                "contained": [{**ORG, "id": "c"}, {**ORG, "id": "c", "name": "y"}],
+                "partOf": {"reference": "#c"},
+            }
+        ),
+        JSON,
+        422,
+        "duplicate",
+    ),
+    Case(
+        "contained resources with one id in a transaction",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "POST",
+                    "Organization",
+                    {
+                        **ORG,
+                        "contained": [{**ORG, "id": "c"}, {**ORG, "id": "c"}],
+                        "partOf": {"reference": "#c"},
+                    },
+                )
+            ],
+        ),
+        JSON,
+        422,
+        "duplicate",
+    ),
+    Case(
+        "contained resources with one id in XML",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><contained><Organization><id value="c"/><name value="a"/></Organization></contained><contained><Organization><id value="c"/><name value="b"/></Organization></contained><name value="x"/><partOf><reference value="#c"/></partOf></Organization>',
+        XML,
+        422,
+        "duplicate",
+    ),
+    Case(
+        "contained resources with one id on update",
+        "PUT",
+        "Organization/hostile-target",
+        j(
+            {
+                **ORG,
+                "id": "hostile-target",
+                "contained": [{**ORG, "id": "c"}, {**ORG, "id": "c"}],
+                "partOf": {"reference": "#c"},
+            }
+        ),
+        JSON,
+        422,
+        "duplicate",
+    ),
+    Case(
+        "If-None-Match * on a PUT of an existing resource",
+        "PUT",
+        "Organization/hostile-target",
+        j({**ORG, "id": "hostile-target", "name": "y"}),
+        {**JSON, "If-None-Match": "*"},
+        412,
+    ),
+    Case(
+        "If-None-Match of the current version on a PUT",
+        "PUT",
+        "Organization/hostile-target",
+        j({**ORG, "id": "hostile-target", "name": "y"}),
+        {**JSON, "If-None-Match": 'W/"9", W/"1"'},
+        412,
+    ),
+    Case(
+        "If-None-Match * on a conditional PUT matching a resource",
+        "PUT",
+        "Organization?_id=hostile-target",
+        j({**ORG, "name": "y"}),
+        {**JSON, "If-None-Match": "*"},
+        412,
+    ),
+    Case(
+        "ifNoneMatch * on a transaction PUT of an existing resource",
+        "POST",
+        "",
+        bundle(
+            "transaction",
+            [
+                entry(
+                    "PUT",
+                    "Organization/hostile-target",
+                    {**ORG, "id": "hostile-target", "name": "y"},
+                    ifNoneMatch="*",
+                )
+            ],
+        ),
+        JSON,
+        412,
+    ),
+    Case(
+        "XML with a value of the wrong type",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><name value="x"/><active value="maybe"/></Organization>',
+        XML,
+        400,
+        "structure",
+    ),
+    Case(
+        "XML with an invalid date",
+        "POST",
+        "Patient",
+        b'<Patient xmlns="http://hl7.org/fhir"><birthDate value="2020-13-45"/></Patient>',
+        XML,
+        400,
+        "structure",
+    ),
+    Case(
+        "XML missing a required element",
+        "POST",
+        "Observation",
+        b'<Observation xmlns="http://hl7.org/fhir"><status value="final"/></Observation>',
+        XML,
+        400,
+        "structure",
+    ),
+    Case(
+        "XML with an unknown element",
+        "POST",
+        "Organization",
+        b'<Organization xmlns="http://hl7.org/fhir"><bogus value="x"/></Organization>',
+        XML,
+        400,
+        "structure",
+    ),
+    Case(
+        "XML with many errors",
+        "POST",
+        "Observation",
+        b'<Observation xmlns="http://hl7.org/fhir"><status value="x"/><valueQuantity><value value="abc"/></valueQuantity><issued value="x"/></Observation>',
+        XML,
+        400,
+        "structure",
+    ),
+    # --- Bulk export jobs belong to the client that started them (the job: cud-w's) ------------------
+    Case(
+        "export status polled by another client",
+        "GET",
+        "bulkstatus/<job>",
+        status=404,
+        code="not-found",
+        token="admin",
+    ),
+    Case(
+        "export status polled by another client with the same scopes",
+        "GET",
+        "bulkstatus/<job>",
+        status=404,
+        code="not-found",
+        token="s-only",
+    ),
+    Case(
+        "export cancelled by another client",
+        "DELETE",
+        "bulkstatus/<job>",
+        status=404,
+        code="not-found",
+        token="admin",
+    ),
+    Case(
+        "export file read by another client",
+        "GET",
+        f"bulkfiles/<job>/{CUD}.ndjson",
+        status=404,
+        code="not-found",
+        token="admin",
+    ),
 ]
 
 
-@pytest.fixture(scope="module")
-def server(database_url_factory):
-    server = LiveServer(database_url_factory())
+def seed(server: LiveServer) -> None:
+    """The seed Bundle, and resources of other types sharing ids with it (type-confusion targets)."""
     response = server.post_bundle(json.loads(SEED_BUNDLE.read_text()))
     assert response.status_code == 200, response.text[:500]
-    target = {**ORG, "id": "hostile-target"}
-    assert server.http.put(f"{server.base_url}/Organization/hostile-target", json=target, headers=JSON).ok
+    for resource in SEED_EXTRA:
+        url = f"{server.base_url}/{resource['resourceType']}/{resource['id']}"
+        assert server.http.put(url, json=resource, headers=JSON).ok
+
+
+@pytest.fixture(scope="module")
+def server(database_url_factory, tmp_path_factory):
+    server = LiveServer(database_url_factory(), BULK_DIR=str(tmp_path_factory.mktemp("bulk")))
+    seed(server)
     statements: list[str] = []
     engine = server.app.extensions["fhir_repository"].engine
 
@@ -1017,6 +2565,34 @@ def server(database_url_factory):
     yield server
     event.remove(engine, "before_cursor_execute", _capture)
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def auth_server(database_url_factory, tmp_path_factory):
+    """The same store behind FHIR_SERVICE_AUTH=token (TOKENS), for the cases that send a token."""
+    tokens = tmp_path_factory.mktemp("auth") / "tokens.json"
+    tokens.write_text(json.dumps(TOKENS))
+    config = AuthConfig(mode="token", tokens_file=str(tokens))
+    server = LiveServer(database_url_factory(), AUTH=config, BULK_DIR=str(tmp_path_factory.mktemp("bulk")))
+    server.http.headers["Authorization"] = "Bearer admin"
+    seed(server)
+    server.job = finished_export(server, "cud-w")
+    yield server
+    server.stop()
+
+
+def finished_export(server: LiveServer, token: str) -> str:
+    """The id of a completed $export of ClinicalUseDefinition started with `token`."""
+    headers = {"Authorization": f"Bearer {token}", "Prefer": "respond-async"}
+    kickoff = server.http.get(f"{server.base_url}/$export?_type={CUD}", headers=headers)
+    assert kickoff.status_code == 202, kickoff.text
+    status_url = kickoff.headers["Content-Location"]
+    deadline = time.monotonic() + TIMEOUT
+    while (status := server.http.get(status_url, headers=headers)).status_code == 202:
+        assert time.monotonic() < deadline, "the export did not finish"
+        time.sleep(0.1)
+    assert status.status_code == 200, status.text
+    return status_url.rsplit("/", 1)[1]
 
 
 def send(server: LiveServer, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
@@ -1041,9 +2617,7 @@ def send(server: LiveServer, method: str, path: str, body: bytes | None = None, 
 
 def snapshot(server: LiveServer) -> tuple[int, str]:
     """(history total, SHA-256 of every version's fullUrl, etag and content)."""
-    status, _, data, _ = send(server, "GET", "_history?_count=1000")
-    assert status == 200
-    page = json.loads(data)
+    page = history(server, 1000)
     assert page["total"] <= 1000, "the store outgrew one history page"
     digest = hashlib.sha256()
     for entry in page.get("entry", []):
@@ -1051,31 +2625,65 @@ def snapshot(server: LiveServer) -> tuple[int, str]:
     return page["total"], digest.hexdigest()
 
 
+def history(server: LiveServer, count: int) -> dict:
+    status, _, data, _ = send(server, "GET", f"_history?_count={count}", headers=ADMIN)
+    assert status == 200
+    return json.loads(data)
+
+
+def resource_types(value) -> set[str]:
+    """Every resourceType anywhere in an answer (nested Bundles and contained resources too)."""
+    if isinstance(value, dict):
+        found = {value["resourceType"]} if isinstance(value.get("resourceType"), str) else set()
+        return found.union(*(resource_types(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(resource_types(v) for v in value))
+    return set()
+
+
 def test_table_is_big_and_distinct():
-    assert len(CASES) >= 50
+    assert len(CASES) >= 120
     assert len({c.name for c in CASES}) == len(CASES)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_hostile_input_is_refused_and_stores_nothing(server, case: Case):
+def test_hostile_input_is_refused_and_stores_nothing(request, case: Case):
+    server = request.getfixturevalue("auth_server" if case.token else "server")
     before = snapshot(server)
-    server.statements.clear()
-    status, headers, data, seconds = send(server, case.method, case.path, case.body, case.headers)
+    statements = getattr(server, "statements", [])
+    statements.clear()
+    headers = {**case.headers, **({"Authorization": f"Bearer {case.token}"} if case.token else {})}
+    path = case.path.replace("<job>", getattr(server, "job", ""))
+    status, answer_headers, data, seconds = send(server, case.method, path, case.body, headers)
     assert status == case.status, data[:600]
     assert seconds < TIMEOUT
-    assert headers["Content-Type"].startswith("application/fhir+json")
-    body = json.loads(data)
+    if status in (202, 204) and not data:
+        body = {}
+    else:
+        assert answer_headers["Content-Type"].startswith("application/fhir+json")
+        body = json.loads(data)
     if status >= 400:
         assert body["resourceType"] == "OperationOutcome"
         errors = [i for i in body["issue"] if i["severity"] in ("error", "fatal")]
         assert errors and all(i.get("code") and i.get("diagnostics") for i in errors), body
         if case.code:
             assert case.code in {i["code"] for i in errors}, body
-    else:
+    elif status not in (202, 204):
         check_success(case, body)
-    assert not [s for s in server.statements if MARK in s], "a search value was spliced into SQL"
+    if status == 201:
+        assert "Location" in answer_headers
+    if case.only:  # nothing of another type leaks, however the search named it
+        assert resource_types(body) <= {*case.only, "Bundle", "OperationOutcome"}, resource_types(body)
+    assert not [s for s in statements if MARK in s], "a search value was spliced into SQL"
     assert b"root:" not in data  # no /etc/passwd line in any answer
-    assert snapshot(server) == before
+    for internal in (b"errors.pydantic.dev", b"input_type=", b"Traceback", b"sqlalchemy", b"psycopg"):
+        assert internal not in data  # messages for people, not the libraries' internals
+    after = snapshot(server)
+    if not case.stores:
+        assert after == before
+    elif after != before:  # what a legitimate create wrote is of the allowed types only
+        added = history(server, after[0] - before[0])
+        assert {e["fullUrl"].split("/")[-2] for e in added.get("entry", [])} <= set(case.only), added
 
 
 def check_success(case: Case, body: dict) -> None:
@@ -1083,15 +2691,95 @@ def check_success(case: Case, body: dict) -> None:
         assert body["resourceType"] == "OperationOutcome"
         assert not [i for i in body["issue"] if i["severity"] in ("error", "fatal")], body
     elif case.expect == "empty":  # SQL or a wildcard that matched anything would show here
-        assert body["resourceType"] == "Bundle" and body["total"] == 0, body
+        assert body["resourceType"] == "Bundle" and body.get("total", 0) == 0, body
         assert not [e for e in body.get("entry", []) if e.get("search", {}).get("mode") == "match"]
     elif case.expect == "clamped":  # R5: the server may return fewer than _count asks
         assert body["resourceType"] == "Bundle"
         self_link = next(link["url"] for link in body["link"] if link["relation"] == "self")
         assert f"_count={LIMITS.count}" in self_link, self_link
         assert len(body.get("entry", [])) <= LIMITS.count
+    elif case.expect == "created":
+        assert body.get("resourceType") in case.only, body
     else:
         assert case.expect == "bundle" and body["resourceType"] == "Bundle", body
+
+
+# --- the serving layer's own answers (gunicorn, before the app sees a request) ----------------------
+
+SERVING_CASES = {  # raw request bytes → (status, issue code)
+    "request line too long": (
+        b"GET /fhir/metadata?x=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        414,
+        "too-long",
+    ),
+    "header field too large": (
+        b"GET /fhir/metadata HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
+        431,
+        "too-long",
+    ),
+    "too many header fields": (
+        b"GET /fhir/metadata HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(120)) + b"\r\n",
+        431,
+        "too-long",
+    ),
+    "malformed request line": (b"GARBAGE\r\n\r\n", 400, "structure"),
+    "unknown HTTP version": (b"GET /fhir/metadata HTTP/9.9\r\nHost: x\r\n\r\n", 400, "structure"),
+    "control character in the method": (
+        b"G\x01T /fhir/metadata HTTP/1.1\r\nHost: x\r\n\r\n",
+        400,
+        "structure",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(database_url_factory, tmp_path_factory):
+    """`fhir-service serve` (gunicorn, one worker) on an empty database: its own error answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path_factory.mktemp("serve")
+    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": database_url_factory(), "FHIR_SERVICE_ACCESS_LOG": "0"}
+    command = [
+        str(Path(sys.executable).parent / "fhir-service"),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+    log = (folder / "serve.log").open("w+")
+    process = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            assert process.poll() is None, Path(log.name).read_text()[-2000:]
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.1)
+    yield port
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("name", list(SERVING_CASES))
+def test_the_serving_layer_answers_with_an_operation_outcome(gunicorn_server, name):
+    request, status, code = SERVING_CASES[name]
+    with socket.create_connection(("127.0.0.1", gunicorn_server), timeout=TIMEOUT) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin1").split("\r\n")
+    assert lines[0].split(" ")[1] == str(status), answer[:300]
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    assert headers["Content-Type"] == "application/fhir+json"
+    outcome = json.loads(body)
+    assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["code"] == code, outcome
+    assert outcome["issue"][0]["diagnostics"] and b"<html" not in body
 
 
 def test_the_sql_capture_sees_search_values(server):
@@ -1203,15 +2891,19 @@ def test_json_patch_copy_within_the_budget_works(server):
 
 def test_next_page_with_the_most_sort_keys_is_quick(server):
     """A page link's keyset condition grows with the square of the sort keys (396 keys ran for
-    minutes): at the limit the next page is still quick."""
+    minutes): at the limit the next page's statement stays small. Its size, not a stopwatch, is
+    checked, so a loaded machine cannot fail the test."""
     keys = ",".join(["type", "-_lastUpdated", "_id", "-type"] * LIMITS.sort_keys)[:10_000].split(",")
     query = f"{CUD}?_sort={','.join(keys[: LIMITS.sort_keys])}&_count=2"
     status, _, data, _ = send(server, "GET", query)
     assert status == 200
     next_link = next(link["url"] for link in json.loads(data)["link"] if link["relation"] == "next")
-    status, _, data, seconds = send(server, "GET", next_link.split("/fhir/", 1)[1])
-    assert status == 200 and seconds < 15, (status, seconds)  # minutes before the limit
+    server.statements.clear()
+    status, _, data, _ = send(server, "GET", next_link.split("/fhir/", 1)[1])
+    assert status == 200
     assert len(json.loads(data)["entry"]) == 2
+    longest = max(len(statement) for statement in server.statements)
+    assert longest < 10_000, longest  # about 1,900 characters at the limit of 8 keys
 
 
 def test_big_narratives_are_not_kept_in_the_validator_cache(server):

@@ -346,17 +346,22 @@ def test_patch_entries_json_patch_and_fhirpath_patch(server):
             }
         ],
     }
-    response = server.post_bundle(
-        transaction(
-            {"resource": binary, "request": {"method": "PATCH", "url": "Substance/patch-me"}},
-            {
-                "resource": fhirpath,
-                "request": {"method": "PATCH", "url": "Substance/patch-me", "ifMatch": 'W/"2"'},
-            },
-        )
-    )
-    assert response.status_code == 200, response.text
-    assert [e["response"]["etag"] for e in response.json()["entry"]] == ['W/"2"', 'W/"3"']
+    json_entry = {"resource": binary, "request": {"method": "PATCH", "url": "Substance/patch-me"}}
+    fhirpath_entry = {
+        "resource": fhirpath,
+        "request": {"method": "PATCH", "url": "Substance/patch-me", "ifMatch": 'W/"2"'},
+    }
+    # two entries acting on one resource: R5 transaction integrity says the transaction fails
+    overlapping = server.post_bundle(transaction(json_entry, fhirpath_entry))
+    assert overlapping.status_code == 400, overlapping.text
+    assert "Bundle.entry[1]" in overlapping.text and "Bundle.entry[0]" in overlapping.text
+    assert server.get("Substance/patch-me").json()["meta"]["versionId"] == "1"
+    etags = []
+    for entry in (json_entry, fhirpath_entry):
+        response = server.post_bundle(transaction(entry))
+        assert response.status_code == 200, response.text
+        etags.append(response.json()["entry"][0]["response"]["etag"])
+    assert etags == ['W/"2"', 'W/"3"']
     stored = server.get("Substance/patch-me").json()
     assert stored["description"] == "patched" and stored["instance"] is True
 
@@ -397,3 +402,33 @@ def test_transaction_larger_than_one_session_batch(server):
     last = server.get(locations[-1]).json()
     assert last["subject"]["reference"] == locations[-2]
     assert server.history_total() == before + count
+
+
+def test_overlap_is_about_writes_and_placeholders_about_this_bundle(server):
+    """R5 transaction integrity counts the DELETE, POST, PUT and PATCH entries only: a GET of a
+    resource the transaction writes, and a batch writing one resource twice, are fine. A urn:uuid
+    reference must name an entry that writes; one that does is rewritten as usual."""
+    put = substance("overlap", method="PUT")
+    put["request"]["url"] = "Substance/overlap"
+    put["resource"]["id"] = "overlap"
+    read = {"request": {"method": "GET", "url": "Substance/overlap"}}
+    assert server.post_bundle(transaction(put, read)).status_code == 200
+    twice = {"resourceType": "Bundle", "type": "batch", "entry": [put, copy.deepcopy(put)]}
+    twice["entry"][1]["resource"]["description"] = "second"
+    statuses = [e["response"]["status"] for e in server.post_bundle(twice).json()["entry"]]
+    assert statuses == ["200 OK", "200 OK"]
+    assert server.get("Substance/overlap").json()["description"] == "second"
+    linked = substance("linked", full_url="urn:uuid:7b1f0b3e-0000-4000-8000-0000000000aa")
+    ingredient = {"item": {"reference": {"reference": "urn:uuid:7b1f0b3e-0000-4000-8000-0000000000aa"}}}
+    referring = {
+        "resource": {"resourceType": "MedicationKnowledge", "definitional": {"ingredient": [ingredient]}},
+        "request": {"method": "POST", "url": "MedicationKnowledge"},
+    }
+    before = server.history_total()
+    unlinked = server.post_bundle(transaction(referring))
+    assert unlinked.status_code == 400 and "urn:uuid:7b1f0b3e" in unlinked.text
+    assert server.history_total() == before
+    response = server.post_bundle(transaction(linked, referring))
+    assert response.status_code == 200, response.text
+    stored = server.get(response.json()["entry"][1]["response"]["location"]).json()
+    assert stored["definitional"]["ingredient"][0]["item"]["reference"]["reference"].startswith("Substance/")

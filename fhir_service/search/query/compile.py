@@ -8,14 +8,13 @@ target's pk; `_has` does the same in reverse. All values are bound parameters.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import and_, column, false, or_, select, table, union_all
 
 from fhir_service.store.schema import Resource
 
 from .. import text
-from ..dates import EPOCH, parse_range
+from ..dates import parse_range, to_datetime
 from ..errors import SearchError
 from ..hashing import h64
 from ..indexer import sp_of
@@ -54,13 +53,6 @@ MODIFIERS = {
 }
 
 
-def _us_to_datetime(us: int) -> datetime:
-    from datetime import timedelta
-
-    clamped = max(min(us, 253402300799000000), -62135596800000000)
-    return (EPOCH + timedelta(microseconds=clamped)).astimezone(UTC)
-
-
 @dataclass(frozen=True)
 class Membership:
     """A clause that is "pk IN rows" (or NOT IN): the engine may drive the search from `rows` or
@@ -97,6 +89,9 @@ class Compiler:
         # (type, code), so the resource.type filter is then implied and the planner should drive the
         # search from the index tables rather than from every resource of the type.
         self.type_bound = False
+        # Every type a clause searches (chain targets, _has sources, _list/_in containers): what
+        # the request must be allowed to search (engine._authorize). ANY_TYPE stands for all.
+        self.searched: set[str] = set()
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -159,6 +154,7 @@ class Compiler:
     # --- clauses -----------------------------------------------------------------------------
 
     def _for_type(self, rtype: str, clause: Clause, pk_col):
+        self.searched.add(rtype)
         if clause.has:
             return self._has(rtype, clause, pk_col)
         if clause.chain:
@@ -256,6 +252,7 @@ class Compiler:
                     400, f"{clause.code} takes a reference to a {' or '.join(allowed)}, got '{value}'"
                 )
             wanted.setdefault(container, []).append(cid)
+            self.searched.add(container)
         alternatives = []
         for container, cids in wanted.items():
             owner, ref, target = _R.alias(), _REF.alias(), _R.alias()
@@ -292,7 +289,7 @@ class Compiler:
         prefix, text = split_prefix(value)
         low, high = parse_range(text)
         lu = r.c.last_updated
-        lo, hi = _us_to_datetime(low), _us_to_datetime(high)
+        lo, hi = to_datetime(low), to_datetime(high)
         point = {
             "eq": and_(lu >= lo, lu < hi),
             "ne": or_(lu < lo, lu >= hi),
@@ -316,6 +313,8 @@ class Compiler:
         if param.type != "reference":
             raise SearchError(400, f"Cannot chain on '{hop.code}': it is a {param.type} parameter")
         next_code = rest.chain[0].code if rest.chain else rest.code
+        if hop.target_type and param.target and hop.target_type not in param.target:
+            raise SearchError(400, f"'{hop.code}' on {rtype} cannot refer to a {hop.target_type}")
         targets = [hop.target_type] if hop.target_type else list(param.target)
         targets = [t for t in targets if t and self._known(t, rest)]
         if not targets:

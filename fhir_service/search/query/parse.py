@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..effective import effective_types
 from ..errors import SearchError
 from ..types.common import split_escaped
 
@@ -50,7 +51,7 @@ class Include:
 @dataclass
 class Query:
     clauses: list[Clause] = field(default_factory=list)
-    types: list[str] | None = None
+    types: tuple[str, ...] | None = None  # effective.py: None every type, () none
     sort: list[tuple[str, bool]] = field(default_factory=list)  # (code, descending)
     count: int = DEFAULT_COUNT
     includes: list[Include] = field(default_factory=list)
@@ -116,8 +117,9 @@ def _include(name: str, value: str) -> list[Include]:
     return [Include(parts[0], parts[1], parts[2] if len(parts) == 3 else None, iterate, reverse)]
 
 
-def parse(params: list[tuple[str, str]], types: list[str] | None = None) -> Query:
-    q = Query(types=list(types) if types else None)
+def parse(params: list[tuple[str, str]], url_type: str | None = None) -> Query:
+    """`url_type`: the type searched (None: a system-level search)."""
+    q = Query(types=effective_types(url_type, params))
     for name, value in params:
         if name in IGNORED:
             continue
@@ -141,8 +143,7 @@ def parse(params: list[tuple[str, str]], types: list[str] | None = None) -> Quer
         elif name == "_cursor":
             q.cursor = value
         elif name == "_type":
-            wanted = [t for t in value.split(",") if t]
-            q.types = [t for t in q.types if t in wanted] if q.types else wanted
+            continue  # in q.types already
         elif (name, value) in (("_contained", "false"), ("_containedType", "container")):
             continue  # what every search does: contained resources are not searched on their own
         elif name in ("_contained", "_containedType", "_maxresults", "_score", "_graph", "_query", "_filter"):
