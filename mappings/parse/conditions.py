@@ -71,23 +71,68 @@ def conditions(sentence: str, product: Product, listed: bool = False) -> list[st
     cue = re.search(r"\b(?:such as|including|e\.g\.,?|namely)\s+", what, re.I)
     if cue and _top_level_cue(what):
         what = what[cue.end() :]
-    pieces = concepts(what, product.drugs)
+    pieces = [e for p in concepts(what, product.drugs) for e in _with_examples(p)]
     return [c for c in (_resolve(_clean_condition(p), product.name) for p in pieces) if _is_condition(c)]
+
+
+def _with_examples(piece: str) -> list[str]:
+    """ "Fluid overload conditions (e.g., pulmonary edema, heart failure)" → the group and each example;
+    "a history of severe skin reactions (AGEP, SJS) after taking X" → one history per reaction."""
+    by_example = _by_example(piece)
+    if len(by_example) > 1:
+        return [piece, *by_example]
+    inner = _outer_parenthesis(piece)
+    # "a severe reaction (e.g., encephalopathy) to a previous dose": the example needs the rest
+    if inner is None or not piece.rstrip().endswith(")"):
+        return [piece]
+    cue = re.match(r"\s*(?:e\.g\.,?|such as|including|like)\s+", inner, re.I)
+    examples = [
+        e
+        for e in (split_top_level(inner[cue.end() :]) if cue else [])
+        if not re.match(r"(?:other|etc|certain|some|depending|depends|if|when|as|for)\b", e, re.I)
+    ]
+    if len(examples) < 2 or any(len(bare_text(e).split()) > 6 for e in examples):
+        return [piece]
+    if re.match(r"(?:those|patients|people|individuals|persons)\b", examples[0], re.I):
+        return [piece]  # "(including those with HIV or undergoing chemotherapy)": who, within the group
+    # "allergy to lincosamides (such as clindamycin or lincomycin)": an allergy to each
+    allergy = _ALLERGY_TO.match(piece[: piece.index("(")])
+    return [piece, *(f"{allergy.group('head')}{e}" if allergy else e for e in examples)]
+
+
+_ALLERGY_TO = re.compile(
+    r"^(?P<head>.*?\b(?:hypersensitiv\w*|allerg\w*|sensitiv\w*|intoleran\w*|reactions?|anaphyla\w*)\s+(?:to|of)\s+)",
+    re.I,
+)
+
+
+def _outer_parenthesis(text: str) -> str | None:
+    """The text of the first top-level parenthesis, nested ones kept: "(AGEP, DRESS (a syndrome), ...)"."""
+    start = text.find("(")
+    depth = 0
+    for i in range(start, len(text)) if start >= 0 else ():
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start + 1 : i]
+    return None
 
 
 def _by_example(piece: str) -> list[str]:
     """ "A history of severe skin reactions (AGEP, SJS, or vasculitis) after taking X" → one history per
     reaction it names: the examples are the contraindications, the class only groups them."""
-    m = re.match(
-        r"^(?P<lead>(?:an?\s+)?history of\s+)[^()]+?s\s*\((?:e\.g\.,?\s*|such as\s+|including\s+)?(?P<examples>.+)\)"
-        r"(?P<tail>[^()]*)$",
-        piece,
-        re.I,
-    )  # a plural class ("reactions (A, B)"), not a gloss ("angioedema (swelling of the face, lips)")
-    examples = split_top_level(m.group("examples"), r",|;") if m else []
-    if len(examples) < 2 or any(len(bare_text(e).split()) > 8 for e in examples):
+    lead = re.match(r"^(?:an?\s+)?history of\s+[^()]+?s\s*\(", piece, re.I)
+    inner = _outer_parenthesis(piece) if lead else None
+    # a plural class ("skin reactions (A, B)"), not a gloss ("angioedema (swelling of the face)") nor an
+    # allergy whose signs the parenthesis lists ("allergic reactions (hives, wheezing) to penicillin")
+    if inner is None or re.search(r"allerg|hypersensitiv|anaphyla", lead.group(0), re.I):
         return [piece]
-    return [f"{m.group('lead')}{e}{m.group('tail')}" for e in examples]
+    tail = piece[lead.end() + len(inner) + 1 :]
+    inner = re.sub(r"^(?:e\.g\.,?|such as|including)\s+", "", inner, flags=re.I)
+    examples = split_top_level(inner, r",|;|\bor\b")
+    if len(examples) < 2 or any(len(bare_text(e).split()) > 8 for e in examples) or "(" in tail:
+        return [piece]
+    head = re.match(r"^(?:an?\s+)?history of\s+", piece, re.I).group(0)
+    return [f"{head}{e}{tail}" for e in examples]
 
 
 def _resolve(condition: str, name: str) -> str:
@@ -168,4 +213,5 @@ def lead_list(body: str) -> list[str]:
     text = body.strip().rstrip(".")
     text = re.split(r"\s+[-–—]\s+|:\s+|(?<=[a-z)])\.\s+", text, maxsplit=1)[0]
     text = _CONDITION_END.split(text)[0]
-    return [c for c in (_clean_condition(p) for p in concepts(text)) if _is_condition(c)] or [text]
+    pieces = [e for p in concepts(text) for e in _with_examples(p)]
+    return [c for c in (_clean_condition(p) for p in pieces) if _is_condition(c)] or [text]

@@ -43,6 +43,16 @@ _EFFECT_SPLIT = re.compile(
     r"|[;:]\s+|,\s+(?=\w+ing\b)|\s+(?:in|for) (?=(?:patients|people|individuals|those|some|elderly|children)\b)",
     re.I,
 )
+_NEXT_CLAUSE = re.compile(
+    r",\s+(?:and|but|while|whereas)\s+(?=(?:[\w-]+\s+){1,4}(?:may|can|could|might|will|should|must|is|are)\s)",
+    re.I,
+)
+# what happens to the product itself: "levothyroxine absorption", "its metabolism"
+_OWN_PROCESS = re.compile(
+    r"^(?:(?P<name>.+?)\s+)?(?:absorption|metabolism|levels?|effects?|action|efficacy|effectiveness|clearance|"
+    r"excretion|concentrations?|activity|toxicity)$",
+    re.I,
+)
 # "(e.g., opioids, alcohol)", "such as A and B": the named examples of a class
 _EXAMPLE_PAREN = re.compile(
     r"\((?:e\.g\.,?|i\.e\.,?|such as|including|like|especially|particularly)?\s*([^()]+)\)", re.I
@@ -99,6 +109,11 @@ def interactants(sentence: str, product: Product, listed: bool) -> tuple[list[st
     ):  # "Avoid alcohol and other CNS depressants while using this medication."
         candidates.append((avoid.group("what"), None))
     for what, effect in candidates:
+        # "... of aldesleukin, and antifungal agents may interact with progesterone": a new clause, not a name
+        # (after a list, "A, B, and C may increase ..." is the list's own predicate)
+        clause = _NEXT_CLAUSE.search(what)
+        if clause and len(split_top_level(what[: clause.start()], r",|;")) == 1:
+            what = what[: clause.start()]
         split = _EFFECT_SPLIT.search(what)
         names_text = what[: split.start()] if split else what
         if effect is None and split:
@@ -167,6 +182,12 @@ def _names(product: Product, text: str) -> list[str]:
     for raw in listed:
         name = _NOISE.sub("", raw.strip()) if re.match(r"(?:many|various|several)\s", raw, re.I) else raw
         name = re.sub(r"^(?:the|a|an|with)\s+", "", name.strip(" .,:;*"), flags=re.I)
+        # "histamine dihydrochloride have not been established": a name ends where a verb begins
+        name = re.split(
+            r"(?<!\bthat)(?<!\bwhich)(?<!\bwho)\s+(?:have|has|had|does|do|did|would|could|will)\s",
+            name,
+            maxsplit=1,
+        )[0]
         if is_placeholder(name):
             head = _head_noun(name) or head
             continue
@@ -181,6 +202,9 @@ def _names(product: Product, text: str) -> list[str]:
         bare = bare_text(name)
         if _is_own(product, name) or len(bare.split()) > 12 or not re.search(r"[A-Za-z]{2}", bare):
             continue
+        process = _OWN_PROCESS.match(bare)
+        if process and (not process.group("name") or _is_own(product, process.group("name"))):
+            continue  # "levothyroxine absorption", "metabolism": the product's own fate, not another drug
         if re.search(
             r"\b(?:you|your|their|doctor|physician|pharmacist|provider|healthcare|professional|"
             r"interactions?|caution|care|risk|side effects?|enzymes?)\b",

@@ -284,11 +284,26 @@ def concepts(text: str, drugs: set[str] | frozenset[str] = frozenset()) -> list[
     names known to be drugs (the product's ingredients), so an allergy head reaches them too."""
     if alternatives := _alternatives(text.strip()):
         return alternatives
+    if _ONE_SITE.search(text):  # "advanced or recurrent head and neck cancer": one site, read as a word
+        joined = _ONE_SITE.sub(lambda m: m.group(0).replace(" and ", "_AND_"), text)
+        return [c.replace("_AND_", " and ") for c in concepts(joined, drugs)]
     pieces: list[str] = []
     joiners: list[str] = []
     for piece, joiner in _pieces_with_joiners(text):
         if pieces and (
             _CONTINUATION.match(piece)
+            # "in postmenopausal women and men at high risk of fracture": the population goes on
+            or (
+                joiner in ("and", "or")
+                and re.search(rf"\bin\s+(?:[\w-]+\s+)?{_POPULATION_WORD.pattern}$", pieces[-1], re.I)
+                and _POPULATION_WORD.match(piece)
+            )
+            # "patients with IgA antibodies and a history of hypersensitivity": both hold for one group
+            or (
+                joiner == "and"
+                and re.match(r"an?\s+(?:history|known)\b", piece, re.I)
+                and re.search(r"\bwith\b", pieces[-1], re.I)
+            )
             # "skin and skin structures": the second names a part of the first, one site
             or (
                 joiner == "and"
@@ -324,9 +339,30 @@ def concepts(text: str, drugs: set[str] | frozenset[str] = frozenset()) -> list[
             pieces.append(piece)
             joiners.append(joiner)
     pieces = _share_object(_share_head_noun(pieces, joiners))
-    return _share_head(_join_lone_adjectives(pieces), drugs)
+    return _share_site(_share_head(_join_lone_adjectives(pieces), drugs))
 
 
+# "muscle stiffness and spasms": a site noun that qualifies the symptoms listed after it
+_SITE = re.compile(
+    r"^(?P<site>muscle|joint|skin|back|abdominal|stomach|chest|leg|nerve)\s+(?P<symptom>\w+)$", re.I
+)
+_SITED_SYMPTOM = re.compile(
+    r"^(?:spasms?|cramps?|cramping|stiffness|pain|aches?|weakness|swelling|inflammation|redness|irritation|"
+    r"tension|itching|tenderness|soreness|dryness|peeling)$",
+    re.I,
+)
+
+
+def _share_site(pieces: list[str]) -> list[str]:
+    """["muscle stiffness", "spasms"] → ["muscle stiffness", "muscle spasms"]."""
+    site = _SITE.match(pieces[0]) if pieces else None
+    if not site or not _SITED_SYMPTOM.match(site.group("symptom")):
+        return pieces
+    return [pieces[0], *(f"{site.group('site')} {p}" if _SITED_SYMPTOM.match(p) else p for p in pieces[1:])]
+
+
+# anatomical pairs that name one site
+_ONE_SITE = re.compile(r"\b(?:head and neck|skin and (?:soft tissue|skin[- ]structure)s?)\b", re.I)
 _ALLERGY_NOUN = re.compile(r"\b(?:anaphyla\w*|hypersensitivit\w*|allerg\w*|reactions?)$", re.I)
 
 
@@ -352,6 +388,8 @@ def _alternatives(text: str) -> list[str]:
     m = _WITH_ALTERNATIVES.match(text)
     if not m or not (m.group("tail") or _CONDITION_WORD.fullmatch(m.group("a"))) or "," in m.group("head"):
         return []
+    if m.group("head").count("(") != m.group("head").count(")"):
+        return []  # "... (including those with HIV or undergoing chemotherapy)": inside a parenthesis
     tail = m.group("tail") or ""
     return [f"{m.group('head')}{m.group('a')}{tail}", f"{m.group('head')}{m.group('b')}{tail}"]
 

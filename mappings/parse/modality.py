@@ -205,7 +205,21 @@ def is_self(subject: str, own: set[str]) -> bool:
         or s in own
         or any(s.startswith(o) and len(s) <= len(o) + 25 for o in own if o)
         or any(o.startswith(s) and len(s) >= 5 for o in own if o)
+        or _named_form(s, own)
     )
+
+
+# "the yellow fever vaccine" for a Yellow Fever Virus product: the product by its own first words and a form
+_FORM = re.compile(
+    r"^(?:the\s+)?(?P<name>.+?)\s+(?:vaccines?|medications?|medicines?|drugs?|products?|tablets?|capsules?|"
+    r"injections?|creams?|ointments?|gels?|solutions?|preparations?|formulations?|combination)$"
+)
+
+
+def _named_form(subject: str, own: set[str]) -> bool:
+    m = _FORM.match(subject)
+    words = m.group("name").split() if m else []
+    return bool(words) and len(words[0]) >= 4 and any(o.split()[: len(words)] == words for o in own if o)
 
 
 @dataclass(frozen=True)

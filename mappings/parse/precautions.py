@@ -36,7 +36,7 @@ from .modality import (
     strip_subject,
     topic_of,
 )
-from .text import hedged, sentences
+from .text import hedged, hypothetical, sentences
 
 __all__ = ["add_advice", "is_advice", "parse_precautions", "statements_in_notes", "topic_of"]
 
@@ -161,6 +161,12 @@ class _Reader:
         )
 
     def unit(self, body: str, source: str, label: str | None, role: str | None, lead: str | None) -> None:
+        # what would have been is no fact: "precautions would have included:", "X would have been contraindicated"
+        if lead and role == "contraindication" and hypothetical(body):
+            body = " ".join(s for s in sentences(body) if not hypothetical(s))
+        if hypothetical(lead or "") or (lead and not body):
+            self.mono.unmapped.append(Unmapped(self.section.heading, source))
+            return
         if lead and role == "contraindication" and not MUST_NOT.search(body):
             # a bullet under "contraindicated in patients with:" names the condition itself
             self._contraindications(lead_list(body), source)
@@ -201,7 +207,7 @@ class _Reader:
                 self.mono.unmapped.append(Unmapped(self.section.heading, source))
 
     def _kind(self, sentence: str, role: str | None, label: str | None) -> str | None:
-        if is_advice(sentence):
+        if is_advice(sentence) or hypothetical(sentence):
             return None
         about_drugs = role == "interaction" or (
             INTERACT_SENTENCE.search(sentence) and self._names_other_drug(sentence)

@@ -14,6 +14,7 @@ from .blocks import Item
 from .document import RawSection
 from .lists import concepts, phrase_list
 from .precautions import add_advice, is_advice, topic_of
+from .sections import component_label
 from .text import sentences
 
 _PCT = r"\s*%?"
@@ -109,12 +110,17 @@ def _bullet(item: Item, group: str | None, section: RawSection, mono: Monograph)
             reported
         ):  # "**Gastrointestinal upset:** Nausea, diarrhea and cramps are the most frequently reported"
             terms = [item.label, *phrase_list(reported.group("list"), max_words=4)]
-        if terms:  # "* **Common:** Drowsiness, dizziness" (se_unsplit), "* **Eyes:** Blurred vision, ..."
+        named = _ingredient(item.label, mono) if item.rest and not terms else None
+        if named:  # "* **CoQ10:** Some individuals may experience A, B": that ingredient's effects
+            _prose(item.rest, group, replace(section, component=named), mono)
+        elif terms:  # "* **Common:** Drowsiness, dizziness" (se_unsplit), "* **Eyes:** Blurred vision, ..."
             label = f"{group}: {item.label}" if group else item.label
             band_text = item.label if band_of(item.label) else label  # the bullet's own band wins
             mono.side_effects.extend(
                 _effect(t, item.text, label, section, band_text=band_text) for t in terms
             )
+            if len(more := sentences(item.rest)) > 1:  # "Nausea, vomiting. In rare cases, X can occur."
+                _prose(" ".join(more[1:]), band_text, section, mono)
         elif item.rest or not item.children:  # "* **Superinfections:** Long-term use can ..."
             mono.side_effects.append(_effect(item.label, item.text, group, section, detail=item.rest or None))
         for child in item.children:
@@ -126,7 +132,9 @@ def _bullet(item: Item, group: str | None, section: RawSection, mono: Monograph)
     text = _share_place(item.text, adjectives=False)  # "Pain, redness, or swelling at the injection site"
     head, tail = _split_explanation(text)
     terms = _term_list(tail, False) if tail and text[len(head) :].lstrip().startswith(":") else []
-    listed = phrase_list(text, max_words=4 if text == item.text else 7) if not terms else []
+    # in a list, "paradoxical anxiety or agitation" is two effects (a lone "A or B" is split later)
+    shared = _share_place(text)
+    listed = phrase_list(shared, max_words=4 if shared == item.text else 7) if not terms else []
     if len(listed) >= 3:  # "* Agitation, anxiety, behavioral changes, ..." in one bullet
         mono.side_effects.extend(_effect(t, item.text, group, section) for t in listed)
     elif terms:  # "* Eyes: Blurred vision, increased eye pressure, ..."
@@ -144,6 +152,14 @@ def _bullet(item: Item, group: str | None, section: RawSection, mono: Monograph)
         _bullet(child, item.text, section, mono)
 
 
+def _ingredient(label: str, mono: Monograph) -> str | None:
+    """ "**Vitamin D3:**", "**CoQ10:**" name an ingredient (not an effect) whose text says its effects."""
+    named = component_label(label, mono.components)
+    if named or not re.search(r"\w\d|\b(?:vitamins?|acids?|extracts?|oils?)\b", label, re.I):
+        return named
+    return label.strip()
+
+
 # a list that leads its own sentence: "Nausea, diarrhea, and stomach cramps are the most frequently reported"
 _REPORTED = re.compile(
     r"^(?P<list>[^.:;]+?,[^.:;]+?)\s+(?:are|is)\s+(?:the\s+)?(?:most\s+)?(?:commonly|frequently|common|often|"
@@ -152,7 +168,8 @@ _REPORTED = re.compile(
 )
 # "paradoxical anxiety or agitation", "abdominal pain or distress": the adjective qualifies both nouns
 _SHARED_ADJECTIVE_IN_LIST = re.compile(
-    r"\b(?P<m>[A-Za-z-]+(?:al|ic|ous|ive|ary))\s+(?P<a>[A-Za-z-]+)\s+or\s+(?P<b>[A-Za-z-]+)\b(?=\s*(?:[,.;)]|$))",
+    r"\b(?P<m>[A-Za-z-]+(?:al|ic|ous|ive|ary))\s+(?P<a>[A-Za-z-]+)\s+(?:or|and(?=\s+(?:symptoms|problems|changes|"
+    r"issues|disorders|effects|discomfort|distress)\b))\s+(?P<b>[A-Za-z-]+)\b(?=\s*(?:[,.;)]|$|\s+(?:is|are)\b))",
     re.I,
 )
 _EXPLANATION = re.compile(
@@ -194,11 +211,20 @@ _PLACE_LIST = re.compile(
 )
 
 
+_SHARED_SENSATION = re.compile(
+    r"\b(?P<a>[A-Za-z-]+)\s+or\s+(?P<b>[A-Za-z-]+)\s+(?P<rest>(?:sensation|feeling)s?"
+    r"(?:\s+(?:at|in|on|of)\s+(?:the\s+)?[\w-]+(?:\s+(?:site|area|passages))?)?)",
+    re.I,
+)
+
+
 def _share_place(text: str, adjectives: bool = True) -> str:
     """ "pain, redness, or swelling at the injection site" → each at the injection site; in a list,
     "paradoxical anxiety or agitation" → each paradoxical."""
     if adjectives:
         text = _SHARED_ADJECTIVE_IN_LIST.sub(lambda m: f"{m['m']} {m['a']}, {m['m']} {m['b']}", text)
+        # "Burning or stinging sensation at the application site": both are sensations there
+        text = _SHARED_SENSATION.sub(lambda m: f"{m['a']} {m['rest']}, {m['b']} {m['rest']}", text)
 
     def spread(m: re.Match) -> str:
         words = [w for w in re.split(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+", m.group("list")) if w]
@@ -207,17 +233,42 @@ def _share_place(text: str, adjectives: bool = True) -> str:
     return _PLACE_LIST.sub(spread, text)
 
 
+# what a list's sentence goes on to say of its terms: "... are occasionally reported", "... are possible"
+_SAID_OF_IT = re.compile(
+    r",?\s+(?:is|are|have been|has been)\s+(?:\w+ly\s+|also\s+)?(?:reported|possible|seen|observed|noted|common|rare|"
+    r"uncommon|known to occur)\b",
+    re.I,
+)
+
+
+def _before_said(text: str) -> str:
+    """The list before what the sentence says of it, outside parentheses ("leukemia (although these are rare)")."""
+    said = next(
+        (
+            m
+            for m in _SAID_OF_IT.finditer(text)
+            if text[: m.start()].count("(") <= text[: m.start()].count(")")
+        ),
+        None,
+    )
+    return text[: said.start()] if said else text
+
+
 def _term_list(text: str, lenient: bool) -> list[str]:
     """A comma list of short terms; lenient for band labels ("Common:") where prose is rarer.
     "More serious effects can include A, B" → the list after "include"."""
-    intro = _LIST_INTRO.search(text) if lenient else None
-    if intro:
-        text = text[intro.end() :]
-    terms = [
-        t
-        for t in phrase_list(text.split(". ")[0], max_words=12 if lenient else 6)
-        if not _NOT_A_TERM.search(t)
+    text = _share_place(text)
+    # "allergic reactions (including anaphylaxis), ulcers": a cue inside a parenthesis opens no list
+    outside = [
+        i for i in _LIST_INTRO.finditer(text) if text[: i.start()].count("(") <= text[: i.start()].count(")")
     ]
+    intro = outside[0] if outside else None
+    if intro and (lenient or re.search(r"side effects?|adverse|reactions", text[: intro.start()], re.I)):
+        text = text[intro.end() :]
+    first = text.split(". ")[0]
+    if lenient:
+        first = _before_said(first)  # "Mild stomach upset (nausea) is occasionally reported"
+    terms = [t for t in phrase_list(first, max_words=12 if lenient else 6) if not _NOT_A_TERM.search(t)]
     if not lenient and (len(terms) < 2 or any(_VERB.search(t) for t in terms)):
         return []  # prose, not a list of terms
     return terms
@@ -269,8 +320,13 @@ def _prose(text: str, group: str | None, section: RawSection, mono: Monograph) -
         sentence = _share_place(source)  # the terms are read from it; the source stays as written
         m = _INTRO_LIST.search(sentence)
         lead = sentence[: m.start()] if m else ""
-        if m and re.search(r"side effects?|adverse|reactions", lead, re.I):
-            terms = phrase_list(m.group("list"), max_words=8)
+        listed = m.group("list") if m else ""
+        if m and lead.count("(") > lead.count(")"):  # "reactions (such as swelling of the face) can occur"
+            listed = listed.split(")")[0]
+            lead = lead.replace("(", " ")
+        if m and re.search(r"side effects?|adverse|reactions", lead, re.I) and not _ADVICE_BULLET.match(lead):
+            listed = _before_said(listed)  # "such as rash or itching, are also possible"
+            terms = phrase_list(listed, max_words=8)
         elif (m := _MAY_CAUSE.search(sentence)) and not _ADVICE.search(sentence):
             lead, terms = sentence[: m.start()], _term_list(m.group("list"), lenient=False)
             terms = terms or [
@@ -279,7 +335,7 @@ def _prose(text: str, group: str | None, section: RawSection, mono: Monograph) -
         else:
             terms = []
         if terms:
-            band_text = sentence if band_of(sentence) else None
+            band_text = sentence if band_of(sentence) else group
             mono.side_effects.extend(
                 _effect(t, source, lead.strip() or group, section, band_text=band_text) for t in terms
             )
@@ -300,7 +356,7 @@ _SYSTEM = re.compile(
     r"haematologic(?:al)?|blood|dermatologic(?:al)?|skin|immunologic(?:al)?|immune(?: system)?|local|others?|"
     r"general|miscellaneous|cardiovascular|cardiac|respiratory|pulmonary|musculoskeletal|neuromuscular(?: and "
     r"skeletal)?|hepatic|liver|renal|kidney|genitourinary|urinary|endocrine|metabolic|psychiatric|neurologic(?:al)?|"
-    r"ocular|eyes?|ears?|ent)(?: system| effects)?$",
+    r"ocular|eyes?|ears?|ent)(?: system)?$",
     re.I,
 )
 # not an effect: how often or how badly, a hedge, or a lone body part from "swelling in the hands, feet"
@@ -308,7 +364,11 @@ _NOT_AN_EFFECT = re.compile(
     r"^(?:varying|depending|while|with|generally|usually|note|important|common|rare|frequency|severity|duration|any|"
     r"transient increases|failure|symptoms are|after|before|during|in|when|especially|particularly|impairing|"
     r"affecting|causing|leading|making|increasing|decreasing|reducing|which|an?)\b|\b(?:well[- ]tolerated|frequency|severity|duration of treatment|"
-    r"side effects?|interactions? with)\b",
+    r"side effects?|interactions? with)\b"
+    r"|^(?:potentially |possibly )?(?:more|less|other|further) (?:\w+ )?(?:reactions|effects|problems)$"
+    r"|\bnot (?:an? )?(?:exhaustive|complete)\b|\bnot (?:all )?listed\b|^(?:these|those|this|they|all)\b"
+    r"|^(?:various\s+)?(?:types?|grades?|class(?:es)?|stages?|kinds?|forms?)(?:\s+[\w-]{1,4})?$"
+    r"|^(?:but|beyond|except|excluding|possible|possibly|discontinue|stop|contact (?:a|your|the)|seek|consult)\b",
     re.I,
 )
 _BODY_PART = re.compile(
@@ -333,7 +393,11 @@ def _refined(effects: list[SideEffect], section: RawSection, mono: Monograph) ->
                 or re.match(r"(?:in|of|on|during|after|especially|particularly)\s", term, re.I)
             )
         ):
-            out[-1].term = f"{out[-1].term}, {term}"  # "swelling in the hands, feet, or ankles" is one effect
+            # "swelling in the hands, feet, or ankles" is one effect, written as the source joins it
+            joined = re.search(
+                rf"{re.escape(out[-1].term)}(?P<j>,? (?:or|and) |, ){re.escape(term)}", se.source, re.I
+            )
+            out[-1].term = f"{out[-1].term}{joined.group('j') if joined else ', '}{term}"
             continue
         repeated = (
             detail and term.strip().lower() in detail.lower()
@@ -370,13 +434,20 @@ _SHARED_REST = re.compile(
 )
 # "Abdominal pain or distress", "paradoxical anxiety or agitation": the adjective qualifies both
 _SHARED_ADJECTIVE = re.compile(
-    r"^(?P<m>[A-Za-z-]+(?:al|ic|ous|ive|ary))\s+(?P<a>[A-Za-z-]+)\s+or\s+(?P<b>[A-Za-z-]+)$", re.I
+    r"^(?P<m>[A-Za-z-]+(?:al|ic|ous|ive|ary)|skin|muscle|joint|eye|(?:injection|infusion|application)[- ]site)"
+    r"\s+(?P<a>[A-Za-z-]+)\s+(?:or|and)\s+(?P<b>[A-Za-z-]+)$",
+    re.I,
 )
 
 
 def _effect_pieces(term: str) -> list[str]:
     if _NOT_AN_EFFECT.search(term):
         return []
+    slash = re.fullmatch(
+        r"(?P<a>[A-Za-z][a-z-]+(?: [a-z-]+)+)/(?P<b>[a-z][a-z-]+(?: [a-z-]+)+)", term.strip()
+    )
+    if slash:  # "Increased wound secretion/skin blister": two effects
+        return [*_effect_pieces(slash.group("a")), *_effect_pieces(slash.group("b"))]
     if m := _SHARED_REST.match(term):
         return [f"{m.group('a')} {m.group('rest')}", f"{m.group('b')} {m.group('rest')}"]
     if m := _SHARED_ADJECTIVE.match(term):
@@ -409,32 +480,94 @@ def _lone(word: str) -> bool:
 
 
 def _listed_detail(detail: str | None, term: str = "") -> list[str]:
-    """ "including anaphylaxis, angioedema" / "Renal toxicity (azotemia, anuria)" → the effects it names."""
+    """ "including anaphylaxis, angioedema" / "Allergic reactions (rash, itching, swelling)" / "Kidney problems
+    (interstitial nephritis)" → the effects it names; a gloss ("Dyspepsia (indigestion)", "Angioedema
+    (swelling of the face, lips)") or a circumstance ("(especially with high doses)") names none."""
     if not detail:
         return []
-    if "; " in detail:  # "(SCARs); including A and B": a gloss, then the examples
-        return [e for part in detail.split("; ") for e in _listed_detail(part, term)]
+    if "; " in detail:  # "(SCARs); including A and B": a gloss, then the examples; what follows says more
+        first, *more = detail.split("; ")
+        return [
+            *_listed_detail(first, term),
+            *(e for part in more if _CUED.match(part) for e in _listed_detail(part, term)),
+        ]
+    if _CIRCUMSTANCE.match(detail.strip()):
+        return []
     text = re.sub(r"^(?:including|e\.g\.,?|such as|like|especially)\s+", "", detail.strip(), flags=re.I)
     cued = text != detail.strip()
     text = re.split(r"\s+[–—]\s+|\s+-\s+", text)[0]  # "anaphylaxis – a severe, life-threatening reaction"
-    if not cued and not ("," in text and _CATEGORY.search(term)):
-        # "Allergic reactions (rash, hives, swelling)" are its signs and "Angioedema (swelling of the face,
-        # lips)" glosses it; a group of effects ("Renal toxicity (azotemia, anuria)") names effects of its own
-        return []
-    items = phrase_list(text, max_words=5)
+    listed = phrase_list(text, max_words=5)
+    items = _places_joined(listed, text)
     if not items or any(_VERB.search(i) for i in items):
         return []
-    if not cued and re.search(r"\b(?:and|or)\b", text):
-        # "peripheral and optic neuritis": the shared head stays with each
+    if (
+        not cued
+        and re.search(r"\b(?:and|or)\b", text)
+        and items == listed
+        and any(re.fullmatch(r"[a-z-]+(?:al|ic|ous|ary|ive|ed)", i, re.I) for i in listed)
+    ):
+        # "(psychosis, peripheral and optic neuritis)": the shared head stays with each
         items = [c for c in concepts(text) if len(c.split()) <= 5] or items
-    return [i for i in items if not _NOT_AN_EFFECT.search(i) and not re.search(r"%|\d", i)]
+    group = _bare(term).strip()
+    if not cued and len(items) == 1:
+        # one named thing is an example only of a vague group ("Kidney problems (interstitial nephritis)");
+        # after a specific term ("Skin rash (pruritus)"), a severe one ("Severe allergic reactions
+        # (anaphylaxis)") or in the group's own noun ("Hypersensitivity reactions (allergic reactions)") it glosses
+        one = items[0]
+        if (
+            not _VAGUE_GROUP.search(group)
+            or re.match(r"(?:severe|serious|life-threatening)\b", group, re.I)
+            or one.split()[-1].lower() == group.split()[-1].lower()
+        ):
+            return []
+    elif not cued and (not _UMBRELLA.search(group) or any(_lone(i) for i in items)):
+        return []  # "Paresthesia (numbness or tingling)" glosses; "(low or no urine output)" describes one state
+    if all(re.fullmatch(r"[A-Z]{2,5}", i) for i in items):
+        return []  # "Increased liver enzymes (AST, ALT)": what is measured, not effects
+    found = [
+        i for i in items if not _NOT_AN_EFFECT.search(i) and not re.search(r"%|\d", i) and not band_of(i)
+    ]
+    shared = _SHARED_BY_EXAMPLES.match(_bare(term).strip())
+    if shared:  # "Injection site reactions (pain, swelling)": each is at the injection site
+        found = [f"{shared.group('q')} {i}" for i in found]
+    return found
 
 
-# a term that groups effects (an organ's toxicity, a marrow's suppression), not an allergy whose signs or
-# a "problem" whose symptoms a parenthesis lists
-_CATEGORY = re.compile(
-    r"^(?!.*\b(?:allerg\w*|hypersensitivity|anaphyla\w*)\b).*\b(?:toxicity|suppression|counts)$|^\w*toxicity$"
-    r"|\b(?:nervous system|CNS|neurologic(?:al)?)\b.*\beffects$",
+def _places_joined(items: list[str], text: str) -> list[str]:
+    """["swelling of the face", "lips", "tongue"] → one sign in several places, joined as the text joins them."""
+    out: list[str] = []
+    for item in items:
+        if out and _BODY_PART.match(item):
+            joined = re.search(rf"{re.escape(out[-1])}(?P<j>,? (?:or|and) |, ){re.escape(item)}", text, re.I)
+            out[-1] = f"{out[-1]}{joined.group('j') if joined else ', '}{item}"
+        else:
+            out.append(item)
+    return out
+
+
+_CUED = re.compile(r"^(?:including|e\.g\.,?|such as|like|especially)\s", re.I)
+
+
+# a term that groups effects, so that what its parenthesis lists are effects: "Liver problems (hepatitis, jaundice)"
+_UMBRELLA = re.compile(
+    r"(?:\b(?:reactions?|problems?|disorders?|issues?|effects?|disturbances?|complications?|suppression|"
+    r"abnormalities|upset|changes|counts|symptoms)|toxicity)\s*$",
+    re.I,
+)
+# a group vague enough that even one thing it names in parentheses is an effect of its own
+_VAGUE_GROUP = re.compile(
+    r"\b(?:reactions?|problems?|disorders?|issues?|effects?|complications?|suppression)\s*$", re.I
+)
+# a qualifier every example of the group keeps: "Injection site reactions (pain)", "Autoimmune reactions (anemia)"
+_SHARED_BY_EXAMPLES = re.compile(
+    r"^(?P<q>(?:injection|infusion|application|administration|instillation)[- ]site|autoimmune|immune-mediated)"
+    r"\s+(?:reactions?|problems|effects|disorders)$",
+    re.I,
+)
+# a parenthesis that says when or in whom, not what: "(especially in patients with renal impairment)"
+_CIRCUMSTANCE = re.compile(
+    r"^(?:especially|particularly|mainly|mostly|usually|often|typically)?\s*(?:in|with|after|during|when|if|at|"
+    r"from|due to|for|on|upon|following|before|while)\b",
     re.I,
 )
 

@@ -84,6 +84,9 @@ _HEDGE = re.compile(
     r"|\b(?:some|limited|preliminary|emerging|early|animal)\s+(?:\w+\s+)?(?:research|studies|evidence|data|trials?)\s+"
     r"(?:suggests?|shows?|indicates?|has shown|have shown|points?)\b"
     r"|\bresearch (?:is|are|remains?) (?:ongoing|needed|limited|still|exploring)|\bresearch suggests\b"
+    r"|\b(?:studies|research|trials?)\s+(?:\w+\s+)?(?:explore|explores|exploring|investigate|investigating)\b"
+    r"|\b(?:trials?|studies|research|evidence)\s+(?:are|is)\s+(?:still\s+)?needed\b"
+    r"|\bproponents\b|\b(?:evidence|claims?)\b[^.]*\bstill being evaluated\b"
     r"|\b(?:is|are|being|been) (?:being )?(?:studied|investigated|explored|researched|evaluated) (?:for|as|in)\b"
     r"|\bunder (?:investigation|study|research)\b|\b(?:in|within) (?:clinical trials|research settings)\b"
     r"|\b(?:limited|insufficient|little|lack of|weak|inconclusive|mixed|conflicting|no (?:strong|conclusive|"
@@ -105,9 +108,22 @@ _NEGATION = re.compile(
 )
 
 
+# what would have been or was likely: a product described after the fact, not a statement of what it does
+_HYPOTHETICAL = re.compile(
+    r"\bwould (?:have|likely|probably)\b|\b(?:was|were|is|are) (?:likely|probably|presumably) (?:to have been|"
+    r"prescribed|used|given|contraindicated)\b|\blikely included\b",
+    re.I,
+)
+
+
+def hypothetical(text: str) -> bool:
+    """ "Cloprednol would have likely been contraindicated in ...", "It was likely prescribed to ..."."""
+    return bool(_HYPOTHETICAL.search(text))
+
+
 def hedged(text: str) -> bool:
     """ "more research is needed", "some studies suggest", "potential benefits", "under investigation"."""
-    return bool(_HEDGE.search(text))
+    return bool(_HEDGE.search(text)) or hypothetical(text)
 
 
 def negated(text: str) -> bool:

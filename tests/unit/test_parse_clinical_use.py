@@ -354,7 +354,7 @@ def test_side_effects_split_into_effects_not_places():
         "* **Nervous system:** Seizures\n* Allergic reactions (including anaphylaxis, angioedema)\n",
     )
     terms = [s.term for s in m.side_effects]
-    assert terms[:4] == ["Nausea", "vomiting", "Swelling in the hands, feet, ankles", "Seizures"]
+    assert terms[:4] == ["Nausea", "vomiting", "Swelling in the hands, feet, or ankles", "Seizures"]
     assert {"Allergic reactions", "anaphylaxis", "angioedema"} <= set(terms)
     assert "feet" not in terms and "Nervous system" not in terms
 
@@ -372,7 +372,7 @@ def test_side_effects_split_into_effects_not_places():
         # an explanation is read only when the statement names nothing
         (
             "It is primarily used as an antiemetic, meaning it helps to prevent or relieve nausea and vomiting.",
-            ["prevention of nausea and vomiting"],
+            ["prevention of nausea", "prevention of vomiting"],
         ),
         (
             "It is used for procedural sedation, meaning it helps reduce pain during procedures.",
@@ -562,7 +562,7 @@ def test_alcohol_that_acts_is_an_interactant():
     assert advice.interactions == [] and [w.topic for w in advice.warnings] == ["alcohol"]
 
 
-def test_side_effect_groups_name_their_effects_but_allergy_signs_do_not():
+def test_side_effect_groups_name_their_effects_and_so_do_allergy_signs():
     m = page(
         "Examplol",
         "### Side Effects\n* Renal toxicity (azotemia, anuria, proteinuria)\n"
@@ -572,7 +572,7 @@ def test_side_effect_groups_name_their_effects_but_allergy_signs_do_not():
     )
     terms = [s.term for s in m.side_effects]
     assert {"Renal toxicity", "azotemia", "anuria", "proteinuria", "orthostatic hypotension"} <= set(terms)
-    assert "rash" not in terms and "hives" not in terms
+    assert {"Allergic reactions", "rash", "hives", "swelling"} <= set(terms)
     assert {"Burning sensation at the application site", "stinging sensation at the application site"} <= set(
         terms
     )
@@ -593,3 +593,315 @@ def test_a_place_or_an_adjective_is_shared_by_a_list():
         "paradoxical agitation",
     ]
     assert all(s.source.startswith("Common side effects include pain, redness,") for s in m.side_effects)
+
+
+# --- round three: enumerations, umbrellas with their examples, hypotheticals, the product itself ------------
+
+
+def side_effects(text: str) -> list[str]:
+    return [s.term for s in page("Examplol", f"### Side Effects\n{text}\n").side_effects]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a parenthesis that names two or more effects names effects, besides the group
+        (
+            "* Allergic reactions (rash, itching, swelling, difficulty breathing)",
+            ["Allergic reactions", "rash", "itching", "swelling", "difficulty breathing"],
+        ),
+        # one thing counts only after a vague group; after a severe one or a specific term it glosses
+        ("* Kidney problems (interstitial nephritis)", ["Kidney problems", "interstitial nephritis"]),
+        ("* Severe allergic reactions (anaphylaxis)", ["Severe allergic reactions"]),
+        ("* Paresthesia (numbness or tingling)", ["Paresthesia"]),
+        # places, what is measured and circumstances are no effects
+        ("* Angioedema (swelling of the face, lips, or tongue)", ["Angioedema"]),
+        ("* Increased liver enzymes (AST, ALT)", ["Increased liver enzymes"]),
+        ("* Seizures (especially in patients with renal impairment or high doses)", ["Seizures"]),
+        # the group's site reaches its examples; a shared site noun and a slash make two effects
+        (
+            "* Injection site reactions (erythema, pain)",
+            ["Injection site reactions", "Injection site erythema", "Injection site pain"],
+        ),
+        ("* Skin irritation or redness.", ["Skin irritation", "Skin redness"]),
+        (
+            "* Increased wound secretion/skin blister (especially after surgery)",
+            ["Increased wound secretion", "skin blister"],
+        ),
+        # an organ system's effects is a group that stays, and "peripheral and optic neuritis" is two
+        (
+            "* Central nervous system effects (numbness, chills, etc.)",
+            ["Central nervous system effects", "numbness", "chills"],
+        ),
+        (
+            "* Rare: neurological problems (psychosis, peripheral and optic neuritis), visual disturbances",
+            [
+                "neurological problems",
+                "psychosis",
+                "peripheral neuritis",
+                "optic neuritis",
+                "visual disturbances",
+            ],
+        ),
+        # what the sentence says of its list is no part of the last effect
+        (
+            "* **Common:** Mild gastrointestinal upset (nausea, vomiting) are occasionally reported.",
+            ["Mild gastrointestinal upset", "nausea", "vomiting"],
+        ),
+        # an ingredient's label is no effect; its sentence names the effects
+        (
+            "* **CoQ10:** Some individuals may experience mild stomach upset, headache, or sleep disturbances.",
+            ["mild stomach upset", "headache", "sleep disturbances"],
+        ),
+        # the sentences after a bullet's list are read too
+        (
+            "* **Ofloxacin:** Nausea, vomiting. In rare cases, allergic reactions (such as swelling of the face, "
+            "lips, or throat) can occur.",
+            ["Nausea", "vomiting", "swelling of the face, lips, or throat"],
+        ),
+        # disclaimers are never effects
+        ("**Less common but serious (<1%):** These are not exhaustive.\n\n* Chest pain", ["Chest pain"]),
+        (
+            "If you experience any concerning side effects, including those not listed here, stop taking it.",
+            [],
+        ),
+    ],
+)
+def test_side_effect_enumerations_glosses_and_disclaimers(text, expected):
+    assert side_effects(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an umbrella and the examples it names in parentheses; a gloss names nothing more
+        (
+            "* Lower respiratory tract infections (like pneumonia and bronchitis)",
+            ["Lower respiratory tract infections (like pneumonia and bronchitis)", "pneumonia", "bronchitis"],
+        ),
+        (
+            "* Meningitis (infection of the brain and spinal cord)",
+            ["Meningitis (infection of the brain and spinal cord)"],
+        ),
+        # a label that names a condition and then its examples is one besides them; a gloss, a description or
+        # a stage is no example
+        (
+            "* **Skin and soft tissue infections:** Including cellulitis and abscesses.",
+            ["Skin and soft tissue infections", "cellulitis", "abscesses"],
+        ),
+        (
+            "* **Bone and joint infections:** Osteomyelitis (infection of the bone).\n"
+            "* **Intra-abdominal infections:** Infections within the abdomen.\n"
+            "* **Hepatocellular carcinoma (HCC):** Advanced disease.",
+            [
+                "Bone and joint infections",
+                "Osteomyelitis (infection of the bone)",
+                "Intra-abdominal infections",
+                "Hepatocellular carcinoma (HCC)",
+            ],
+        ),
+        # in running prose the examples spell out the item before them
+        (
+            "It is used to treat complicated urinary tract infections (UTIs), including pyelonephritis.",
+            ["pyelonephritis"],
+        ),
+        (
+            "It treats primary immunodeficiency. This includes, but is not limited to, X-linked "
+            "agammaglobulinemia and Wiskott-Aldrich syndrome.",
+            ["primary immunodeficiency", "X-linked agammaglobulinemia", "Wiskott-Aldrich syndrome"],
+        ),
+        # "other cancers" stands for the examples
+        (
+            "It is also used in the treatment of other cancers such as esophageal cancer and gastric cancer.",
+            ["esophageal cancer", "gastric cancer"],
+        ),
+        # adjectives as examples take the head they are kinds of
+        (
+            "It is used to treat various forms of leishmaniasis, including cutaneous, mucosal, and visceral.",
+            ["cutaneous leishmaniasis", "mucosal leishmaniasis", "visceral leishmaniasis"],
+        ),
+        # a qualifier holds for each example
+        (
+            "It's commonly used for headaches, fever, and inflammation associated with conditions like arthritis.",
+            ["headaches", "fever", "inflammation associated with arthritis"],
+        ),
+        # a site noun qualifies the symptoms listed after it
+        ("It is used to treat muscle stiffness and spasms.", ["muscle stiffness", "muscle spasms"]),
+        # a stated purpose keeps its verb
+        (
+            "It is primarily used to support cardiovascular health, cognitive function, and overall well-being.",
+            ["support cardiovascular health", "support cognitive function", "support overall well-being"],
+        ),
+        # an apposition between dashes, an abbreviation's full stop
+        (
+            "It is used to treat benign prostatic hyperplasia (BPH) – an enlarged prostate gland – and male "
+            "pattern baldness.",
+            ["benign prostatic hyperplasia (BPH)", "male pattern baldness"],
+        ),
+        (
+            "It is designed to treat Helicobacter pylori (H. pylori) infection.",
+            ["Helicobacter pylori (H. pylori) infection"],
+        ),
+        # bare nausea and vomiting is two complaints, a named syndrome one; a label's time reaches each
+        (
+            "It is used to prevent or relieve nausea and vomiting.",
+            ["prevention of nausea", "prevention of vomiting"],
+        ),
+        (
+            "It is used for postoperative nausea and vomiting (PONV).",
+            ["postoperative nausea and vomiting (PONV)"],
+        ),
+        (
+            "* **Post-surgical swelling and inflammation:** Reducing discomfort.",
+            ["Post-surgical swelling", "Post-surgical inflammation"],
+        ),
+        # a use restricted to where others fail, and what was likely, state no bare use
+        ("It is used for bacterial infections where other tetracyclines are ineffective.", []),
+        ("It treats anemia that causes symptoms in kidney failure.", []),
+        ("It was likely prescribed to reduce airway inflammation in asthma.", []),
+    ],
+)
+def test_umbrellas_examples_and_purposes(text, expected):
+    assert usage(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "contraindications", "interactions"),
+    [
+        (
+            "**Contraindications:**\n\n* Fluid overload conditions (e.g., pulmonary edema, heart failure)",
+            "Examplol",
+            ["Fluid overload conditions", "pulmonary edema", "heart failure"],
+            [],
+        ),
+        (
+            "* **Skin:** A history of severe skin reactions (AGEP, Stevens-Johnson syndrome, or vasculitis) after "
+            "taking Examplol is a contraindication.",
+            "Examplol",
+            [
+                "history of severe skin reactions after taking Examplol",
+                "history of AGEP after taking Examplol",
+                "history of Stevens-Johnson syndrome after taking Examplol",
+                "history of vasculitis after taking Examplol",
+            ],
+            [],
+        ),
+        # an allergy to each example of the class; who within a group is no example
+        (
+            "* **Allergies:** Individuals with known allergies to lincosamides (such as clindamycin or "
+            "lincomycin) should not use it.",
+            "Examplol",
+            [
+                "known allergies to lincosamides",
+                "known allergies to clindamycin",
+                "known allergies to lincomycin",
+            ],
+            [],
+        ),
+        # the product named by its own words and a form is the product, not an interactant
+        (
+            "**Contraindications:** The yellow fever vaccine should not be given to individuals with severe egg "
+            "allergy or weakened immune systems (including those with HIV or undergoing chemotherapy).",
+            "Yellow Fever Virus (Live, Attenuated)",
+            ["severe egg allergy", "weakened immune systems"],
+            [],
+        ),
+        # what would have been is no fact
+        (
+            "* **Contraindications:** Examplol would have been contraindicated in liver disease.",
+            "Examplol",
+            [],
+            [],
+        ),
+        (
+            "* **Interactions:** Interactions with drugs metabolized by the liver would have been a concern.",
+            "Examplol",
+            [],
+            [],
+        ),
+        # what happens to the product is no interactant; a clause after a name names its own
+        (
+            "**Drug Interactions:** Several medications can interfere with levothyroxine absorption or "
+            "metabolism, including some antacids and iron supplements.",
+            "Levothyroxine",
+            [],
+            ["some antacids", "iron supplements"],
+        ),
+        (
+            "It may interact with certain medications. For example, corticosteroids can reduce the effectiveness "
+            "of aldesleukin, and antifungal agents may interact with progesterone.",
+            "Triamcinolone + Nystatin",
+            [],
+            ["aldesleukin", "progesterone"],
+        ),
+    ],
+)
+def test_contraindication_examples_hypotheticals_and_the_product_itself(
+    text, title, contraindications, interactions
+):
+    m = precautions(text, title)
+    assert [c.text for c in m.contraindications] == contraindications
+    assert [i.interactant for i in m.interactions] == interactions
+
+
+def test_an_unestablished_safety_is_a_warning_not_an_interaction():
+    m = page(
+        "Histamine",
+        "### Dosage\n**Pediatric Dosage:** Safety and effectiveness of histamine have not been established in children.\n",
+    )
+    assert m.interactions == [] and [w.topic for w in m.warnings] == ["children"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # both uses a cue states
+        (
+            "It is used to treat and prevent iron deficiency anemia.",
+            ["iron deficiency anemia", "prevention of iron deficiency anemia"],
+        ),
+        # a drug class and the action that defines it state no use; "helps relieve" does
+        ("Clotrimazole is an antifungal agent that combats fungal infections.", []),
+        (
+            "Cetirizine is an antihistamine that helps relieve symptoms associated with allergies.",
+            ["symptoms associated with allergies"],
+        ),
+        # the examples spell out the group before them
+        (
+            "It is used to treat fungal infections, such as ringworm and athlete's foot.",
+            ["ringworm", "athlete's foot"],
+        ),
+        # a site pair is one site; the population goes on after "and"
+        (
+            "It is indicated for advanced or recurrent head and neck cancer.",
+            ["advanced head and neck cancer", "recurrent head and neck cancer"],
+        ),
+        (
+            "It is used to treat severe osteoporosis in postmenopausal women and men at high risk of fracture.",
+            ["severe osteoporosis in postmenopausal women and men at high risk of fracture"],
+        ),
+        # what the use is for ends the condition; relief alone and vague circumstances name nothing
+        ("It is a contrast agent used in MRI to visualize lesions in the brain.", ["MRI"]),
+        ("It is used for symptomatic relief and does not cure the cause.", []),
+        ("It is used for the rapid control of heart rate in specific situations.", ["heart rate"]),
+        # "spectrum" is no organism in a disease's name
+        (
+            "It is used to treat neuromyelitis optica spectrum disorder (NMOSD) in adults.",
+            ["neuromyelitis optica spectrum disorder (NMOSD) in adults"],
+        ),
+        # a substance's label is no condition
+        ("* **Omega-3 Fatty Acids:** These essential fats are vital for brain health.", []),
+    ],
+)
+def test_uses_classes_sites_and_purposes(text, expected):
+    assert usage(text) == expected
+
+
+def test_a_group_with_two_conditions_stays_one_contraindication():
+    m = precautions(
+        "**Contraindications:** It is contraindicated in IgA-deficient patients with IgA antibodies and a history "
+        "of hypersensitivity to the drug."
+    )
+    assert [c.text for c in m.contraindications] == [
+        "IgA-deficient patients with IgA antibodies and a history of hypersensitivity to Examplol"
+    ]

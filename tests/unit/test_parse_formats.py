@@ -51,8 +51,10 @@ def test_unsplit_side_effects_in_a_bullet():
         ("dry mouth", "common", False),
         ("Liver injury", "uncommon", True),
         ("allergic reactions", "uncommon", True),
+        ("rash", "uncommon", True),  # a parenthesis that names two or more effects names effects
+        ("swelling", "uncommon", True),
     ]
-    assert m.side_effects[-1].detail == "rash, swelling"
+    assert m.side_effects[-3].detail == "rash, swelling"
 
 
 def test_component_subheadings_and_labels():
