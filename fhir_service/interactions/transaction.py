@@ -317,7 +317,7 @@ def resolve_conditional(uow, plan: Plan, reference: str) -> str | None:
     if reference in plan.resolved:
         return plan.resolved[reference]
     rtype, query = reference.split("?", 1)
-    check_type(rtype)
+    check_type(rtype, 400)  # a reference in a body, not a URL
     matches = uow.match(rtype, criteria(query), limit=2)
     if len(matches) > 1:
         raise FhirError(

@@ -60,7 +60,17 @@ def answer(response) -> tuple:
     ],
 )
 @pytest.mark.parametrize(
-    "accept", [None, JSON, "application/json", "*/*", "application/fhir+json, */*;q=0.5"]
+    "accept",
+    [
+        None,
+        JSON,
+        "application/json",
+        "*/*",
+        "application/fhir+json, */*;q=0.5",
+        "application/fhir+json; fhirVersion=5.0",
+        "application/fhir+json;charset=utf-8",
+        "application/fhir+xml;q=0.5, application/fhir+json;q=0.9",
+    ],
 )
 def test_fast_answers_are_the_routes_answers(app, flask_calls, path, accept):
     client = app.test_client()
@@ -82,7 +92,8 @@ def test_fast_answers_are_the_routes_answers(app, flask_calls, path, accept):
         ("/fhir/Organization/gone-1/_history/2", {}, 410),
         ("/fhir/Organization/fast-1/_history/9", {}, 404),
         ("/fhir/Organization/fast-1/_history/x", {}, 400),
-        ("/fhir/Nonsense/fast-1", {}, 400),
+        ("/fhir/Nonsense/fast-1", {}, 404),  # http.html: the type is not supported
+        ("/fhir/Organization/fast-1", {"Accept": "application/fhir+json; fhirVersion=4.0"}, 406),
         ("/fhir/Organization/fast-1", {"Accept": "text/html"}, 406),
         ("/fhir/Organization/fast-1", {"Accept": "application/fhir+xml"}, 200),
         ("/fhir/Organization/fast-1", {"If-None-Match": 'W/"2"'}, 304),
@@ -186,7 +197,9 @@ def _comparable(data: bytes) -> dict:
         "?_include=Organization:partof&name=fast&_include=Organization:endpoint",
     ],
 )
-@pytest.mark.parametrize("accept", [None, JSON, "*/*"])
+@pytest.mark.parametrize(
+    "accept", [None, JSON, "*/*", "application/fhir+json; fhirVersion=5.0; charset=utf-8"]
+)
 def test_fast_searches_are_the_routes_searches(app, flask_calls, query, accept):
     client = app.test_client()
     headers = {"Accept": accept} if accept else {}
