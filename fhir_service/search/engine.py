@@ -62,11 +62,7 @@ class _Filter:
 
 def _filtered(session, resource_types, params, base_url, strict) -> _Filter:
     registry = active_registry(session)
-    query = parse(params, resource_types[0] if resource_types else None)
-    if query.types:
-        unknown = [t for t in query.types if t not in registry.resource_types()]
-        if unknown:
-            raise SearchError(400, f"Unknown resource type(s) in _type: {', '.join(unknown)}")
+    query = parse(params, resource_types[0] if resource_types else None)  # _type checked there
     # No type in common (URL type and _type, or two _type): the criteria are still checked, on the
     # URL's type, and the search matches nothing.
     compile_types = list(query.types or resource_types or [ANY_TYPE])
