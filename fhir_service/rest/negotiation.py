@@ -89,7 +89,7 @@ def media_range(text: str) -> MediaRange | None:
         return None
     if not 0 <= q <= 1:
         return None
-    return MediaRange(mime, q, options.get("fhirversion"), options.get("charset"))
+    return MediaRange(mime, q, options.get("fhirversion") or None, options.get("charset") or None)
 
 
 def media_ranges(header: str) -> list[MediaRange]:
@@ -128,17 +128,19 @@ def negotiated(requested: str | None, accept: str | None) -> str | None:
         alias = FORMAT_ALIASES.get(requested.strip().lower())
         found = media_range(alias or requested)
         return choose([found]) if found is not None else None
-    if not accept:
+    ranges = media_ranges(accept) if accept else []
+    if not ranges:  # no Accept, or none of it readable: any media type will do (RFC 9110 §12.5.1)
         return "json"
-    return choose(media_ranges(accept))
+    return choose(ranges)
 
 
 def refusal(requested: str | None, accept: str | None) -> str:
     """Why negotiated() found nothing, naming what is served."""
     served = f"this server answers in {JSON_MIME} or {XML_MIME}"
     if requested:
-        ranges = [media_range(FORMAT_ALIASES.get(requested.strip().lower(), requested))]
-        what = f"_format '{requested}'"
+        alias = FORMAT_ALIASES.get(requested.strip().lower())
+        ranges = [media_range(alias or requested)]
+        what = f"_format '{requested}'" + (f" ({alias})" if alias else "")
     else:
         ranges = media_ranges(accept or "")
         what = f"Accept '{accept}'"

@@ -88,6 +88,21 @@ def test_accept_of_another_fhir_version_is_406_naming_the_version_served(server,
     assert version in text and "5.0" in text and response.json()["issue"][0]["code"] == "not-supported"
 
 
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/fhir+json;q=abc",  # an unreadable range is left out: here all of them
+        "garbage",
+        ",",
+        "application/fhir+json; fhirVersion=",  # an empty parameter says nothing
+        "application/fhir+json;q=2, application/fhir+json;charset=",
+    ],
+)
+def test_an_unreadable_accept_is_no_accept(server, accept):
+    response = server.http.get(f"{server.base_url}/Organization/neg-1", headers={"Accept": accept})
+    assert response.status_code == 200 and kind_of(response) == "json"
+
+
 def test_accept_refusals(server):
     for accept in ("text/html", "application/fhir+json;charset=iso-8859-1", "application/fhir+json;q=0"):
         response = server.http.get(f"{server.base_url}/metadata", headers={"Accept": accept})
