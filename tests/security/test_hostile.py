@@ -2460,13 +2460,14 @@ CASES = [
         JSON,
         412,
     ),
+    # XML the reader can read: what is wrong in it is a validation error with its location (422), as in JSON
     Case(
         "XML with a value of the wrong type",
         "POST",
         "Organization",
         b'<Organization xmlns="http://hl7.org/fhir"><name value="x"/><active value="maybe"/></Organization>',
         XML,
-        400,
+        422,
         "structure",
     ),
     Case(
@@ -2475,8 +2476,8 @@ CASES = [
         "Patient",
         b'<Patient xmlns="http://hl7.org/fhir"><birthDate value="2020-13-45"/></Patient>',
         XML,
-        400,
-        "structure",
+        422,
+        "value",
     ),
     Case(
         "XML missing a required element",
@@ -2484,8 +2485,8 @@ CASES = [
         "Observation",
         b'<Observation xmlns="http://hl7.org/fhir"><status value="final"/></Observation>',
         XML,
-        400,
-        "structure",
+        422,
+        "required",
     ),
     Case(
         "XML with an unknown element",
@@ -2493,7 +2494,7 @@ CASES = [
         "Organization",
         b'<Organization xmlns="http://hl7.org/fhir"><bogus value="x"/></Organization>',
         XML,
-        400,
+        422,
         "structure",
     ),
     Case(
@@ -2502,7 +2503,7 @@ CASES = [
         "Observation",
         b'<Observation xmlns="http://hl7.org/fhir"><status value="x"/><valueQuantity><value value="abc"/></valueQuantity><issued value="x"/></Observation>',
         XML,
-        400,
+        422,
         "structure",
     ),
     # --- Bulk export jobs belong to the client that started them (the job: cud-w's) ------------------
