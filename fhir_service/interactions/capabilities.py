@@ -131,7 +131,8 @@ def _search_params(resource_type: str) -> list[dict]:
     from fhir_service.search.query.compile import supported
     from fhir_service.search.registry import registry
 
-    return [_param(p) for p in registry().params_for(resource_type) if supported(p, registry())]
+    reg = registry()
+    return [_param(p) for p in reg.params_for(resource_type) if supported(p, reg)]
 
 
 def _system_search_params() -> list[dict]:
@@ -139,7 +140,8 @@ def _system_search_params() -> list[dict]:
     from fhir_service.search.query.compile import supported
     from fhir_service.search.registry import registry
 
-    return [_param(p) for p in registry().common_params() if supported(p, registry())]
+    reg = registry()
+    return [_param(p) for p in reg.common_params() if supported(p, reg)]
 
 
 def _param(p) -> dict:
