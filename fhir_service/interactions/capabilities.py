@@ -45,6 +45,9 @@ def capability_statement(base_url: str, auth: AuthConfig | None = None) -> dict:
         rest["security"] = security
     rest["resource"] = [_resource(t) for t in sorted(RESOURCE_TYPES)]
     rest["interaction"] = system
+    system_params = _system_search_params()
+    if system_params:
+        rest["searchParam"] = system_params
     rest["operation"] = operations
     return {
         "resourceType": "CapabilityStatement",
@@ -111,6 +114,11 @@ def _resource(resource_type: str) -> dict:
         "conditionalUpdate": True,
         "conditionalDelete": "single",  # conditionalPatch (R5) left out: R4 client models refuse the element
     }
+    includes, revincludes = _includes()
+    if resource_type in includes:
+        entry["searchInclude"] = ["*", *includes[resource_type]]
+    if resource_type in revincludes:
+        entry["searchRevInclude"] = ["*", *revincludes[resource_type]]
     params = _search_params(resource_type)
     if params:
         entry["searchParam"] = params
@@ -119,14 +127,45 @@ def _resource(resource_type: str) -> dict:
 
 
 def _search_params(resource_type: str) -> list[dict]:
-    try:
-        from fhir_service.search.registry import registry
-    except ImportError:
-        return []
-    out = []
-    for p in registry().params_for(resource_type):
-        out.append({"name": p.code, "definition": p.url, "type": p.type})
-    return out
+    """The parameters a search on the type implements: none it would ignore or refuse."""
+    from fhir_service.search.query.compile import supported
+    from fhir_service.search.registry import registry
+
+    reg = registry()
+    return [_param(p) for p in reg.params_for(resource_type) if supported(p, reg)]
+
+
+def _system_search_params() -> list[dict]:
+    """rest.searchParam: what a search of every type (`GET [base]?…`) implements."""
+    from fhir_service.search.query.compile import supported
+    from fhir_service.search.registry import registry
+
+    reg = registry()
+    return [_param(p) for p in reg.common_params() if supported(p, reg)]
+
+
+def _param(p) -> dict:
+    return {"name": p.code, "definition": p.url, "type": p.type}
+
+
+@lru_cache(maxsize=1)
+def _includes() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(type → its `_include` values, type → the `_revinclude` values that reach it): every
+    reference parameter of a type, `Source:param`, by the types it may refer to."""
+    from fhir_service.search.query.compile import supported
+    from fhir_service.search.registry import registry
+
+    reg = registry()
+    includes: dict[str, list[str]] = {}
+    revincludes: dict[str, set[str]] = {}
+    for source in reg.resource_types():
+        for p in reg.params_for(source):
+            if p.type != "reference" or p.code.startswith("_") or not supported(p, reg):
+                continue
+            includes.setdefault(source, []).append(f"{source}:{p.code}")
+            for target in p.target:
+                revincludes.setdefault(target, set()).add(f"{source}:{p.code}")
+    return includes, {t: sorted(values) for t, values in revincludes.items()}
 
 
 def _module_exists(name: str) -> bool:

@@ -12,9 +12,10 @@ from fhir_service.validation import has_errors, outcome, validate_resource
 ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
-def check_type(resource_type: str) -> None:
+def check_type(resource_type: str, status: int = 404) -> None:
+    """404 for a type in a URL (http.html: the resource type is not supported); 400 elsewhere."""
     if resource_type not in RESOURCE_TYPES:
-        raise FhirError(400, f"Unknown resource type '{resource_type}'", "not-supported")
+        raise FhirError(status, f"Unknown resource type '{resource_type}'", "not-supported")
 
 
 def check_id(resource_id: str) -> None:

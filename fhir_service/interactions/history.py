@@ -7,14 +7,16 @@ from urllib.parse import urlencode
 
 from fhir_service.interactions.checks import check_id, check_type
 from fhir_service.interactions.errors import bad_request, not_found
-from fhir_service.interactions.result import Result
+from fhir_service.interactions.result import Result, status_line
 from fhir_service.search import dates
 from fhir_service.search.errors import SearchError
 from fhir_service.store.repository import StoredResource, format_instant
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000
-STATUS = {"POST": "201", "PUT": "200", "PATCH": "200", "DELETE": "204"}
+STATUS = {"POST": 201, "PUT": 200, "PATCH": 200, "DELETE": 204}
+# What history reads (any other parameter is ignored), with the REST layer's representation ones.
+USED = {"_since", "_count", "_cursor", "_format", "_pretty"}
 
 
 def history(
@@ -39,24 +41,25 @@ def history(
             page = uow.history(resource_type, resource_id, since=since, count=count, cursor=cursor)
         except ValueError as exc:
             raise bad_request(str(exc)) from exc
-    self_url = _url(base_url, resource_type, resource_id, params)
-    links = [{"relation": "self", "url": self_url}]
+    used = [(k, v) for k, v in params if k in USED]  # the links say what was done
+    links = [{"relation": "self", "url": _url(base_url, resource_type, resource_id, used)}]
     if page.next_cursor:
-        next_params = [(k, v) for k, v in params if k != "_cursor"] + [("_cursor", page.next_cursor)]
+        next_params = [(k, v) for k, v in used if k != "_cursor"] + [("_cursor", page.next_cursor)]
         links.append({"relation": "next", "url": _url(base_url, resource_type, resource_id, next_params)})
     bundle = {
         "resourceType": "Bundle",
         "type": "history",
         "total": page.total,
         "link": links,
-        "entry": [entry(base_url, version) for version in page.entries],
+        "entry": [entry(base_url, version, page.creates(version)) for version in page.entries],
     }
     if not bundle["entry"]:
         del bundle["entry"]
     return Result(200, bundle)
 
 
-def entry(base_url: str, version: StoredResource) -> dict:
+def entry(base_url: str, version: StoredResource, created: bool = False) -> dict:
+    """`created`: the version created its resource, so a PUT was answered 201 (create-on-update)."""
     method = version.method or "PUT"
     item: dict = {"fullUrl": f"{base_url}/{version.type}/{version.id}"}
     if not version.deleted:
@@ -66,7 +69,7 @@ def entry(base_url: str, version: StoredResource) -> dict:
         "url": version.type if method == "POST" else f"{version.type}/{version.id}",
     }
     item["response"] = {
-        "status": STATUS.get(method, "200"),
+        "status": status_line(201 if created and method == "PUT" else STATUS.get(method, 200)),
         "etag": f'W/"{version.version_id}"',
         "lastModified": format_instant(version.last_updated),
     }

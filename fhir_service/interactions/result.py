@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 from fhir_service.store.repository import StoredResource
 
@@ -16,3 +17,11 @@ class Result:
     headers: dict[str, str] = field(default_factory=dict)
     location: bool = False  # send Location (create, create-on-update)
     outcome: dict | None = None  # what Prefer: return=OperationOutcome gets
+
+
+def status_line(status: int) -> str:
+    """'201 Created': the response.status form R5 shows."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)

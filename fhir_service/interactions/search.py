@@ -7,7 +7,7 @@ from fhir_service.interactions.checks import check_type
 from fhir_service.interactions.result import Result
 from fhir_service.limits import check_search
 
-# Handled by the REST layer (representation), not by the search engine.
+# Handled by the REST layer (representation); the engine only carries them into the page links.
 FORMAT_PARAMETERS = {"_format", "_pretty"}
 INCLUDES = ("_include", "_revinclude")
 
@@ -24,7 +24,7 @@ def search(
     are); without it always a dict (a transaction embeds it in its response Bundle)."""
     if resource_type is not None:
         check_type(resource_type)
-    params = [(k, v) for k, v in check_search(params) if k not in FORMAT_PARAMETERS]  # limits.py
+    params = check_search(params)  # limits.py
     types = [resource_type] if resource_type else None
     grant = current_grant()  # None unless authorization is on
     restricted = grant is not None and not grant.reads_everything() and _includes(params)

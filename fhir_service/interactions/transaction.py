@@ -27,7 +27,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
 from fhir_service import references
@@ -41,7 +40,7 @@ from fhir_service.interactions.checks import check_type
 from fhir_service.interactions.conditional import criteria, single_match, update_match
 from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
-from fhir_service.interactions.result import Result
+from fhir_service.interactions.result import Result, status_line
 from fhir_service.limits import check_bundle_entries
 from fhir_service.store.repository import StoredResource, format_instant, new_id
 
@@ -317,7 +316,7 @@ def resolve_conditional(uow, plan: Plan, reference: str) -> str | None:
     if reference in plan.resolved:
         return plan.resolved[reference]
     rtype, query = reference.split("?", 1)
-    check_type(rtype)
+    check_type(rtype, 400)  # a reference in a body, not a URL
     matches = uow.match(rtype, criteria(query), limit=2)
     if len(matches) > 1:
         raise FhirError(
@@ -409,14 +408,6 @@ def _get(repo, e: Entry, base_url: str) -> Outcome:
 def _from_result(result: Result) -> Outcome:
     stored = result.stored if isinstance(result.stored, StoredResource) else None
     return Outcome(result.status, stored, result.location, result.outcome)
-
-
-def status_line(status: int) -> str:
-    """'201 Created': the response.status form R5 shows."""
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return str(status)
 
 
 def _info(message: str) -> dict:

@@ -1,14 +1,19 @@
 """Content negotiation: which format a response uses (Accept, _format), how a request body is read
-(Content-Type, size limit, safe XML), and how a result becomes bytes (_pretty, _summary, _elements)."""
+(Content-Type, size limit, safe XML), and how a result becomes bytes (_pretty, _summary, _elements).
+
+Media types are parsed with their parameters (RFC 9110 §12.5.1): q-values rank the ranges, the most
+specific range that applies to a type gives its q, `charset` must be UTF-8 and `fhirVersion` (R5
+http.html#version-parameter) the version served; other parameters are ignored, as HAPI does."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import g, request
-from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.http import parse_accept_header
+from werkzeug.http import parse_list_header, parse_options_header
 
 from fhir_service.formats import (
     JSON_MIME,
@@ -24,36 +29,134 @@ from fhir_service.interactions.subsetting import check_summary, parse_elements, 
 from fhir_service.search.engine import SplicedSearchset
 from fhir_service.store.repository import StoredResource
 
-JSON_TYPES = {"application/fhir+json", "application/json", "text/json", "json"}
-XML_TYPES = {"application/fhir+xml", "application/xml", "text/xml", "xml"}
+# Every media type the server reads and writes, in order of preference for `Accept: */*`; the
+# `+fhir` suffixes are the DSTU2 types older clients still send.
+MEDIA_TYPES = {
+    JSON_MIME: "json",
+    XML_MIME: "xml",
+    "application/json": "json",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "text/json": "json",
+    "application/json+fhir": "json",
+    "application/xml+fhir": "xml",
+}
+# The spec's _format aliases (http.html#mime-type); Turtle is an R5 format this server does not write.
+FORMAT_ALIASES = {"json": JSON_MIME, "xml": XML_MIME, "ttl": "application/fhir+turtle"}
+SERVED_VERSIONS = ("5.0",)
 JSON_PATCH = "application/json-patch+json"
 CONTENT_TYPES = {"json": f"{JSON_MIME};charset=utf-8", "xml": f"{XML_MIME};charset=utf-8"}
-# What we can answer, in order of preference for `Accept: */*`.
-OFFERED = [JSON_MIME, XML_MIME, "application/json", "application/xml", "text/xml", "text/json"]
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    mime: str  # lower case; "*/*" and "type/*" are wildcards
+    q: float
+    version: str | None  # the fhirVersion parameter
+    charset: str | None
+
+    def covers(self, mime: str) -> bool:
+        kind, _, _ = mime.partition("/")
+        return self.mime in (mime, "*/*", f"{kind}/*")
+
+    def specificity(self) -> int:
+        """RFC 9110: a type beats type/*, which beats */*; parameters make a range more specific."""
+        rank = 0 if self.mime == "*/*" else 1 if self.mime.endswith("/*") else 2
+        return rank * 4 + (self.version is not None) + (self.charset is not None)
+
+    def version_served(self) -> bool:
+        return self.version is None or any(
+            self.version == v or self.version.startswith(v + ".") for v in SERVED_VERSIONS
+        )
+
+    def charset_served(self) -> bool:
+        return self.charset is None or self.charset.lower() in ("utf-8", "utf8")
+
+
+def media_range(text: str) -> MediaRange | None:
+    """One media range (`type/subtype; param=value…`); None if it cannot be read. A `+` sent
+    unencoded in a query string arrives as a space: `application/fhir xml` is fhir+xml."""
+    mime, _, params = text.partition(";")
+    mime = re.sub(r"\s+", "+", mime.strip()).lower()
+    if mime == "*":  # some clients send a bare *
+        mime = "*/*"
+    if mime.count("/") != 1 or mime.startswith("/") or mime.endswith("/"):
+        return None
+    _, options = parse_options_header("x;" + params)
+    try:
+        q = float(options.get("q", "1"))
+    except ValueError:
+        return None
+    if not 0 <= q <= 1:
+        return None
+    return MediaRange(mime, q, options.get("fhirversion") or None, options.get("charset") or None)
+
+
+def media_ranges(header: str) -> list[MediaRange]:
+    return [r for r in map(media_range, parse_list_header(header)) if r is not None]
+
+
+def choose(ranges: list[MediaRange]) -> str | None:
+    """The kind ("json"/"xml") of the served type the client prefers most; None if none is acceptable.
+    A range whose fhirVersion or charset this server does not write does not apply to its types."""
+    best, best_q = None, 0.0
+    for mime, kind in MEDIA_TYPES.items():
+        applying = [r for r in ranges if r.covers(mime) and r.version_served() and r.charset_served()]
+        if not applying:
+            continue
+        q = max(applying, key=MediaRange.specificity).q
+        if q > best_q:
+            best, best_q = kind, q
+    return best
 
 
 def response_format() -> str:
     """ "json" or "xml"; 406 for anything else. Decided once per distinct (_format, Accept) pair:
-    werkzeug's Accept parsing and best_match were a quarter of a read by id."""
+    parsing the header and matching it were a quarter of a read by id."""
     requested = request.args.get("_format") if request.query_string else None
-    kind = negotiated(requested or None, request.headers.get("Accept") or None)
+    accept = request.headers.get("Accept") or None
+    kind = negotiated(requested or None, accept)
     if kind is None:
-        if requested:
-            raise FhirError(406, f"Unsupported _format '{requested}'", "not-supported")
-        raise FhirError(406, f"Cannot answer in any of: {request.headers['Accept']}", "not-supported")
+        raise FhirError(406, refusal(requested or None, accept), "not-supported")
     return kind
 
 
 @lru_cache(maxsize=512)
 def negotiated(requested: str | None, accept: str | None) -> str | None:
+    """_format, when given, overrides Accept (http.html#mime-type)."""
     if requested:
-        return _kind(requested)
-    if not accept:
+        alias = FORMAT_ALIASES.get(requested.strip().lower())
+        found = media_range(alias or requested)
+        return choose([found]) if found is not None else None
+    ranges = media_ranges(accept) if accept else []
+    if not ranges:  # no Accept, or none of it readable: any media type will do (RFC 9110 §12.5.1)
         return "json"
-    best = parse_accept_header(accept, MIMEAccept).best_match(OFFERED)
-    if best is None:
-        return None
-    return _kind(best) or "json"
+    return choose(ranges)
+
+
+def refusal(requested: str | None, accept: str | None) -> str:
+    """Why negotiated() found nothing, naming what is served."""
+    served = f"this server answers in {JSON_MIME} or {XML_MIME}"
+    if requested:
+        alias = FORMAT_ALIASES.get(requested.strip().lower())
+        ranges = [media_range(alias or requested)]
+        what = f"_format '{requested}'" + (f" ({alias})" if alias else "")
+    else:
+        ranges = media_ranges(accept or "")
+        what = f"Accept '{accept}'"
+    ranges = [r for r in ranges if r is not None and r.q > 0]
+    typed = [r for r in ranges if any(r.covers(m) for m in MEDIA_TYPES)]
+    if typed and not any(r.version_served() for r in typed):
+        versions = ", ".join(sorted({r.version for r in typed if r.version}))
+        return version_refusal(what, versions)
+    if typed and not any(r.charset_served() for r in typed):
+        return f"Cannot answer {what}: responses are UTF-8 only"
+    return f"Cannot answer {what}: {served}"
+
+
+def version_refusal(what: str, versions: str) -> str:
+    served = ", ".join(SERVED_VERSIONS)
+    return f"{what} asks for FHIR version {versions}; this server serves FHIR version {served} only (fhirVersion={served})"
 
 
 def safe_response_format() -> str:
@@ -64,12 +167,7 @@ def safe_response_format() -> str:
 
 
 def _kind(mime: str) -> str | None:
-    base = mime.split(";")[0].strip().lower()
-    if base in JSON_TYPES:
-        return "json"
-    if base in XML_TYPES:
-        return "xml"
-    return None
+    return MEDIA_TYPES.get(mime.split(";")[0].strip().lower())
 
 
 def body_bytes() -> bytes:
@@ -102,16 +200,16 @@ def _read_at_most(stream, size: int) -> bytes:
 def read_resource() -> dict:
     """The request body as a resource dict; 415 for a type we do not read, 400 if malformed."""
     kind = _kind(request.mimetype or "")
-    _check_fhir_version()
     if kind is None:
         raise FhirError(415, f"Unsupported Content-Type '{request.content_type}'", "not-supported")
+    _check_content_parameters()
     return parse_body(body_bytes(), kind)
 
 
 def read_patch() -> tuple[object, str]:
     """(body, kind): a JSON Patch array or a FHIRPath Patch Parameters resource."""
     mime = (request.mimetype or "").lower()
-    _check_fhir_version()
+    _check_content_parameters()
     if mime == JSON_PATCH:
         return _json_document(body_bytes()), "json-patch"
     kind = _kind(mime)
@@ -142,10 +240,15 @@ def _json_document(data: bytes):
         raise FhirError(400, f"Malformed JSON: {exc}", "structure") from exc
 
 
-def _check_fhir_version() -> None:
-    version = request.mimetype_params.get("fhirVersion") or request.mimetype_params.get("fhirversion")
-    if version and not version.startswith("5.0"):
-        raise FhirError(415, f"This server speaks FHIR 5.0, not fhirVersion={version}", "not-supported")
+def _check_content_parameters() -> None:
+    """415 for a body in a FHIR version or a charset this server does not read."""
+    params = request.mimetype_params  # werkzeug lower-cases the names
+    body = MediaRange(request.mimetype or "", 1.0, params.get("fhirversion"), params.get("charset"))
+    if not body.version_served():
+        what = f"Content-Type '{request.content_type}'"
+        raise FhirError(415, version_refusal(what, body.version or ""), "not-supported")
+    if not body.charset_served():
+        raise FhirError(415, f"Content-Type '{request.content_type}': bodies must be UTF-8", "not-supported")
 
 
 def pretty() -> bool:

@@ -44,6 +44,11 @@ class _Filter:
     where: list
     driver: Select | None
     searched: frozenset[str]  # every type the search reads ("*": all), for the scope check
+    ignored: frozenset[str]  # the names of the parameters left out (unknown, unsupported; warned)
+
+    def used(self, params: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """`params` without the ignored ones: what the links say was done (R5 search.html, as HAPI)."""
+        return [(k, v) for k, v in params if k not in self.ignored] if self.ignored else params
 
     def index_only(self) -> bool:
         """Nothing to check on resource but `deleted`: the driver's index rows, which exist for
@@ -57,17 +62,13 @@ class _Filter:
 
 def _filtered(session, resource_types, params, base_url, strict) -> _Filter:
     registry = active_registry(session)
-    query = parse(params, resource_types[0] if resource_types else None)
-    if query.types:
-        unknown = [t for t in query.types if t not in registry.resource_types()]
-        if unknown:
-            raise SearchError(400, f"Unknown resource type(s) in _type: {', '.join(unknown)}")
+    query = parse(params, resource_types[0] if resource_types else None)  # _type checked there
     # No type in common (URL type and _type, or two _type): the criteria are still checked, on the
     # URL's type, and the search matches nothing.
     compile_types = list(query.types or resource_types or [ANY_TYPE])
     compiler = Compiler(registry, base_url, strict)
     where = [_NOT_DELETED] if query.types != () else [_NOT_DELETED, false()]
-    memberships = []
+    memberships, ignored = [], set(query.unsupported)
     for clause in query.clauses:
         # A membership clause compiles once (as Membership); condition() would compile it again.
         membership = compiler.membership(compile_types, clause)
@@ -75,6 +76,8 @@ def _filtered(session, resource_types, params, base_url, strict) -> _Filter:
             condition = compiler.condition(compile_types, clause)  # validates, warns on unknown parameters
             if condition is not None:
                 where.append(condition)
+            else:
+                ignored.add(clause.raw_name or clause.code)
             continue
         compiler.type_bound |= compiler._binds_type(compile_types[0], clause)  # as condition() does
         if membership.negate:
@@ -92,7 +95,8 @@ def _filtered(session, resource_types, params, base_url, strict) -> _Filter:
     searched = frozenset(ALL_TYPES if t == ANY_TYPE else t for t in {*compile_types, *compiler.searched})
     if query.types == ():  # matches nothing, so reads nothing beyond the URL's type
         searched = frozenset(resource_types or ())
-    return _Filter(registry, query, compile_types, compiler.warnings, where, driver, searched)
+    warnings = compiler.warnings
+    return _Filter(registry, query, compile_types, warnings, where, driver, searched, frozenset(ignored))
 
 
 def _authorize(found: _Filter) -> None:
@@ -152,11 +156,12 @@ def search(
     registry, query, types, warnings = found.registry, found.query, found.types, found.warnings
     cursor_token = next((v for k, v in reversed(params) if k == "_cursor"), None)
     total = None
-    if query.total in ("accurate", "estimate") or query.summary == "count":
+    counting = query.summary == "count" or query.count == 0  # _count=0: a count, as in HAPI
+    if query.total in ("accurate", "estimate") or counting:
         total = plan.count.scalar(session)
 
     rows, has_more, direction, contents = [], False, "next", {}
-    count = 0 if query.summary == "count" else query.count
+    count = 0 if counting else query.count
     if count:
         cursor = None
         if cursor_token:
@@ -170,7 +175,7 @@ def search(
         token = cursors.encode(list(row[:-1]), row[-1], to, digest)
         return plan.first + ("&" if plan.plain else "?") + urlencode([("_cursor", token)])
 
-    self_link = plan.first if cursor_token is None else link_url(base_url, resource_types, params)
+    self_link = plan.first if cursor_token is None else link_url(base_url, resource_types, found.used(params))
     links = [("self", self_link), ("first", plan.first)]
     if rows and ((direction == "next" and has_more) or direction == "prev"):
         links.append(("next", link(rows[-1], "next")))
@@ -281,12 +286,13 @@ def _plan(session, resource_types, params, base_url: str, strict: bool) -> _Plan
         return plan
     found = _filtered(session, resource_types, plain, base_url, strict)  # raises on a bad search
     want = found.query.count + 1
+    used = found.used(plain)  # the next request, from the links, has only these: same digest
     plan = _Plan(
         found=found,
         keys=sort_keys(found.registry, found.types, found.query.sort),
-        digest=cursors.query_digest(params),
-        plain=plain,
-        first=link_url(base_url, resource_types, plain),
+        digest=cursors.query_digest(used),
+        plain=used,
+        first=link_url(base_url, resource_types, used),
         made=now,
         engine=weakref.ref(engine),
         count=_Captured(lambda: _count(found)),

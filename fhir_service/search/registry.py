@@ -85,6 +85,10 @@ class Registry:
         merged = {**self._common, **self._by_type.get(resource_type, {})}
         return sorted(merged.values(), key=lambda p: p.code)
 
+    def common_params(self) -> list[SearchParam]:
+        """The parameters of every type (base Resource or DomainResource): those of a system search."""
+        return sorted(self._common.values(), key=lambda p: p.code)
+
     def get(self, resource_type: str, code: str) -> SearchParam | None:
         return self._by_type.get(resource_type, {}).get(code) or self._common.get(code)
 

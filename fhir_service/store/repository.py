@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,6 +74,11 @@ class HistoryPage:
     entries: list[StoredResource]
     total: int
     next_cursor: str | None
+    created: frozenset[tuple[int, int]] = frozenset()  # (pk, version) of the versions that created
+
+    def creates(self, version: StoredResource) -> bool:
+        """Did writing this version create its resource (the first version, or one after a deletion)?"""
+        return version.version_id == 1 or (version.pk, version.version_id) in self.created
 
 
 def now() -> datetime:
@@ -658,7 +663,25 @@ class UnitOfWork:
         more = len(rows) > count and count > 0
         last = entries[-1] if entries else None
         next_cursor = encode_cursor(last.last_updated, last.pk, last.version_id) if more and last else None
-        return HistoryPage(entries, total, next_cursor)
+        return HistoryPage(entries, total, next_cursor, self._recreations(entries))
+
+    def _recreations(self, entries: list[StoredResource]) -> frozenset[tuple[int, int]]:
+        """The PUT versions among `entries` that follow a deletion: a create-on-update, answered 201."""
+        later = [(e.pk, e.version_id - 1) for e in entries if e.method == "PUT" and e.version_id > 1]
+        if not later:
+            return frozenset()
+        v = ResourceVersion
+        found = set()
+        for start in range(0, len(later), 500):
+            found.update(
+                self.session.execute(
+                    select(v.resource_pk, v.version_id).where(
+                        v.deleted.is_(True),
+                        tuple_(v.resource_pk, v.version_id).in_(later[start : start + 500]),
+                    )
+                ).all()
+            )
+        return frozenset((pk, version + 1) for pk, version in found)
 
     # --- internals -------------------------------------------------------------------------
 

@@ -85,9 +85,9 @@ CASES = [
     ("id longer than 64", "PUT", "Organization/" + "a" * 65, JSON, j({**ORG, "id": "a" * 65}), 400),
     ("id differs from URL", "PUT", TARGET, JSON, j({**ORG, "id": "other"}), 400),
     ("no id on update", "PUT", TARGET, JSON, j(ORG), 400),
-    ("unknown resource type (create)", "POST", "Medicine", JSON, j({"resourceType": "Medicine"}), 400),
-    ("unknown resource type (read)", "GET", "Medicine/1", {}, None, 400),
-    ("unknown resource type (delete)", "DELETE", "Medicine/1", {}, None, 400),
+    ("unknown resource type (create)", "POST", "Medicine", JSON, j({"resourceType": "Medicine"}), 404),
+    ("unknown resource type (read)", "GET", "Medicine/1", {}, None, 404),
+    ("unknown resource type (delete)", "DELETE", "Medicine/1", {}, None, 404),
     ("oversize body", "POST", "Organization", JSON, j({**ORG, "alias": ["x" * 1000] * 1200}), 413),
     ("unsupported content type", "POST", "Organization", {"Content-Type": "text/plain"}, j(ORG), 415),
     (

@@ -1,5 +1,5 @@
-"""The Flask app on a fresh migrated database, driven through Flask's test client: fast checks of
-headers, negotiation and representations (the real-HTTP path is covered in tests/integration)."""
+"""The Flask app on a fresh migrated database, driven through Flask's test client (`client`: fast
+checks of headers, negotiation and representations) or over real HTTP (`live`)."""
 
 from __future__ import annotations
 
@@ -21,3 +21,13 @@ def app(database_url_factory):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def live(database_url_factory):
+    """The app under werkzeug on a real loopback port (tests/live_server.py), a fresh database."""
+    from live_server import LiveServer
+
+    server = LiveServer(database_url_factory())
+    yield server
+    server.stop()

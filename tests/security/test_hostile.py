@@ -2460,6 +2460,7 @@ CASES = [
         JSON,
         412,
     ),
+    # XML the reader can read: what is wrong in it is a validation error with its location (422), as in JSON
     Case(
         "XML with a value of the wrong type",
         "POST",

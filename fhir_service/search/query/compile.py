@@ -53,6 +53,20 @@ MODIFIERS = {
 }
 
 
+def supported(param: SearchParam, registry: Registry) -> bool:
+    """Whether a search on `param` does what its definition says (what the CapabilityStatement
+    claims): R5's parameters without an expression, the special ones the compiler does not
+    implement (_filter, _query, Location near/contains, …) and composites with such a component
+    are warned about or refused instead."""
+    if param.code in HANDLED or param.code in ("_has", "_type"):
+        return True
+    if param.type == "composite":
+        parts = [registry.by_url(url) for url, _ in param.components]
+        if not parts or any(p is None or p.type not in MODULES for p in parts):
+            return False
+    return param.type != "special" and bool(param.expression)
+
+
 @dataclass(frozen=True)
 class Membership:
     """A clause that is "pk IN rows" (or NOT IN): the engine may drive the search from `rows` or
@@ -355,6 +369,15 @@ class Compiler:
         return pk_col.in_(select(target.c.pk).where(target.c.type == rtype, target.c.id.in_(referenced)))
 
     def _composite(self, rtype: str, param: SearchParam, clause: Clause, pk_col):
+        if clause.modifier == "missing":  # an item has its first component's rows when present
+            first = self.registry.by_url(param.components[0][0]) if param.components else None
+            if first is None or first.type not in MODULES:
+                raise SearchError(400, f"Composite '{param.code}' has components this server cannot search")
+            table = INDEX_TABLES[first.type].__table__
+            sp = sp_of(param, rtype, composite.component_code(param, 0))
+            present = select(table.c.resource_pk).where(table.c.sp == sp)
+            return pk_col.not_in(present) if clause.values[0] == "true" else pk_col.in_(present)
+
         def predicate(module, columns, raw, component):
             return self._predicate(module, columns, None, raw, component)
 
