@@ -11,7 +11,7 @@ INGEST_RATE = 1500.0
 INGEST_RSS_MIB = 1024.0
 SCALE_RATIO = 1.3
 WORKER_RSS_MIB = 300.0
-XML_READ_RATIO = 3.0  # issue 18: an XML read costs at most 3x a JSON read
+XML_READ_RATIO = 3.0  # an XML read costs at most 3x a JSON read
 
 
 def add_ceiling_ratios(http: list[dict]) -> None:
