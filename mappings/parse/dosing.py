@@ -175,7 +175,7 @@ def _regimens(
             (per_day or per_dose)
             and not conditional
             and "whichever" not in sentence.lower()
-            and not find_doses_outside_caps(sentence)
+            and not find_doses_outside_caps(sentence, (per_day, per_dose))
         ):
             # "10-20 mg TID. Maximum daily dose: 60 mg." — the cap belongs to the doses before it
             for regimen in {id(r): r for r, _ in out}.values():
@@ -188,10 +188,9 @@ def _regimens(
     return out
 
 
-def find_doses_outside_caps(sentence: str) -> bool:
-    caps = [a.text for a in caps_in(sentence) if a]
+def find_doses_outside_caps(sentence: str, caps: tuple) -> bool:
     rest = sentence
-    for cap in caps:
+    for cap in (a.text for a in caps if a):
         rest = rest.replace(cap, " ")
     return bool(q.find_doses(rest))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import Amount, Frequency
+from ..model import Frequency
 from ..terminology import codes
 
 WORD_NUMBERS = {
@@ -79,16 +79,6 @@ WORD_DOSE = re.compile(
     rf"(?P<unit>tablets?|capsules?|puffs?|drops?|sprays?|inhalations?)\b",
     re.I,
 )
-MAX_DOSE = re.compile(
-    rf"(?:max(?:imum|\.)?|not (?:to )?exceed(?:ing)?|no more than|up to a maximum of|should not exceed|ceiling)"
-    rf"[^.;\d]{{0,40}}?(?P<value>{_NUM})\s*(?P<unit>{_UNIT_RE})(?![A-Za-z]|/(?!\s*(?:day|d\b|24)))(?P<tail>[^.;,]{{0,25}})",
-    re.I,
-)
-_DIVIDED = re.compile(
-    rf"\b(?:divided|split)\s+(?:into|in)\s+(?P<n>{_WNUM})(?:\s*(?:-|to|or)\s*{_WNUM})?\s+(?:equal\s+|separate\s+)?doses"
-    rf"|\bin\s+(?P<n2>{_WNUM})(?:\s*(?:-|to|or)\s*{_WNUM})?\s+divided\s+doses|\bin\s+divided\s+doses",
-    re.I,
-)
 _DURATION = re.compile(
     rf"\bfor\s+(?:up to\s+|at least\s+|a(?:\s+further)?\s+|another\s+)?(?P<v>{_WNUM})(?:\s*(?:-|–|to)\s*{_WNUM})?\s*"
     r"(?P<u>days?|weeks?|months?|years?|hours?|minutes?)\b",
@@ -147,26 +137,6 @@ def find_doses(text: str) -> list[DoseMatch]:
         high = number(m.group("high")) if m.group("high") else low
         out.append(DoseMatch(m.start(), m.end(), low, high, unit, False, m.group(0)))
     return sorted(out, key=lambda d: d.start)
-
-
-def unit_of(spelling: str) -> str:
-    return _UNITS.get(spelling.lower(), spelling)
-
-
-def find_max_daily(text: str) -> tuple[Amount, tuple[int, int]] | None:
-    m = MAX_DOSE.search(text)
-    if not m:
-        return None
-    unit = unit_of(m.group("unit"))
-    return Amount(number(m.group("value")), unit, m.group(0).strip()), (m.start("value"), m.end("unit"))
-
-
-def find_divided(text: str) -> tuple[int | None, str] | None:
-    m = _DIVIDED.search(text)
-    if not m:
-        return None
-    n = m.group("n") or m.group("n2")
-    return (int(number(n)) if n else None), m.group(0)
 
 
 def find_duration(text: str) -> tuple[str, float, str] | None:

@@ -266,8 +266,9 @@ def _blank_parentheses_of(sentence: str, dose, skipped) -> str:
 
 def caps_in(sentence: str) -> tuple[Amount | None, Amount | None]:
     """A sentence that only states maxima ("Maximum daily dose: 60 mg."): (per day, per dose)."""
-    day = next((a for _, _, a, k in _caps(sentence) if k == "day"), None)
-    dose = next((a for _, _, a, k in _caps(sentence) if k == "dose"), None)
+    caps = _caps(sentence)
+    day = next((a for _, _, a, k in caps if k == "day"), None)
+    dose = next((a for _, _, a, k in caps if k == "dose"), None)
     return day, dose
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from mappings.parse.dosing import Context, regimens_in_sentence
 from mappings.parse.populations import population_of, route_of
-from mappings.parse.quantities import find_doses, find_frequency, find_max_daily
+from mappings.parse.quantities import find_doses, find_frequency
+from mappings.parse.regimens import caps_in
 from mappings.parse.side_effects import band_of
 
 
@@ -80,9 +81,9 @@ def test_rates_and_concentrations_are_not_doses(text):
 
 
 def test_max_daily_dose():
-    amount, _ = find_max_daily("2.5 mg three times daily, with a maximum daily dose of 10 mg.")
+    amount, _ = caps_in("2.5 mg three times daily, with a maximum daily dose of 10 mg.")
     assert (amount.value, amount.unit) == (10, "mg")
-    amount, _ = find_max_daily("not exceeding 4 grams per day")
+    amount, _ = caps_in("not exceeding 4 grams per day")
     assert (amount.value, amount.unit) == (4, "g")
 
 
