@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # bench/ is a folder of the repository, not an installed package
 
-from bench.soak import Write, check_history, parse_args, rss_report  # noqa: E402
+from bench.soak import POOL_RESET, Write, check_history, parse_args, rss_report, tracebacks  # noqa: E402
 
 ORG = ("Organization", "o1")
 CUD = ("ClinicalUseDefinition", "c1")
@@ -130,3 +130,17 @@ def test_short_soak_with_backends_terminated(tmp_path, database_url_factory):
     assert results["terminations"]["backends"] > 0
     statuses = {status for kind in results["requests"].values() for status in kind}
     assert statuses <= {"200", "409", "412", "503"}, results["requests"]
+
+
+ACCESS = '{"method":"PUT","status":503}'
+CRASH = 'Traceback (most recent call last):\n  File "x.py"\nValueError: boom'
+
+
+def test_pool_resets_in_the_log_are_expected_only_while_backends_are_terminated():
+    """The pool's report of resetting a connection whose backend the soak killed (the request already
+    answered 503) is no violation then; any other traceback is."""
+    log = f"{ACCESS}\n{POOL_RESET}\n{CRASH}\nDuring handling of the above exception:\n{CRASH}\n"
+    assert len(tracebacks(log)) == 2
+    assert tracebacks(log, expected_pool_resets=True) == []
+    log = f"{POOL_RESET}\n{CRASH}\n{ACCESS}\nsomething failed\n{CRASH}\n"
+    assert len(tracebacks(log, expected_pool_resets=True)) == 1
