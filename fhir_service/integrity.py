@@ -149,7 +149,7 @@ def _reference_problem(session, reference: str, live: set, contained: set, base_
 
 
 def _index_tables():
-    from fhir_service.search.tables import INDEX_TABLES
+    from fhir_service.store.index_tables import INDEX_TABLES
 
     return INDEX_TABLES
 

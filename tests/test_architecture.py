@@ -51,11 +51,7 @@ KNOWN_VIOLATIONS: dict[str, str] = {
     "search.effective -> interactions.resource_types": "the type list sits in interactions",
     "search.engine -> auth.context": "the engine checks the grant",
     "search.engine -> auth.policy": "the engine checks the grant",
-    "store.bulk_write -> search.indexer": "the store indexes",
-    "store.migrations.versions.0002_search_index -> search.tables": "index tables in search",
-    "store.migrations.versions.0004_search_text -> search.text": "index tables in search",
     "store.repository -> search.engine": "Repository.search runs the search",
-    "store.repository -> search.indexer": "the store indexes",
     # circles inside a package
     "store.sync -> store.repository": "repository → sync → bulk_write → repository",
     "store.bulk_write -> store.repository": "repository → sync → bulk_write → repository",

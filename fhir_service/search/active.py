@@ -14,10 +14,10 @@ import weakref
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from fhir_service.store.index_tables import SearchParameterEnabled
 from fhir_service.store.schema import Resource
 
 from .registry import Registry, use_stored_parameters
-from .tables import SearchParameterEnabled
 
 CHECK_EVERY = 1.0  # seconds another process's reindex may take to reach this one
 # engine -> (monotonic time of the check, fingerprint, registry); weak: an engine is not kept alive

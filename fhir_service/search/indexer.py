@@ -8,11 +8,12 @@ from types import ModuleType
 
 from sqlalchemy import bindparam, delete
 
+from fhir_service.store.index_tables import INDEX_TABLES
+
 from . import text
 from .extract import compile_expression, reference_type_of
 from .hashing import param_hash
 from .registry import COMMON_BASES, Registry, SearchParam
-from .tables import INDEX_TABLES
 from .types import MODULES, composite
 
 

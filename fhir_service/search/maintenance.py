@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy import delete, insert, select
 
+from fhir_service.store.index_tables import SearchParameterEnabled
 from fhir_service.store.schema import Resource
 
 from . import text
@@ -16,7 +17,6 @@ from .active import active_registry
 from .extract import compile_expression
 from .indexer import insert_rows, remove_from_index, rows_for
 from .registry import custom_search_parameters, official_parameters
-from .tables import SearchParameterEnabled
 
 CUSTOM_SOURCE = "fhir-service:custom-search-parameters"
 SEARCH_TYPES = {"number", "date", "string", "token", "reference", "composite", "quantity", "uri"}

@@ -20,6 +20,7 @@ from fhir_service.store.bulk import insert_tuples
 from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.serialized import key as resource_key
 from fhir_service.store.serialized import stored_form
+from fhir_service.store.write_hook import index_hook
 
 _RESOURCE_COLUMNS = ("pk", "type", "id", "version_id", "last_updated", "deleted", "content")
 _VERSION_COLUMNS = ("resource_pk", "version_id", "type", "id", "last_updated", "deleted", "method", "content")
@@ -42,7 +43,6 @@ def put_many(
         return uow.put_many(
             resources, current, method=method, index_rows=index_rows, rows_registry=rows_registry
         )
-    from fhir_service.search import indexer
     from fhir_service.store.repository import StoredResource, format_instant, now
 
     last_updated = now()
@@ -84,7 +84,7 @@ def put_many(
     if updates:
         session.execute(update(Resource), updates)
     insert_tuples(session, ResourceVersion.__table__, _VERSION_COLUMNS, versions)
-    indexer.index_many(session, items, rows_registry)
+    index_hook().index_many(session, items, rows_registry)
     return out
 
 

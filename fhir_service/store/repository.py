@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from fhir_service import jsontext
 from fhir_service.search import engine as search_engine
-from fhir_service.search import indexer
 from fhir_service.store.database import is_sqlite, writer_lock
 from fhir_service.store.driver import reused_cursor
 from fhir_service.store.errors import (
@@ -47,6 +46,7 @@ from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.serialized import key as resource_key
 from fhir_service.store.serialized import serialize, stamped, stored_form
 from fhir_service.store.sync import canonical
+from fhir_service.store.write_hook import index_hook
 
 T = TypeVar("T")
 PING_AFTER = 1.0  # seconds a kept connection may idle before it is checked (see _ThreadConnections)
@@ -544,7 +544,7 @@ class UnitOfWork:
         row.deleted = True
         row.content = None
         self.session.add(self._version_of(row, "DELETE"))
-        indexer.remove_from_index(self.session, row.pk)
+        index_hook().remove(self.session, row.pk)
         self.session.flush()
         return _stored(row, "DELETE")
 
@@ -595,7 +595,7 @@ class UnitOfWork:
         if versions:
             self.session.execute(_INSERT_VERSIONS, versions)
         index_rows = index_rows or {}
-        indexer.index_many(
+        index_hook().index_many(
             self.session,
             [
                 (result.pk, stored, existing is None, index_rows.get(key))
@@ -713,7 +713,7 @@ class UnitOfWork:
         row.version_id, row.last_updated, row.deleted, row.content = version_id, last_updated, False, content
         self.session.flush()  # assigns row.pk for the version row and the index
         self.session.add(self._version_of(row, method))
-        indexer.index_resource(self.session, row.pk, stored)
+        index_hook().index(self.session, row.pk, stored)
         self.session.flush()
         return _stored(row, method)
 

@@ -11,9 +11,9 @@ from sqlalchemy import update
 from fhir_service.cli import main
 from fhir_service.integrity import check_store
 from fhir_service.interactions.transaction import process
-from fhir_service.search.tables import SearchToken
 from fhir_service.store import migrate
 from fhir_service.store.database import make_engine
+from fhir_service.store.index_tables import SearchToken
 from fhir_service.store.repository import Repository
 from fhir_service.store.schema import Resource, ResourceVersion
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, column, false, or_, select, table, union_all
 
+from fhir_service.store.index_tables import INDEX_TABLES
 from fhir_service.store.schema import Resource
 
 from .. import text
@@ -19,7 +20,6 @@ from ..errors import SearchError
 from ..hashing import h64
 from ..indexer import sp_of
 from ..registry import Registry, SearchParam
-from ..tables import INDEX_TABLES
 from ..types import MODULES, composite
 from ..types.common import split_prefix
 from ..types.date import range_predicate

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from fhir_service.store.driver import reused_cursor
+from fhir_service.store.index_tables import INDEX_TABLES
 from fhir_service.store.schema import Resource
 
 from ..errors import SearchError
 from ..hashing import param_hash
 from ..indexer import sp_of
 from ..registry import Registry
-from ..tables import INDEX_TABLES
 from .parse import Include
 
 R = Resource.__table__.name

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 
+from fhir_service.store.index_tables import INDEX_TABLES
 from fhir_service.store.schema import Resource
 
 from ..errors import SearchError
 from ..indexer import sp_of
 from ..registry import Registry
-from ..tables import INDEX_TABLES
 from ..types import MODULES
 from ..types.common import MAX_CHAR
 

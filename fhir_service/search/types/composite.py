@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from fhir_service.store.index_tables import INDEX_TABLES
+
 from ..errors import SearchError
 from ..extract import evaluate, evaluate_on_item
 from ..registry import Registry, SearchParam
-from ..tables import INDEX_TABLES
 from .common import split_escaped
 
 MAX_GROUP = 32767  # grp is a SmallInteger

@@ -4,7 +4,7 @@ stored SearchParameters.
 Revision ID: 0002
 Revises: 0001
 
-The tables are created from their SQLAlchemy definitions in fhir_service.search.tables (one
+The tables are created from their SQLAlchemy definitions in fhir_service.store.index_tables (one
 source of truth for columns and composite indexes); later changes get their own revisions.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from fhir_service.search.tables import INDEX_TABLES, SearchParameterEnabled
+from fhir_service.store.index_tables import INDEX_TABLES, SearchParameterEnabled
 
 revision = "0002"
 down_revision = "0001"

@@ -1,4 +1,5 @@
-"""Full-text index for _text and _content (fhir_service/search/text.py), filled for stored resources.
+"""Full-text index for _text and _content (fhir_service/search/text.py), filled for stored resources
+(through the index hook the search package registers).
 
 Revision ID: 0004
 Revises: 0003
@@ -49,7 +50,7 @@ def upgrade() -> None:
 
 
 def _fill(bind) -> None:
-    from fhir_service.search.text import write
+    from fhir_service.store.write_hook import index_hook
 
     last = 0
     query = text("SELECT pk, content FROM resource WHERE deleted = :no AND pk > :last ORDER BY pk LIMIT :n")
@@ -57,7 +58,7 @@ def _fill(bind) -> None:
         rows = bind.execute(query, {"no": False, "last": last, "n": BATCH}).all()
         if not rows:
             return
-        write(bind, [(pk, json.loads(content)) for pk, content in rows])
+        index_hook().fill_text(bind, [(pk, json.loads(content)) for pk, content in rows])
         last = rows[-1][0]
 
 
