@@ -104,6 +104,6 @@ def manifest(job: Job) -> dict:
 
 
 def _instant(t: datetime) -> str:
-    from fhir_service.store.repository import format_instant
+    from fhir_service.stored import format_instant
 
     return format_instant(t)

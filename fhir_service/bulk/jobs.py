@@ -19,8 +19,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fhir_service.bulk.kickoff import ExportRequest
 from fhir_service.store.database import is_sqlite
-from fhir_service.store.repository import now
 from fhir_service.store.schema import Base, UtcDateTime
+from fhir_service.stored import now
 
 ACCEPTED, RUNNING, COMPLETED, ERROR, CANCELLED = "accepted", "in-progress", "completed", "error", "cancelled"
 STALE_AFTER = timedelta(seconds=60)  # a runner that has not beaten its heart this long is presumed dead

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from fhir_service.bulk.export import Cancelled, run_export
 from fhir_service.bulk.jobs import RETENTION, JobStore
-from fhir_service.store.repository import now
+from fhir_service.stored import now
 
 POLL_SECONDS = 5.0
 PURGE_EVERY = 60.0

@@ -10,7 +10,7 @@ from fhir_service.interactions.errors import bad_request, not_found
 from fhir_service.interactions.result import Result, status_line
 from fhir_service.search import dates
 from fhir_service.search.errors import SearchError
-from fhir_service.store.repository import StoredResource, format_instant
+from fhir_service.stored import StoredResource, format_instant
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 1000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-from fhir_service.store.repository import StoredResource
+from fhir_service.stored import StoredResource
 
 
 @dataclass

@@ -42,7 +42,7 @@ from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_reque
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.interactions.result import Result, status_line
 from fhir_service.limits import check_bundle_entries
-from fhir_service.store.repository import StoredResource, format_instant, new_id
+from fhir_service.stored import StoredResource, format_instant, new_id
 
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
 CLEAR_EVERY = 200

@@ -11,7 +11,7 @@ from werkzeug.http import http_date
 from fhir_service.interactions.errors import outcome
 from fhir_service.interactions.result import Result
 from fhir_service.rest import negotiation
-from fhir_service.store.repository import StoredResource
+from fhir_service.stored import StoredResource
 
 _BASE_URLS: dict[tuple, str] = {}  # the request's (scheme, host, server, script root) -> base URL
 _BASE_URL_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")

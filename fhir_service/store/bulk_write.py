@@ -21,6 +21,7 @@ from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.serialized import key as resource_key
 from fhir_service.store.serialized import stored_form
 from fhir_service.store.write_hook import index_hook
+from fhir_service.stored import StoredResource, format_instant, now
 
 _RESOURCE_COLUMNS = ("pk", "type", "id", "version_id", "last_updated", "deleted", "content")
 _VERSION_COLUMNS = ("resource_pk", "version_id", "type", "id", "last_updated", "deleted", "method", "content")
@@ -43,7 +44,6 @@ def put_many(
         return uow.put_many(
             resources, current, method=method, index_rows=index_rows, rows_registry=rows_registry
         )
-    from fhir_service.store.repository import StoredResource, format_instant, now
 
     last_updated = now()
     instant = format_instant(last_updated)
@@ -95,7 +95,6 @@ def read_many(uow, keys: list[tuple[str, str]]) -> dict:
     conn = session.connection()
     if conn.dialect.driver != "psycopg" or not keys:
         return uow.read_many(keys)
-    from fhir_service.store.repository import StoredResource
 
     lock = " FOR UPDATE OF r" if getattr(uow, "_lock_rows", True) else ""
     rows = conn.exec_driver_sql(

@@ -18,7 +18,6 @@ import itertools
 import json
 import threading
 import time
-import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,26 +46,10 @@ from fhir_service.store.serialized import key as resource_key
 from fhir_service.store.serialized import serialize, stamped, stored_form
 from fhir_service.store.sync import canonical
 from fhir_service.store.write_hook import index_hook
+from fhir_service.stored import StoredResource, format_instant, new_id, now
 
 T = TypeVar("T")
 PING_AFTER = 1.0  # seconds a kept connection may idle before it is checked (see _ThreadConnections)
-
-
-@dataclass(frozen=True)
-class StoredResource:
-    """One version of a resource as stored; `content` is the exact JSON served (None when deleted)."""
-
-    type: str
-    id: str
-    version_id: int
-    last_updated: datetime
-    deleted: bool
-    content: bytes | None
-    pk: int
-    method: str | None = None
-
-    def resource(self) -> dict | None:
-        return None if self.content is None else jsontext.loads(self.content)
 
 
 @dataclass(frozen=True)
@@ -79,20 +62,6 @@ class HistoryPage:
     def creates(self, version: StoredResource) -> bool:
         """Did writing this version create its resource (the first version, or one after a deletion)?"""
         return version.version_id == 1 or (version.pk, version.version_id) in self.created
-
-
-def now() -> datetime:
-    """Millisecond precision: what lastUpdated shows is exactly what the database compares."""
-    t = datetime.now(UTC)
-    return t.replace(microsecond=t.microsecond // 1000 * 1000)
-
-
-def format_instant(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 def stamp(resource: dict, resource_id: str, version_id: int, last_updated: datetime) -> dict:

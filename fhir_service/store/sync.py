@@ -19,6 +19,7 @@ from fhir_service.store.bulk_write import put_many, read_many
 from fhir_service.store.schema import IngestMember
 from fhir_service.store.serialized import Serialized, as_dict
 from fhir_service.store.serialized import key as resource_key
+from fhir_service.stored import format_instant
 
 VOLATILE_META = ("versionId", "lastUpdated")
 
@@ -39,8 +40,6 @@ def _unchanged(stored, resource) -> bool:
     if stored is None or stored.deleted:
         return False
     if isinstance(resource, Serialized):
-        from fhir_service.store.repository import format_instant  # (repository imports this module)
-
         if resource.content(stored.version_id, format_instant(stored.last_updated)) == stored.content:
             return True
     return canonical(stored.resource()) == canonical(as_dict(resource))

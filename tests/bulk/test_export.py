@@ -13,7 +13,7 @@ from fhir_service.bulk.export import run_export
 from fhir_service.bulk.jobs import STALE_AFTER, Job, JobStore
 from fhir_service.bulk.kickoff import ExportRequest
 from fhir_service.store.database import make_engine
-from fhir_service.store.repository import now
+from fhir_service.stored import now
 
 
 def basic(i: int, kind: str = "Basic") -> dict:
