@@ -47,11 +47,9 @@ KNOWN_VIOLATIONS: dict[str, str] = {
     "interactions.capabilities -> auth.config": "the security block reads the auth mode",
     "interactions.search -> auth.context": "search reads the grant from a ContextVar",
     "limits -> interactions.errors": "LimitExceeded is a FhirError",
-    "search.bundle -> interactions.subsetting": "the searchset Bundle is built in search",
     "search.effective -> interactions.resource_types": "the type list sits in interactions",
     "search.engine -> auth.context": "the engine checks the grant",
     "search.engine -> auth.policy": "the engine checks the grant",
-    "store.repository -> search.engine": "Repository.search runs the search",
     # circles inside a package
     "interactions.transaction -> interactions.batch": "transaction ↔ batch",
     # the validator's own (left to the validator's work)

@@ -1,4 +1,4 @@
-"""Search criteria for conditional create/update/delete: parse once, match through the store."""
+"""Search criteria for conditional create/update/delete: parse once, match with the search engine."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl
 
 from fhir_service.interactions.errors import FhirError, bad_request
 from fhir_service.limits import check_search
+from fhir_service.search import engine
 
 # Parameters that change a search's presentation, not which resources match.
 RESULT_PARAMETERS = {
@@ -28,12 +29,17 @@ def criteria(query: str | list[tuple[str, str]]) -> list[tuple[str, str]]:
     return pairs
 
 
+def matches(uow, resource_type: str, params: list[tuple[str, str]], limit: int = 2) -> list:
+    """The stored resources matching `params` in this unit of work, at most `limit`."""
+    return uow.by_pks(uow.run_query(lambda reader: engine.match(reader, resource_type, params, limit=limit)))
+
+
 def single_match(uow, resource_type: str, params: list[tuple[str, str]]):
     """None or the one match; 412 when the criteria are not selective enough."""
-    matches = uow.match(resource_type, params, limit=2)
-    if len(matches) > 1:
+    matches_ = matches(uow, resource_type, params)
+    if len(matches_) > 1:
         raise FhirError(412, f"Multiple {resource_type} resources match the criteria", "multiple-matches")
-    return matches[0] if matches else None
+    return matches_[0] if matches_ else None
 
 
 def update_match(uow, resource_type: str, params: list[tuple[str, str]], resource_id: str | None):

@@ -1,11 +1,14 @@
-"""search: type level (GET /Type, POST /Type/_search) and system level (GET /?_type=…), via the store."""
+"""search: type level (GET /Type, POST /Type/_search) and system level (GET /?_type=…): a page from the
+search engine, run on the repository, as a searchset Bundle."""
 
 from __future__ import annotations
 
 from fhir_service.auth.context import current_grant
 from fhir_service.interactions.checks import check_type
 from fhir_service.interactions.result import Result
+from fhir_service.interactions.searchset import bundle as searchset_bundle
 from fhir_service.limits import check_search
+from fhir_service.search import engine
 
 # Handled by the REST layer (representation); the engine only carries them into the page links.
 FORMAT_PARAMETERS = {"_format", "_pretty"}
@@ -28,7 +31,8 @@ def search(
     types = [resource_type] if resource_type else None
     grant = current_grant()  # None unless authorization is on
     restricted = grant is not None and not grant.reads_everything() and _includes(params)
-    bundle = repo.search(types, params, base_url, strict=strict, raw=raw and not restricted)
+    page = repo.run_query(lambda reader: engine.page(reader, types, params, base_url=base_url, strict=strict))
+    bundle = searchset_bundle(page, base_url, types, raw=raw and not restricted)
     if restricted:
         bundle = readable_includes(bundle, grant.readable)
     return Result(200, bundle)

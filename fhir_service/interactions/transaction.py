@@ -37,7 +37,7 @@ from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
 from fhir_service.interactions import update as update_
 from fhir_service.interactions.checks import check_type
-from fhir_service.interactions.conditional import criteria, single_match, update_match
+from fhir_service.interactions.conditional import criteria, matches, single_match, update_match
 from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.interactions.result import Result, status_line
@@ -317,14 +317,14 @@ def resolve_conditional(uow, plan: Plan, reference: str) -> str | None:
         return plan.resolved[reference]
     rtype, query = reference.split("?", 1)
     check_type(rtype, 400)  # a reference in a body, not a URL
-    matches = uow.match(rtype, criteria(query), limit=2)
-    if len(matches) > 1:
+    found = matches(uow, rtype, criteria(query))
+    if len(found) > 1:
         raise FhirError(
             412, f"Conditional reference '{reference}' matches several resources", "multiple-matches"
         )
-    if not matches:
+    if not found:
         raise not_found(f"Conditional reference '{reference}' matches no resource")
-    plan.resolved[reference] = f"{rtype}/{matches[0].id}"
+    plan.resolved[reference] = f"{rtype}/{found[0].id}"
     return plan.resolved[reference]
 
 

@@ -1,8 +1,9 @@
 """FHIR R5 search: the parameter registry, write-time indexing and the query compiler.
 
 Entry points: `registry.registry()` (CapabilityStatement), `indexer.index_resource()` /
-`remove_from_index()` (the write hook the store runs in each write's transaction, registered below), `engine.search()` (a
-searchset Bundle) and `engine.match()` (conditional interactions). No Flask here.
+`remove_from_index()` (the write hook the store runs in each write's transaction, registered below),
+`engine.page()` (one page of matches; the interactions make the Bundle) and `engine.match()`
+(conditional interactions). No Flask, no Bundles here.
 
 Data flow:
   registry.py      official R5 SearchParameters (definitions/data/search-parameters.json.gz) + the
@@ -18,7 +19,6 @@ Data flow:
   query/paging.py  _sort keys (correlated MIN/MAX, missing last) and keyset conditions
   query/cursor.py  signed, query-bound page cursors
   query/include.py _include / _revinclude (:iterate, *)
-  bundle.py        the searchset Bundle (links, fullUrl, search.mode, _summary/_elements)
 
   text.py          _text / _content: the full-text table (FTS5 / tsvector), one row per resource
 

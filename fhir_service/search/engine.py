@@ -1,26 +1,23 @@
-"""Search entry points used by the store's Repository: `search` (a searchset Bundle) and `match`
-(pks for conditional interactions). Parsing, SQL compilation, paging and includes live in query/."""
+"""Search entry points: `page` (one page of matches, for the interactions' searchset Bundle) and
+`match` (pks for conditional interactions). Parsing, SQL compilation, paging and includes live in query/."""
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import weakref
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from sqlalchemy import Select, bindparam, false, func, literal_column, select
 
-from fhir_service import jsontext
 from fhir_service.auth.context import current_grant
 from fhir_service.auth.policy import ALL as ALL_TYPES
 from fhir_service.auth.policy import Need, require
 from fhir_service.store.driver import reused_cursor
 from fhir_service.store.schema import Resource
+from fhir_service.stored import SplicedSearchset  # noqa: F401  rest/negotiation.py imports it from here
 
 from .active import active_registry
-from .bundle import link_url, searchset
 from .errors import SearchError
 from .query import cursor as cursors
 from .query.compile import ANY_TYPE, Compiler
@@ -139,21 +136,47 @@ def match(session, resource_type: str, params: list[tuple[str, str]], limit: int
     return [row[-1] for row in _page(session, found, [], None, limit)[0]]
 
 
-def search(
+@dataclass(frozen=True)
+class Content:
+    """A stored resource as its exact JSON bytes."""
+
+    type: str
+    id: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a search, before any Bundle: the matches and includes in order (stored bytes), the
+    total when asked, the warnings, and what the page links need: the parameters used (without
+    _cursor; `self_params`, with it, when a cursor reached this page) and the cursors of the pages
+    before and after."""
+
+    matches: list[Content]
+    includes: list[Content]
+    total: int | None
+    warnings: list[str]
+    summary: str | None
+    elements: list[str]
+    used: list[tuple[str, str]]
+    self_params: list[tuple[str, str]] | None
+    next: str | None
+    previous: str | None
+
+
+def page(
     session,
     resource_types: list[str] | None,
     params: list[tuple[str, str]],
     *,
     base_url: str,
     strict: bool = False,
-    raw: bool = False,
-) -> dict | SplicedSearchset:
-    """Run a search and return a searchset Bundle dict, or with `raw` (and no _summary/_elements)
-    the Bundle's JSON bytes with the stored resources spliced in."""
+) -> SearchPage:
+    """Run a search: one page of matches and their includes."""
     plan = _plan(session, resource_types, params, base_url, strict)
     found, keys, digest = plan.found, plan.keys, plan.digest
     _authorize(found)
-    registry, query, types, warnings = found.registry, found.query, found.types, found.warnings
+    registry, query, types = found.registry, found.query, found.types
     cursor_token = next((v for k, v in reversed(params) if k == "_cursor"), None)
     total = None
     counting = query.summary == "count" or query.count == 0  # _count=0: a count, as in HAPI
@@ -171,47 +194,38 @@ def search(
             cursor = ([*values, pk], direction == "prev")
         rows, has_more, contents = _page(session, found, keys, cursor, count, plan)
 
-    def link(row, to: str) -> str:
-        token = cursors.encode(list(row[:-1]), row[-1], to, digest)
-        return plan.first + ("&" if plan.plain else "?") + urlencode([("_cursor", token)])
-
-    self_link = plan.first if cursor_token is None else link_url(base_url, resource_types, found.used(params))
-    links = [("self", self_link), ("first", plan.first)]
+    next_cursor = previous_cursor = None
     if rows and ((direction == "next" and has_more) or direction == "prev"):
-        links.append(("next", link(rows[-1], "next")))
+        next_cursor = cursors.encode(list(rows[-1][:-1]), rows[-1][-1], "next", digest)
     if rows and cursor_token and (direction == "next" or has_more):
-        links.append(("previous", link(rows[0], "prev")))
+        previous_cursor = cursors.encode(list(rows[0][:-1]), rows[0][-1], "prev", digest)
 
     match_pks = [row[-1] for row in rows]
     # the included resources come with their contents (one statement per include round)
     include_rows = included_contents(session, registry, query.includes, types, match_pks)
     include_pks = [row[0] for row in include_rows]
-    contents.update({pk: _Content(t, i, bytes(c)) for pk, t, i, c in include_rows if c is not None})
+    contents.update({pk: Content(t, i, bytes(c)) for pk, t, i, c in include_rows if c is not None})
     missing = [pk for pk in match_pks if pk not in contents]
     contents.update(_contents(session, missing) if missing else {})
-    matches = [contents[pk] for pk in match_pks if pk in contents]
-    includes = [contents[pk] for pk in include_pks if pk in contents]
-    if raw and query.summary is None and not query.elements:
-        head = searchset(base_url, links, [], [], total, warnings, None, [])
-        return SplicedSearchset(_spliced(head, base_url, matches, includes))
-    return searchset(
-        base_url,
-        links,
-        [jsontext.loads(c.content) for c in matches],
-        [jsontext.loads(c.content) for c in includes],
-        total,
-        warnings,
-        query.summary,
-        query.elements,
+    return SearchPage(
+        matches=[contents[pk] for pk in match_pks if pk in contents],
+        includes=[contents[pk] for pk in include_pks if pk in contents],
+        total=total,
+        warnings=found.warnings,
+        summary=query.summary,
+        elements=query.elements,
+        used=plan.plain,
+        self_params=None if cursor_token is None else found.used(params),
+        next=next_cursor,
+        previous=previous_cursor,
     )
 
 
 # --- compiled plans ---------------------------------------------------------------------------
-# Parsing a search and building its SQLAlchemy statements cost more than running them (a token
-# search: ~0.5 of 1.2 ms on SQLite); SQLAlchemy's compiled cache still generates a cache key by
-# walking each new statement. A plan keeps what does not depend on the data - the compiled filter,
-# the sort keys, the links - for the same search (the same parameters but _cursor, base URL,
-# strictness and registry in force), and its first-page and count statements as the driver-level
+# Parsing a search and building its SQLAlchemy statements cost more than running them; SQLAlchemy's
+# compiled cache still generates a cache key by walking each new statement. A plan keeps what does
+# not depend on the data - the compiled filter, the sort keys, the parameters the links carry - for
+# the same search (the same parameters but _cursor, base URL, strictness and registry in force), and its first-page and count statements as the driver-level
 # SQL and parameters SQLAlchemy sent the first time. Results are never cached: every request runs
 # its SQL. Which clause drives is chosen from row estimates when the plan is made; PLAN_TTL bounds
 # how long such a choice may outlive a change in the data.
@@ -226,8 +240,7 @@ class _Plan:
     found: _Filter
     keys: list
     digest: str
-    plain: list  # the parameters without _cursor
-    first: str  # the first page's link
+    plain: list  # the parameters the links carry, without _cursor
     made: float
     engine: weakref.ref  # the engine, not kept alive by its plans
     count: _Captured
@@ -292,7 +305,6 @@ def _plan(session, resource_types, params, base_url: str, strict: bool) -> _Plan
         keys=sort_keys(found.registry, found.types, found.query.sort),
         digest=cursors.query_digest(used),
         plain=used,
-        first=link_url(base_url, resource_types, used),
         made=now,
         engine=weakref.ref(engine),
         count=_Captured(lambda: _count(found)),
@@ -358,7 +370,7 @@ def _walk(
     for pk_, rtype, rid, content in fetched:
         rows.append((pk_,))
         if content is not None:
-            contents[pk_] = _Content(rtype, rid, bytes(content))
+            contents[pk_] = Content(rtype, rid, bytes(content))
     rows.sort(reverse=reverse)  # at most `want` rows: no ORDER BY for the planner to sort
     return rows, contents
 
@@ -390,67 +402,16 @@ def _walk_statement(found: _Filter, cursor: tuple | None, reverse: bool, want: i
     )
 
 
-@dataclass(frozen=True)
-class _Content:
-    type: str
-    id: str
-    content: bytes
-
-
-@dataclass(frozen=True)
-class SplicedSearchset:
-    """A searchset Bundle as JSON bytes, the stored resources spliced in as stored (no parse and
-    re-serialisation); `resource()` parses it for the representations that need a dict."""
-
-    content: bytes
-
-    def resource(self) -> dict:
-        return jsontext.loads(self.content)
-
-
-def _spliced(head: dict, base_url: str, matches: list[_Content], includes: list[_Content]) -> bytes:
-    """`head` (searchset() without matches and includes, so at most an outcome entry) with the
-    stored bytes spliced in as its first entries, in searchset()'s entry shape and order."""
-    base = base_url.rstrip("/")
-    prefix = b'{"fullUrl":' + _dumps(base + "/")[:-1]  # the base's JSON string, still open
-    entries = [
-        (
-            prefix + f'{c.type}/{c.id}"'.encode()
-            if _PLAIN.fullmatch(c.id) and _PLAIN.fullmatch(c.type)
-            else b'{"fullUrl":' + _dumps(f"{base}/{c.type}/{c.id}")
-        )
-        + b',"resource":'
-        + c.content
-        + tail
-        for tail, group in ((_MATCH, matches), (_INCLUDE, includes))
-        for c in group
-    ]
-    entries += [_dumps(e) for e in head.pop("entry", [])]
-    if not entries:
-        return _dumps(head)
-    return _dumps(head)[:-1] + b',"entry":[' + b",".join(entries) + b"]}"
-
-
-_PLAIN = re.compile(r"[A-Za-z0-9.\-]+")  # FHIR ids and type names: nothing JSON must escape
-_MATCH = b',"search":{"mode":"match"}}'
-_INCLUDE = b',"search":{"mode":"include"}}'
-
-
-def _dumps(value) -> bytes:
-    """As the store serialises (repository.serialize) and the REST layer renders JSON."""
-    return jsontext.dumps(value).encode("utf-8")
-
-
 # One statement for every page (an expanding IN is compiled once and cached; an inline list of
 # literals is a new statement for each page): 0.5 -> 0.2 ms per search on SQLite.
 _CONTENTS = select(R.c.pk, R.c.type, R.c.id, R.c.content).where(R.c.pk.in_(bindparam("pks", expanding=True)))
 
 
-def _contents(session, pks: list[int]) -> dict[int, _Content]:
+def _contents(session, pks: list[int]) -> dict[int, Content]:
     found = {}
     connection = session.connection()  # Core statement: skip the ORM's execute path
     for start in range(0, len(pks), 500):
         for pk, rtype, rid, content in connection.execute(_CONTENTS, {"pks": pks[start : start + 500]}):
             if content is not None:
-                found[pk] = _Content(rtype, rid, content)
+                found[pk] = Content(rtype, rid, content)
     return found

@@ -30,7 +30,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from fhir_service import jsontext
-from fhir_service.search import engine as search_engine
 from fhir_service.store.database import is_sqlite, writer_lock
 from fhir_service.store.driver import reused_cursor
 from fhir_service.store.errors import (
@@ -147,22 +146,11 @@ class Repository:
         finally:
             self._connections.leave()
 
-    def search(
-        self,
-        types: list[str] | None,
-        params: list[tuple[str, str]],
-        base_url: str,
-        strict: bool = False,
-        raw: bool = False,
-    ) -> dict | search_engine.SplicedSearchset:
-        """A search on its own (GET /Type?…): as UnitOfWork.search, on the thread's kept connection
-        without an ORM Session (the search engine runs Core statements only; a Session's
-        begin/commit bookkeeping was a tenth of a token search). Run once more on a new connection
-        if the kept one had died (a database restart): what pool_pre_ping does for pooled ones."""
-
-        def work(session):
-            return search_engine.search(session, types, params, base_url=base_url, strict=strict, raw=raw)
-
+    def run_query(self, work: Callable[[_ConnectionReader], T]) -> T:
+        """`work(reader)` as a read on its own (a search: GET /Type?…): on the thread's kept connection
+        without an ORM Session (`reader` answers Core statements only; a Session's begin/commit
+        bookkeeping costs more than a short search). Run once more on a new connection if the kept one
+        had died (a database restart): what pool_pre_ping does for pooled ones."""
         try:
             return self._on_kept_connection(work)
         except Exception as exc:
@@ -574,23 +562,11 @@ class UnitOfWork:
         )
         return out
 
-    # --- search and history ----------------------------------------------------------------
+    # --- queries and history ---------------------------------------------------------------
 
-    def search(
-        self,
-        types: list[str] | None,
-        params: list[tuple[str, str]],
-        base_url: str,
-        strict: bool = False,
-        raw: bool = False,
-    ) -> dict | search_engine.SplicedSearchset:
-        """A searchset Bundle dict; with `raw`, where it can, its JSON bytes (stored resources as stored)."""
-        return search_engine.search(self.session, types, params, base_url=base_url, strict=strict, raw=raw)
-
-    def match(
-        self, resource_type: str, params: list[tuple[str, str]], limit: int = 2
-    ) -> list[StoredResource]:
-        return self.by_pks(search_engine.match(self.session, resource_type, params, limit=limit))
+    def run_query(self, work: Callable[[Session], T]) -> T:
+        """`work(reader)` inside this unit of work's transaction (it sees its uncommitted writes)."""
+        return work(self.session)
 
     def history(
         self,

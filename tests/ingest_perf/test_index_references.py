@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from fhir_service.interactions.conditional import matches
 from fhir_service.store import migrate
 from fhir_service.store.database import make_engine
 from fhir_service.store.repository import Repository
@@ -124,6 +125,6 @@ def test_down_to_0004_and_up_again(database_url_factory):
         assert migrate.current_revision(url) == migrate.HEAD
         with repo.unit_of_work() as uow:
             uow.update({**patient("a"), "name": [{"family": "Jones"}]})
-            assert uow.match("Patient", [("family", "Jones")])[0].id == "a"
+            assert matches(uow, "Patient", [("family", "Jones")])[0].id == "a"
     finally:
         repo.dispose()

@@ -25,6 +25,9 @@ from fhir_service.store.database import make_engine  # noqa: E402
 from fhir_service.store.repository import Repository  # noqa: E402
 from fhir_service.store.schema import Resource  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search_helpers import searchset  # noqa: E402
+
 SCT = "http://snomed.info/sct"
 SEARCHES = [
     (
@@ -172,7 +175,7 @@ def measure(repo, repeat, plans, analyze):
         for _ in range(repeat):
             started, cpu_started = time.perf_counter(), time.process_time()
             with repo.unit_of_work(write=False) as uow:
-                bundle = uow.search([rtype], params, "http://bench/fhir")
+                bundle = searchset(uow, [rtype], params, "http://bench/fhir")
             times.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_started) * 1000)
             hits = len(bundle.get("entry", []))
@@ -188,7 +191,7 @@ def measure(repo, repeat, plans, analyze):
             event.listen(repo.engine, "before_cursor_execute", capture)
             try:
                 with repo.unit_of_work(write=False) as uow:
-                    uow.search([rtype], params, "http://bench/fhir")
+                    searchset(uow, [rtype], params, "http://bench/fhir")
                     scans = []
                     for statement, parameters in captured:
                         lines = _explain(uow.session, dialect, statement, parameters)
@@ -219,7 +222,7 @@ def explain(repo, number):
         ),
     )
     with repo.unit_of_work(write=False) as uow:
-        uow.search([rtype], params, "http://bench/fhir")
+        searchset(uow, [rtype], params, "http://bench/fhir")
         for statement, parameters in captured:
             click.echo(
                 f"-- {label}\n{statement}\n"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fhir_service.interactions.searchset import bundle
+from fhir_service.search import engine
 from fhir_service.store import migrate
 from fhir_service.store.database import make_engine
 from fhir_service.store.repository import Repository
@@ -30,9 +32,18 @@ def load(repo: Repository, resources: list[dict]) -> None:
             uow.update(resource)
 
 
+def searchset(uow, types: list[str] | None, params, base_url: str = BASE, strict: bool = False) -> dict:
+    """The searchset Bundle dict of a search run in `uow` (the engine's page as the interactions
+    turn it into a Bundle, without their type and limit checks)."""
+    page = uow.run_query(
+        lambda reader: engine.page(reader, types, list(params), base_url=base_url, strict=strict)
+    )
+    return bundle(page, base_url, types, raw=False)
+
+
 def run(repo: Repository, rtype: str | None, params, strict: bool = False) -> dict:
     with repo.unit_of_work(write=False) as uow:
-        return uow.search([rtype] if rtype else None, list(params), BASE, strict=strict)
+        return searchset(uow, [rtype] if rtype else None, params, strict=strict)
 
 
 def ids(bundle: dict, mode: str = "match") -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from search_helpers import BASE
+from search_helpers import BASE, searchset
 from sqlalchemy import event, text
 
 from fhir_service.search.engine import forget_plans
@@ -103,7 +103,7 @@ def _plans(repo, rtype, params) -> list[tuple[str, list[str]]]:
     event.listen(engine, "before_cursor_execute", capture)
     try:
         with repo.unit_of_work(write=False) as uow:
-            uow.search([rtype] if rtype else None, params, BASE)
+            searchset(uow, [rtype] if rtype else None, params, BASE)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     plans = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from search_helpers import BASE, ids, load, new_repo, run
 
+from fhir_service.interactions.conditional import matches
 from fhir_service.search.errors import SearchError
 
 OBS = [
@@ -328,10 +329,10 @@ def test_index_follows_updates_and_deletes(database_url_factory):
 
 def test_match_for_conditional_interactions(repo):
     with repo.unit_of_work(write=False) as uow:
-        matched = uow.match("ClinicalUseDefinition", [("type", "contraindication")], limit=5)
+        matched = matches(uow, "ClinicalUseDefinition", [("type", "contraindication")], limit=5)
         assert sorted(m.id for m in matched) == ["cud-1", "cud-2"]
         with pytest.raises(SearchError):
-            uow.match("ClinicalUseDefinition", [("colour", "blue")])
+            matches(uow, "ClinicalUseDefinition", [("colour", "blue")])
 
 
 def test_token_in_and_not_in_a_locally_known_value_set(repo):

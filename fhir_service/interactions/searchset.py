@@ -1,8 +1,10 @@
-"""Searchset Bundles (R5): self/first/next/previous links, fullUrl on every entry, total only when
-asked, search.mode match | include | outcome; _summary and _elements views tagged SUBSETTED."""
+"""Searchset Bundles (R5) from a search engine page: self/first/next/previous links, fullUrl on every
+entry, total only when asked, search.mode match | include | outcome; _summary and _elements views
+tagged SUBSETTED. Without a view, the stored bytes are spliced into the Bundle's JSON as they are."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -10,7 +12,10 @@ from urllib.parse import urlencode
 
 from fhir.resources import get_fhir_model_class
 
+from fhir_service import jsontext
 from fhir_service.interactions.subsetting import mandatory_elements
+from fhir_service.search.engine import Content, SearchPage
+from fhir_service.stored import SplicedSearchset
 
 SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
 ALWAYS = ("resourceType", "id", "meta")
@@ -104,3 +109,61 @@ def searchset(
     if entries:
         bundle["entry"] = entries
     return bundle
+
+
+def bundle(page: SearchPage, base_url: str, types: list[str] | None, raw: bool) -> dict | SplicedSearchset:
+    """The searchset Bundle of `page`: a dict, or with `raw` (and no _summary/_elements) its JSON
+    bytes with the stored resources spliced in."""
+    first = link_url(base_url, types, page.used)
+    links = [("self", first if page.self_params is None else link_url(base_url, types, page.self_params))]
+    links.append(("first", first))
+    joiner = "&" if page.used else "?"
+    for relation, cursor in (("next", page.next), ("previous", page.previous)):
+        if cursor is not None:
+            links.append((relation, first + joiner + urlencode([("_cursor", cursor)])))
+    if raw and page.summary is None and not page.elements:
+        head = searchset(base_url, links, [], [], page.total, page.warnings, None, [])
+        return SplicedSearchset(_spliced(head, base_url, page.matches, page.includes))
+    return searchset(
+        base_url,
+        links,
+        [jsontext.loads(c.content) for c in page.matches],
+        [jsontext.loads(c.content) for c in page.includes],
+        page.total,
+        page.warnings,
+        page.summary,
+        page.elements,
+    )
+
+
+def _spliced(head: dict, base_url: str, matches: list[Content], includes: list[Content]) -> bytes:
+    """`head` (searchset() without matches and includes, so at most an outcome entry) with the
+    stored bytes spliced in as its first entries, in searchset()'s entry shape and order."""
+    base = base_url.rstrip("/")
+    prefix = b'{"fullUrl":' + _dumps(base + "/")[:-1]  # the base's JSON string, still open
+    entries = [
+        (
+            prefix + f'{c.type}/{c.id}"'.encode()
+            if _PLAIN.fullmatch(c.id) and _PLAIN.fullmatch(c.type)
+            else b'{"fullUrl":' + _dumps(f"{base}/{c.type}/{c.id}")
+        )
+        + b',"resource":'
+        + c.content
+        + tail
+        for tail, group in ((_MATCH, matches), (_INCLUDE, includes))
+        for c in group
+    ]
+    entries += [_dumps(e) for e in head.pop("entry", [])]
+    if not entries:
+        return _dumps(head)
+    return _dumps(head)[:-1] + b',"entry":[' + b",".join(entries) + b"]}"
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9.\-]+")  # FHIR ids and type names: nothing JSON must escape
+_MATCH = b',"search":{"mode":"match"}}'
+_INCLUDE = b',"search":{"mode":"include"}}'
+
+
+def _dumps(value) -> bytes:
+    """As the store serialises (repository.serialize) and the REST layer renders JSON."""
+    return jsontext.dumps(value).encode("utf-8")
