@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+RETRY_AFTER = 1  # seconds a client waits before sending again what a lost connection kept from the store
+
 
 def outcome(
     message: str, code: str = "invalid", severity: str = "error", expression: str | None = None
@@ -36,18 +38,26 @@ def as_fhir_error(exc: Exception) -> FhirError | None:
     """Map the failures of the layers below (store, search, formats) to FhirError; None if unknown."""
     from fhir_service.formats import FormatError
     from fhir_service.search.errors import SearchError
-    from fhir_service.store.errors import NOTHING_STORED, StoreError, Unavailable, connection_lost
+    from fhir_service.store.errors import (
+        NOTHING_STORED,
+        PreconditionFailed,
+        StoreError,
+        Unavailable,
+        connection_lost,
+    )
 
     if isinstance(exc, FhirError):
         return exc
-    if isinstance(exc, Unavailable):
-        return FhirError(exc.status, exc.message, exc.code, headers={"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, Unavailable):  # nothing stored, or not known: the client may send it again
+        return FhirError(503, exc.message, "transient", headers={"Retry-After": str(RETRY_AFTER)})
+    if isinstance(exc, PreconditionFailed):
+        return FhirError(412, exc.message, "conflict")
     if isinstance(exc, StoreError):
-        return FhirError(exc.status, exc.message, exc.code)
+        return FhirError(409, exc.message, "conflict")
     if connection_lost(exc):  # one that no unit of work saw (a read, an entry of a Bundle)
         return as_fhir_error(Unavailable(NOTHING_STORED))
     if isinstance(exc, SearchError):
-        return FhirError(exc.status, exc.outcome())
+        return FhirError(400, exc.outcome())
     if isinstance(exc, FormatError):
         return FhirError(400, str(exc), "structure")
     return None

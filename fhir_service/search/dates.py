@@ -40,20 +40,20 @@ def to_datetime(us: int) -> datetime:
 
 
 def parse_range(value: str) -> tuple[int, int]:
-    """[low, high) µs for a FHIR date/dateTime/instant string; SearchError(400) when it is malformed
+    """[low, high) µs for a FHIR date/dateTime/instant string; SearchError when it is malformed
     or outside FHIR's range (years 0001-9999, offsets within ±14:00). The bounds are integers, so
     the end of 9999 needs no datetime past it."""
     m = _DATE.match(value.strip())
     if not m:
-        raise SearchError(400, f"Invalid date '{value}'")
+        raise SearchError(f"Invalid date '{value}'")
     g = m.groupdict()
     if not 1 <= int(g["y"]) <= 9999:
-        raise SearchError(400, f"Invalid date '{value}': the year must be 0001 to 9999")
+        raise SearchError(f"Invalid date '{value}': the year must be 0001 to 9999")
     tz = UTC
     if g["tz"] and g["tz"] != "Z":
         hours, minutes = int(g["tz"][1:3]), int(g["tz"][4:6])
         if minutes > 59 or hours * 60 + minutes > MAX_OFFSET_MINUTES:
-            raise SearchError(400, f"Invalid date '{value}': the time zone offset must be within ±14:00")
+            raise SearchError(f"Invalid date '{value}': the time zone offset must be within ±14:00")
         sign = 1 if g["tz"][0] == "+" else -1
         tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
     digits = g["f"][1:] if g["f"] else ""
@@ -69,7 +69,7 @@ def parse_range(value: str) -> tuple[int, int]:
             tzinfo=tz,
         )
     except ValueError as exc:
-        raise SearchError(400, f"Invalid date '{value}': {exc}") from exc
+        raise SearchError(f"Invalid date '{value}': {exc}") from exc
     low = to_us(start)
     if digits:
         span = 10 ** (6 - min(6, len(digits)))
@@ -88,12 +88,12 @@ def parse_range(value: str) -> tuple[int, int]:
 
 def parse_instant(value: str, name: str, zone_required: bool = False) -> datetime:
     """A `_since`-style parameter: the start of a FHIR dateTime/instant as a UTC datetime (clamped,
-    see to_datetime); SearchError(400) naming `name` when it is not one or is out of range."""
+    see to_datetime); SearchError naming `name` when it is not one or is out of range."""
     m = _DATE.match(value.strip())
     if zone_required and (m is None or not m["tz"]):
-        raise SearchError(400, f"{name} must be a FHIR instant with a time zone (e.g. 2026-01-01T00:00:00Z)")
+        raise SearchError(f"{name} must be a FHIR instant with a time zone (e.g. 2026-01-01T00:00:00Z)")
     try:
         low, _ = parse_range(value)
     except SearchError as exc:
-        raise SearchError(400, f"{name} must be a FHIR instant: {exc.message}") from exc
+        raise SearchError(f"{name} must be a FHIR instant: {exc.message}") from exc
     return to_datetime(low)

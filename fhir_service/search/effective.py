@@ -14,7 +14,7 @@ from .errors import SearchError
 
 
 def type_values(params) -> list[list[str]] | None:
-    """The types of each `_type` parameter (None when there is none); SearchError(400) for an
+    """The types of each `_type` parameter (None when there is none); SearchError for an
     empty or unknown one."""
     found = None
     for name, value in params:
@@ -22,11 +22,11 @@ def type_values(params) -> list[list[str]] | None:
             continue
         types = [t.strip() for t in value.split(",") if t.strip()]
         if not types:
-            raise SearchError(400, "Parameter '_type' has no value")
+            raise SearchError("Parameter '_type' has no value")
         unknown = [t for t in types if t not in RESOURCE_TYPES]
         if unknown:
             shown = ", ".join(t[:64] for t in unknown[:5])
-            raise SearchError(400, f"Unknown resource type(s) in _type: {shown}", code="not-supported")
+            raise SearchError(f"Unknown resource type(s) in _type: {shown}", code="not-supported")
         found = (found or []) + [types]
     return found
 

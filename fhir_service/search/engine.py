@@ -190,7 +190,7 @@ def page(
         if cursor_token:
             values, pk, direction = cursors.decode(cursor_token, digest)
             if len(values) != len(keys):
-                raise SearchError(400, "Invalid _cursor: it belongs to a different search")
+                raise SearchError("Invalid _cursor: it belongs to a different search")
             cursor = ([*values, pk], direction == "prev")
         rows, has_more, contents = _page(session, found, keys, cursor, count, plan)
 

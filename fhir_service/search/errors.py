@@ -1,16 +1,14 @@
-"""The one error type search raises; the interactions layer turns it into an OperationOutcome."""
+"""The one error type search raises: bad search input, or an unknown parameter under strict
+handling. The interactions layer maps it to a status and an OperationOutcome (interactions/errors.py)."""
 
 from __future__ import annotations
 
 
 class SearchError(Exception):
-    """Bad search input (400), unsupported feature (501), or a strict-mode unknown parameter (400)."""
-
-    def __init__(self, status: int, message: str, *, code: str = "invalid"):
+    def __init__(self, message: str, *, code: str = "invalid"):
         super().__init__(message)
-        self.status = status
         self.message = message
-        self.code = code  # OperationOutcome issue-type
+        self.code = code  # the OperationOutcome issue type: "invalid", "not-supported"
 
     def outcome(self) -> dict:
         return {

@@ -189,7 +189,7 @@ def parse_terms(values: list[str]) -> Terms:
         if current:
             groups.append(tuple(current))
     if not groups:
-        raise SearchError(400, f"Text search '{','.join(values)}' has no words to search for")
+        raise SearchError(f"Text search '{','.join(values)}' has no words to search for")
     return tuple(groups)
 
 

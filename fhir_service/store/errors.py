@@ -1,5 +1,5 @@
-"""Store-level failures. Each carries the HTTP status and OperationOutcome issue code it means, so
-callers (REST handlers, transactions) can report it without the store knowing about HTTP."""
+"""Store-level failures, by what went wrong; interactions/errors.py says what each means to a client
+(status, OperationOutcome issue code, Retry-After)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ import sys
 
 
 class StoreError(Exception):
-    status = 409
-    code = "conflict"
-
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
@@ -18,13 +15,9 @@ class StoreError(Exception):
 class PreconditionFailed(StoreError):
     """If-Match named a version that is not the current one (or the resource does not exist)."""
 
-    status = 412
-
 
 class Conflict(StoreError):
     """A concurrent writer got there first, or a create collided with an existing id."""
-
-    status = 409
 
 
 NOTHING_STORED = "The database connection was lost; nothing was stored. Retry."
@@ -33,10 +26,6 @@ NOTHING_STORED = "The database connection was lost; nothing was stored. Retry."
 class Unavailable(StoreError):
     """The database connection was lost or could not be had (PostgreSQL restarted, the backend was
     terminated) before anything was committed: nothing was stored, and the request may be sent again."""
-
-    status = 503
-    code = "transient"
-    retry_after = 1  # seconds, for the Retry-After header
 
 
 class CommitUnknown(Unavailable):

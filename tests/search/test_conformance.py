@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 import pytest
 from search_helpers import HERE, ids, run
 
+from fhir_service.interactions.errors import as_fhir_error
 from fhir_service.search.errors import SearchError
 from fhir_service.search.registry import registry
 
@@ -49,7 +50,7 @@ def test_positive_and_negative_query(seeded_repo, row):
         assert outcome and row["param"] in outcome[0]["resource"]["issue"][0]["diagnostics"]
         with pytest.raises(SearchError) as err:
             run(seeded_repo, rtype, negative, strict=True)
-        assert err.value.status == 400
+        assert as_fhir_error(err.value).status == 400
         return
     found = ids(run(seeded_repo, rtype, positive, strict=True))
     assert expect in found

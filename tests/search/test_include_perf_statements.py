@@ -9,6 +9,7 @@ from search_helpers import BASE, ids, load, new_repo, run
 from sqlalchemy import text
 from test_query_plans import _full_scans
 
+from fhir_service.interactions.errors import as_fhir_error
 from fhir_service.search.active import active_registry
 from fhir_service.search.errors import SearchError
 from fhir_service.search.query import include as include_module
@@ -156,7 +157,7 @@ def test_an_include_never_repeats_a_match(repo):
 def test_an_unknown_include_parameter_is_an_error(repo):
     with pytest.raises(SearchError) as raised:
         run(repo, CUD, [("_include", "ClinicalUseDefinition:nonsense")])
-    assert raised.value.status == 400
+    assert as_fhir_error(raised.value).status == 400
 
 
 def _statements(monkeypatch) -> list[tuple[str, list]]:

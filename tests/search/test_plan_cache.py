@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_service.interactions import search as search_
+from fhir_service.interactions.errors import as_fhir_error
 from fhir_service.search import engine
 from fhir_service.search.errors import SearchError
 
@@ -60,4 +61,4 @@ def test_a_bad_search_is_refused_every_time(repo):
     for _ in range(2):  # nothing is cached for a search that failed to compile
         with pytest.raises(SearchError) as raised:
             _search(repo, [("code:nonsense", "x")])
-        assert raised.value.status == 400
+        assert as_fhir_error(raised.value).status == 400

@@ -6,6 +6,7 @@ import pytest
 from search_helpers import BASE, ids, load, new_repo, run
 
 from fhir_service.interactions.conditional import matches
+from fhir_service.interactions.errors import as_fhir_error
 from fhir_service.search.errors import SearchError
 
 OBS = [
@@ -284,7 +285,7 @@ def test_unknown_parameters_warn_or_fail_in_strict_mode(repo):
     assert outcome["resourceType"] == "OperationOutcome" and "colour" in outcome["issue"][0]["diagnostics"]
     with pytest.raises(SearchError) as err:
         run(repo, "ClinicalUseDefinition", [("colour", "blue")], strict=True)
-    assert err.value.status == 400
+    assert as_fhir_error(err.value).status == 400
 
 
 @pytest.mark.parametrize(
@@ -301,7 +302,7 @@ def test_unknown_parameters_warn_or_fail_in_strict_mode(repo):
 def test_malformed_values_are_400(repo, params):
     with pytest.raises(SearchError) as err:
         run(repo, "Observation", params)
-    assert err.value.status == 400
+    assert as_fhir_error(err.value).status == 400
 
 
 def test_values_are_bound_parameters(repo):
@@ -348,7 +349,7 @@ def test_token_in_and_not_in_a_locally_known_value_set(repo):
     assert found(repo, "Observation", ("code:in", "http://hl7.org/fhir/ValueSet/observation-status")) == []
     with pytest.raises(SearchError) as err:
         run(repo, cud, [("type:in", "http://example.org/ValueSet/unknown")])
-    assert err.value.status == 400
+    assert as_fhir_error(err.value).status == 400
 
 
 def test_searchset_bundles_are_valid_r5(repo):

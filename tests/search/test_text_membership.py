@@ -15,6 +15,7 @@ from sqlalchemy import text as sql
 
 from fhir_service.cli.ingest import run_ingest
 from fhir_service.definitions.hierarchy import known, related
+from fhir_service.interactions.errors import as_fhir_error
 from fhir_service.search import text
 from fhir_service.search.errors import SearchError
 from fhir_service.search.maintenance import rebuild_index
@@ -201,7 +202,7 @@ def test_text_refuses_modifiers_and_empty_queries(repo):
     for params in ([("_text:exact", "gravis")], [("_content", "--")]):
         with pytest.raises(SearchError) as err:
             run(repo, "Patient", params)
-        assert err.value.status == 400
+        assert as_fhir_error(err.value).status == 400
 
 
 def test_index_follows_update_delete_and_reindex(database_url_factory):
@@ -271,7 +272,7 @@ def test_list_and_in_refusals(repo):
     for params in ([("_list", "$current-problems")], [("_in", "Patient/tx-1")], [("_list", "Group/gr-1")]):
         with pytest.raises(SearchError) as err:
             run(repo, "Patient", params)
-        assert err.value.status == 400, params
+        assert as_fhir_error(err.value).status == 400, params
 
 
 def test_deleted_lists_and_members(database_url_factory):
@@ -319,7 +320,7 @@ def test_token_below_outside_the_local_hierarchies(repo):
     params = [("intent:below", "http://snomed.info/sct|order")]
     with pytest.raises(SearchError) as err:
         run(repo, "MedicationRequest", params, strict=True)
-    assert err.value.status == 400 and "not known locally" in err.value.args[0]
+    assert as_fhir_error(err.value).status == 400 and "not known locally" in err.value.args[0]
     bundle = run(repo, "MedicationRequest", params)
     outcome = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "outcome"]
     assert len(outcome[0]["issue"]) == 1 and "not known locally" in outcome[0]["issue"][0]["diagnostics"]
@@ -339,7 +340,7 @@ def test_unsupported_result_parameters_warn_or_fail(repo, name, value):
     assert name in outcome[0]["issue"][0]["diagnostics"] and set(ids(bundle)) == {"tx-1", "tx-2"}
     with pytest.raises(SearchError) as err:
         run(repo, "Patient", [(name, value)], strict=True)
-    assert err.value.status == 400
+    assert as_fhir_error(err.value).status == 400
 
 
 def test_contained_false_is_what_search_does_anyway(repo):

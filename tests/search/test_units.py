@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from fhir_service.interactions.errors import as_fhir_error
 from fhir_service.search.dates import FIRST_US, LAST_US, parse_instant, parse_range, to_datetime
 from fhir_service.search.effective import effective_types
 from fhir_service.search.errors import SearchError
@@ -41,7 +42,7 @@ def test_effective_types(url_type, params, types):
 def test_effective_types_refuse_empty_and_unknown_types(value):
     with pytest.raises(SearchError) as caught:
         effective_types("Basic", [("_type", value)])
-    assert caught.value.status == 400
+    assert as_fhir_error(caught.value).status == 400
 
 
 def test_parse_or_and_modifiers_chains_and_has():
@@ -104,7 +105,7 @@ def test_parse_result_parameters():
 def test_parse_rejects_malformed(params):
     with pytest.raises(SearchError) as err:
         parse(params)
-    assert err.value.status == 400
+    assert as_fhir_error(err.value).status == 400
 
 
 def test_normalise_is_accent_case_and_space_insensitive():

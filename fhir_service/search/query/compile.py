@@ -156,13 +156,13 @@ class Compiler:
     def _unknown(self, name: str, types: list[str]) -> None:
         message = f"Unknown or unsupported search parameter '{name}' for {', '.join(types) or 'any type'}"
         if self.strict:
-            raise SearchError(400, message, code="not-supported")
+            raise SearchError(message, code="not-supported")
         self.warnings.append(message + " (ignored)")
 
     def _param(self, rtype: str, code: str) -> SearchParam:
         param = self.registry.get(rtype, code)
         if param is None or param.type == "special" or not param.expression:
-            raise SearchError(400, f"Unknown search parameter '{code}' on {rtype}", code="not-supported")
+            raise SearchError(f"Unknown search parameter '{code}' on {rtype}", code="not-supported")
         return param
 
     # --- clauses -----------------------------------------------------------------------------
@@ -188,12 +188,10 @@ class Compiler:
             modifier in MODIFIERS.get(param.type, ())
             or (param.type == "reference" and modifier[:1].isupper())
         ):
-            raise SearchError(
-                400, f"Modifier ':{modifier}' is not supported on '{clause.code}' ({param.type})"
-            )
+            raise SearchError(f"Modifier ':{modifier}' is not supported on '{clause.code}' ({param.type})")
         if param.type == "reference" and modifier and modifier[:1].isupper() and param.target:
             if modifier not in param.target and modifier not in ("Resource",):
-                raise SearchError(400, f"'{clause.code}' cannot refer to a {modifier}")
+                raise SearchError(f"'{clause.code}' cannot refer to a {modifier}")
         if param.type == "composite":
             return self._composite(rtype, param, clause, pk_col)
         table = INDEX_TABLES[param.type].__table__
@@ -220,7 +218,7 @@ class Compiler:
 
         system, bar, code = value.partition("|")
         if not bar or not system or not code:
-            raise SearchError(400, f"'{name}' needs system|code, got '{value}'")
+            raise SearchError(f"'{name}' needs system|code, got '{value}'")
         codes = related(system, code, name.rpartition(":")[2])
         if codes is None:
             message = (
@@ -228,7 +226,7 @@ class Compiler:
                 "subsumption cannot be evaluated"
             )
             if self.strict:
-                raise SearchError(400, message, code="not-supported")
+                raise SearchError(message, code="not-supported")
             warning = message + f" (matched the code '{code}' itself only)"
             if warning not in self.warnings:  # a clause is compiled twice (condition, membership)
                 self.warnings.append(warning)
@@ -242,7 +240,7 @@ class Compiler:
     @staticmethod
     def _no_modifier(clause: Clause) -> None:
         if clause.modifier:
-            raise SearchError(400, f"Modifier ':{clause.modifier}' is not supported on '{clause.code}'")
+            raise SearchError(f"Modifier ':{clause.modifier}' is not supported on '{clause.code}'")
 
     def _members(self, rtype: str, clause: Clause, pk_col):
         """_list=id / _in=Type/id: the resources a List (entry.item), Group (member.entity) or CareTeam
@@ -252,7 +250,7 @@ class Compiler:
         for value in clause.values:
             if clause.code == "_list" and value.startswith("$"):
                 raise SearchError(
-                    400, f"Functional list '{value}' is not supported by this server", code="not-supported"
+                    f"Functional list '{value}' is not supported by this server", code="not-supported"
                 )
             parts = value.rstrip("/").split("/")
             container, cid = (
@@ -263,7 +261,7 @@ class Compiler:
             allowed = ("List",) if clause.code == "_list" else tuple(MEMBERS)
             if container not in allowed:
                 raise SearchError(
-                    400, f"{clause.code} takes a reference to a {' or '.join(allowed)}, got '{value}'"
+                    f"{clause.code} takes a reference to a {' or '.join(allowed)}, got '{value}'"
                 )
             wanted.setdefault(container, []).append(cid)
             self.searched.add(container)
@@ -289,7 +287,7 @@ class Compiler:
 
     def _resource_column(self, rtype: str, clause: Clause, pk_col, predicate):
         if clause.modifier not in (None, "not", "missing"):
-            raise SearchError(400, f"Modifier ':{clause.modifier}' is not supported on '{clause.code}'")
+            raise SearchError(f"Modifier ':{clause.modifier}' is not supported on '{clause.code}'")
         if clause.modifier == "missing":
             return false() if clause.values[0] == "true" else pk_col.is_not(None)
         r = _R.alias()  # never correlated with an enclosing resource table
@@ -325,16 +323,14 @@ class Compiler:
         )
         param = self._param(rtype, hop.code)
         if param.type != "reference":
-            raise SearchError(400, f"Cannot chain on '{hop.code}': it is a {param.type} parameter")
+            raise SearchError(f"Cannot chain on '{hop.code}': it is a {param.type} parameter")
         next_code = rest.chain[0].code if rest.chain else rest.code
         if hop.target_type and param.target and hop.target_type not in param.target:
-            raise SearchError(400, f"'{hop.code}' on {rtype} cannot refer to a {hop.target_type}")
+            raise SearchError(f"'{hop.code}' on {rtype} cannot refer to a {hop.target_type}")
         targets = [hop.target_type] if hop.target_type else list(param.target)
         targets = [t for t in targets if t and self._known(t, rest)]
         if not targets:
-            raise SearchError(
-                400, f"Chained parameter '{next_code}' is not defined on any target of '{hop.code}'"
-            )
+            raise SearchError(f"Chained parameter '{next_code}' is not defined on any target of '{hop.code}'")
         # nested INs (no join) so the planner can go inner match → target (type, id) → referring rows
         alternatives = []
         for t in targets:
@@ -356,9 +352,9 @@ class Compiler:
         source_type, ref_code = clause.has
         param = self._param(source_type, ref_code)
         if param.type != "reference":
-            raise SearchError(400, f"_has: '{ref_code}' on {source_type} is not a reference parameter")
+            raise SearchError(f"_has: '{ref_code}' on {source_type} is not a reference parameter")
         if not self._known(source_type, clause.inner):
-            raise SearchError(400, f"_has: unknown parameter '{clause.inner.raw_name}' on {source_type}")
+            raise SearchError(f"_has: unknown parameter '{clause.inner.raw_name}' on {source_type}")
         ref = _REF.alias()
         referenced = select(ref.c.target_id).where(
             ref.c.sp == sp_of(param, source_type),
@@ -372,7 +368,7 @@ class Compiler:
         if clause.modifier == "missing":  # an item has its first component's rows when present
             first = self.registry.by_url(param.components[0][0]) if param.components else None
             if first is None or first.type not in MODULES:
-                raise SearchError(400, f"Composite '{param.code}' has components this server cannot search")
+                raise SearchError(f"Composite '{param.code}' has components this server cannot search")
             table = INDEX_TABLES[first.type].__table__
             sp = sp_of(param, rtype, composite.component_code(param, 0))
             present = select(table.c.resource_pk).where(table.c.sp == sp)

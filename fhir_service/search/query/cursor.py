@@ -39,7 +39,7 @@ def encode(keys: list, pk: int, direction: str, digest: str) -> str:
 
 
 def decode(cursor: str, digest: str) -> tuple[list, int, str]:
-    """(sort keys, pk, "next"|"prev"); SearchError(400) if tampered with or from another query."""
+    """(sort keys, pk, "next"|"prev"); SearchError if tampered with or from another query."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         body, sig = raw[:-12], raw[-12:]
@@ -47,7 +47,7 @@ def decode(cursor: str, digest: str) -> tuple[list, int, str]:
             raise ValueError("bad signature")
         keys, pk, direction, bound_to = json.loads(body)
     except Exception as exc:
-        raise SearchError(400, "Invalid _cursor: not a page link issued by this server") from exc
+        raise SearchError("Invalid _cursor: not a page link issued by this server") from exc
     if bound_to != digest or direction not in ("next", "prev"):
-        raise SearchError(400, "Invalid _cursor: it belongs to a different search")
+        raise SearchError("Invalid _cursor: it belongs to a different search")
     return [_decode_value(k) for k in keys], int(pk), direction

@@ -52,7 +52,7 @@ def _branches(registry: Registry, includes: list[Include]) -> list[_Branch]:
         param = registry.get(include.source_type, include.code)
         if param is None or param.type != "reference":
             raise SearchError(
-                400, f"Invalid include: {include.source_type} has no reference parameter '{include.code}'"
+                f"Invalid include: {include.source_type} has no reference parameter '{include.code}'"
             )
         sp = sp_of(param, include.source_type)
         # A common parameter (base Resource) hashes with "Resource": the type must be checked.

@@ -49,7 +49,7 @@ def sort_keys(registry: Registry, types: list[str], sort: list[tuple[str, bool]]
         params = [(t, registry.get(t, code)) for t in types]
         params = [(t, p) for t, p in params if p is not None and p.type in MODULES and p.expression]
         if not params:
-            raise SearchError(400, f"Cannot sort on '{code}': not a sortable parameter of {', '.join(types)}")
+            raise SearchError(f"Cannot sort on '{code}': not a sortable parameter of {', '.join(types)}")
         kind = params[0][1].type
         table = INDEX_TABLES[kind].__table__
         module = MODULES[kind]

@@ -66,9 +66,9 @@ def _int(name: str, value: str) -> int:
     try:
         number = int(value)
     except ValueError as exc:
-        raise SearchError(400, f"{name} must be an integer, got '{value}'") from exc
+        raise SearchError(f"{name} must be an integer, got '{value}'") from exc
     if number < 0:
-        raise SearchError(400, f"{name} must not be negative")
+        raise SearchError(f"{name} must not be negative")
     return number
 
 
@@ -81,7 +81,7 @@ def parse_clause(name: str, value: str) -> Clause:
     if name.startswith("_has:"):
         parts = name.split(":", 3)
         if len(parts) != 4 or not all(parts[1:]):
-            raise SearchError(400, f"Invalid _has parameter '{name}': expected _has:Type:reference:parameter")
+            raise SearchError(f"Invalid _has parameter '{name}': expected _has:Type:reference:parameter")
         _, rtype, ref_code, rest = parts
         return Clause(
             code="_has",
@@ -100,9 +100,9 @@ def parse_clause(name: str, value: str) -> Clause:
     values = split_escaped(value, ",") if value != "" else []
     values = [v for v in values if v != ""]
     if not values:
-        raise SearchError(400, f"Parameter '{name}' has no value")
+        raise SearchError(f"Parameter '{name}' has no value")
     if modifier == "missing" and any(v not in ("true", "false") for v in values):
-        raise SearchError(400, f"':missing' takes true or false, got '{value}'")
+        raise SearchError(f"':missing' takes true or false, got '{value}'")
     return Clause(code=code, modifier=modifier, values=values, chain=chain, raw_name=name)
 
 
@@ -113,7 +113,7 @@ def _include(name: str, value: str) -> list[Include]:
         return [Include("*", "*", None, iterate, reverse)]
     parts = value.split(":")
     if len(parts) not in (2, 3) or not all(parts):
-        raise SearchError(400, f"Invalid {name} value '{value}': expected Type:parameter[:targetType]")
+        raise SearchError(f"Invalid {name} value '{value}': expected Type:parameter[:targetType]")
     return [Include(parts[0], parts[1], parts[2] if len(parts) == 3 else None, iterate, reverse)]
 
 
@@ -132,11 +132,11 @@ def parse(params: list[tuple[str, str]], url_type: str | None = None) -> Query:
             q.includes.extend(_include(name, value))
         elif name == "_total":
             if value not in TOTAL:
-                raise SearchError(400, f"_total must be one of {', '.join(TOTAL)}")
+                raise SearchError(f"_total must be one of {', '.join(TOTAL)}")
             q.total = value
         elif name == "_summary":
             if value not in SUMMARY:
-                raise SearchError(400, f"_summary must be one of {', '.join(SUMMARY)}")
+                raise SearchError(f"_summary must be one of {', '.join(SUMMARY)}")
             q.summary = None if value == "false" else value
         elif name == "_elements":
             q.elements.extend(e.strip() for e in value.split(",") if e.strip())

@@ -3,7 +3,7 @@
     extract(values) -> list[dict]                   index rows (columns of its table) for raw FHIR values
     predicate(table, modifier, raw, param) -> SQL   the condition one query value puts on its table's rows
 
-`predicate` raises SearchError(400) for a malformed value and (501) for an unsupported modifier.
+`predicate` raises SearchError for a malformed value or an unsupported modifier.
 Every value reaches SQL as a bound parameter (SQLAlchemy expressions, never string building)."""
 
 from __future__ import annotations

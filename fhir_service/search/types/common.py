@@ -42,5 +42,5 @@ def like_escape(value: str) -> str:
 
 def unsupported(modifier: str, type_name: str) -> SearchError:
     return SearchError(
-        400, f"Modifier ':{modifier}' is not supported on {type_name} parameters", code="not-supported"
+        f"Modifier ':{modifier}' is not supported on {type_name} parameters", code="not-supported"
     )

@@ -48,14 +48,12 @@ def matching_rows(
 
     components = [registry.by_url(url) for url, _ in param.components]
     if any(c is None or c.type not in MODULES for c in components):
-        raise SearchError(400, f"Composite '{param.code}' has components this server cannot search")
+        raise SearchError(f"Composite '{param.code}' has components this server cannot search")
     selects = []
     for value in values:
         parts = split_escaped(value, "$")
         if len(parts) != len(components):
-            raise SearchError(
-                400, f"'{param.code}' needs {len(components)} '$'-separated values, got '{value}'"
-            )
+            raise SearchError(f"'{param.code}' needs {len(components)} '$'-separated values, got '{value}'")
         tables = [INDEX_TABLES[c.type].__table__.alias() for c in components]
         first = tables[0]
         where = []

@@ -11,18 +11,18 @@ from .common import split_prefix, unsupported
 
 
 def implicit_range(text: str) -> tuple[float, float, float]:
-    """(value, low, high) for a decimal as written; SearchError(400) when it is not a number."""
+    """(value, low, high) for a decimal as written; SearchError when it is not a number."""
     try:
         d = Decimal(text)
     except InvalidOperation as exc:
-        raise SearchError(400, f"Invalid number '{text}'") from exc
+        raise SearchError(f"Invalid number '{text}'") from exc
     if not d.is_finite():
-        raise SearchError(400, f"Invalid number '{text}'")
+        raise SearchError(f"Invalid number '{text}'")
     try:
         half = Decimal(5).scaleb(d.as_tuple().exponent - 1)
         return float(d), float(d - half), float(d + half)
     except ArithmeticError as exc:  # decimal.Overflow from 1e1000000 on: was a 500
-        raise SearchError(400, f"Number '{text[:50]}' is out of range") from exc
+        raise SearchError(f"Number '{text[:50]}' is out of range") from exc
 
 
 def value_predicate(low_col, high_col, prefix: str, text: str):

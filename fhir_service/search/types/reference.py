@@ -67,12 +67,12 @@ def predicate(table, modifier: str | None, raw: str, param, base_url: str = ""):
         parts = split_escaped(raw, "|", 1)
         system, value = parts if len(parts) == 2 else ["", parts[0]]
         if not value:
-            raise SearchError(400, f"':identifier' needs [system|]value, got '{raw}'")
+            raise SearchError(f"':identifier' needs [system|]value, got '{raw}'")
         return table.h_identifier == h64(system, value)
     if modifier not in (None, "not") and not (modifier[:1].isupper()):
         raise unsupported(modifier, "reference")
     if not raw:
-        raise SearchError(400, "Empty reference value")
+        raise SearchError("Empty reference value")
     if base_url and raw.startswith(base_url.rstrip("/") + "/"):
         raw = raw[len(base_url.rstrip("/")) + 1 :]  # our own absolute URL: a local reference
     if modifier and modifier[:1].isupper():
@@ -84,7 +84,7 @@ def predicate(table, modifier: str | None, raw: str, param, base_url: str = ""):
     if typ and rid and raw.count("/") == 1:
         return and_(table.target_type == typ, table.target_id == raw.split("/")[1])
     if "/" in raw:
-        raise SearchError(400, f"Invalid reference value '{raw}'")
+        raise SearchError(f"Invalid reference value '{raw}'")
     if len(param.target) == 1:
         return and_(table.target_type == param.target[0], table.target_id == raw)
     return table.target_id == raw

@@ -79,7 +79,7 @@ def _value_set_codes(url: str) -> dict[str, frozenset[str]]:
 
     expansion = definitions.value_set(url.split("|")[0])
     if expansion is None:
-        raise SearchError(400, f"Value set '{url}' is not known to this server", code="not-supported")
+        raise SearchError(f"Value set '{url}' is not known to this server", code="not-supported")
     return expansion
 
 
@@ -107,7 +107,7 @@ def predicate(table, modifier: str | None, raw: str, param):
     if modifier == "of-type":
         parts = split_escaped(raw, "|")
         if len(parts) != 3 or not all(parts):
-            raise SearchError(400, f"':of-type' needs system|code|value, got '{raw}'")
+            raise SearchError(f"':of-type' needs system|code|value, got '{raw}'")
         return table.h_of_type == h64(*parts)
     if modifier in ("in", "not-in"):
         return _in_value_set(table, raw)
