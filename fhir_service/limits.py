@@ -40,7 +40,7 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from fhir_service import jsontext
-from fhir_service.interactions.errors import FhirError
+from fhir_service.outcome import FhirError
 
 PREFIX = "FHIR_SERVICE_MAX_"
 

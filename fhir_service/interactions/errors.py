@@ -1,29 +1,13 @@
-"""FhirError: a failed interaction as an HTTP status plus the OperationOutcome that explains it."""
+"""A failed interaction: FhirError (fhir_service/outcome.py), the usual ones, and the failures of the
+layers below (store, search, formats) mapped to a status and an OperationOutcome."""
 
 from __future__ import annotations
 
+from fhir_service.outcome import FhirError, outcome
+
+__all__ = ["FhirError", "as_fhir_error", "bad_request", "not_found", "outcome"]
+
 RETRY_AFTER = 1  # seconds a client waits before sending again what a lost connection kept from the store
-
-
-def outcome(
-    message: str, code: str = "invalid", severity: str = "error", expression: str | None = None
-) -> dict:
-    issue = {"severity": severity, "code": code, "diagnostics": message}
-    if expression:
-        issue["expression"] = [expression]
-    return {"resourceType": "OperationOutcome", "issue": [issue]}
-
-
-class FhirError(Exception):
-    def __init__(self, status: int, body: dict | str, code: str = "invalid", headers: dict | None = None):
-        self.outcome = outcome(body, code) if isinstance(body, str) else body
-        super().__init__(self.message)
-        self.status = status
-        self.headers = headers or {}
-
-    @property
-    def message(self) -> str:
-        return "; ".join(i.get("diagnostics", i.get("code", "")) for i in self.outcome.get("issue", []))
 
 
 def bad_request(message: str, code: str = "invalid") -> FhirError:

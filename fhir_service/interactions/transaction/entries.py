@@ -1,23 +1,6 @@
-"""transaction and batch (POST /fhir with a Bundle), per R5 http.html#transaction.
-
-    status, headers, response_bundle = process(repo, bundle, base_url)
-
-A transaction runs in ONE unit of work: entries are processed DELETE → POST → PUT/PATCH →
-GET/HEAD, and any failure rolls back everything; the answer is then an OperationOutcome naming the
-failing entry (index and fullUrl). Before anything is written, every POST (and every conditional
-PUT/create) gets its identity, so `urn:uuid:`/`urn:oid:` fullUrls, conditional references and
-narrative links can be rewritten to the final `Type/id` wherever they occur (references.py).
-
-A batch (batch.py) runs each entry in its own savepoint of one unit of work and reports per entry.
-
-The create/update/delete/patch/read/search logic is the interaction handlers' (create.py,
-update.py, …): they are called with a repository adapter whose `unit_of_work()` hands back the
-Bundle's ongoing unit of work instead of opening a new database transaction.
-
-Memory: the request Bundle is already in memory; per entry the processor keeps only the small
-response entry (status, location, etag), and the session is flushed and cleared every
-`CLEAR_EVERY` entries so 10,000+ entries do not pile up ORM objects.
-"""
+"""The entries of a transaction or batch Bundle: parsing, identities and reference mapping,
+running one entry through the interaction handlers; and the transaction itself (all or nothing).
+See the package's docstring."""
 
 from __future__ import annotations
 
@@ -41,7 +24,6 @@ from fhir_service.interactions.conditional import criteria, matches, single_matc
 from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.interactions.result import Result, status_line
-from fhir_service.limits import check_bundle_entries
 from fhir_service.stored import StoredResource, format_instant, new_id
 
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
@@ -453,22 +435,6 @@ def entry_expressions(e: Entry, expressions: list[str] | None) -> list[str]:
 
 
 # --- transaction ----------------------------------------------------------------------------------
-
-
-def process(repo, bundle: dict, base_url: str, prefer: str | None = None):
-    """POST /fhir with a transaction or batch Bundle → (status, headers, transaction-/batch-response).
-    A failed transaction raises FhirError (the REST layer renders its OperationOutcome)."""
-    check_bundle_entries(bundle)
-    kind = bundle.get("type")
-    base_url = base_url.rstrip("/")
-    representation = (prefer or "").replace(" ", "").find("return=representation") >= 0
-    if kind == "batch":
-        from fhir_service.interactions.batch import run_batch
-
-        return 200, {}, run_batch(repo, bundle, base_url, representation)
-    if kind != "transaction":
-        raise bad_request("POST to the base URL takes a Bundle of type transaction or batch")
-    return 200, {}, run_transaction(repo, bundle, base_url, representation)
 
 
 def run_transaction(repo, bundle: dict, base_url: str, representation: bool = False) -> dict:

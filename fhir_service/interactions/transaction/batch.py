@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 
 from fhir_service.interactions.errors import bad_request
-from fhir_service.interactions.transaction import (
+from fhir_service.interactions.transaction.entries import (
     CLEAR_EVERY,
     Entry,
     Plan,
