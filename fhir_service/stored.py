@@ -28,6 +28,18 @@ class StoredResource:
 
 
 @dataclass(frozen=True)
+class HistoryPage:
+    entries: list[StoredResource]
+    total: int
+    next_cursor: str | None
+    created: frozenset[tuple[int, int]] = frozenset()  # (pk, version) of the versions that created
+
+    def creates(self, version: StoredResource) -> bool:
+        """Did writing this version create its resource (the first version, or one after a deletion)?"""
+        return version.version_id == 1 or (version.pk, version.version_id) in self.created
+
+
+@dataclass(frozen=True)
 class SplicedSearchset:
     """A searchset Bundle as JSON bytes, the stored resources spliced in as stored (no parse and
     re-serialisation); `resource()` parses it for the representations that need a dict."""

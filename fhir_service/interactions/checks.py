@@ -51,3 +51,14 @@ def validate(resource: dict) -> list:
     if has_errors(issues):
         raise FhirError(422, outcome(issues), "processing")
     return issues
+
+
+def etag_version(tag: str | None) -> str | None:
+    """The version an ETag names: W/"3", "3" and 3 all mean version 3 (If-Match, If-None-Match, a
+    Bundle entry's ifMatch); an empty tag stays "", which matches no version."""
+    if tag is None:
+        return None
+    tag = tag.strip()
+    if tag.startswith("W/"):
+        tag = tag[2:]
+    return tag.strip('"')

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from fhir_service.interactions.errors import FhirError, bad_request
+from fhir_service.interactions.ports import UnitOfWork
 from fhir_service.limits import check_search
 from fhir_service.search import engine
 
@@ -29,12 +30,12 @@ def criteria(query: str | list[tuple[str, str]]) -> list[tuple[str, str]]:
     return pairs
 
 
-def matches(uow, resource_type: str, params: list[tuple[str, str]], limit: int = 2) -> list:
+def matches(uow: UnitOfWork, resource_type: str, params: list[tuple[str, str]], limit: int = 2) -> list:
     """The stored resources matching `params` in this unit of work, at most `limit`."""
     return uow.by_pks(uow.run_query(lambda reader: engine.match(reader, resource_type, params, limit=limit)))
 
 
-def single_match(uow, resource_type: str, params: list[tuple[str, str]]):
+def single_match(uow: UnitOfWork, resource_type: str, params: list[tuple[str, str]]):
     """None or the one match; 412 when the criteria are not selective enough."""
     matches_ = matches(uow, resource_type, params)
     if len(matches_) > 1:
@@ -42,7 +43,7 @@ def single_match(uow, resource_type: str, params: list[tuple[str, str]]):
     return matches_[0] if matches_ else None
 
 
-def update_match(uow, resource_type: str, params: list[tuple[str, str]], resource_id: str | None):
+def update_match(uow: UnitOfWork, resource_type: str, params: list[tuple[str, str]], resource_id: str | None):
     """The resource a conditional update writes over (None: it creates), by R5 http.html#cond-update:
     one match and a body id naming another resource → 400; no match and a body id naming a resource
     that exists → 409 (the criteria did not select it, so it is not overwritten)."""

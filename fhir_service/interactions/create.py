@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fhir_service.interactions.checks import check_resource, check_type
 from fhir_service.interactions.conditional import criteria, single_match
+from fhir_service.interactions.ports import Repository
 from fhir_service.interactions.result import Result
 
 
-def create(repo, resource_type: str, resource: dict, if_none_exist: str | None = None) -> Result:
+def create(repo: Repository, resource_type: str, resource: dict, if_none_exist: str | None = None) -> Result:
     check_type(resource_type)
     resource = {k: v for k, v in resource.items() if k != "id"}  # the server assigns the id
     check_resource(resource, resource_type)

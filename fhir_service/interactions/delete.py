@@ -5,10 +5,11 @@ from __future__ import annotations
 from fhir_service.interactions.checks import check_id, check_type
 from fhir_service.interactions.conditional import criteria, single_match
 from fhir_service.interactions.errors import outcome
+from fhir_service.interactions.ports import Repository
 from fhir_service.interactions.result import Result
 
 
-def delete(repo, resource_type: str, resource_id: str, if_match: str | None = None) -> Result:
+def delete(repo: Repository, resource_type: str, resource_id: str, if_match: str | None = None) -> Result:
     check_type(resource_type)
     check_id(resource_id)
     with repo.unit_of_work() as uow:
@@ -24,7 +25,7 @@ def delete(repo, resource_type: str, resource_id: str, if_match: str | None = No
     return _deleted(stored)
 
 
-def conditional_delete(repo, resource_type: str, query: str) -> Result:
+def conditional_delete(repo: Repository, resource_type: str, query: str) -> Result:
     check_type(resource_type)
     params = criteria(query)
     with repo.unit_of_work() as uow:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from fhir_service.interactions.checks import check_id, check_type
 from fhir_service.interactions.errors import bad_request, not_found
+from fhir_service.interactions.ports import Repository
 from fhir_service.interactions.result import Result, status_line
 from fhir_service.search import dates
 from fhir_service.search.errors import SearchError
@@ -20,7 +21,7 @@ USED = {"_since", "_count", "_cursor", "_format", "_pretty"}
 
 
 def history(
-    repo,
+    repo: Repository,
     params: list[tuple[str, str]],
     base_url: str,
     resource_type: str | None = None,

@@ -12,12 +12,15 @@ from fhir_service.interactions import fhirpath_patch
 from fhir_service.interactions.checks import check_id, check_resource, check_type
 from fhir_service.interactions.conditional import criteria, single_match
 from fhir_service.interactions.errors import FhirError, not_found
+from fhir_service.interactions.ports import Repository, UnitOfWork
 from fhir_service.interactions.result import Result
 from fhir_service.limits import apply_json_patch, check_patch
 from fhir_service.store.errors import PreconditionFailed
 
 
-def patch(repo, resource_type: str, resource_id: str, body, kind: str, if_match: str | None = None) -> Result:
+def patch(
+    repo: Repository, resource_type: str, resource_id: str, body, kind: str, if_match: str | None = None
+) -> Result:
     """`kind` is "json-patch" (body: list of operations) or "fhirpath" (body: Parameters dict)."""
     check_type(resource_type)
     check_id(resource_id)
@@ -25,7 +28,9 @@ def patch(repo, resource_type: str, resource_id: str, body, kind: str, if_match:
         return _patch(uow, resource_type, resource_id, body, kind, if_match)
 
 
-def conditional_patch(repo, resource_type: str, query: str, body, kind: str, if_match: str | None = None):
+def conditional_patch(
+    repo: Repository, resource_type: str, query: str, body, kind: str, if_match: str | None = None
+):
     """PATCH /Type?criteria (R5 http.html#patch): the one match is patched; none → 404, several → 412."""
     check_type(resource_type)
     params = criteria(query)
@@ -36,7 +41,9 @@ def conditional_patch(repo, resource_type: str, query: str, body, kind: str, if_
         return _patch(uow, resource_type, match.id, body, kind, if_match)
 
 
-def _patch(uow, resource_type: str, resource_id: str, body, kind: str, if_match: str | None) -> Result:
+def _patch(
+    uow: UnitOfWork, resource_type: str, resource_id: str, body, kind: str, if_match: str | None
+) -> Result:
     current = uow.read(resource_type, resource_id, for_update=True)
     if current is None or current.deleted:
         if if_match is not None:

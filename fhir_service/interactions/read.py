@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fhir_service.interactions.checks import check_id, check_type
 from fhir_service.interactions.errors import FhirError, bad_request, not_found
+from fhir_service.interactions.ports import Repository
 from fhir_service.interactions.result import Result
 
 
-def read(repo, resource_type: str, resource_id: str) -> Result:
+def read(repo: Repository, resource_type: str, resource_id: str) -> Result:
     check_type(resource_type)
     check_id(resource_id)
     stored = repo.read(resource_type, resource_id)
@@ -18,7 +19,7 @@ def read(repo, resource_type: str, resource_id: str) -> Result:
     return Result(200, stored, stored)
 
 
-def vread(repo, resource_type: str, resource_id: str, version: str) -> Result:
+def vread(repo: Repository, resource_type: str, resource_id: str, version: str) -> Result:
     check_type(resource_type)
     check_id(resource_id)
     if not (version.isascii() and version.isdigit()):  # "²".isdigit() is True, int("²") fails

@@ -12,7 +12,7 @@ from fhir_service.stored import StoredResource
 class Result:
     status: int
     body: dict | StoredResource | None = None  # a resource dict, or stored JSON served as-is (a
-    # StoredResource, or a search.engine.SplicedSearchset)
+    # StoredResource, or a stored.SplicedSearchset)
     stored: StoredResource | None = None  # the version ETag / Last-Modified / Location describe
     headers: dict[str, str] = field(default_factory=dict)
     location: bool = False  # send Location (create, create-on-update)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fhir_service.auth.context import current_grant
 from fhir_service.interactions.checks import check_type
+from fhir_service.interactions.ports import Repository
 from fhir_service.interactions.result import Result
 from fhir_service.interactions.searchset import bundle as searchset_bundle
 from fhir_service.limits import check_search
@@ -16,7 +17,7 @@ INCLUDES = ("_include", "_revinclude")
 
 
 def search(
-    repo,
+    repo: Repository,
     resource_type: str | None,
     params: list[tuple[str, str]],
     base_url: str,

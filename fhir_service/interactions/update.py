@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fhir_service.interactions.checks import check_id, check_resource, check_type
 from fhir_service.interactions.conditional import criteria, update_match
+from fhir_service.interactions.ports import Repository
 from fhir_service.interactions.result import Result
 
 
 def update(
-    repo,
+    repo: Repository,
     resource_type: str,
     resource_id: str,
     resource: dict,
@@ -25,7 +26,7 @@ def update(
 
 
 def conditional_update(
-    repo,
+    repo: Repository,
     resource_type: str,
     query: str,
     resource: dict,

@@ -8,6 +8,7 @@ from functools import lru_cache
 from flask import Response, g, request
 from werkzeug.http import http_date
 
+from fhir_service.interactions.checks import etag_version
 from fhir_service.interactions.errors import outcome
 from fhir_service.interactions.result import Result
 from fhir_service.rest import negotiation
@@ -104,13 +105,3 @@ def not_modified(result: Result) -> bool:
         return False
     since = request.if_modified_since
     return since is not None and stored.last_updated.replace(microsecond=0) <= since
-
-
-def etag_version(tag: str | None) -> str | None:
-    """W/"3", "3" and 3 all mean version 3."""
-    if tag is None:
-        return None
-    tag = tag.strip()
-    if tag.startswith("W/"):
-        tag = tag[2:]
-    return tag.strip('"')

@@ -19,13 +19,12 @@ from fhir_service.interactions import transaction
 from fhir_service.interactions import update as update_
 from fhir_service.interactions import validate as validate_
 from fhir_service.interactions.capabilities import capability_statement
-from fhir_service.interactions.checks import check_document
+from fhir_service.interactions.checks import check_document, etag_version
 from fhir_service.interactions.errors import FhirError, bad_request
 from fhir_service.interactions.result import Result
 from fhir_service.rest import fast_read, negotiation
 from fhir_service.rest.responses import (
     base_url,
-    etag_version,
     not_modified,
     respond,
     strict_handling,

@@ -21,7 +21,6 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -45,22 +44,10 @@ from fhir_service.store.serialized import key as resource_key
 from fhir_service.store.serialized import serialize, stamped, stored_form
 from fhir_service.store.sync import canonical
 from fhir_service.store.write_hook import index_hook
-from fhir_service.stored import StoredResource, format_instant, new_id, now
+from fhir_service.stored import HistoryPage, StoredResource, format_instant, new_id, now
 
 T = TypeVar("T")
 PING_AFTER = 1.0  # seconds a kept connection may idle before it is checked (see _ThreadConnections)
-
-
-@dataclass(frozen=True)
-class HistoryPage:
-    entries: list[StoredResource]
-    total: int
-    next_cursor: str | None
-    created: frozenset[tuple[int, int]] = frozenset()  # (pk, version) of the versions that created
-
-    def creates(self, version: StoredResource) -> bool:
-        """Did writing this version create its resource (the first version, or one after a deletion)?"""
-        return version.version_id == 1 or (version.pk, version.version_id) in self.created
 
 
 def stamp(resource: dict, resource_id: str, version_id: int, last_updated: datetime) -> dict:
@@ -449,6 +436,23 @@ class UnitOfWork:
         commit. PostgreSQL: a transaction-scoped advisory lock; SQLite: the writer lock already does."""
         if self._lock_rows:
             self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """What the block writes is undone if it raises; the unit of work goes on (a batch entry)."""
+        nested = self.session.begin_nested()
+        try:
+            yield
+            nested.commit()
+        except BaseException:
+            nested.rollback()
+            raise
+
+    def release_memory(self) -> None:
+        """Write what is pending and forget the loaded rows: the transaction stays open, memory does
+        not grow (long Bundles)."""
+        self.session.flush()
+        self.session.expunge_all()
 
     # --- writes ----------------------------------------------------------------------------
 

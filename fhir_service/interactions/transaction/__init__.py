@@ -22,6 +22,7 @@ response entry (status, location, etag), and the session is flushed and cleared 
 from __future__ import annotations
 
 from fhir_service.interactions.errors import bad_request
+from fhir_service.interactions.ports import Repository
 from fhir_service.interactions.transaction.batch import run_batch
 from fhir_service.interactions.transaction.entries import CLEAR_EVERY, parse_entries, run_transaction
 from fhir_service.limits import check_bundle_entries
@@ -29,7 +30,7 @@ from fhir_service.limits import check_bundle_entries
 __all__ = ["CLEAR_EVERY", "parse_entries", "process", "run_batch", "run_transaction"]
 
 
-def process(repo, bundle: dict, base_url: str, prefer: str | None = None):
+def process(repo: Repository, bundle: dict, base_url: str, prefer: str | None = None):
     """POST /fhir with a transaction or batch Bundle → (status, headers, transaction-/batch-response).
     A failed transaction raises FhirError (the REST layer renders its OperationOutcome)."""
     check_bundle_entries(bundle)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import uuid
 
 from fhir_service.interactions.errors import bad_request
+from fhir_service.interactions.ports import Repository, UnitOfWork
 from fhir_service.interactions.transaction.entries import (
     CLEAR_EVERY,
     Entry,
     Plan,
     check_placeholders,
-    clear_session,
     entry_error,
     execute,
     parse_entry,
@@ -26,7 +26,7 @@ from fhir_service.interactions.transaction.entries import (
 )
 
 
-def run_batch(repo, bundle: dict, base_url: str, representation: bool = False) -> dict:
+def run_batch(repo: Repository, bundle: dict, base_url: str, representation: bool = False) -> dict:
     raw_entries = bundle.get("entry") or []
     if not isinstance(raw_entries, list):
         raise bad_request("Bundle.entry must be an array")
@@ -41,23 +41,19 @@ def run_batch(repo, bundle: dict, base_url: str, representation: bool = False) -
         for count, e in enumerate(processing_order(entries)):
             results[e.index] = _run_isolated(uow, e, base_url, representation)
             if count % CLEAR_EVERY == CLEAR_EVERY - 1:
-                clear_session(uow)
+                uow.release_memory()
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "batch-response", "entry": results}
 
 
-def _run_isolated(uow, e: Entry, base_url: str, representation: bool) -> dict:
-    session = uow.session
-    savepoint = session.begin_nested()
+def _run_isolated(uow: UnitOfWork, e: Entry, base_url: str, representation: bool) -> dict:
     try:
-        plan = Plan()
-        plan_entry(uow, e, plan, base_url)
-        plan.mapping.clear()  # no cross-entry links in a batch; the entry's own id plan is kept
-        check_placeholders([e], plan)
-        response = execute(uow, e, plan, base_url).response_entry(base_url, representation)
-        savepoint.commit()
-        return response
+        with uow.savepoint():
+            plan = Plan()
+            plan_entry(uow, e, plan, base_url)
+            plan.mapping.clear()  # no cross-entry links in a batch; the entry's own id plan is kept
+            check_placeholders([e], plan)
+            return execute(uow, e, plan, base_url).response_entry(base_url, representation)
     except Exception as exc:
-        savepoint.rollback()
         return failure_entry(entry_error(e, exc))
 
 

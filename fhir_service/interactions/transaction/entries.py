@@ -19,9 +19,10 @@ from fhir_service.interactions import patch as patch_
 from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
 from fhir_service.interactions import update as update_
-from fhir_service.interactions.checks import check_type
+from fhir_service.interactions.checks import check_type, etag_version
 from fhir_service.interactions.conditional import criteria, matches, single_match, update_match
 from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
+from fhir_service.interactions.ports import Repository, UnitOfWork
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.interactions.result import Result, status_line
 from fhir_service.stored import StoredResource, format_instant, new_id
@@ -94,16 +95,6 @@ class Outcome:
 
 
 # --- parsing --------------------------------------------------------------------------------------
-
-
-def etag_version(value: str | None) -> str | None:
-    """'W/"3"' → '3'."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.startswith("W/"):
-        value = value[2:]
-    return value.strip('"') or None
 
 
 def relative_url(url: str, base_url: str) -> str:
@@ -233,7 +224,7 @@ class Plan:
     resolved: dict[str, str] = field(default_factory=dict)  # cache of conditional references
 
 
-def plan_identities(uow, entries: list[Entry], base_url: str) -> Plan:
+def plan_identities(uow: UnitOfWork, entries: list[Entry], base_url: str) -> Plan:
     """Decide every POST's and conditional PUT's id before anything is written, and map fullUrls
     (and conditional-create criteria, the way HAPI does) to the final Type/id."""
     plan = Plan()
@@ -245,7 +236,7 @@ def plan_identities(uow, entries: list[Entry], base_url: str) -> Plan:
     return plan
 
 
-def plan_entry(uow, e: Entry, plan: Plan, base_url: str) -> None:
+def plan_entry(uow: UnitOfWork, e: Entry, plan: Plan, base_url: str) -> None:
     if e.method in ("DELETE", "PATCH") and e.resource_type and e.resource_id is None and e.query:
         check_type(e.resource_type)  # conditional: the one match is what the entry acts on
         match = single_match(uow, e.resource_type, criteria(e.query))
@@ -290,7 +281,7 @@ def _relative_of(full_url: str, base_url: str) -> str | None:
     return None
 
 
-def resolve_conditional(uow, plan: Plan, reference: str) -> str | None:
+def resolve_conditional(uow: UnitOfWork, plan: Plan, reference: str) -> str | None:
     """'Type?criteria' → 'Type/id' (one match), 404 none, 412 several; None leaves non-conditional
     references alone."""
     if "?" not in reference or "/" in reference.split("?", 1)[0] or reference.startswith("#"):
@@ -310,7 +301,7 @@ def resolve_conditional(uow, plan: Plan, reference: str) -> str | None:
     return plan.resolved[reference]
 
 
-def prepare_resource(uow, plan: Plan, resource: dict | None) -> dict | None:
+def prepare_resource(uow: UnitOfWork, plan: Plan, resource: dict | None) -> dict | None:
     """The entry's resource with fullUrl links and conditional references rewritten."""
     if resource is None:
         return None
@@ -321,7 +312,7 @@ def prepare_resource(uow, plan: Plan, resource: dict | None) -> dict | None:
 # --- executing one entry ------------------------------------------------------------------------
 
 
-def execute(uow, e: Entry, plan: Plan, base_url: str) -> Outcome:
+def execute(uow: UnitOfWork, e: Entry, plan: Plan, base_url: str) -> Outcome:
     """Run one entry through the interaction handlers inside `uow`."""
     if e.resource_type is None:
         raise bad_request(f"{e.label}: request.url names no resource type")
@@ -350,7 +341,7 @@ def execute(uow, e: Entry, plan: Plan, base_url: str) -> Outcome:
     return _get(repo, e, base_url)
 
 
-def _patch(repo, e: Entry) -> Outcome:
+def _patch(repo: Repository, e: Entry) -> Outcome:
     body, kind = patch_body(e.resource)
     rid = e.resource_id or e.assigned_id  # a conditional patch's match (plan_entry)
     if not rid:
@@ -372,7 +363,7 @@ def patch_body(resource: dict | None):
     raise bad_request("A PATCH entry carries a Parameters (FHIRPath Patch) or Binary (JSON Patch) resource")
 
 
-def _get(repo, e: Entry, base_url: str) -> Outcome:
+def _get(repo: Repository, e: Entry, base_url: str) -> Outcome:
     if e.resource_id and e.version:
         result = read_.vread(repo, e.resource_type, e.resource_id, e.version)
     elif e.resource_id:
@@ -437,7 +428,7 @@ def entry_expressions(e: Entry, expressions: list[str] | None) -> list[str]:
 # --- transaction ----------------------------------------------------------------------------------
 
 
-def run_transaction(repo, bundle: dict, base_url: str, representation: bool = False) -> dict:
+def run_transaction(repo: Repository, bundle: dict, base_url: str, representation: bool = False) -> dict:
     entries = parse_entries(bundle, base_url)
     check_unique_full_urls(entries)
     results: list[dict | None] = [None] * len(entries)
@@ -454,7 +445,7 @@ def run_transaction(repo, bundle: dict, base_url: str, representation: bool = Fa
             if e.method != "DELETE":
                 results[e.index] = _run(uow, e, plan, base_url, representation)
             if count % CLEAR_EVERY == CLEAR_EVERY - 1:
-                clear_session(uow)
+                uow.release_memory()
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
@@ -497,16 +488,8 @@ def check_placeholders(entries: list[Entry], plan: Plan) -> None:
                 )
 
 
-def _run(uow, e: Entry, plan: Plan, base_url: str, representation: bool) -> dict:
+def _run(uow: UnitOfWork, e: Entry, plan: Plan, base_url: str, representation: bool) -> dict:
     try:
         return execute(uow, e, plan, base_url).response_entry(base_url, representation)
     except Exception as exc:
         raise entry_error(e, exc) from exc
-
-
-def clear_session(uow) -> None:
-    """Write what is pending and forget the ORM objects: the transaction stays open, memory does not grow."""
-    session = getattr(uow, "session", None)
-    if session is not None:
-        session.flush()
-        session.expunge_all()
