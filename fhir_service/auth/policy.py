@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 from fhir_service import references
 from fhir_service.auth.scopes import Grant
 from fhir_service.interactions.errors import FhirError, outcome
-from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.resource_types import RESOURCE_TYPES
 
 ALL = "*"
 REALM = "fhir-service"
@@ -171,3 +171,19 @@ def require(grant: Grant, needs: list[Need]) -> None:
 
 def _unique(needs: list[Need]) -> list[Need]:
     return list(dict.fromkeys(needs))
+
+
+@dataclass(frozen=True)
+class GrantAccess:
+    """A Grant as the interactions take it (interactions/ports.Access): the REST layer passes it in."""
+
+    grant: Grant
+
+    def require_search(self, types: frozenset[str]) -> None:
+        require(self.grant, [Need("s", t) for t in sorted(types)])
+
+    def reads_everything(self) -> bool:
+        return self.grant.reads_everything()
+
+    def readable(self, resource_type: str) -> bool:
+        return self.grant.readable(resource_type)

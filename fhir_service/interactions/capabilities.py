@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from fhir_service import FHIR_VERSION, __version__
-from fhir_service.auth.config import AuthConfig
-from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.resource_types import RESOURCE_TYPES
 
 TYPE_INTERACTIONS = [
     "read",
@@ -28,9 +27,24 @@ FORMATS = ["json", "xml", "application/fhir+json", "application/fhir+xml"]
 PATCH_FORMATS = ["application/json-patch+json", "application/fhir+json", "application/fhir+xml"]
 
 
+def capability_statement(base_url: str, security: dict | None = None) -> dict:
+    """`security`: the rest.security block, what the REST layer enforces (auth/security.py). Callers
+    must not modify the statement (it is shared between requests)."""
+    statement = _statement(base_url)
+    if security is None:
+        return statement
+    rest = statement["rest"][0]
+    with_security = {
+        "mode": rest["mode"],
+        "security": security,
+        **{k: v for k, v in rest.items() if k != "mode"},
+    }
+    return {**statement, "rest": [with_security]}
+
+
 @lru_cache(maxsize=8)
-def capability_statement(base_url: str, auth: AuthConfig | None = None) -> dict:
-    """Built once per base URL and authorization setting; callers must not modify it."""
+def _statement(base_url: str) -> dict:
+    """Built once per base URL."""
     system = [{"code": "history-system"}, {"code": "search-system"}]
     if _module_exists("fhir_service.interactions.transaction"):
         system = [{"code": "transaction"}, {"code": "batch"}, *system]
@@ -40,9 +54,6 @@ def capability_statement(base_url: str, auth: AuthConfig | None = None) -> dict:
             {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
         )
     rest: dict = {"mode": "server"}
-    security = _security(auth or AuthConfig())
-    if security:
-        rest["security"] = security
     rest["resource"] = [_resource(t) for t in sorted(RESOURCE_TYPES)]
     rest["interaction"] = system
     system_params = _system_search_params()
@@ -62,43 +73,6 @@ def capability_statement(base_url: str, auth: AuthConfig | None = None) -> dict:
         "patchFormat": PATCH_FORMATS,
         "rest": [rest],
     }
-
-
-SECURITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/restful-security-service"
-SCOPES_TEXT = (
-    "SMART v2 scopes (`system/` or `user/` + type or `*` + letters of `cruds`; v1 `.read`/`.write`/`.*` "
-    "also accepted) are enforced per interaction and resource type, for each entry of a transaction or "
-    "batch (one forbidden entry refuses the whole Bundle), for `$export`, and for `_include`/`_revinclude` "
-    "results (types the token cannot read are left out). A missing or invalid token is answered 401, "
-    "a missing scope 403."
-)
-
-
-def _security(auth: AuthConfig) -> dict | None:
-    """rest.security: what is enforced (none when neither authorization nor CORS is on)."""
-    security: dict = {}
-    if auth.cors_origins:
-        security["cors"] = True
-    if auth.mode == "smart":
-        security["service"] = [
-            {"coding": [{"system": SECURITY_SYSTEM, "code": "SMART-on-FHIR", "display": "SMART-on-FHIR"}]}
-        ]
-        how = (
-            f"Bearer JWT access tokens (SMART Backend Services) signed RS384 or ES384, issued by "
-            f"`{auth.issuer}` for audience `{auth.audience}`; see `.well-known/smart-configuration`. "
-        )
-    elif auth.mode == "token":
-        how = "Static bearer tokens (`Authorization: Bearer <token>`) configured on the server, each with scopes. "
-    else:
-        how = None
-    if how:
-        public = (
-            " Reads (read, vread, search, history) are public; everything else needs a token."
-            if auth.public_read
-            else ""
-        )
-        security["description"] = how + SCOPES_TEXT + public + " `metadata` is always public."
-    return security or None
 
 
 def _resource(resource_type: str) -> dict:

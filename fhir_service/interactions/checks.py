@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from fhir_service.interactions.errors import FhirError, bad_request
-from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.resource_types import RESOURCE_TYPES
 from fhir_service.validation import has_errors, outcome, validate_resource
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")

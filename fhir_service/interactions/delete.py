@@ -5,7 +5,7 @@ from __future__ import annotations
 from fhir_service.interactions.checks import check_id, check_type
 from fhir_service.interactions.conditional import criteria, single_match
 from fhir_service.interactions.errors import outcome
-from fhir_service.interactions.ports import Repository
+from fhir_service.interactions.ports import Access, Repository
 from fhir_service.interactions.result import Result
 
 
@@ -25,11 +25,13 @@ def delete(repo: Repository, resource_type: str, resource_id: str, if_match: str
     return _deleted(stored)
 
 
-def conditional_delete(repo: Repository, resource_type: str, query: str) -> Result:
+def conditional_delete(
+    repo: Repository, resource_type: str, query: str, access: Access | None = None
+) -> Result:
     check_type(resource_type)
     params = criteria(query)
     with repo.unit_of_work() as uow:
-        match = single_match(uow, resource_type, params)
+        match = single_match(uow, resource_type, params, access)
         if match is None:
             return nothing_matched()
         stored = uow.delete(resource_type, match.id)

@@ -12,7 +12,7 @@ from fhir_service.interactions import fhirpath_patch
 from fhir_service.interactions.checks import check_id, check_resource, check_type
 from fhir_service.interactions.conditional import criteria, single_match
 from fhir_service.interactions.errors import FhirError, not_found
-from fhir_service.interactions.ports import Repository, UnitOfWork
+from fhir_service.interactions.ports import Access, Repository, UnitOfWork
 from fhir_service.interactions.result import Result
 from fhir_service.limits import apply_json_patch, check_patch
 from fhir_service.store.errors import PreconditionFailed
@@ -29,13 +29,19 @@ def patch(
 
 
 def conditional_patch(
-    repo: Repository, resource_type: str, query: str, body, kind: str, if_match: str | None = None
+    repo: Repository,
+    resource_type: str,
+    query: str,
+    body,
+    kind: str,
+    if_match: str | None = None,
+    access: Access | None = None,
 ):
     """PATCH /Type?criteria (R5 http.html#patch): the one match is patched; none → 404, several → 412."""
     check_type(resource_type)
     params = criteria(query)
     with repo.unit_of_work() as uow:
-        match = single_match(uow, resource_type, params)
+        match = single_match(uow, resource_type, params, access)
         if match is None:
             raise not_found(f"No {resource_type} matches the criteria; nothing patched")
         return _patch(uow, resource_type, match.id, body, kind, if_match)

@@ -62,6 +62,17 @@ class UnitOfWork(Protocol):
         """`work(reader)` in this transaction: the search engine's statements."""
 
 
+class Access(Protocol):
+    """What the caller may do, as the REST layer's authorization decided (None: authorization is off)."""
+
+    def require_search(self, types: frozenset[str]) -> None:
+        """Raise FhirError (403) unless every one of `types` ("*": all) may be searched."""
+
+    def reads_everything(self) -> bool: ...
+
+    def readable(self, resource_type: str) -> bool: ...
+
+
 class Repository(Protocol):
     def unit_of_work(self, write: bool = True) -> AbstractContextManager[UnitOfWork]: ...
 

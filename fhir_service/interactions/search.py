@@ -3,9 +3,8 @@ search engine, run on the repository, as a searchset Bundle."""
 
 from __future__ import annotations
 
-from fhir_service.auth.context import current_grant
 from fhir_service.interactions.checks import check_type
-from fhir_service.interactions.ports import Repository
+from fhir_service.interactions.ports import Access, Repository
 from fhir_service.interactions.result import Result
 from fhir_service.interactions.searchset import bundle as searchset_bundle
 from fhir_service.limits import check_search
@@ -23,6 +22,7 @@ def search(
     base_url: str,
     strict: bool = False,
     raw: bool = False,
+    access: Access | None = None,
 ):
     """`raw`: the body may be the Bundle's JSON bytes (for the REST layer, which renders them as they
     are); without it always a dict (a transaction embeds it in its response Bundle)."""
@@ -30,12 +30,16 @@ def search(
         check_type(resource_type)
     params = check_search(params)  # limits.py
     types = [resource_type] if resource_type else None
-    grant = current_grant()  # None unless authorization is on
-    restricted = grant is not None and not grant.reads_everything() and _includes(params)
-    page = repo.run_query(lambda reader: engine.page(reader, types, params, base_url=base_url, strict=strict))
+    authorize = None if access is None else access.require_search
+    restricted = access is not None and not access.reads_everything() and _includes(params)
+
+    def work(reader):
+        return engine.page(reader, types, params, base_url=base_url, strict=strict, authorize=authorize)
+
+    page = repo.run_query(work)
     bundle = searchset_bundle(page, base_url, types, raw=raw and not restricted)
     if restricted:
-        bundle = readable_includes(bundle, grant.readable)
+        bundle = readable_includes(bundle, access.readable)
     return Result(200, bundle)
 
 

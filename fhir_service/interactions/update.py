@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fhir_service.interactions.checks import check_id, check_resource, check_type
 from fhir_service.interactions.conditional import criteria, update_match
-from fhir_service.interactions.ports import Repository
+from fhir_service.interactions.ports import Access, Repository
 from fhir_service.interactions.result import Result
 
 
@@ -32,6 +32,7 @@ def conditional_update(
     resource: dict,
     if_match: str | None = None,
     if_none_match: frozenset[str] | None = None,
+    access: Access | None = None,
 ) -> Result:
     check_type(resource_type)
     params = criteria(query)
@@ -41,7 +42,7 @@ def conditional_update(
     check_resource(resource, resource_type, resource_id)
     with repo.unit_of_work() as uow:
         uow.serialize_on(f"match:{resource_type}?{sorted(params)}")
-        match = update_match(uow, resource_type, params, resource_id)
+        match = update_match(uow, resource_type, params, resource_id, access)
         if match is None and resource_id is None:
             stored = uow.create(resource, method="PUT")
             return Result(201, stored, stored, location=True)

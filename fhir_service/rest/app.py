@@ -8,8 +8,7 @@ import os
 from flask import Flask, request
 
 from fhir_service.auth import config as auth_config
-from fhir_service.auth import flask as auth
-from fhir_service.rest import access_log, errors
+from fhir_service.rest import access_log, auth, errors
 from fhir_service.rest.routes import api
 from fhir_service.store.database import database_url, make_engine
 from fhir_service.store.errors import connection_lost

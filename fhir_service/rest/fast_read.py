@@ -26,7 +26,7 @@ from flask import Flask
 from fhir_service.formats import to_json
 from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
-from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.resource_types import RESOURCE_TYPES
 from fhir_service.rest import negotiation
 from fhir_service.rest.responses import known_base_url, strict_handling, version_headers
 from fhir_service.search.engine import SplicedSearchset

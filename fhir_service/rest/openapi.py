@@ -13,6 +13,7 @@ from functools import lru_cache
 from flask import Blueprint, current_app, jsonify, request
 
 from fhir_service import __version__, definitions
+from fhir_service.auth.security import security
 from fhir_service.interactions.capabilities import capability_statement
 from fhir_service.rest.responses import base_url
 
@@ -63,7 +64,7 @@ def api_docs():
 @lru_cache(maxsize=16)
 def document(base: str, types: tuple[str, ...] | None = None, auth=None) -> dict:
     """The OpenAPI document for the CapabilityStatement served at `base` (built once per base/types/auth)."""
-    statement = capability_statement(base, auth)
+    statement = capability_statement(base, security(auth))
     rest = statement["rest"][0]
     paths: dict[str, dict] = {
         "/metadata": {

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, request
 
+from fhir_service.auth.security import security
 from fhir_service.formats import to_json, to_xml
 from fhir_service.interactions import create as create_
 from fhir_service.interactions import delete as delete_
@@ -22,7 +23,7 @@ from fhir_service.interactions.capabilities import capability_statement
 from fhir_service.interactions.checks import check_document, etag_version
 from fhir_service.interactions.errors import FhirError, bad_request
 from fhir_service.interactions.result import Result
-from fhir_service.rest import fast_read, negotiation
+from fhir_service.rest import auth, fast_read, negotiation
 from fhir_service.rest.responses import (
     base_url,
     not_modified,
@@ -96,13 +97,17 @@ def metadata():
 
 @lru_cache(maxsize=16)
 def _rendered_statement(base: str, kind: str, pretty: bool, auth=None) -> bytes:
-    statement = capability_statement(base, auth)  # auth: rest.security says what is enforced
+    statement = capability_statement(base, security(auth))
     return to_json(statement, pretty) if kind == "json" else to_xml(statement, pretty)
 
 
 @api.get("/")
 def system_search():
-    return respond(search_.search(repo(), None, query_params(), base_url(), strict=prefer_strict(), raw=True))
+    return respond(
+        search_.search(
+            repo(), None, query_params(), base_url(), strict=prefer_strict(), raw=True, access=auth.access()
+        )
+    )
 
 
 @api.post("/")
@@ -113,7 +118,7 @@ def system_bundle():
     if bundle.get("resourceType") != "Bundle" or bundle.get("type") not in ("transaction", "batch"):
         raise bad_request("POST to the base URL takes a Bundle of type transaction or batch")
     status, headers, response = transaction.process(
-        repo(), bundle, base_url(), prefer=request.headers.get("Prefer")
+        repo(), bundle, base_url(), prefer=request.headers.get("Prefer"), access=auth.access()
     )
     return respond(Result(status, response, headers=dict(headers or {})))
 
@@ -129,7 +134,9 @@ def system_history():
 @api.get("/<rtype>")
 def type_search(rtype):
     return respond(
-        search_.search(repo(), rtype, query_params(), base_url(), strict=prefer_strict(), raw=True)
+        search_.search(
+            repo(), rtype, query_params(), base_url(), strict=prefer_strict(), raw=True, access=auth.access()
+        )
     )
 
 
@@ -138,13 +145,17 @@ def type_search_post(rtype):
     if request.mimetype != "application/x-www-form-urlencoded":
         raise FhirError(415, "_search takes an application/x-www-form-urlencoded body", "not-supported")
     params = query_params() + list(request.form.items(multi=True))
-    return respond(search_.search(repo(), rtype, params, base_url(), strict=prefer_strict(), raw=True))
+    return respond(
+        search_.search(
+            repo(), rtype, params, base_url(), strict=prefer_strict(), raw=True, access=auth.access()
+        )
+    )
 
 
 @api.post("/<rtype>")
 def create(rtype):
     resource = _resource_body()
-    result = create_.create(repo(), rtype, resource, if_none_exist())
+    result = create_.create(repo(), rtype, resource, if_none_exist(), access=auth.access())
     return respond(result, write=True)
 
 
@@ -152,20 +163,28 @@ def create(rtype):
 def conditional_update(rtype):
     resource = _resource_body()
     query = request.query_string.decode()
-    result = update_.conditional_update(repo(), rtype, query, resource, if_match(), if_none_match())
+    result = update_.conditional_update(
+        repo(), rtype, query, resource, if_match(), if_none_match(), access=auth.access()
+    )
     return respond(result, write=True)
 
 
 @api.delete("/<rtype>")
 def conditional_delete(rtype):
-    return respond(delete_.conditional_delete(repo(), rtype, request.query_string.decode()), write=True)
+    return respond(
+        delete_.conditional_delete(repo(), rtype, request.query_string.decode(), access=auth.access()),
+        write=True,
+    )
 
 
 @api.patch("/<rtype>")
 def conditional_patch(rtype):
     body, kind = negotiation.read_patch()
     query = request.query_string.decode()
-    return respond(patch_.conditional_patch(repo(), rtype, query, body, kind, if_match()), write=True)
+    return respond(
+        patch_.conditional_patch(repo(), rtype, query, body, kind, if_match(), access=auth.access()),
+        write=True,
+    )
 
 
 @api.get("/<rtype>/_history")

@@ -8,7 +8,7 @@ never one over every type."""
 
 from __future__ import annotations
 
-from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.resource_types import RESOURCE_TYPES
 
 from .errors import SearchError
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, bindparam, false, func, literal_column, select
 
-from fhir_service.auth.context import current_grant
-from fhir_service.auth.policy import ALL as ALL_TYPES
-from fhir_service.auth.policy import Need, require
 from fhir_service.store.driver import reused_cursor
 from fhir_service.store.schema import Resource
 from fhir_service.stored import SplicedSearchset  # noqa: F401  rest/negotiation.py imports it from here
@@ -26,6 +24,7 @@ from .query.paging import after, sort_keys
 from .query.parse import parse
 
 R = Resource.__table__
+ALL_TYPES = "*"  # a search over every type, as the scopes name it
 _NOT_DELETED = R.c.deleted.is_(False)
 
 
@@ -96,12 +95,12 @@ def _filtered(session, resource_types, params, base_url, strict) -> _Filter:
     return _Filter(registry, query, compile_types, warnings, where, driver, searched, frozenset(ignored))
 
 
-def _authorize(found: _Filter) -> None:
-    """The one scope decision over a search: `s` on every type it reads, the effective types and
-    those its chains, _has, _list and _in reach (cached plans are checked on every run)."""
-    grant = current_grant()
-    if grant is not None:
-        require(grant, [Need("s", t) for t in sorted(found.searched)])
+def _authorize(found: _Filter, authorize: Callable[[frozenset[str]], None] | None) -> None:
+    """The one scope decision over a search, by the caller's `authorize`: every type it reads, the
+    effective types and those its chains, _has, _list and _in reach ("*": all; cached plans are
+    checked on every run)."""
+    if authorize is not None:
+        authorize(found.searched)
 
 
 ESTIMATE_CAP = 2000  # rows counted to rank clauses; beyond this a clause is "large"
@@ -128,11 +127,17 @@ def _drive_and_probe(session, memberships: list) -> tuple[Select | None, list]:
     return driver.rows, conditions
 
 
-def match(session, resource_type: str, params: list[tuple[str, str]], limit: int = 2) -> list[int]:
+def match(
+    session,
+    resource_type: str,
+    params: list[tuple[str, str]],
+    limit: int = 2,
+    authorize: Callable[[frozenset[str]], None] | None = None,
+) -> list[int]:
     """Resource pks matching `params` (conditional create/update/delete); at most `limit`.
     Unknown parameters are errors here: ignoring one could match (and overwrite) too much."""
     found = _filtered(session, [resource_type], params, "", strict=True)
-    _authorize(found)
+    _authorize(found, authorize)
     return [row[-1] for row in _page(session, found, [], None, limit)[0]]
 
 
@@ -171,11 +176,13 @@ def page(
     *,
     base_url: str,
     strict: bool = False,
+    authorize: Callable[[frozenset[str]], None] | None = None,
 ) -> SearchPage:
-    """Run a search: one page of matches and their includes."""
+    """Run a search: one page of matches and their includes. `authorize(types)` raises unless the
+    caller may search every type the search reads."""
     plan = _plan(session, resource_types, params, base_url, strict)
     found, keys, digest = plan.found, plan.keys, plan.digest
-    _authorize(found)
+    _authorize(found, authorize)
     registry, query, types = found.registry, found.query, found.types
     cursor_token = next((v for k, v in reversed(params) if k == "_cursor"), None)
     total = None

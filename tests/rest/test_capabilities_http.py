@@ -29,7 +29,7 @@ import pytest
 import requests
 from werkzeug.serving import WSGIRequestHandler
 
-from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.resource_types import RESOURCE_TYPES
 from fhir_service.search.extract import evaluate, evaluate_on_item
 from fhir_service.search.registry import registry
 

@@ -22,7 +22,7 @@ response entry (status, location, etag), and the session is flushed and cleared 
 from __future__ import annotations
 
 from fhir_service.interactions.errors import bad_request
-from fhir_service.interactions.ports import Repository
+from fhir_service.interactions.ports import Access, Repository
 from fhir_service.interactions.transaction.batch import run_batch
 from fhir_service.interactions.transaction.entries import CLEAR_EVERY, parse_entries, run_transaction
 from fhir_service.limits import check_bundle_entries
@@ -30,15 +30,18 @@ from fhir_service.limits import check_bundle_entries
 __all__ = ["CLEAR_EVERY", "parse_entries", "process", "run_batch", "run_transaction"]
 
 
-def process(repo: Repository, bundle: dict, base_url: str, prefer: str | None = None):
+def process(
+    repo: Repository, bundle: dict, base_url: str, prefer: str | None = None, access: Access | None = None
+):
     """POST /fhir with a transaction or batch Bundle → (status, headers, transaction-/batch-response).
-    A failed transaction raises FhirError (the REST layer renders its OperationOutcome)."""
+    A failed transaction raises FhirError (the REST layer renders its OperationOutcome); `access`:
+    what the caller may search (conditional entries, GET entries)."""
     check_bundle_entries(bundle)
     kind = bundle.get("type")
     base_url = base_url.rstrip("/")
     representation = (prefer or "").replace(" ", "").find("return=representation") >= 0
     if kind == "batch":
-        return 200, {}, run_batch(repo, bundle, base_url, representation)
+        return 200, {}, run_batch(repo, bundle, base_url, representation, access)
     if kind != "transaction":
         raise bad_request("POST to the base URL takes a Bundle of type transaction or batch")
-    return 200, {}, run_transaction(repo, bundle, base_url, representation)
+    return 200, {}, run_transaction(repo, bundle, base_url, representation, access)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 
 from fhir_service.interactions.errors import bad_request
-from fhir_service.interactions.ports import Repository, UnitOfWork
+from fhir_service.interactions.ports import Access, Repository, UnitOfWork
 from fhir_service.interactions.transaction.entries import (
     CLEAR_EVERY,
     Entry,
@@ -26,7 +26,9 @@ from fhir_service.interactions.transaction.entries import (
 )
 
 
-def run_batch(repo: Repository, bundle: dict, base_url: str, representation: bool = False) -> dict:
+def run_batch(
+    repo: Repository, bundle: dict, base_url: str, representation: bool = False, access: Access | None = None
+) -> dict:
     raw_entries = bundle.get("entry") or []
     if not isinstance(raw_entries, list):
         raise bad_request("Bundle.entry must be an array")
@@ -39,16 +41,18 @@ def run_batch(repo: Repository, bundle: dict, base_url: str, representation: boo
             results[index] = failure_entry(entry_error(_bare(index, raw), exc))
     with repo.unit_of_work() as uow:
         for count, e in enumerate(processing_order(entries)):
-            results[e.index] = _run_isolated(uow, e, base_url, representation)
+            results[e.index] = _run_isolated(uow, e, base_url, representation, access)
             if count % CLEAR_EVERY == CLEAR_EVERY - 1:
                 uow.release_memory()
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "batch-response", "entry": results}
 
 
-def _run_isolated(uow: UnitOfWork, e: Entry, base_url: str, representation: bool) -> dict:
+def _run_isolated(
+    uow: UnitOfWork, e: Entry, base_url: str, representation: bool, access: Access | None
+) -> dict:
     try:
         with uow.savepoint():
-            plan = Plan()
+            plan = Plan(access=access)
             plan_entry(uow, e, plan, base_url)
             plan.mapping.clear()  # no cross-entry links in a batch; the entry's own id plan is kept
             check_placeholders([e], plan)

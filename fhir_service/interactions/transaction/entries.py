@@ -22,9 +22,9 @@ from fhir_service.interactions import update as update_
 from fhir_service.interactions.checks import check_type, etag_version
 from fhir_service.interactions.conditional import criteria, matches, single_match, update_match
 from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
-from fhir_service.interactions.ports import Repository, UnitOfWork
-from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.interactions.ports import Access, Repository, UnitOfWork
 from fhir_service.interactions.result import Result, status_line
+from fhir_service.resource_types import RESOURCE_TYPES
 from fhir_service.stored import StoredResource, format_instant, new_id
 
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
@@ -222,12 +222,15 @@ class BoundRepository:
 class Plan:
     mapping: dict[str, str] = field(default_factory=dict)  # fullUrl / conditional ref → Type/id
     resolved: dict[str, str] = field(default_factory=dict)  # cache of conditional references
+    access: Access | None = None  # what the caller may search (conditional matches, GET entries)
 
 
-def plan_identities(uow: UnitOfWork, entries: list[Entry], base_url: str) -> Plan:
+def plan_identities(
+    uow: UnitOfWork, entries: list[Entry], base_url: str, access: Access | None = None
+) -> Plan:
     """Decide every POST's and conditional PUT's id before anything is written, and map fullUrls
     (and conditional-create criteria, the way HAPI does) to the final Type/id."""
-    plan = Plan()
+    plan = Plan(access=access)
     for e in entries:
         try:
             plan_entry(uow, e, plan, base_url)
@@ -239,7 +242,7 @@ def plan_identities(uow: UnitOfWork, entries: list[Entry], base_url: str) -> Pla
 def plan_entry(uow: UnitOfWork, e: Entry, plan: Plan, base_url: str) -> None:
     if e.method in ("DELETE", "PATCH") and e.resource_type and e.resource_id is None and e.query:
         check_type(e.resource_type)  # conditional: the one match is what the entry acts on
-        match = single_match(uow, e.resource_type, criteria(e.query))
+        match = single_match(uow, e.resource_type, criteria(e.query), plan.access)
         if match is None and e.method == "PATCH":
             raise not_found(f"No {e.resource_type} matches the criteria; nothing patched")
         e.assigned_id = match.id if match else None
@@ -247,7 +250,7 @@ def plan_entry(uow: UnitOfWork, e: Entry, plan: Plan, base_url: str) -> None:
     if e.method == "POST" and e.resource_type and e.resource_id is None and not e.query:
         check_type(e.resource_type)
         if e.if_none_exist:
-            e.existing = single_match(uow, e.resource_type, criteria(e.if_none_exist))
+            e.existing = single_match(uow, e.resource_type, criteria(e.if_none_exist), plan.access)
         e.assigned_id = e.existing.id if e.existing else new_id()
         if e.if_none_exist:
             plan.mapping[f"{e.resource_type}?{e.if_none_exist}"] = _target(e)
@@ -255,7 +258,11 @@ def plan_entry(uow: UnitOfWork, e: Entry, plan: Plan, base_url: str) -> None:
         check_type(e.resource_type)
         body_id = (e.resource or {}).get("id")
         match = update_match(
-            uow, e.resource_type, criteria(e.query), body_id if isinstance(body_id, str) else None
+            uow,
+            e.resource_type,
+            criteria(e.query),
+            body_id if isinstance(body_id, str) else None,
+            plan.access,
         )
         e.assigned_id = match.id if match else body_id or new_id()
         plan.mapping[e.url] = _target(e)
@@ -290,7 +297,7 @@ def resolve_conditional(uow: UnitOfWork, plan: Plan, reference: str) -> str | No
         return plan.resolved[reference]
     rtype, query = reference.split("?", 1)
     check_type(rtype, 400)  # a reference in a body, not a URL
-    found = matches(uow, rtype, criteria(query))
+    found = matches(uow, rtype, criteria(query), access=plan.access)
     if len(found) > 1:
         raise FhirError(
             412, f"Conditional reference '{reference}' matches several resources", "multiple-matches"
@@ -338,7 +345,7 @@ def execute(uow: UnitOfWork, e: Entry, plan: Plan, base_url: str) -> Outcome:
         return _from_result(update_.update(repo, e.resource_type, rid, resource, e.if_match, e.if_none_match))
     if e.method == "PATCH":
         return _patch(repo, e)
-    return _get(repo, e, base_url)
+    return _get(repo, e, base_url, plan.access)
 
 
 def _patch(repo: Repository, e: Entry) -> Outcome:
@@ -363,14 +370,14 @@ def patch_body(resource: dict | None):
     raise bad_request("A PATCH entry carries a Parameters (FHIRPath Patch) or Binary (JSON Patch) resource")
 
 
-def _get(repo: Repository, e: Entry, base_url: str) -> Outcome:
+def _get(repo: Repository, e: Entry, base_url: str, access: Access | None) -> Outcome:
     if e.resource_id and e.version:
         result = read_.vread(repo, e.resource_type, e.resource_id, e.version)
     elif e.resource_id:
         result = read_.read(repo, e.resource_type, e.resource_id)
     else:
         params = parse_qsl(e.query, keep_blank_values=True)
-        result = search_.search(repo, e.resource_type, params, base_url)
+        result = search_.search(repo, e.resource_type, params, base_url, access=access)
         return Outcome(200, resource=result.body)
     outcome = _from_result(result)
     if e.method == "GET":
@@ -428,17 +435,19 @@ def entry_expressions(e: Entry, expressions: list[str] | None) -> list[str]:
 # --- transaction ----------------------------------------------------------------------------------
 
 
-def run_transaction(repo: Repository, bundle: dict, base_url: str, representation: bool = False) -> dict:
+def run_transaction(
+    repo: Repository, bundle: dict, base_url: str, representation: bool = False, access: Access | None = None
+) -> dict:
     entries = parse_entries(bundle, base_url)
     check_unique_full_urls(entries)
     results: list[dict | None] = [None] * len(entries)
     with repo.unit_of_work() as uow:
         deletes = [e for e in entries if e.method == "DELETE"]
-        plan_identities(uow, deletes, base_url)  # conditional deletes: their matches
+        plan_identities(uow, deletes, base_url, access)  # conditional deletes: their matches
         check_no_overlap(deletes)
         for e in deletes:  # first, so a conditional create/update later does not match a deleted one
-            results[e.index] = _run(uow, e, Plan(), base_url, representation)
-        plan = plan_identities(uow, [e for e in entries if e.method != "DELETE"], base_url)
+            results[e.index] = _run(uow, e, Plan(access=access), base_url, representation)
+        plan = plan_identities(uow, [e for e in entries if e.method != "DELETE"], base_url, access)
         check_no_overlap(entries)
         check_placeholders(entries, plan)
         for count, e in enumerate(processing_order(entries)):

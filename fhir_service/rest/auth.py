@@ -3,8 +3,9 @@
 Mode `none` installs no hook at all (the read path pays nothing). Otherwise one before_request hook
 maps the matched route to a FHIR interaction, authenticates the bearer token (401 +
 WWW-Authenticate when missing or invalid), checks the scopes the interaction needs (403 + an
-OperationOutcome naming the missing scopes) and hands the Grant to the layers below for the
-request's duration (auth.context: search drops included resources of types the token cannot read).
+OperationOutcome naming the missing scopes) and keeps the Grant for the request: `access()` is what
+the routes pass to the interactions (search checks every type it reaches and drops included
+resources of types the token cannot read); auth.context holds it for the bulk routes.
 CORS is a separate after_request hook, installed only when FHIR_SERVICE_CORS_ORIGINS is set.
 """
 
@@ -79,6 +80,7 @@ def install(app: Flask, config: AuthConfig) -> None:
         needs = _needs(endpoint, interaction)
         policy.require(grant, needs)
         g.fhir_auth_reset = context.set_grant(grant)
+        g.fhir_access = policy.GrantAccess(grant)
         return None
 
     @app.teardown_request
@@ -86,6 +88,12 @@ def install(app: Flask, config: AuthConfig) -> None:
         token = g.pop("fhir_auth_reset", None)
         if token is not None:
             context.reset(token)
+
+
+def access() -> policy.GrantAccess | None:
+    """What this request's token allows, for the interactions; None when authorization is off or
+    the request is a public read."""
+    return g.get("fhir_access")
 
 
 def _needs(endpoint: str | None, interaction: str | None) -> list[policy.Need]:
