@@ -22,7 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS: list[set[str]] = [
     {"cli"},  # the composition root: commands wire everything below
     {"rest"},  # HTTP: routing, negotiation, headers
-    {"bulk", "integrity", "auth"},  # export jobs, the store check, access policy
+    {
+        "bulk",
+        "integrity",
+        "auth",
+        "ingest",
+        "startup",
+    },  # export, store check, access policy, ingest, start-up
     {"interactions"},  # FHIR interactions over a repository
     {"search"},  # index rows at write time, queries at read time
     {"store"},  # versioned resources in SQL

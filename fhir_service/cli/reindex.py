@@ -13,21 +13,14 @@ import click
 @click.option("--batch", type=int, default=500, show_default=True, help="Resources per transaction.")
 def reindex(types, batch):
     """Rebuild the search index (after adding or changing SearchParameter resources)."""
-    from fhir_service.search.maintenance import (
-        enable_stored_parameters,
-        publish_custom_parameters,
-        rebuild_index,
-    )
-    from fhir_service.store.database import database_url, make_engine, refresh_statistics
-    from fhir_service.store.migrate import upgrade
-    from fhir_service.store.repository import Repository
+    from fhir_service.search.maintenance import enable_stored_parameters, rebuild_index
+    from fhir_service.startup import open_repository
+    from fhir_service.store.database import refresh_statistics
 
     started = time.perf_counter()
-    upgrade(database_url())
-    repo = Repository(make_engine(database_url()))
+    repo, counts = open_repository()
     try:
         with repo.unit_of_work() as uow:
-            counts = publish_custom_parameters(uow)
             enabled = enable_stored_parameters(uow.session, echo=lambda m: click.echo(m, err=True))
         click.echo(
             f"custom SearchParameters: {counts}; stored SearchParameters enabled: {len(enabled)}", err=True

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 DEFAULT_URL = "sqlite:///var/fhir.sqlite"
@@ -78,6 +78,25 @@ def _sqlite_engine(url, **kwargs) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def bulk_load_settings(session) -> None:
+    """PostgreSQL settings for one transaction of a bulk load (ingest); nothing on SQLite."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    # no wait for the WAL flush at each commit: a crash loses at most the last few transactions
+    # (never consistency), and the ingest is idempotent - run it again
+    session.execute(text("SET LOCAL synchronous_commit = off"))
+    # full-text entries merged into the GIN indexes in large batches; refresh_statistics empties the
+    # lists at the end
+    session.execute(text(f"SET LOCAL gin_pending_list_limit = '{INGEST_PENDING_LIST}'"))
+
+
+def analyze_ingested(engine: Engine) -> None:
+    """PostgreSQL: planner statistics of the tables a bulk load grows from empty; without them each
+    batch's lookups (id IN (...)) read every row."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE resource, ingest_member")
 
 
 def refresh_statistics(engine: Engine) -> None:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from fhir_service.cli import main
-from fhir_service.cli.ingest import run_ingest
+from fhir_service.ingest.writer import run_ingest
 
 MONOGRAPHS = ["a/almotriptan.md", "a/ambroxol.md", "a/amoxicillin-clavulanic-acid.md", "t/tamoxifen.md"]
 

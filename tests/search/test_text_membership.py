@@ -13,8 +13,8 @@ import pytest
 from search_helpers import ids, load, new_repo, run
 from sqlalchemy import text as sql
 
-from fhir_service.cli.ingest import run_ingest
 from fhir_service.definitions.hierarchy import known, related
+from fhir_service.ingest.writer import run_ingest
 from fhir_service.interactions.errors import as_fhir_error
 from fhir_service.search import text
 from fhir_service.search.errors import SearchError

@@ -8,8 +8,9 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from fhir_service.cli.ingest import ingest, prepare
+from fhir_service.cli.ingest import ingest
 from fhir_service.formats import to_xml
+from fhir_service.ingest.prepare import prepare
 from fhir_service.store.database import make_engine
 from fhir_service.store.repository import Repository
 from fhir_service.store.sync import canonical

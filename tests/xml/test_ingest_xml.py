@@ -5,7 +5,7 @@ its decimals as written."""
 from __future__ import annotations
 
 from fhir_service import jsontext
-from fhir_service.cli.ingest import prepare
+from fhir_service.ingest.prepare import prepare
 
 BUNDLE = """<Bundle xmlns="http://hl7.org/fhir"><type value="transaction"/>
 <entry><resource><Substance><instance value="false"/><code><concept><text value="lactose"/></concept></code>
