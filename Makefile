@@ -14,8 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The project's bytecode, written even where PYTHONDONTWRITEBYTECODE is set (pip compiles what it
-# installs, but not an editable project): without it every process compiles ~70 modules at start
-# (~0.1 s before an ingest's workers start, and again in each server worker).
+# installs, but not an editable project): else every process compiles the project at start.
 .PHONY: bytecode
 bytecode:
 	$(BIN)/python -m compileall -q fhir_service mappings bench > /dev/null

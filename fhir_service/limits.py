@@ -1,4 +1,4 @@
-"""How much one request may ask of the server (issue #8, hostile input).
+"""How much one request may ask of the server (hostile input).
 
 A request beyond a limit is refused with a 4xx OperationOutcome whose issue code is `too-costly`,
 before the work starts: the alternative is a 5xx from the database (SQLite refuses expressions
@@ -14,22 +14,21 @@ Each limit is read once per process from its environment variable:
     FHIR_SERVICE_MAX_SEARCH_VALUES    400     comma-separated values over all of a search's parameters,
                                               a chained or _has value counted once per level (SQLite
                                               nests each value: ~500 unchained ones reach its limit)
-    FHIR_SERVICE_MAX_SEARCH_VALUE_LENGTH 1000 characters of one comma-separated value (300,000 words in
-                                              one _text value took 90 s)
+    FHIR_SERVICE_MAX_SEARCH_VALUE_LENGTH 1000 characters of one comma-separated value (a huge _text
+                                              value ties up a worker)
     FHIR_SERVICE_MAX_COUNT            1000    _count above this is lowered to it (R5: a server may
                                               return fewer than asked); the engine never pages more
     FHIR_SERVICE_MAX_INCLUDES         20      _include + _revinclude parameters in one search
     FHIR_SERVICE_MAX_SORT_KEYS        8       _sort keys (a page link's keyset condition grows with the
-                                              square: 396 keys made one next page run for minutes)
+                                              square of their number)
     FHIR_SERVICE_MAX_CHAIN_DEPTH      3       chained hops plus _has levels in one parameter (two
                                               4-level chains overflow SQLite's parser stack)
-    FHIR_SERVICE_MAX_PATCH_OPERATIONS 1000    operations in one JSON Patch or FHIRPath Patch (20,000
-                                              FHIRPath adds took 35 CPU-s)
-    FHIR_SERVICE_MAX_FHIRPATH_LENGTH  1000    characters of a FHIRPath Patch path (a 20 kB nest of
-                                              where() took 6 CPU-s)
+    FHIR_SERVICE_MAX_PATCH_OPERATIONS 1000    operations in one JSON Patch or FHIRPath Patch (each
+                                              FHIRPath operation evaluates its path anew)
+    FHIR_SERVICE_MAX_FHIRPATH_LENGTH  1000    characters of a FHIRPath Patch path (deep nests of
+                                              where() cost CPU-seconds)
     FHIR_SERVICE_MAX_PATCH_COPY_BYTES 1 MiB   JSON of what a JSON Patch's `copy` operations duplicate
-                                              (copying /a into /a/- doubles it: 30 such lines were
-                                              a gigabyte)
+                                              (copying /a into /a/- doubles it each time)
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ class Workers:
 
     Started before the parent's own imports and database work (`fhir-service ingest` does so first
     thing): the first file is converted and validated here, which loads the definitions, models and
-    caches (~0.3 CPU-s) once for every worker (forked after it, frozen for the garbage collector:
+    caches once for every worker (forked after it, frozen for the garbage collector:
     its full collections, triggered by the many dicts each file makes, were most of the writer's
     unpickling time); the workers then convert and validate on the other core while the parent
     connects, and wait for the search parameters (configure) only to index. One job: the parent

@@ -3,7 +3,7 @@
 `GET /fhir/Type/id`, `GET /fhir/Type/id/_history/n` and `GET /fhir/Type?params` with no conditional
 header and an Accept that negotiates to JSON are most of a FHIR server's traffic, and for them
 Flask's request/app context, routing, hooks and Response object cost several times the database
-read (issue 7's profile: ~100 µs of Flask against ~12 µs for the prepared SELECT). This WSGI wrapper
+read (docs/performance.md). This WSGI wrapper
 answers exactly those with the same handlers (interactions/read.py, interactions/search.py), the same
 negotiation and the same headers as the routes; anything else - every error (404, 410, 400, 406),
 _format/_pretty (and for reads any query), If-None-Match/If-Modified-Since, HEAD, XML, a base URL

@@ -1,7 +1,7 @@
 """The registry in force for a database: built-in parameters plus the stored SearchParameter
 resources that `fhir-service reindex` has enabled. A fingerprint query keeps every process (server
 workers, CLI) in step after a reindex without a restart; it runs at most every CHECK_EVERY seconds
-per database (it cost 0.8 ms of a 2 ms search), and at once after a transaction of this process
+per database (run per search it was a large share of a short search), and at once after a transaction of this process
 changed the enabled parameters (`reindex`, which then searches in the same process)."""
 
 from __future__ import annotations

@@ -24,10 +24,8 @@ BUSY_TIMEOUT_MS = 30_000
 # - a full-text GIN index's pending list is read by every search that uses it: kept small for the
 #   server's writes (migration 0006); ingest raises it in its transactions;
 # - a prepared statement (psycopg prepares one after its fifth run) keeps its generic plan: the
-#   search engine has already chosen how a search is driven, and under `auto` PostgreSQL kept
-#   planning some statements anew on every run because it judged their generic plan costlier (a
-#   chained search at x20: ~0.45 ms of planning for a 0.25 ms statement, twice the x1 latency; an
-#   _include statement: ~0.6 ms for 0.14 ms). Token and chained searches at x1 were as fast.
+#   search engine has already chosen how a search is driven, and re-planning on every run costs
+#   more than the statement (docs/performance.md).
 SESSION_OPTIONS = "-c gin_pending_list_limit=64kB -c plan_cache_mode=force_generic_plan"
 INGEST_PENDING_LIST = "4MB"
 
@@ -101,8 +99,7 @@ def analyze_ingested(engine: Engine) -> None:
 
 def refresh_statistics(engine: Engine) -> None:
     """Planner statistics after a bulk write. Right after an ingest PostgreSQL still plans on empty
-    statistics (it estimates one row per token) and picks plans that read every match: 2.1 s instead of
-    milliseconds for a token page at ×20. SQLite's `PRAGMA optimize` analyzes only where it pays off.
+    statistics (it estimates one row per token) and picks plans that read every match. SQLite's `PRAGMA optimize` analyzes only where it pays off.
 
     PostgreSQL: the schema's own tables (a database-wide ANALYZE also read the system catalogs, a
     third of its time on a fresh database), largest first on two connections (an ingest ends with

@@ -1,6 +1,6 @@
 """PostgreSQL's prepared reads below psycopg's cursor (repository._PreparedRead on psycopg).
 
-A module of its own so that only a psycopg engine imports psycopg (128 ms): repository imports it
+A module of its own so that only a psycopg engine imports psycopg (a slow import): repository imports it
 when it builds a prepared read for one.
 """
 
@@ -16,8 +16,8 @@ def row(connection, name: bytes, sql: bytes, args: tuple) -> tuple | None:
     """The one row (or None) of `sql` (`$n` placeholders), prepared once per connection as `name`,
     run through psycopg's libpq layer (`pgconn.exec_prepared`, which releases the GIL while it waits)
     instead of a cursor, with psycopg's own dumpers and binary loaders (a Transformer, as a cursor
-    uses). A cursor's execute (its generator-driven wait, its prepared-statement manager) was a third
-    of a read by id's driver CPU: 48 -> 36 µs for a 6 kB resource. Parameters go as text and take
+    uses): a cursor's execute (its generator-driven wait, its prepared-statement manager) is a large
+    share of a read by id's driver CPU. Parameters go as text and take
     their types from the statement's casts, so one preparation serves every value. For the prepared
     reads on a thread's kept autocommit connection (repository.py): nothing else uses the
     connection meanwhile, and a failure raises the psycopg error a cursor would. `connection` is

@@ -223,10 +223,9 @@ _INSERT_VERSIONS = ResourceVersion.__table__.insert()
 
 class _ThreadConnections:
     """One connection per thread for the prepared reads and read-only units of work, kept out of
-    the pool; on PostgreSQL in autocommit mode. SQLite: the pool's checkout/checkin (a locked queue
-    and a reset) was a fifth of a read by id. PostgreSQL: a checkout was three round trips (pre-ping,
-    the SELECT, the reset's ROLLBACK), 1.6 ms of wall time for a 0.3 ms read. Between uses such a
-    connection holds no lock or snapshot."""
+    the pool; on PostgreSQL in autocommit mode: a pool checkout (SQLite: a locked queue and a
+    reset; PostgreSQL: pre-ping, the SELECT, the reset's ROLLBACK) costs more than a read by id.
+    Between uses such a connection holds no lock or snapshot."""
 
     def __init__(self, engine: Engine):
         self._engine = engine

@@ -1,7 +1,7 @@
 """The stored JSON form of a resource (`serialize`, `stamped`), and a resource serialized before it
 is stored (`Serialized`): ingest's worker processes make these, so the single
-writer neither serializes resources to JSON nor unpickles them as nested dicts (of its work for the
-corpus, the JSON was ~0.5 CPU-s and the dicts' unpickling ~0.3 CPU-s against ~0.1 for bytes).
+writer neither serializes resources to JSON nor unpickles them as nested dicts (both cost it far
+more than receiving bytes).
 
 The stored bytes depend on the versionId and lastUpdated the writer assigns, so the resource is
 serialized as stored (`stamped`) with two stand-ins for them, which JSON
