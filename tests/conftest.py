@@ -62,6 +62,8 @@ def _fresh_postgres(url: str):
 @pytest.fixture(scope="session")
 def database_url_factory(tmp_path_factory):
     """Call it to get the URL of a new, empty database on the configured backend."""
+    import fhir_service.search  # noqa: F401  registers the index hook every write runs, as the service does
+
     configured = os.environ.get("FHIR_SERVICE_TEST_DATABASE_URL")
     cleanups = []
 

@@ -14,6 +14,7 @@ def db():
 @click.argument("revision", default="head")
 def upgrade(revision):
     """Upgrade the schema to REVISION (default: the newest)."""
+    import fhir_service.search  # noqa: F401  the index hook: a migration may index stored resources
     from fhir_service.store import migrate
 
     migrate.upgrade(None, revision)
