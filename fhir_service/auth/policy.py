@@ -1,12 +1,13 @@
-"""What a request needs: FHIR interaction (+ its parameters, or a Bundle's entries) → the SMART scope
-letters per resource type it must be granted (pure; the Flask layer maps routes to interactions).
+"""What a request needs: an AccessRequest (a FHIR interaction, its parameters and what they search,
+as the REST layer describes it; one per Bundle entry) → the SMART scope letters per resource type it
+must be granted (pure).
 
 This is the early check, on what the request names: conditional create/update/delete and
 conditional references search their type (`s`), `_has:T:` and typed chains (`subject:T.name`)
 search T, system search needs `s` on each effective type (search/effective.py: all types without
 `_type`), history at system level `s` on every type, `$export` `r` and `s` on each exported type.
-The search engine decides again over every search a request runs (search/engine.py `_authorize`):
-`s` on each type the compiled search reads, untyped chain targets and `_list`/`_in` containers
+The search engine decides again over every search a request runs (through the `authorize`
+callback the interactions get from GrantAccess): `s` on each type the compiled search reads, untyped chain targets and `_list`/`_in` containers
 included, so a search nested in a conditional operation, a Bundle entry or a conditional reference
 is held to the same rule. `_include`/`_revinclude` are not refused: their results are filtered to
 the types the token can read (fhir_service.interactions.search).
@@ -15,7 +16,6 @@ the types the token can read (fhir_service.interactions.search).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
 from fhir_service import references
 from fhir_service.auth.scopes import Grant
@@ -64,37 +64,40 @@ class Need:
         return f"{NAMES[self.letter]} {what} (scope {self.scope()})"
 
 
-def interaction_needs(
-    interaction: str, rtype: str | None, params: list[tuple[str, str]] = (), conditional: bool = False
-) -> list[Need]:
-    """The needs of one REST interaction on `rtype` (None at system level)."""
+@dataclass(frozen=True, eq=False)
+class AccessRequest:
+    """A request as the REST layer describes it to the policy: which interaction on which type, with
+    what the policy cannot work out alone already worked out (no HTTP, no search parsing here)."""
+
+    interaction: str  # a key of LETTER ("read", "create", "search-type", …) or "export"
+    resource_type: str | None = None  # None at system level; "*" for a Bundle entry's unknown type
+    params: tuple[tuple[str, str], ...] = ()
+    conditional: bool = False  # conditional create/update/delete/patch: it searches its type
+    searched: tuple[str, ...] = ()  # system search and export: the effective types ("*": every one)
+    resource: dict | None = None  # a Bundle entry's body: its conditional references search their types
+
+
+def needs(request: AccessRequest) -> list[Need]:
+    """The needs of one interaction."""
+    interaction, rtype = request.interaction, request.resource_type
     if interaction == "export":
-        return [Need(letter, t) for t in _searched_types(None, params) for letter in "rs"]
-    letter = LETTER[interaction]
-    if interaction == "search-system":
-        needs = [Need("s", t) for t in _searched_types(None, params)]
+        return [Need(letter, t) for t in request.searched for letter in "rs"]
+    letter = LETTER.get(interaction)
+    if letter is None:
+        found = []
+    elif interaction == "search-system":
+        found = [Need("s", t) for t in request.searched]
     elif interaction == "history-system":
-        needs = [Need("s", ALL)]
+        found = [Need("s", ALL)]
     else:
-        needs = [Need(letter, rtype or ALL)]
-    if conditional and rtype:
-        needs.append(Need("s", rtype))
+        found = [Need(letter, rtype or ALL)]
+    if request.conditional and rtype and letter is not None:
+        found.append(Need("s", rtype))
     if interaction.startswith("search"):
-        needs += search_param_needs(params)
-    return _unique(needs)
-
-
-def _searched_types(url_type: str | None, params) -> list[str]:
-    """The search's effective types (search/effective.py), "*" for all; none when `_type` is
-    invalid (the search answers 400 itself)."""
-    from fhir_service.search.effective import effective_types
-    from fhir_service.search.errors import SearchError
-
-    try:
-        types = effective_types(url_type, params)
-    except SearchError:
-        return []
-    return [ALL] if types is None else list(types)
+        found += search_param_needs(request.params)
+    if request.resource is not None:
+        found += [Need("s", t) for t in conditional_reference_types(request.resource)]
+    return _unique(found)
 
 
 def search_param_needs(params) -> list[Need]:
@@ -112,34 +115,10 @@ def search_param_needs(params) -> list[Need]:
     return needs
 
 
-def bundle_needs(bundle: dict, base_url: str) -> tuple[list[Need], bool]:
-    """(needs of every entry of a transaction/batch Bundle, whether all entries are reads).
-    Malformed entries raise the transaction's own 400 — only after the caller authenticated."""
-    from fhir_service.interactions.transaction import parse_entries
-
-    needs: list[Need] = []
-    read_only = True
-    for e in parse_entries(bundle, base_url.rstrip("/")):
-        rtype = e.resource_type if e.resource_type in RESOURCE_TYPES else ALL
-        if e.method in ("GET", "HEAD"):
-            if e.resource_id:
-                needs.append(Need("r", rtype))
-            else:
-                params = parse_qsl(e.query, keep_blank_values=True)
-                needs += interaction_needs("search-type", rtype, params)
-            continue
-        read_only = False
-        if e.method == "POST":
-            needs += interaction_needs("create", rtype, conditional=bool(e.if_none_exist))
-        elif e.method == "PUT":
-            needs += interaction_needs("update", rtype, conditional=e.resource_id is None)
-        elif e.method == "PATCH":
-            needs += interaction_needs("patch", rtype, conditional=e.resource_id is None)
-        elif e.method == "DELETE":
-            needs += interaction_needs("delete", rtype, conditional=e.resource_id is None)
-        if e.resource is not None:
-            needs += [Need("s", t) for t in conditional_reference_types(e.resource)]
-    return _unique(needs), read_only
+def bundle_needs(entries: list[AccessRequest]) -> tuple[list[Need], bool]:
+    """(needs of every entry of a transaction/batch Bundle, whether all entries are reads)."""
+    found = [need for e in entries for need in needs(e)]
+    return _unique(found), all(e.interaction in ("read", "search-type") for e in entries)
 
 
 def conditional_reference_types(resource: dict) -> set[str]:

@@ -11,6 +11,8 @@ CORS is a separate after_request hook, installed only when FHIR_SERVICE_CORS_ORI
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 
 from fhir_service.auth import context, policy
@@ -18,6 +20,10 @@ from fhir_service.auth.config import AuthConfig, authenticator
 from fhir_service.auth.errors import InvalidToken
 from fhir_service.auth.scopes import Grant
 from fhir_service.interactions.errors import FhirError, outcome
+from fhir_service.interactions.transaction import parse_entries
+from fhir_service.resource_types import RESOURCE_TYPES
+from fhir_service.search.effective import effective_types
+from fhir_service.search.errors import SearchError
 
 REALM = policy.REALM
 ENDPOINTS = {
@@ -112,7 +118,7 @@ def _needs(endpoint: str | None, interaction: str | None) -> list[policy.Need]:
         endpoint == "fhir.create"
         and ("If-None-Exist" in request.headers or any(k not in ("_format", "_pretty") for k in request.args))
     )
-    return policy.interaction_needs(interaction, view_args.get("rtype"), params, conditional)
+    return policy.needs(describe(interaction, view_args.get("rtype"), params, conditional))
 
 
 def _bundle_needs() -> tuple[list[policy.Need], bool]:
@@ -128,8 +134,47 @@ def _bundle_needs() -> tuple[list[policy.Need], bool]:
     if bundle.get("resourceType") != "Bundle" or bundle.get("type") not in ("transaction", "batch"):
         g.fhir_auth_bundle = ([], False)  # the view answers 400
     else:
-        g.fhir_auth_bundle = policy.bundle_needs(bundle, base_url())
+        g.fhir_auth_bundle = policy.bundle_needs(describe_bundle(bundle, base_url()))
     return g.fhir_auth_bundle
+
+
+def describe(
+    interaction: str, rtype: str | None, params=(), conditional: bool = False, resource: dict | None = None
+) -> policy.AccessRequest:
+    """The policy's view of one interaction; for a system search or an export, its effective types."""
+    searched = _searched_types(params) if interaction in ("search-system", "export") else ()
+    return policy.AccessRequest(interaction, rtype, tuple(params), conditional, searched, resource)
+
+
+def _searched_types(params) -> tuple[str, ...]:
+    """The effective types of a system-level search, "*" for all; none when `_type` is invalid
+    (the search answers 400 itself)."""
+    try:
+        types = effective_types(None, params)
+    except SearchError:
+        return ()
+    return (policy.ALL,) if types is None else tuple(types)
+
+
+_BUNDLE_WRITES = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+
+
+def describe_bundle(bundle: dict, base_url: str) -> list[policy.AccessRequest]:
+    """Each entry of a transaction/batch Bundle as the policy sees it. Malformed entries raise the
+    transaction's own 400 — only after the caller authenticated."""
+    described = []
+    for e in parse_entries(bundle, base_url.rstrip("/")):
+        rtype = e.resource_type if e.resource_type in RESOURCE_TYPES else policy.ALL
+        if e.method in ("GET", "HEAD"):
+            if e.resource_id:
+                described.append(describe("read", rtype))
+            else:
+                described.append(describe("search-type", rtype, parse_qsl(e.query, keep_blank_values=True)))
+            continue
+        conditional = bool(e.if_none_exist) if e.method == "POST" else e.resource_id is None
+        interaction = _BUNDLE_WRITES.get(e.method, e.method)
+        described.append(describe(interaction, rtype, conditional=conditional, resource=e.resource))
+    return described
 
 
 def bearer_token() -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fhir_service.auth.policy import Need, bundle_needs, interaction_needs, missing
+from fhir_service.auth.policy import Need, bundle_needs, missing, needs
 from fhir_service.auth.scopes import parse_grant, parse_scope
+from fhir_service.rest.auth import describe, describe_bundle
 
 BASE = "http://h/fhir"
 
@@ -31,16 +32,20 @@ def test_v2_v1_and_ignored_scopes():
     assert everything.reads_everything() and everything.allows("s", "Basic")
 
 
+def needs_of(*args, **kwargs) -> list[Need]:
+    return needs(describe(*args, **kwargs))
+
+
 def test_interaction_needs():
-    assert interaction_needs("read", "Group") == [Need("r", "Group")]
-    assert interaction_needs("create", "Group", conditional=True) == [Need("c", "Group"), Need("s", "Group")]
-    assert interaction_needs("search-system", None, [("_type", "Group,Basic")]) == [
+    assert needs_of("read", "Group") == [Need("r", "Group")]
+    assert needs_of("create", "Group", conditional=True) == [Need("c", "Group"), Need("s", "Group")]
+    assert needs_of("search-system", None, [("_type", "Group,Basic")]) == [
         Need("s", "Group"),
         Need("s", "Basic"),
     ]
-    assert interaction_needs("search-system", None, []) == [Need("s", "*")]
-    assert interaction_needs("history-system", None, [("_type", "Group")]) == [Need("s", "*")]
-    searched = interaction_needs(
+    assert needs_of("search-system", None, []) == [Need("s", "*")]
+    assert needs_of("history-system", None, [("_type", "Group")]) == [Need("s", "*")]
+    searched = needs_of(
         "search-type",
         "ClinicalUseDefinition",
         [("subject:MedicinalProductDefinition.name", "x"), ("_has:Provenance:target:agent", "y")],
@@ -50,7 +55,7 @@ def test_interaction_needs():
         Need("s", "MedicinalProductDefinition"),
         Need("s", "Provenance"),
     }
-    assert interaction_needs("export", None, [("_type", "Group")]) == [Need("r", "Group"), Need("s", "Group")]
+    assert needs_of("export", None, [("_type", "Group")]) == [Need("r", "Group"), Need("s", "Group")]
 
 
 def test_bundle_needs_cover_every_entry_and_conditional_references():
@@ -70,7 +75,7 @@ def test_bundle_needs_cover_every_entry_and_conditional_references():
             {"request": {"method": "GET", "url": "Organization/o1"}},
         ],
     }
-    needs, read_only = bundle_needs(bundle, BASE)
+    needs, read_only = bundle_needs(describe_bundle(bundle, BASE))
     assert not read_only
     assert set(needs) == {
         Need("c", "Group"),
@@ -83,4 +88,4 @@ def test_bundle_needs_cover_every_entry_and_conditional_references():
     grant = parse_grant("system/Group.c system/Basic.d system/ClinicalUseDefinition.us system/Organization.r")
     assert missing(grant, needs) == [Need("s", "MedicinalProductDefinition")]
     reads = {"resourceType": "Bundle", "type": "batch", "entry": [bundle["entry"][3]]}
-    assert bundle_needs(reads, BASE) == ([Need("r", "Organization")], True)
+    assert bundle_needs(describe_bundle(reads, BASE)) == ([Need("r", "Organization")], True)
