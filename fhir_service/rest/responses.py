@@ -20,7 +20,7 @@ _BASE_URL_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", 
 
 def base_url() -> str:
     """The configured base URL, else the one the request was addressed to. Werkzeug's url_root
-    re-parses the host and IRI-decodes it on every call (a tenth of a search's CPU), so its answer
+    re-parses the host and IRI-decodes it on every call (costly next to a search), so its answer
     is kept per distinct set of the environ values it is made of (a few; bounded for hostile Hosts)."""
     from flask import current_app
 

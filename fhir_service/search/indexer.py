@@ -76,8 +76,8 @@ def packed_rows(
 ) -> dict[tuple[str, tuple[str, ...]], list[tuple]]:
     """rows_for's rows as value tuples by (kind, columns) - composite rows may fill fewer columns -
     and, given the database's dialect, the full-text row (TEXT_ROW). What index_many inserts; an
-    ingest worker sends these (unpickling a tuple of a row costs the single writer a fifth of its
-    dict, and the text's words are more work than all other rows)."""
+    ingest worker sends these (a tuple unpickles far cheaper than a dict in the single writer, and
+    the text's words are more work than all other rows)."""
     packed: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
     for kind, found, sp in _extracted(reg, resource):
         for row in found:
