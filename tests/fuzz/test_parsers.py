@@ -17,6 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fhir_service.cli.parse import parse as parse_command
+from fhir_service.interactions.errors import as_fhir_error
 from fhir_service.search.errors import SearchError
 from fhir_service.search.query.parse import parse as parse_search
 from mappings.model import dump
@@ -83,7 +84,7 @@ def test_search_parser_raises_only_search_errors(params, url_type):
     try:
         query = parse_search(params, url_type)
     except SearchError as exc:
-        assert 400 <= exc.status < 500 and exc.message
+        assert 400 <= as_fhir_error(exc).status < 500 and exc.message
         return
     assert 0 <= query.count
     if url_type:  # _type only ever narrows a type-level search, never widens it
