@@ -83,16 +83,22 @@ def _outcome(status: str, message: str, start_response) -> list[bytes]:
     return [body]
 
 
+_WSGI_KEYS = frozenset(
+    "REQUEST_METHOD SCRIPT_NAME PATH_INFO QUERY_STRING SERVER_PROTOCOL SERVER_NAME SERVER_PORT "
+    "SERVER_SOFTWARE GATEWAY_INTERFACE REMOTE_ADDR REMOTE_PORT CONTENT_TYPE CONTENT_LENGTH wsgi.input "
+    "wsgi.errors wsgi.url_scheme wsgi.version wsgi.multithread wsgi.multiprocess wsgi.run_once "
+    "wsgi.input_terminated".split()
+)
+
+
 class RequestLimits:
     """414/431 OperationOutcomes for a request target or a header field over gunicorn's limits."""
 
     def __init__(self, wsgi_app, max_target=MAX_TARGET, max_field=MAX_FIELD, max_fields=MAX_FIELDS):
-        self.wsgi_app, self.max_target, self.max_field, self.max_fields = (
-            wsgi_app,
-            max_target,
-            max_field,
-            max_fields,
-        )
+        self.wsgi_app, self.max_target = wsgi_app, max_target
+        self.max_field, self.max_fields = max_field, max_fields
+        # granian copies the process environment into every environ: one set difference skips it
+        self._not_headers = frozenset(k for k in os.environ if not k.startswith("HTTP_")) | _WSGI_KEYS
 
     def __call__(self, environ, start_response):
         # PATH_INFO arrives percent-decoded: its length is at most the target's as sent
@@ -101,10 +107,10 @@ class RequestLimits:
             message = f"request target longer than {self.max_target} bytes"
             return _outcome("414 URI Too Long", message, start_response)
         fields = 0
-        for key, value in environ.items():
+        for key in environ.keys() - self._not_headers:
             if key.startswith("HTTP_"):
                 fields += 1
-                if len(key) + len(value) > self.max_field:
+                if len(key) + len(environ[key]) > self.max_field:
                     message = f"header field {key[5:].replace('_', '-')} longer than {self.max_field} bytes"
                     return _outcome("431 Request Header Fields Too Large", message, start_response)
         if fields > self.max_fields:
