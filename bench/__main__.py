@@ -1,9 +1,12 @@
 """`python -m bench` (`make bench`): ingest, HTTP cases against a ceiling, scale, worker memory.
 
 For each database (SQLite, PostgreSQL): two fresh databases, each loaded by `fhir-service ingest`
-(the corpus ×1, and the originals plus N-1 renamed replicas), then `fhir-service serve` under gunicorn
-on loopback for each and the bare-Flask ceiling with the same number of workers, all up together, with
-every HTTP case's runs alternating between them. Prints the table, writes JSON.
+(the corpus ×1, and the originals plus N-1 renamed replicas), then `fhir-service serve` (granian) on
+loopback for each, the ceiling (a bare WSGI callable under the same granian settings), and the
+baseline: the service and a bare Flask view under gunicorn as `serve` ran before granian
+(bench/gunicorn_baseline.py), all up together, with every HTTP case's runs alternating between them.
+Then the slow-client phases: the read case beside 256 slow-header, then 256 idle keep-alive
+connections, each against a read run without them. Prints the table, writes JSON.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench import cases, corpus, databases, ingest, loadgen, machine, profiling, report
+from bench import cases, corpus, databases, ingest, loadgen, machine, profiling, report, slowclients
 from bench.server import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = ROOT.parent / "shared" / "monographs"
 SEED_CORPUS = ROOT / "fixtures" / "monographs"
-ALL_CASES = ("ingest", "ceiling", *cases.HTTP_CASES)
+ALL_CASES = ("ingest", "ceiling", "baseline", *cases.HTTP_CASES, *slowclients.KINDS)
+BASELINE_CASES = ("read", "search-token")  # also measured under gunicorn (today's serve before granian)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -56,10 +60,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=None, help="default 8 (--quick: 2)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument(
-        "--workers", type=int, default=None, help="gunicorn workers (default: serve's own; --quick: 2)"
+        "--workers", type=int, default=None, help="server workers (default: serve's own; --quick: 2)"
     )
     p.add_argument(
-        "--server-threads", type=int, default=None, help="gthread threads per worker (default: serve's own)"
+        "--server-threads", type=int, default=None, help="request threads per worker (default: serve's own)"
+    )
+    p.add_argument(
+        "--slow-clients", type=int, default=None, help="connections of each slow-client phase (default 256)"
+    )
+    p.add_argument(
+        "--slow-duration", type=float, default=None, help="seconds of each slow-client phase (default 60)"
     )
     p.add_argument("--ingest-timeout", type=float, default=1800.0, help="seconds before an ingest is cut off")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
@@ -87,6 +97,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.limit = args.limit or (3 if quick else None)
     args.connections = args.connections or (2 if quick else 8)  # quick: a 50-entry transaction takes ~0.5 s
     args.workers = args.workers or (2 if quick else None)
+    args.slow_clients = args.slow_clients or (8 if quick else 256)
+    args.slow_duration = args.slow_duration or (args.duration if quick else 60.0)
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     unknown = set(args.cases) - set(ALL_CASES)
     if unknown:
@@ -108,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     originals = corpus.monograph_files(source, args.limit)
     results["meta"]["corpus"], results["meta"]["monographs"] = str(source), len(originals)
 
-    http_cases = [c for c in ("ceiling", *cases.HTTP_CASES) if c in args.cases]
+    http_cases = [
+        c for c in ("ceiling", "baseline", *cases.HTTP_CASES, *slowclients.KINDS) if c in args.cases
+    ]
     if http_cases:
         results["meta"]["loadgen"] = _pick_loadgen(args, skip)
 
@@ -141,8 +155,10 @@ def main(argv: list[str] | None = None) -> int:
 
     results["meta"]["machine_ms"]["end"] = machine.reference_ms()
     report.add_ceiling_ratios(results["http"])
+    report.add_baseline_ratios(results["http"])
     results["scale"] = report.scale_ratios(results["http"], args.scale)
     results["xml"] = report.xml_ratios(results["http"])
+    results["slow"] = report.slow_ratios(results["http"])
     results["targets"] = report.targets(results)
     print("\n" + report.render(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -195,11 +211,13 @@ def _backend_session(args, results, backend, inputs, work, requests, http_cases)
 
 
 def _http_session(args, results, backend, urls: dict, requests, http_cases, work):
-    """A server per database (×1 and ×N) and the ceiling, up together. Each case is warmed up on
-    every server, then its runs alternate between them (×1, ×N, ×1, ×N, …; the read case also
-    with the ceiling), so a ×N/×1 or case/ceiling ratio compares runs seconds apart rather than
-    sessions minutes apart: on this shared machine the same ceiling drifted 1.4x between sessions."""
+    """A server per database (×1 and ×N), the ceiling and the gunicorn baseline, up together. Each
+    case is warmed up on every server, then its runs alternate between them (×1, ×N, ×1, ×N, …; the
+    read case also with the ceilings and the baseline), so a ×N/×1 or case/ceiling ratio compares
+    runs seconds apart rather than sessions minutes apart: on this shared machine the same ceiling
+    drifted 1.4x between sessions."""
     logs = work / "logs"
+    small = min(urls)
     with contextlib.ExitStack() as stack:
         services = {}
         for scale, url in urls.items():
@@ -217,13 +235,13 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
             log = logs / f"serve-{backend}-x{scale}.log"
             services[scale] = stack.enter_context(Server(cmd, port, "/fhir/metadata", log, env))
         read_path = requests["read"].paths[0]
-        first = services[min(services)]
-        ceiling = None
+        first = services[small]
+        ceilings = []  # (case name, server)
         if "ceiling" in http_cases:
             from fhir_service.cli.serve import default_concurrency
 
             # the ceiling runs as serve runs for this database (its workers and threads)
-            workers, threads = default_concurrency(urls[min(urls)])
+            workers, threads = default_concurrency(urls[small])
             spec = _capture(first.base + read_path, read_path, work / f"ceiling-{backend}")
             port = free_port()
             cmd = [sys.executable, "-m", "bench.ceiling", "--port", str(port), "--response", str(spec)]
@@ -234,21 +252,48 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
                 str(args.server_threads or threads),
             ]
             log = logs / f"ceiling-{backend}.log"
-            ceiling = stack.enter_context(Server(cmd, port, read_path, log))
-        cases_run = [c for c in http_cases if c != "ceiling"]
-        if ceiling is not None and "read" not in cases_run:
+            ceilings.append(("ceiling", stack.enter_context(Server(cmd, port, read_path, log))))
+        baseline = None
+        if "baseline" in http_cases:
+            port = free_port()
+            cmd = [sys.executable, "-m", "bench.gunicorn_baseline", "--port", str(port)]
+            log = logs / f"baseline-{backend}.log"
+            baseline = stack.enter_context(
+                Server([*cmd, "--database-url", urls[small]], port, "/fhir/metadata", log)
+            )
+            if ceilings:
+                port = free_port()
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "bench.gunicorn_baseline",
+                    "--port",
+                    str(port),
+                    "--ceiling",
+                    str(spec),
+                ]
+                log = logs / f"ceiling-gunicorn-{backend}.log"
+                server = Server([*cmd, "--database-url", urls[small]], port, read_path, log)
+                ceilings.append(("ceiling-gunicorn", stack.enter_context(server)))
+        cases_run = [c for c in http_cases if c in cases.HTTP_CASES]
+        if ceilings and "read" not in cases_run:
             cases_run.insert(0, "ceiling")
         for case in cases_run:
             targets = [(scale, case, service) for scale, service in services.items()]
-            if ceiling is not None and case in ("read", "ceiling"):
-                targets = [(None, "ceiling", ceiling), *[t for t in targets if t[1] != "ceiling"]]
-                targets = targets if case == "read" else targets[:1]
+            if case in ("read", "ceiling"):
+                targets = [(None, name, server) for name, server in ceilings] + (
+                    targets if case == "read" else []
+                )
+            if baseline is not None and case in BASELINE_CASES:
+                targets.insert(len(ceilings) if case == "read" else 0, (small, f"{case}@gunicorn", baseline))
             rows = _measure(args, targets, requests["read" if case == "ceiling" else case], backend, work)
             for (scale, name, _), row in zip(targets, rows, strict=True):
-                if scale is None:  # the ceiling: one server, the row of every scale compares with it
-                    results["http"] += [{**row, "scale": s, "case": "ceiling"} for s in services]
+                if scale is None:  # a ceiling: one server, the row of every scale compares with it
+                    results["http"] += [{**row, "scale": s, "case": name} for s in services]
                 else:
                     results["http"].append({**row, "scale": scale, "case": name})
+        for kind in (k for k in slowclients.KINDS if k in http_cases):
+            _slow_phase(args, results, backend, kind, small, first, requests["read"], work)
         for scale, service in services.items():
             rss = service.worker_rss_mib()
             results["workers"].append(
@@ -256,8 +301,51 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
             )
 
 
+def _slow_phase(args, results, backend, kind, scale, server, request, work):
+    """The read case on the ×1 server without, then beside, `--slow-clients` connections of `kind`
+    (bench/slowclients.py), `--repeat` times; the rows are the read without them ("read-alone") and
+    with them ("read+KIND"), and report.py compares their p99s."""
+    duration = args.slow_duration
+    run = _runner(args, server.base, request, work / "wrk" / f"slow-{kind}")
+    run(args.warmup)
+    alone, beside, held = [], [], []
+    for _ in range(args.repeat):
+        alone.append(_timed(server, run, duration))
+        port = int(server.base.rsplit(":", 1)[1])
+        with slowclients.SlowClients("127.0.0.1", port, kind, args.slow_clients) as clients:
+            beside.append(_timed(server, run, duration))
+            held.append(clients.summary())
+    for name, runs in ((f"read-alone-{kind}", alone), (f"read+{kind}", beside)):
+        row = {**_summary(runs, backend, f"x{scale}", name), "scale": scale, "case": name, "slow": held[-1]}
+        results["http"].append(row)
+
+
+def _timed(server, run, seconds) -> dict:
+    cpu = server.cpu_seconds()
+    figures = run(seconds)
+    figures["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(figures["requests"], 1)
+    return figures
+
+
+def _summary(done: list[dict], backend: str, label: str, name: str) -> dict:
+    figures = {
+        key: statistics.median(r[key] for r in done)
+        for key in ("req_s", "p50_ms", "p99_ms", "max_ms", "cpu_ms")
+    }
+    for key in ("requests", "errors", "non2xx", "timeouts"):
+        if key in done[0]:
+            figures[key] = sum(r[key] for r in done)
+    figures |= {"loadgen": done[0]["loadgen"], "runs": len(done)}
+    print(
+        f"bench: [{backend}-{label}] {name}: {figures['req_s']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, "
+        f"p99 {figures['p99_ms']:.1f} ms, {figures['cpu_ms']:.2f} CPU ms/req, {figures['errors']} errors",
+        flush=True,
+    )
+    return {"db": backend, **figures}
+
+
 def _measure(args, targets: list, request, backend, work) -> list[dict]:
-    """`targets`: (scale or None for the ceiling, case name, server). Warm-up on each, then
+    """`targets`: (scale or None for a ceiling, case name, server). Warm-up on each, then
     `--repeat` rounds of one run per target in turn; each row holds the median of each figure
     (errors: the sum). cpu_ms: the server's CPU time (master and workers) per request. With
     --profile, py-spy records each service during its first run."""
@@ -276,28 +364,11 @@ def _measure(args, targets: list, request, backend, work) -> list[dict]:
                 if profile
                 else contextlib.nullcontext()
             ):
-                cpu = server.cpu_seconds()
-                figures = run(args.duration)
-                figures["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(figures["requests"], 1)
-            done.append(figures)
-    rows = []
-    for (scale, name, _), done in zip(targets, runs, strict=True):
-        figures = {
-            key: statistics.median(r[key] for r in done)
-            for key in ("req_s", "p50_ms", "p99_ms", "max_ms", "cpu_ms")
-        }
-        for key in ("requests", "errors", "non2xx", "timeouts"):
-            if key in done[0]:
-                figures[key] = sum(r[key] for r in done)
-        figures |= {"loadgen": done[0]["loadgen"], "runs": len(done)}
-        label = "ceiling" if scale is None else f"x{scale}"
-        print(
-            f"bench: [{backend}-{label}] {name}: {figures['req_s']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, "
-            f"p99 {figures['p99_ms']:.1f} ms, {figures['cpu_ms']:.2f} CPU ms/req, {figures['errors']} errors",
-            flush=True,
-        )
-        rows.append({"db": backend, **figures})
-    return rows
+                done.append(_timed(server, run, args.duration))
+    return [
+        _summary(done, backend, "ceiling" if scale is None else f"x{scale}", name)
+        for (scale, name, _), done in zip(targets, runs, strict=True)
+    ]
 
 
 def _runner(args, base, request, work):

@@ -47,7 +47,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def worker_pids(root: int) -> list[int]:
-    """The leaf processes under a server: gunicorn workers whether `serve` is the master itself or
+    """The leaf processes under a server: the server's workers whether `serve` is the master itself or
     spawned one (the master is never a leaf while it has workers)."""
     tree = descendants(root)
     leaves = [p for p in tree if not children(p)]

@@ -31,7 +31,7 @@ def record_command(out: Path) -> list[str]:
 
 @contextlib.contextmanager
 def attached(pid: int, out: Path):
-    """Samples a running process and its children (gunicorn master → workers) while the block runs."""
+    """Samples a running process and its children (server master → workers) while the block runs."""
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [py_spy(), "record", "--subprocesses", "-r", RATE, "-f", "raw", "-o", str(out), "--pid", str(pid)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -12,17 +12,60 @@ INGEST_RSS_MIB = 1024.0
 SCALE_RATIO = 1.3
 WORKER_RSS_MIB = 300.0
 XML_READ_RATIO = 3.0  # an XML read costs at most 3x a JSON read
+# the serving layer: granian against its own ceiling and against gunicorn (the baseline, same run)
+SERVER_CEILING_RATIO = {"read": 0.40}
+BASELINE_RATIO = {"read": 3.0, "search-token": 1.5}
+SERVER_P99_MS = {"read": 5.0, "search-token": 15.0}
+SLOW_P99_RATIO = 2.0  # read p99 beside slow clients / without them
 
 
 def add_ceiling_ratios(http: list[dict]) -> None:
-    """req/s ÷ the ceiling's, and the ceiling's CPU per request ÷ the case's (both: 1 = as cheap as
-    the bare Flask view; the CPU one drifts less when other work shares the machine)."""
+    """req/s ÷ the ceiling's (the bare WSGI callable under granian), and the ceiling's CPU per
+    request ÷ the case's (both: 1 = as cheap as the bare callable; the CPU one drifts less when
+    other work shares the machine); and req/s ÷ the gunicorn ceiling's (the bare Flask view under
+    gunicorn, issue 7's ceiling)."""
     ceilings = {(r["db"], r["scale"]): r for r in http if r["case"] == "ceiling"}
+    flask = {(r["db"], r["scale"]): r for r in http if r["case"] == "ceiling-gunicorn"}
     for row in http:
         ceiling = ceilings.get((row["db"], row["scale"]))
         row["ratio_to_ceiling"] = row["req_s"] / ceiling["req_s"] if ceiling else None
         cpu, ceiling_cpu = row.get("cpu_ms"), ceiling and ceiling.get("cpu_ms")
         row["cpu_ratio_to_ceiling"] = ceiling_cpu / cpu if cpu and ceiling_cpu else None
+        old = flask.get((row["db"], row["scale"]))
+        row["ratio_to_gunicorn_ceiling"] = row["req_s"] / old["req_s"] if old else None
+
+
+def add_baseline_ratios(http: list[dict]) -> None:
+    """req/s of a case under granian ÷ the same case under gunicorn (CASE@gunicorn, same database)."""
+    baseline = {
+        (r["db"], r["scale"], r["case"].split("@")[0]): r for r in http if r["case"].endswith("@gunicorn")
+    }
+    for row in http:
+        old = baseline.get((row["db"], row["scale"], row["case"]))
+        row["ratio_to_gunicorn"] = row["req_s"] / old["req_s"] if old else None
+
+
+def slow_ratios(http: list[dict]) -> list[dict]:
+    """The read's p99 beside slow clients ÷ without them (runs back to back, bench/__main__.py)."""
+    rows = {(r["db"], r["case"]): r for r in http}
+    out = []
+    for (db, case), row in rows.items():
+        if case.startswith("read+"):
+            kind = case.removeprefix("read+")
+            alone = rows.get((db, f"read-alone-{kind}"))
+            if alone:
+                out.append(
+                    {
+                        "db": db,
+                        "kind": kind,
+                        "p99_ms_alone": alone["p99_ms"],
+                        "p99_ms_beside": row["p99_ms"],
+                        "ratio": row["p99_ms"] / alone["p99_ms"],
+                        "errors": row["errors"],
+                        "slow": row.get("slow"),
+                    }
+                )
+    return out
 
 
 def scale_ratios(http: list[dict], big: int) -> list[dict]:
@@ -82,10 +125,29 @@ def targets(results: dict) -> list[dict]:
             check(f"ingest peak RSS MiB {r['db']} ×{r['scale']}", _peak(r), INGEST_RSS_MIB, "max")
     for r in results["http"]:
         where = f"{r['db']} ×{r['scale']}"
-        if r["case"] in RATIO_TARGETS:
-            check(f"{r['case']} / ceiling {where}", r["ratio_to_ceiling"], RATIO_TARGETS[r["case"]], "min")
+        if r["case"] in RATIO_TARGETS:  # issue 7's ceiling: the bare Flask view under gunicorn
+            bound = RATIO_TARGETS[r["case"]]
+            check(f"{r['case']} / gunicorn ceiling {where}", r.get("ratio_to_gunicorn_ceiling"), bound, "min")
         if r["case"] in P99_TARGETS_MS:
             check(f"{r['case']} p99 ms {where}", r["p99_ms"], P99_TARGETS_MS[r["case"]], "max")
+        if r["case"] in SERVER_CEILING_RATIO:
+            check(
+                f"#21 {r['case']} / ceiling {where}",
+                r["ratio_to_ceiling"],
+                SERVER_CEILING_RATIO[r["case"]],
+                "min",
+            )
+        if r["case"] in BASELINE_RATIO:
+            check(
+                f"#21 {r['case']} / gunicorn {where}",
+                r.get("ratio_to_gunicorn"),
+                BASELINE_RATIO[r["case"]],
+                "min",
+            )
+        if r["case"] in SERVER_P99_MS:
+            check(f"#21 {r['case']} p99 ms {where}", r["p99_ms"], SERVER_P99_MS[r["case"]], "max")
+    for r in results.get("slow", ()):
+        check(f"#21 read p99 beside {r['kind']} / alone {r['db']}", r["ratio"], SLOW_P99_RATIO, "max")
     for r in results["scale"]:
         check(f"{r['case']} p50 ×{big}/×1 {r['db']}", r["ratio"], SCALE_RATIO, "max")
     for r in results["workers"]:
@@ -158,6 +220,8 @@ def render(results: dict) -> str:
                 "case",
                 "req/s",
                 "/ceiling",
+                "/gunicorn ceiling",
+                "/gunicorn",
                 "p50 ms",
                 "p99 ms",
                 "CPU ms/req",
@@ -172,6 +236,8 @@ def render(results: dict) -> str:
                     r["case"],
                     r["req_s"],
                     r["ratio_to_ceiling"],
+                    r.get("ratio_to_gunicorn_ceiling"),
+                    r.get("ratio_to_gunicorn"),
                     r["p50_ms"],
                     r["p99_ms"],
                     r.get("cpu_ms"),
@@ -202,7 +268,26 @@ def render(results: dict) -> str:
     )
     parts.append(
         _table(
-            "GUNICORN WORKERS (VmRSS after the session's cases)",
+            "SLOW CLIENTS (read p99 beside slow connections / without them, runs back to back)",
+            ["db", "kind", "p99 ms alone", "p99 ms beside", "ratio", "errors", "connections", "reopened"],
+            [
+                [
+                    r["db"],
+                    r["kind"],
+                    r["p99_ms_alone"],
+                    r["p99_ms_beside"],
+                    r["ratio"],
+                    r["errors"],
+                    (r.get("slow") or {}).get("connections"),
+                    (r.get("slow") or {}).get("reopened"),
+                ]
+                for r in results.get("slow", ())
+            ],
+        )
+    )
+    parts.append(
+        _table(
+            "SERVER WORKERS (VmRSS after the session's cases)",
             ["db", "scale", "workers", "max RSS MiB", "RSS MiB each"],
             [
                 [
@@ -218,7 +303,7 @@ def render(results: dict) -> str:
     )
     parts.append(
         _table(
-            "TARGETS (issue 7)",
+            "TARGETS (issue 7, and #21: the serving layer)",
             ["target", "measured", "bound", "ok"],
             [[t["target"], t["value"], t["bound"], "yes" if t["ok"] else "NO"] for t in results["targets"]],
         )

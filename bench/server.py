@@ -1,4 +1,4 @@
-"""Start and stop a gunicorn-served app on loopback for one benchmark session."""
+"""Start and stop a served app (granian or gunicorn) on loopback for one benchmark session."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 class Server:
-    """A server process in its own session (so stopping it reaches gunicorn's workers too)."""
+    """A server process in its own session (so stopping it reaches its workers too)."""
 
     def __init__(self, cmd: list[str], port: int, health_path: str, log: Path, env: dict | None = None):
         self.cmd, self.port, self.health_path, self.log, self.env = cmd, port, health_path, log, env

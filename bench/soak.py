@@ -1,7 +1,7 @@
 """`python -m bench.soak` (`make soak`): a bounded mixed load on loopback, then consistency checks.
 
 A fresh database (SQLite file or a new PostgreSQL database) is seeded with `fhir-service ingest`,
-`fhir-service serve` runs under gunicorn on 127.0.0.1, and N client threads mix reads/vreads (~50 %),
+`fhir-service serve` runs (granian) on 127.0.0.1, and N client threads mix reads/vreads (~50 %),
 searches (~25 %: token, chained, _include), updates with If-Match (~15 %, some 412 expected) and
 small transactions (~10 %: two creates linked by a urn:uuid reference plus one update) until the
 deadline. Every write carries a unique marker (an identifier with MARKER_SYSTEM) and the clients record
@@ -15,7 +15,7 @@ Afterwards (violations make the exit status 1):
 - reads: a client never reads an older version than one it wrote (no stale reads), and a vread of
   a version it wrote returns its marker;
 - `fhir-service check` on the database (history rows, references, search index);
-- memory: each gunicorn worker's VmRSS at the end vs. the first sample after the warm-up
+- memory: each server worker's VmRSS at the end vs. the first sample after the warm-up
   (default 10 % of the duration): growth above --max-rss-growth is a violation, so is a worker that
   died or was replaced.
 
@@ -513,7 +513,7 @@ def current_versions(base: str, keys: list[tuple[str, str]]) -> dict[tuple[str, 
 
 
 class RssSampler(threading.Thread):
-    """VmRSS (KiB) of each gunicorn worker every `interval` seconds: [(seconds since start, {pid: kib})]."""
+    """VmRSS (KiB) of each server worker every `interval` seconds: [(seconds since start, {pid: kib})]."""
 
     def __init__(self, server_pid: int, interval: float):
         super().__init__(name="soak-rss", daemon=True)
@@ -600,7 +600,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=Path, default=ROOT / "fixtures" / "monographs", help="what to ingest first")
     p.add_argument("--host", default="127.0.0.1", help="loopback only")
     p.add_argument("--port", type=int, default=0, help="default: a free port")
-    p.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: serve's own)")
+    p.add_argument("--workers", type=int, default=None, help="server workers (default: serve's own)")
     p.add_argument("--warmup", type=float, default=0.1, help="fraction of the duration before RSS counts")
     p.add_argument("--max-rss-growth", type=float, default=0.10, help="per worker, after the warm-up")
     p.add_argument("--out", type=Path, help="JSON results (default bench/results/soak-<db>-<time>.json)")

@@ -1,6 +1,6 @@
 """Smoke run of the benchmark harness (`python -m bench --quick`): every case must produce numbers
 and no errors, on the suite's backend (SQLite, or PostgreSQL under .ci/run's second pass). Takes
-~45 s (two tiny ingest sessions, four gunicorn servers, sub-second cases): the only way to know
+~90 s (two tiny ingest sessions, the servers, ceilings and gunicorn baseline, sub-second cases): the only way to know
 `make bench` still works is to run it.
 
 The Python load loop makes the run independent of wrk (CI does not install it), so this test always
@@ -86,7 +86,12 @@ def test_quick_run_with_python_load_loop(tmp_path, corpus):
     assert all(
         r["resources_per_s"] > 0 and r["peak_rss_mib"] > 0 and r["machine_ms"] > 0 for r in results["ingest"]
     )
-    assert_http_rows(results, ["ceiling", *HTTP_CASES], [1, 2])
+    assert_http_rows(results, ["ceiling", "ceiling-gunicorn", *HTTP_CASES], [1, 2])
+    assert_http_rows(results, ["read@gunicorn", "search-token@gunicorn"], [1])
+    baseline = [r for r in results["http"] if r["case"] in ("read", "search-token") and r["scale"] == 1]
+    assert len(baseline) == 2 and all(r["ratio_to_gunicorn"] > 0 for r in baseline)
+    assert sorted(r["kind"] for r in results["slow"]) == ["idle-keepalive", "slow-headers"]
+    assert all(r["errors"] == 0 and r["slow"]["connections"] > 0 for r in results["slow"])
     assert sorted(r["case"] for r in results["scale"]) == sorted(SEARCH_CASES)
     assert sorted((r["scale"], r["case"]) for r in results["xml"]) == [
         (s, c) for s in (1, 2) for c in ("read-xml", "search-xml")

@@ -1,23 +1,21 @@
 """Structured request logging: one JSON line per request on stderr.
 
-Cost matters here: it runs on every request. The first version built a LogRecord, json.dumps'ed a dict
-and handed it to a QueueListener thread; that was ~180 µs of CPU per request (half of a read by id),
-most of it the listener thread waking for every line and taking the GIL from the request threads.
-Now a request thread formats the line with one %-format (json.dumps only for the path, the one field
-a client controls) and appends it to a list; one flusher thread per process writes what has gathered
-every FLUSH_SECONDS with a single os.write, and at exit. A line is on stderr at most FLUSH_SECONDS after
-its response.
+Cost matters here: it runs on every request. A request thread only appends a tuple of what it saw
+(the environ's strings, the status, the headers list, two clock readings) to a deque; one flusher
+thread per process turns what has gathered into JSON lines every FLUSH_SECONDS and writes them with a
+single os.write, and again when the process exits (a granian worker ends through multiprocessing,
+which runs its finalizers, not atexit). A line is on stderr at most FLUSH_SECONDS after its response.
 """
 
 from __future__ import annotations
 
-import atexit
 import collections
-import json
+import multiprocessing.util
 import os
 import sys
 import threading
 import time
+from json.encoder import encode_basestring_ascii  # json.dumps of a str without its Python-level set-up
 
 from flask import Flask
 
@@ -27,26 +25,27 @@ _LINE = '{"ts":"%s","method":"%s","path":%s,"status":%d,"ms":%.2f,"bytes":%s,"re
 
 
 class _Writer:
-    """Lines gathered by request threads (deque.append/popleft are atomic), written by one thread."""
+    """Records appended by request threads (deque.append/popleft are atomic), written by one thread."""
 
     def __init__(self, fd: int):
         self.fd = fd
-        self.lines: collections.deque[str] = collections.deque()
-        self._pid = 0
+        self.lines: collections.deque[tuple] = collections.deque()
+        self.running = False  # this process's flusher started (reset in a forked child)
         self._lock = threading.Lock()  # only between the flusher and an exit-time flush
+        os.register_at_fork(after_in_child=self._forked)
 
-    def add(self, line: str) -> None:
-        if self._pid != os.getpid():  # first line in this process (gunicorn forks after import)
-            self._start()
-        self.lines.append(line)
+    def _forked(self) -> None:
+        self.running = False
+        self.lines.clear()  # the parent's unwritten lines are the parent's to write
+        self._lock = threading.Lock()
 
-    def _start(self) -> None:
+    def start(self) -> None:
         with self._lock:
-            if self._pid == os.getpid():
+            if self.running:
                 return
-            self._pid = os.getpid()
-            self.lines.clear()  # the parent's unwritten lines are the parent's to write
+            self.running = True
             threading.Thread(target=self._run, name="access-log", daemon=True).start()
+            multiprocessing.util.Finalize(self, self.flush, exitpriority=0)
 
     def _run(self) -> None:
         while True:
@@ -56,10 +55,11 @@ class _Writer:
     def flush(self) -> None:
         with self._lock:
             pending = self.lines
-            lines = [pending.popleft() for _ in range(len(pending))]
-            if not lines:
+            records = [pending.popleft() for _ in range(len(pending))]
+            if not records:
                 return
-            data = "".join(lines).encode("utf-8", "backslashreplace")
+            wall = time.time() - time.perf_counter()  # perf_counter readings → Unix time
+            data = "".join(_format(record, wall) for record in records).encode("utf-8", "backslashreplace")
             try:
                 while data:
                     data = data[os.write(self.fd, data) :]
@@ -68,23 +68,39 @@ class _Writer:
 
 
 _writer: _Writer | None = None
-_stamp = [0, ""]  # [second, its ISO text]: strftime once a second, not once a request
+_stamp = [0, ""]  # [second, its ISO text]: strftime once a second, not once a line
 
 
-def _now_iso() -> str:
-    second = int(time.time())
+def _iso(seconds: float) -> str:
+    second = int(seconds)
     if _stamp[0] != second:
         _stamp[1] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
         _stamp[0] = second
     return _stamp[1]
 
 
-def line(method: str, path: str, status: int, ms: float, size: int | None, remote: str | None) -> str:
+def _format(record: tuple, wall: float) -> str:
+    started, ended, method, script, path, query, status, headers, remote = record
+    size = next((v for k, v in headers if k.lower() == "content-length"), None)
+    return line(
+        method,
+        _path(script, path, query),
+        int(status[:3]),
+        (ended - started) * 1000,
+        int(size) if size is not None and size.isdigit() else None,
+        remote,
+        started + wall,
+    )
+
+
+def line(
+    method: str, path: str, status: int, ms: float, size: int | None, remote: str | None, when: float
+) -> str:
     """One access log line (JSON): ts, method, path, status, ms, bytes, remote."""
     return _LINE % (
-        _now_iso(),
+        _iso(when),
         method,
-        json.dumps(path[:MAX_PATH]),
+        encode_basestring_ascii(path[:MAX_PATH]),
         status,
         ms,
         "null" if size is None else size,
@@ -103,9 +119,8 @@ def install(app: Flask) -> None:
     """Wraps the WSGI app (not Flask before/after_request hooks: two more hooks per request cost
     more than the whole line)."""
     global _writer
-    if _writer is None:  # once per process; gunicorn builds the app in each worker, after the fork
+    if _writer is None:  # once per process (a forked worker resets it: _Writer._forked)
         _writer = _Writer(_stderr_fd())
-        atexit.register(_writer.flush)
     app.wsgi_app = _AccessLog(app.wsgi_app, _writer)
 
 
@@ -115,27 +130,30 @@ class _AccessLog:
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
+        writer = self.writer
 
         def logged_start_response(status, headers, exc_info=None):
-            size = next((v for k, v in headers if k.lower() == "content-length"), None)
-            self.writer.add(
-                line(
+            writer.lines.append(
+                (
+                    started,
+                    time.perf_counter(),
                     environ.get("REQUEST_METHOD", ""),
-                    _path(environ),
-                    int(status[:3]),
-                    (time.perf_counter() - started) * 1000,
-                    int(size) if size is not None and size.isdigit() else None,
+                    environ.get("SCRIPT_NAME", ""),
+                    environ.get("PATH_INFO", ""),
+                    environ.get("QUERY_STRING"),
+                    status,
+                    headers,
                     environ.get("REMOTE_ADDR"),
                 )
             )
             return start_response(status, headers, exc_info)
 
+        if not writer.running:
+            writer.start()
         return self.wsgi_app(environ, logged_start_response)
 
 
-def _path(environ) -> str:
+def _path(script: str, path: str, query: str | None) -> str:
     """As werkzeug's request.full_path (without a bare '?'): PATH_INFO is latin-1-decoded UTF-8."""
-    raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    path = raw.encode("latin-1", "replace").decode("utf-8", "replace")
-    query = environ.get("QUERY_STRING")
+    path = (script + path).encode("latin-1", "replace").decode("utf-8", "replace")
     return f"{path}?{query}" if query else path

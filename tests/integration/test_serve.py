@@ -1,4 +1,4 @@
-"""`fhir-service serve --seed` under gunicorn, as `make serve` runs it: migrates an empty database,
+"""`fhir-service serve --seed` (granian), as `make serve` runs it: migrates an empty database,
 ingests the seed, answers /fhir/metadata, runs the README's curl examples as written and logs one
 JSON line per request. (A few seconds: it converts and validates the seed monograph; it is the only
 test of the real serving path.)"""
@@ -99,3 +99,48 @@ def run_readme_searches(base: str) -> None:
         assert bundle["type"] == "searchset", line
         matches = [e for e in bundle.get("entry", []) if e["search"]["mode"] == "match"]
         assert matches, line
+
+
+def test_sigterm_lets_the_request_in_flight_finish(database_url_factory, tmp_path):
+    """SIGTERM stops the server gracefully: a request whose body the app is reading when the signal
+    comes is answered, the process exits 0, and the access log has the request's line (flushed when
+    the worker exits). `Expect: 100-continue` tells when the app has started reading the body."""
+    port = free_port()
+    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": database_url_factory()}
+    log = (tmp_path / "serve.log").open("w+")
+    executable = Path(sys.executable).parent / "fhir-service"
+    command = [str(executable), "serve", "--port", str(port), "--workers", "1"]
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    body = json.dumps({"resourceType": "Organization", "name": "in flight"}).encode()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+                break
+            except OSError:
+                assert process.poll() is None, Path(log.name).read_text()
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.2)
+        with connection:
+            connection.sendall(
+                b"POST /fhir/Organization HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
+                b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body)
+            )
+            interim = b""
+            while b"\r\n\r\n" not in interim:
+                interim += connection.recv(1)  # byte by byte: nothing of the final answer is read here
+            assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
+            process.send_signal(signal.SIGTERM)
+            connection.sendall(body)
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                answer += connection.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    lines = [json.loads(line) for line in Path(log.name).read_text().splitlines() if line.startswith("{")]
+    assert {"method": "POST", "path": "/fhir/Organization", "status": 201}.items() <= lines[-1].items()

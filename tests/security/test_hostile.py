@@ -6,7 +6,8 @@ in narratives, parser differentials (duplicate keys), entity tricks; and what a 
 `_type` and every other way a search reaches a type (with tokens for one type, against a second
 server with token auth), dates at and beyond FHIR's range, transactions whose entries overlap,
 unresolved placeholders, Bulk jobs of another client, narrative data: URLs and style, contained ids,
-If-None-Match on writes, XML errors. A second table sends raw requests that gunicorn itself answers.
+If-None-Match on writes, XML errors. A second table sends raw requests that the serving layer itself
+answers (rest/server.py, and granian's parser), and slow-header senders beside ordinary clients.
 
 Requests go through http.client, so paths arrive exactly as written (no dot-segment clean-up). Every
 case asserts: the expected status within TIMEOUT (never a 5xx, never a hang); for a 4xx an
@@ -20,6 +21,7 @@ create, grown by resources of the allowed types only.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import http.client
 import json
@@ -28,6 +30,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -2705,9 +2708,9 @@ def check_success(case: Case, body: dict) -> None:
         assert case.expect == "bundle" and body["resourceType"] == "Bundle", body
 
 
-# --- the serving layer's own answers (gunicorn, before the app sees a request) ----------------------
+# --- the serving layer's own answers (before the app's routes see a request) -------------------------
 
-SERVING_CASES = {  # raw request bytes → (status, issue code)
+SERVING_CASES = {  # raw request bytes → (status, issue code): rest/server.py's RequestLimits answers
     "request line too long": (
         b"GET /fhir/metadata?x=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
         414,
@@ -2719,36 +2722,38 @@ SERVING_CASES = {  # raw request bytes → (status, issue code)
         "too-long",
     ),
     "too many header fields": (
-        b"GET /fhir/metadata HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(120)) + b"\r\n",
+        b"GET /fhir/metadata HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(80)) + b"\r\n",
         431,
         "too-long",
     ),
-    "malformed request line": (b"GARBAGE\r\n\r\n", 400, "structure"),
-    "unknown HTTP version": (b"GET /fhir/metadata HTTP/9.9\r\nHost: x\r\n\r\n", 400, "structure"),
-    "control character in the method": (
-        b"G\x01T /fhir/metadata HTTP/1.1\r\nHost: x\r\n\r\n",
-        400,
-        "structure",
+}
+# What granian (hyper) cannot parse, or what is beyond its own hard limits, it answers itself before
+# any Python runs: the status, an empty body and a closed connection (never an HTML page).
+PARSER_CASES = {
+    "more header fields than the parser takes": (
+        b"GET /fhir/metadata HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(120)) + b"\r\n",
+        431,
     ),
+    "request target beyond the parser's limit": (
+        b"GET /fhir/metadata?x=" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        414,
+    ),
+    "malformed request line": (b"GARBAGE\r\n\r\n", 400),
+    "unknown HTTP version": (b"GET /fhir/metadata HTTP/9.9\r\nHost: x\r\n\r\n", 400),
+    "control character in the method": (b"G\x01T /fhir/metadata HTTP/1.1\r\nHost: x\r\n\r\n", 400),
 }
 
 
 @pytest.fixture(scope="module")
-def gunicorn_server(database_url_factory, tmp_path_factory):
-    """`fhir-service serve` (gunicorn, one worker) on an empty database: its own error answers."""
+def served(database_url_factory, tmp_path_factory):
+    """`fhir-service serve` (granian, one worker of two request threads) on an empty database."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     folder = tmp_path_factory.mktemp("serve")
     env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": database_url_factory(), "FHIR_SERVICE_ACCESS_LOG": "0"}
-    command = [
-        str(Path(sys.executable).parent / "fhir-service"),
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
+    command = [str(Path(sys.executable).parent / "fhir-service"), "serve", "--port", str(port)]
+    command += ["--workers", "1", "--threads", "2"]
     log = (folder / "serve.log").open("w+")
     process = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -2762,25 +2767,87 @@ def gunicorn_server(database_url_factory, tmp_path_factory):
             time.sleep(0.1)
     yield port
     process.terminate()
-    process.wait(timeout=30)
+    process.wait(timeout=60)
 
 
-@pytest.mark.parametrize("name", list(SERVING_CASES))
-def test_the_serving_layer_answers_with_an_operation_outcome(gunicorn_server, name):
-    request, status, code = SERVING_CASES[name]
-    with socket.create_connection(("127.0.0.1", gunicorn_server), timeout=TIMEOUT) as connection:
+def raw_exchange(port: int, request: bytes) -> tuple[str, dict, bytes]:
+    """Sends `request` on a new connection and reads until the server closes it: (status line,
+    headers with lower-case names, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as connection:
         connection.sendall(request)
         answer = b""
         while chunk := connection.recv(65536):
             answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
     lines = head.decode("latin1").split("\r\n")
-    assert lines[0].split(" ")[1] == str(status), answer[:300]
-    headers = dict(line.split(": ", 1) for line in lines[1:])
-    assert headers["Content-Type"] == "application/fhir+json"
+    headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in lines[1:])}
+    return lines[0], headers, body
+
+
+@pytest.mark.parametrize("name", list(SERVING_CASES))
+def test_the_serving_layer_answers_with_an_operation_outcome(served, name):
+    request, status, code = SERVING_CASES[name]
+    status_line, headers, body = raw_exchange(served, request)
+    assert status_line.split(" ")[1] == str(status), (status_line, body[:300])
+    assert headers["content-type"] == "application/fhir+json"
+    assert headers.get("connection") == "close"
     outcome = json.loads(body)
     assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["code"] == code, outcome
     assert outcome["issue"][0]["diagnostics"] and b"<html" not in body
+
+
+@pytest.mark.parametrize("name", list(PARSER_CASES))
+def test_what_the_parser_refuses_is_a_bare_status(served, name):
+    request, status = PARSER_CASES[name]
+    status_line, headers, body = raw_exchange(served, request)  # returns only once the server closed
+    assert status_line.split(" ")[1] == str(status), (status_line, body[:300])
+    assert body == b"" and headers.get("content-length") == "0"
+
+
+SLOW_CONNECTIONS = 32  # far more than the server's request threads (1 worker x 2)
+
+
+def test_slow_header_senders_do_not_starve_other_clients(served):
+    """Connections that send their headers one line every 2 s hold no request thread: while
+    SLOW_CONNECTIONS of them are open and sending, ordinary requests on other connections are all
+    answered. (Under a thread-per-connection server, 2 of them starved every other client.)"""
+    stop = threading.Event()
+    slow = []
+    for _ in range(SLOW_CONNECTIONS):
+        connection = socket.create_connection(("127.0.0.1", served), timeout=TIMEOUT)
+        connection.sendall(b"GET /fhir/metadata HTTP/1.1\r\nHost: x\r\n")  # the headers never end
+        slow.append(connection)
+
+    def dribble():
+        line = 0
+        while not stop.wait(2):
+            line += 1
+            for connection in slow:
+                with contextlib.suppress(OSError):  # closed by the header read timeout: fine
+                    connection.sendall(b"X-Slow-%d: y\r\n" % line)
+
+    sender = threading.Thread(target=dribble, daemon=True)
+    sender.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", served, timeout=TIMEOUT)
+        statuses = []
+        for path in ["/fhir/metadata", "/fhir/Organization?_count=1", "/fhir/Organization/none"] * 4:
+            connection.request("GET", path, headers={"Accept": "application/fhir+json"})
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+        connection.close()
+        fresh = [http.client.HTTPConnection("127.0.0.1", served, timeout=TIMEOUT) for _ in range(4)]
+        for client in fresh:  # new connections are accepted and answered too
+            client.request("GET", "/fhir/metadata")
+            statuses.append(client.getresponse().status)
+            client.close()
+    finally:
+        stop.set()
+        sender.join(10)
+        for connection in slow:
+            connection.close()
+    assert statuses == [200, 200, 404] * 4 + [200] * 4
 
 
 def test_the_sql_capture_sees_search_values(server):

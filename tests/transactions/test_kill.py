@@ -1,7 +1,7 @@
 """Kill test: the server process running a 10,000-entry transaction is SIGKILLed mid-way; after a
 restart the store holds none of it and `fhir-service check` passes.
 
-Marked slow (about 10-20 s): it starts the real `fhir-service serve` (gunicorn) twice and needs the
+Marked slow (about 10-20 s): it starts the real `fhir-service serve` twice and needs the
 transaction to be well under way before the kill."""
 
 from __future__ import annotations
