@@ -7,7 +7,9 @@ import re
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlencode
 
 from sqlalchemy import Select, bindparam, false, func, literal_column, select
@@ -193,7 +195,7 @@ def search(
     includes = [contents[pk] for pk in include_pks if pk in contents]
     if raw and query.summary is None and not query.elements:
         head = searchset(base_url, links, [], [], total, warnings, None, [])
-        return SplicedSearchset(_spliced(head, base_url, matches, includes))
+        return SplicedSearchset(head, base_url, matches, includes)
     return searchset(
         base_url,
         links,
@@ -399,36 +401,58 @@ class _Content:
 
 @dataclass(frozen=True)
 class SplicedSearchset:
-    """A searchset Bundle as JSON bytes, the stored resources spliced in as stored (no parse and
-    re-serialisation); `resource()` parses it for the representations that need a dict."""
+    """A searchset Bundle of stored resources: `content` is its JSON bytes with the resources spliced
+    in as stored (no parse and re-serialisation); `entries()` gives the other representations one
+    parsed entry at a time (a page of a thousand resources as dicts at once is tens of megabytes per
+    request); `resource()` parses all of it."""
 
-    content: bytes
+    head: dict  # searchset() without matches and includes: at most an outcome entry
+    base_url: str
+    matches: list[_Content]
+    includes: list[_Content]
+
+    @cached_property
+    def content(self) -> bytes:
+        return _spliced(self.head, self.base_url, self.matches, self.includes)
 
     def resource(self) -> dict:
         return jsontext.loads(self.content)
 
+    def without_entries(self) -> dict:
+        return {k: v for k, v in self.head.items() if k != "entry"}
+
+    def entries(self) -> Iterator[dict]:
+        """The entries in searchset()'s shape and order, each parsed when it is reached."""
+        base = self.base_url.rstrip("/")
+        for mode, group in (("match", self.matches), ("include", self.includes)):
+            for c in group:
+                resource = jsontext.loads(c.content)
+                yield {"fullUrl": f"{base}/{c.type}/{c.id}", "resource": resource, "search": {"mode": mode}}
+        yield from self.head.get("entry", [])
+
 
 def _spliced(head: dict, base_url: str, matches: list[_Content], includes: list[_Content]) -> bytes:
     """`head` (searchset() without matches and includes, so at most an outcome entry) with the
-    stored bytes spliced in as its first entries, in searchset()'s entry shape and order."""
+    stored bytes spliced in as its first entries, in searchset()'s entry shape and order. One join
+    of all the pieces: the stored contents are copied once, into the answer."""
     base = base_url.rstrip("/")
     prefix = b'{"fullUrl":' + _dumps(base + "/")[:-1]  # the base's JSON string, still open
-    entries = [
-        (
-            prefix + f'{c.type}/{c.id}"'.encode()
-            if _PLAIN.fullmatch(c.id) and _PLAIN.fullmatch(c.type)
-            else b'{"fullUrl":' + _dumps(f"{base}/{c.type}/{c.id}")
-        )
-        + b',"resource":'
-        + c.content
-        + tail
-        for tail, group in ((_MATCH, matches), (_INCLUDE, includes))
-        for c in group
-    ]
-    entries += [_dumps(e) for e in head.pop("entry", [])]
-    if not entries:
-        return _dumps(head)
-    return _dumps(head)[:-1] + b',"entry":[' + b",".join(entries) + b"]}"
+    pieces: list[bytes] = []
+    for tail, group in ((_MATCH, matches), (_INCLUDE, includes)):
+        for c in group:
+            if _PLAIN.fullmatch(c.id) and _PLAIN.fullmatch(c.type):
+                pieces += (b",", prefix, f'{c.type}/{c.id}"'.encode())
+            else:
+                pieces += (b',{"fullUrl":', _dumps(f"{base}/{c.type}/{c.id}"))
+            pieces += (b',"resource":', c.content, tail)
+    for entry in head.get("entry", []):
+        pieces += (b",", _dumps(entry))
+    bare = _dumps({k: v for k, v in head.items() if k != "entry"})
+    if not pieces:
+        return bare
+    pieces[0] = bare[:-1] + b',"entry":['  # in place of the first entry's separating comma
+    pieces.append(b"]}")
+    return b"".join(pieces)
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9.\-]+")  # FHIR ids and type names: nothing JSON must escape
