@@ -9,7 +9,7 @@ from flask import Flask, request
 
 from fhir_service.auth import config as auth_config
 from fhir_service.auth import flask as auth
-from fhir_service.rest import access_log, errors
+from fhir_service.rest import access_log, allocator, errors
 from fhir_service.rest.routes import api
 from fhir_service.store.database import database_url, make_engine
 from fhir_service.store.errors import connection_lost
@@ -31,6 +31,7 @@ def default_config() -> dict:
 
 
 def create_app(config: dict | None = None) -> Flask:
+    allocator.tune()  # before the request threads start: see allocator.py
     app = Flask(__name__)
     app.config.update(default_config())
     app.config.update(config or {})
