@@ -99,3 +99,17 @@ def sample_contents(url: str, resource_type: str | None = None, limit: int = 50)
     with connect(url) as conn:
         rows = conn.execute(text(sql + " ORDER BY pk LIMIT :limit"), params).scalars().all()
     return [bytes(r) for r in rows]
+
+
+def sample_keys(url: str, limit: int = 5000) -> list[tuple[str, str]]:
+    """(type, id) of current resources spread over the whole store (every k-th by insertion order)."""
+    with connect(url) as conn:
+        total = conn.execute(text("SELECT count(*) FROM resource WHERE NOT deleted")).scalar_one()
+        step = max(1, total // max(1, limit))
+        rows = conn.execute(
+            text(
+                "SELECT type, id FROM resource WHERE NOT deleted AND pk % :step = 0 ORDER BY pk LIMIT :limit"
+            ),
+            {"step": step, "limit": limit},
+        ).all()
+    return [(t, i) for t, i in rows]

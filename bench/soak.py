@@ -19,6 +19,14 @@ Afterwards (violations make the exit status 1):
   (default 10 % of the duration): growth above --max-rss-growth is a violation, so is a worker that
   died or was replaced.
 
+With --interop (default seed: the shared corpus, ../shared/monographs), about a third of each client's
+requests are what interoperability testing sends: XML reads (Accept: application/fhir+xml) and large
+search pages (_count at the server's maximum, with _include/_revinclude, in JSON or XML, following
+`next` for a page or two), and one more client runs Bulk exports end to end ($export kick-off,
+status polls, every file downloaded and its lines counted against the manifest, then DELETE) until
+the deadline; at least one export must complete. Every worker's RSS must also stay within
+--max-rss-mib after the warm-up (default 300 MiB, the interop target).
+
 With --terminate-backends S (PostgreSQL), every S seconds of the load every backend of the soak's
 database is terminated (pg_terminate_backend), as a restart or an administrator would: 503 (with
 Retry-After) is then an allowed answer to any request, and any other non-2xx still a violation; a
@@ -28,12 +36,14 @@ twice, as always.
 
     python -m bench.soak --duration 600 --clients 16 --db sqlite
     python -m bench.soak --duration 120 --clients 8 --db postgresql --terminate-backends 2
+    python -m bench.soak --duration 300 --db sqlite --interop
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import html
 import ipaddress
 import json
 import os
@@ -55,16 +65,31 @@ import requests
 
 from bench import databases, ingest, procs
 from bench.server import Server, free_port
+from fhir_service import limits
+from fhir_service.search.query.parse import MAX_COUNT
 from fhir_service.store.errors import NOTHING_STORED
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results"
 MARKER_SYSTEM = "https://fhir-service.example/soak/write"
 FHIR_JSON = "application/fhir+json"
+FHIR_XML = "application/fhir+xml"
+SHARED_CORPUS = ROOT.parent / "shared" / "monographs"
 ORG_POOL = 12  # Organizations the clients fight over (soak-org-00 ...)
 CUD_POOL = 8  # seed ClinicalUseDefinitions updated too (their search index rows change)
 TIMEOUT = (5, 60)  # connect, read seconds
-EXPECTED = {"update": {200, 409, 412}, "transaction": {200, 409, 412}}  # everything else: 200 only
+EXPECTED = {  # everything else: 200 only
+    "update": {200, 409, 412},
+    "transaction": {200, 409, 412},
+    "export-kickoff": {202},
+    "export-poll": {200, 202},
+    "export-delete": {202},
+}
+INTEROP_SHARE = 0.35  # of each client's requests with --interop: half XML reads, half large pages
+MORE_PAGES = 2  # `next` links a large-page request follows at most
+EXPORT_GRACE = 120.0  # seconds an export still in flight at the deadline may take to complete
+XML_VERSION = re.compile(rb'<versionId value="(\d+)"/>')
+XML_NEXT = re.compile(rb'<relation value="next"/><url value="([^"]+)"/>')
 MAX_LISTED = 200  # violations kept verbatim (the rest are counted)
 ETAG = re.compile(r'^W/"(\d+)"$')
 
@@ -147,9 +172,29 @@ class Workload:
     update_keys: list[tuple[str, str]]
     org_keys: list[tuple[str, str]]
     searches: dict[str, list[str]]
+    xml_keys: list[tuple[str, str]] = field(default_factory=list)  # --interop: read as XML
+    large_pages: list[str] = field(default_factory=list)  # --interop: searches at the maximum _count
+
+    @property
+    def interop(self) -> bool:
+        return bool(self.xml_keys or self.large_pages)
 
 
-def build_workload(url: str) -> Workload:
+def large_pages(count: int) -> list[str]:
+    """Searches whose pages are as large as the server makes them, with what they include."""
+    return [
+        f"ClinicalUseDefinition?_count={count}&_include=ClinicalUseDefinition:subject",
+        f"ClinicalUseDefinition?_count={count}&_revinclude=MedicationKnowledge:clinical-use-issue",
+        f"MedicationKnowledge?_count={count}&_include=MedicationKnowledge:clinical-use-issue"
+        "&_include=MedicationKnowledge:monograph&_revinclude=Provenance:target",
+        f"MedicinalProductDefinition?_count={count}&_revinclude=ClinicalUseDefinition:subject"
+        "&_revinclude=MedicationKnowledge:definition",
+        f"DocumentReference?_count={count}&_revinclude=MedicationKnowledge:monograph",
+        f"Group?_count={count}",
+    ]
+
+
+def build_workload(url: str, interop: bool = False, max_count: int = MAX_COUNT) -> Workload:
     def load(rtype, limit):
         return [json.loads(c) for c in databases.sample_contents(url, rtype, limit)]
 
@@ -183,7 +228,14 @@ def build_workload(url: str) -> Workload:
         update_keys=[*orgs, *[("ClinicalUseDefinition", c["id"]) for c in cuds[:CUD_POOL]]],
         org_keys=orgs,
         searches={k: v for k, v in searches.items() if v},
+        xml_keys=databases.sample_keys(url) if interop else [],
+        large_pages=large_pages(max_count) if interop else [],
     )
+
+
+def server_max_count(env: dict) -> int:
+    """The largest page the server makes: its FHIR_SERVICE_MAX_COUNT, within the engine's own cap."""
+    return min(limits.from_env(env).count, MAX_COUNT)
 
 
 class Client(threading.Thread):
@@ -203,7 +255,9 @@ class Client(threading.Thread):
         while time.monotonic() < self.deadline:
             r = self.rng.random()
             try:
-                if r < 0.35:
+                if self.workload.interop and self.rng.random() < INTEROP_SHARE:
+                    self.xml_read() if self.rng.random() < 0.5 else self.large_page()
+                elif r < 0.35:
                     self.read()
                 elif r < 0.50:
                     self.vread()
@@ -219,8 +273,9 @@ class Client(threading.Thread):
 
     # each request goes through here: counts, unexpected statuses, transport errors
     def send(self, kind: str, method: str, path: str, **kwargs) -> requests.Response | None:
+        url = path if path.startswith(("http://", "https://")) else f"{self.base}/fhir/{path}"
         try:
-            resp = self.http.request(method, f"{self.base}/fhir/{path}", timeout=TIMEOUT, **kwargs)
+            resp = self.http.request(method, url, timeout=TIMEOUT, **kwargs)
         except requests.RequestException as exc:
             self.ledger.count(kind, exc.__class__.__name__)
             self.ledger.violation(f"{kind} {method} {path}: {exc.__class__.__name__}: {exc}")
@@ -255,6 +310,53 @@ class Client(threading.Thread):
         if key in self.workload.update_keys:
             self.cache[key] = resource
         return resource
+
+    def xml_read(self):
+        key = self.rng.choice(self.workload.xml_keys)
+        resp = self.send("read-xml", "GET", f"{key[0]}/{key[1]}", headers={"Accept": FHIR_XML})
+        if resp is None or resp.status_code != 200:
+            return
+        body = resp.content
+        found = XML_VERSION.search(body)
+        if not resp.headers.get("Content-Type", "").startswith(FHIR_XML) or found is None:
+            self.ledger.violation(f"read-xml {key}: not FHIR XML: {body[:200]!r}")
+            return
+        if f'<id value="{key[1]}"/>'.encode() not in body:
+            self.ledger.violation(f"read-xml {key}: the XML is not of {key[1]}")
+        version = int(found.group(1))
+        if etag_version(resp.headers.get("ETag")) != version:
+            self.ledger.violation(f"read-xml {key}: ETag {resp.headers.get('ETag')} but versionId {version}")
+        mine = self.written.get(key)
+        if mine and version < mine[0]:
+            self.ledger.violation(f"stale read {key}: version {version} after this client wrote {mine[0]}")
+
+    def large_page(self):
+        """A search at the maximum _count, in JSON or XML, and a page or two more through `next`."""
+        xml = self.rng.random() < 0.5
+        kind = "page-xml" if xml else "page-json"
+        url = self.rng.choice(self.workload.large_pages)
+        for _ in range(1 + self.rng.randint(0, MORE_PAGES)):
+            resp = self.send(kind, "GET", url, headers={"Accept": FHIR_XML if xml else FHIR_JSON})
+            if resp is None or resp.status_code != 200:
+                return
+            url = self._next_xml(resp, url) if xml else self._next_json(resp, url)
+            if url is None:
+                return
+
+    def _next_json(self, resp: requests.Response, url: str) -> str | None:
+        bundle = resp.json()
+        if bundle.get("type") != "searchset" or not bundle.get("entry"):
+            self.ledger.violation(f"page-json {url}: not a searchset Bundle with entries")
+            return None
+        return next((link["url"] for link in bundle.get("link", []) if link["relation"] == "next"), None)
+
+    def _next_xml(self, resp: requests.Response, url: str) -> str | None:
+        body = resp.content
+        if b'<type value="searchset"/>' not in body[:2000] or b"<entry>" not in body:
+            self.ledger.violation(f"page-xml {url}: not a searchset Bundle with entries: {body[:200]!r}")
+            return None
+        found = XML_NEXT.search(body)
+        return html.unescape(found.group(1).decode()) if found else None
 
     def vread(self):
         if self.written and self.rng.random() < 0.5:
@@ -378,6 +480,73 @@ def nothing_stored(resp: requests.Response | None) -> bool:
     with contextlib.suppress(ValueError):
         return any(i.get("diagnostics") == NOTHING_STORED for i in resp.json().get("issue", []))
     return False
+
+
+class Exporter(Client):
+    """Bulk exports one after another until the deadline (one still in flight may finish within
+    EXPORT_GRACE): kick-off, polls as Retry-After says, every file downloaded and its lines counted
+    against the manifest, then DELETE. → self.stats"""
+
+    def __init__(self, base: str, workload: Workload, ledger: Ledger, deadline: float, unavailable=False):
+        super().__init__(-1, base, workload, ledger, deadline, unavailable)
+        self.name = "soak-exporter"
+        self.stats = {"completed": 0, "files": 0, "resources": 0, "seconds": []}
+
+    def run(self):
+        types = sorted({k[0] for k in self.workload.xml_keys} - {"SearchParameter"})
+        while time.monotonic() < self.deadline:
+            try:
+                # every other export is of two types only: _type is part of what clients send
+                chosen = self.rng.sample(types, 2) if types and self.stats["completed"] % 2 else None
+                if not self.export(chosen):
+                    time.sleep(1)
+            except Exception as exc:  # noqa: BLE001 - a client bug must not end the soak silently
+                self.ledger.violation(f"client {self.name}: {exc.__class__.__name__}: {exc}")
+                time.sleep(1)
+        self.http.close()
+
+    def export(self, types: list[str] | None) -> bool:
+        started = time.monotonic()
+        path = "$export" + (f"?_type={','.join(types)}" if types else "")
+        resp = self.send("export-kickoff", "GET", path, headers={"Prefer": "respond-async"})
+        status_url = resp.headers.get("Content-Location") if resp is not None else None
+        if resp is None or resp.status_code != 202 or not status_url:
+            return False
+        while True:
+            resp = self.send("export-poll", "GET", status_url)
+            if resp is None or resp.status_code not in (200, 202):
+                return False
+            if resp.status_code == 200:
+                break
+            if time.monotonic() > self.deadline + EXPORT_GRACE:
+                self.ledger.violation(
+                    f"export {status_url}: not complete {EXPORT_GRACE:.0f} s after the deadline"
+                )
+                return False
+            time.sleep(min(float(resp.headers.get("Retry-After") or 1), 1.0))
+        manifest = resp.json()
+        for output in manifest.get("output", []):
+            if types and output["type"] not in types:
+                self.ledger.violation(f"export {path}: a file of {output['type']}")
+            self.download(output)
+        self.send("export-delete", "DELETE", status_url)
+        self.stats["completed"] += 1
+        self.stats["seconds"].append(round(time.monotonic() - started, 2))
+        return True
+
+    def download(self, output: dict) -> None:
+        resp = self.send("export-file", "GET", output["url"], headers={"Accept": "application/fhir+ndjson"})
+        if resp is None or resp.status_code != 200:
+            return
+        lines = resp.content.splitlines()
+        first = json.loads(lines[0]) if lines else {}
+        if len(lines) != output["count"] or first.get("resourceType") != output["type"]:
+            self.ledger.violation(
+                f"export file {output['url']}: {len(lines)} lines of {first.get('resourceType')}, "
+                f"the manifest says {output['count']} of {output['type']}"
+            )
+        self.stats["files"] += 1
+        self.stats["resources"] += len(lines)
 
 
 class Terminator(threading.Thread):
@@ -556,8 +725,12 @@ def tracebacks(log_text: str, expected_pool_resets: bool = False) -> list[str]:
     return found
 
 
-def rss_report(samples, warmup: float, limit: float) -> tuple[list[dict], list[str]]:
-    """Per worker: RSS at the first sample after the warm-up and at the end. → (rows, violations)."""
+def rss_report(
+    samples, warmup: float, limit: float, max_mib: float | None = None
+) -> tuple[list[dict], list[str]]:
+    """Per worker: RSS at the first sample after the warm-up, at the end and its peak after the
+    warm-up; growth above `limit` and (when given) a peak above `max_mib` are violations.
+    → (rows, violations)."""
     after = [s for s in samples if s[0] >= warmup]
     if len(after) < 2:
         return [], [f"memory: fewer than two RSS samples after the {warmup:.0f} s warm-up"]
@@ -566,12 +739,25 @@ def rss_report(samples, warmup: float, limit: float) -> tuple[list[dict], list[s
     for pid in sorted(set(warm) | set(end)):
         a, b = warm.get(pid), end.get(pid)
         growth = (b - a) / a if a and b else None
-        rows.append({"pid": pid, "warm_mib": a and a / 1024, "end_mib": b and b / 1024, "growth": growth})
+        peak_t, peak = max(((t, s.get(pid, 0)) for t, s in after), key=lambda ts: ts[1])
+        rows.append(
+            {
+                "pid": pid,
+                "warm_mib": a and a / 1024,
+                "end_mib": b and b / 1024,
+                "peak_mib": peak / 1024,
+                "growth": growth,
+            }
+        )
+        if max_mib is not None and peak / 1024 > max_mib:
+            problems.append(
+                f"memory: worker {pid} reached {peak / 1024:.1f} MiB at {peak_t:.0f} s (limit {max_mib:.0f} MiB)"
+            )
         if a is None:
             problems.append(f"memory: worker {pid} appeared after the warm-up (a worker was replaced)")
         elif b is None:
             problems.append(f"memory: worker {pid} is gone at the end (it died or was killed)")
-        elif growth > limit:
+        elif growth is not None and growth > limit:
             problems.append(
                 f"memory: worker {pid} grew {growth:.1%} ({a / 1024:.1f} → {b / 1024:.1f} MiB) "
                 f"between {t_warm:.0f} s and {t_end:.0f} s (limit {limit:.0%})"
@@ -597,12 +783,24 @@ def parse_args(argv=None):
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     p.add_argument("--database-url", help="use this empty database instead of creating one (tests)")
-    p.add_argument("--seed", type=Path, default=ROOT / "fixtures" / "monographs", help="what to ingest first")
+    p.add_argument(
+        "--seed",
+        type=Path,
+        help="what to ingest first (default: fixtures/monographs; with --interop the shared corpus)",
+    )
+    p.add_argument(
+        "--interop",
+        action="store_true",
+        help="add XML reads, large pages (_include/_revinclude) and Bulk exports to the mix",
+    )
     p.add_argument("--host", default="127.0.0.1", help="loopback only")
     p.add_argument("--port", type=int, default=0, help="default: a free port")
     p.add_argument("--workers", type=int, default=None, help="server workers (default: serve's own)")
     p.add_argument("--warmup", type=float, default=0.1, help="fraction of the duration before RSS counts")
     p.add_argument("--max-rss-growth", type=float, default=0.10, help="per worker, after the warm-up")
+    p.add_argument(
+        "--max-rss-mib", type=float, default=300.0, help="per worker, any sample after the warm-up (0: none)"
+    )
     p.add_argument("--out", type=Path, help="JSON results (default bench/results/soak-<db>-<time>.json)")
     p.add_argument("--workdir", type=Path, help="keep logs and the SQLite file here (default: a temp dir)")
     p.add_argument(
@@ -617,6 +815,10 @@ def parse_args(argv=None):
         p.error(f"--host {args.host} is not a loopback address: the soak only runs on this machine")
     if not 0 < args.duration <= 600:
         p.error("--duration must be in (0, 600] seconds")
+    if args.seed is None:
+        args.seed = SHARED_CORPUS if args.interop else ROOT / "fixtures" / "monographs"
+    if not args.seed.exists():
+        p.error(f"--seed {args.seed} does not exist")
     if args.terminate_backends < 0:
         p.error("--terminate-backends must be a positive number of seconds (or 0)")
     return args
@@ -657,12 +859,12 @@ def run(args, db: str, url: str, work: Path) -> dict:
     row = ingest.run(ingest.cli(), url, [args.seed], work / "ingest.log", 900)
     if row["status"] != "ok":
         raise SystemExit(f"soak: ingest failed ({row['status']}); see {work / 'ingest.log'}")
-    workload = build_workload(url)
+    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": url, "FHIR_SERVICE_BULK_DIR": str(work / "bulk")}
+    workload = build_workload(url, args.interop, server_max_count(env))
     port = args.port or free_port()
     cmd = [*ingest.cli(), "serve", "--host", args.host, "--port", str(port)]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
-    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": url}
     ledger = Ledger()
     log = work / "serve.log"
     with Server(cmd, port, "/fhir/metadata", log, env) as server:
@@ -682,9 +884,10 @@ def run(args, db: str, url: str, work: Path) -> dict:
         clients = [
             Client(i, server.base, workload, ledger, deadline, terminating) for i in range(args.clients)
         ]
-        for c in [*clients, *([terminator] if terminator else [])]:
+        exporter = Exporter(server.base, workload, ledger, deadline, terminating) if args.interop else None
+        for c in [*clients, *([exporter] if exporter else []), *([terminator] if terminator else [])]:
             c.start()
-        for c in clients:
+        for c in [*clients, *([exporter] if exporter else [])]:
             c.join()
         terminations = terminator.stop() if terminator else None
         sampler.stop()
@@ -697,13 +900,17 @@ def run(args, db: str, url: str, work: Path) -> dict:
     check = subprocess.run(
         [*ingest.cli(), "check", "--database-url", url], capture_output=True, text=True, check=False
     )
-    rss_rows, rss_problems = rss_report(sampler.samples, args.duration * args.warmup, args.max_rss_growth)
+    rss_rows, rss_problems = rss_report(
+        sampler.samples, args.duration * args.warmup, args.max_rss_growth, args.max_rss_mib or None
+    )
     problems = list(ledger.violations)
     problems += history_problems + rss_problems
     if server_errors:
         problems.append(f"server log: {len(server_errors)} tracebacks (see {log})")
     if check.returncode != 0:
         problems.append(f"fhir-service check failed: {(check.stderr + check.stdout).strip()[-2000:]}")
+    if exporter is not None and not exporter.stats["completed"]:
+        problems.append("$export: no export completed")
     if terminator is not None:
         problems += [f"terminating backends: {error}" for error in terminator.errors]
         if not terminations["backends"]:
@@ -715,6 +922,7 @@ def run(args, db: str, url: str, work: Path) -> dict:
             "duration_s": args.duration,
             "clients": args.clients,
             "seed": str(args.seed),
+            "interop": args.interop,
             "workers": len(sampler.samples[-1][1]) if sampler.samples else None,
             "args": {k: str(v) for k, v in vars(args).items()},
         },
@@ -727,8 +935,12 @@ def run(args, db: str, url: str, work: Path) -> dict:
         "rss": {
             "samples": [[t, {str(p): k for p, k in s.items()}] for t, s in sampler.samples],
             "workers": rss_rows,
+            "warmup_s": args.duration * args.warmup,
+            "max_growth": args.max_rss_growth,
+            "max_mib": args.max_rss_mib or None,
         },
         "terminations": terminations,
+        "exports": exporter.stats if exporter is not None else None,
         "violations": {"count": count, "listed": problems},
     }
 
@@ -757,6 +969,26 @@ def _nested(counts: Counter) -> dict:
     return out
 
 
+def print_rss(rss: dict, rows: int = 12) -> None:
+    """Each worker's RSS over time (about `rows` samples), then its verdict."""
+    samples = rss["samples"]
+    pids = [str(w["pid"]) for w in rss["workers"]]
+    if samples and pids:
+        picked = sorted({round(i * (len(samples) - 1) / max(1, rows - 1)) for i in range(rows)})
+        print("worker RSS (MiB) over time\n" + f"{'t (s)':>7}  " + "  ".join(f"{p:>8}" for p in pids))
+        for t, by_pid in (samples[i] for i in picked):
+            cells = "  ".join(f"{by_pid[p] / 1024:8.1f}" if p in by_pid else f"{'-':>8}" for p in pids)
+            print(f"{t:>7.0f}  {cells}")
+    for w in rss["workers"]:
+        growth = "-" if w["growth"] is None else f"{w['growth']:+.1%}"
+        warm = "-" if w["warm_mib"] is None else f"{w['warm_mib']:.1f}"
+        end = "-" if w["end_mib"] is None else f"{w['end_mib']:.1f}"
+        peak = "-" if w.get("peak_mib") is None else f"{w['peak_mib']:.1f}"
+        print(
+            f"worker {w['pid']}: RSS {warm} MiB after warm-up → {end} MiB at the end ({growth}), peak {peak} MiB"
+        )
+
+
 def print_summary(results: dict) -> None:
     meta = results["meta"]
     print(
@@ -775,12 +1007,11 @@ def print_summary(results: dict) -> None:
     if results.get("terminations"):
         t = results["terminations"]
         print(f"backends terminated: {t['backends']} in {t['rounds']} rounds, every {t['interval_s']:g} s")
+    if results.get("exports"):
+        e = results["exports"]
+        print(f"exports: {e['completed']} completed, {e['files']} files, {e['resources']} resources")
     print(f"fhir-service check: {' '.join(results['check'])}")
-    for w in results["rss"]["workers"]:
-        growth = "-" if w["growth"] is None else f"{w['growth']:+.1%}"
-        warm = "-" if w["warm_mib"] is None else f"{w['warm_mib']:.1f}"
-        end = "-" if w["end_mib"] is None else f"{w['end_mib']:.1f}"
-        print(f"worker {w['pid']}: RSS {warm} MiB after warm-up → {end} MiB at the end ({growth})")
+    print_rss(results["rss"])
     v = results["violations"]
     print(f"violations: {v['count']}")
     for line in v["listed"][:30]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 from fhir_service import jsontext, xml
 from fhir_service.format_errors import FormatError, TooDeep
@@ -24,7 +25,16 @@ from fhir_service.limits import current, too_deep
 JSON_MIME = "application/fhir+json"
 XML_MIME = "application/fhir+xml"
 
-__all__ = ["FormatError", "TooDeep", "parse_json", "parse_json_document", "parse_xml", "to_json", "to_xml"]
+__all__ = [
+    "FormatError",
+    "TooDeep",
+    "bundle_to_xml",
+    "parse_json",
+    "parse_json_document",
+    "parse_xml",
+    "to_json",
+    "to_xml",
+]
 
 
 # An escaped C0 control other than tab, LF, CR (R5 datatypes: strings hold none), and an escaped
@@ -136,3 +146,8 @@ def to_json(resource: dict, pretty: bool = False) -> bytes:
 
 def to_xml(resource: dict, pretty: bool = False) -> bytes:
     return xml.write(resource, pretty)
+
+
+def bundle_to_xml(head: dict, entries: Iterable[dict], pretty: bool = False) -> bytes:
+    """A Bundle as XML from its entries one at a time (xml.write_bundle)."""
+    return xml.write_bundle(head, entries, pretty)

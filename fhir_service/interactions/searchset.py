@@ -4,7 +4,6 @@ tagged SUBSETTED. Without a view, the stored bytes are spliced into the Bundle's
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -14,7 +13,7 @@ from fhir.resources import get_fhir_model_class
 
 from fhir_service import jsontext
 from fhir_service.interactions.subsetting import mandatory_elements
-from fhir_service.search.engine import Content, SearchPage
+from fhir_service.search.engine import SearchPage
 from fhir_service.stored import SplicedSearchset
 
 SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
@@ -123,7 +122,7 @@ def bundle(page: SearchPage, base_url: str, types: list[str] | None, raw: bool) 
             links.append((relation, first + joiner + urlencode([("_cursor", cursor)])))
     if raw and page.summary is None and not page.elements:
         head = searchset(base_url, links, [], [], page.total, page.warnings, None, [])
-        return SplicedSearchset(_spliced(head, base_url, page.matches, page.includes))
+        return SplicedSearchset(head, base_url, page.matches, page.includes)
     return searchset(
         base_url,
         links,
@@ -134,36 +133,3 @@ def bundle(page: SearchPage, base_url: str, types: list[str] | None, raw: bool) 
         page.summary,
         page.elements,
     )
-
-
-def _spliced(head: dict, base_url: str, matches: list[Content], includes: list[Content]) -> bytes:
-    """`head` (searchset() without matches and includes, so at most an outcome entry) with the
-    stored bytes spliced in as its first entries, in searchset()'s entry shape and order."""
-    base = base_url.rstrip("/")
-    prefix = b'{"fullUrl":' + _dumps(base + "/")[:-1]  # the base's JSON string, still open
-    entries = [
-        (
-            prefix + f'{c.type}/{c.id}"'.encode()
-            if _PLAIN.fullmatch(c.id) and _PLAIN.fullmatch(c.type)
-            else b'{"fullUrl":' + _dumps(f"{base}/{c.type}/{c.id}")
-        )
-        + b',"resource":'
-        + c.content
-        + tail
-        for tail, group in ((_MATCH, matches), (_INCLUDE, includes))
-        for c in group
-    ]
-    entries += [_dumps(e) for e in head.pop("entry", [])]
-    if not entries:
-        return _dumps(head)
-    return _dumps(head)[:-1] + b',"entry":[' + b",".join(entries) + b"]}"
-
-
-_PLAIN = re.compile(r"[A-Za-z0-9.\-]+")  # FHIR ids and type names: nothing JSON must escape
-_MATCH = b',"search":{"mode":"match"}}'
-_INCLUDE = b',"search":{"mode":"include"}}'
-
-
-def _dumps(value) -> bytes:
-    """As the store serialises (repository.serialize) and the REST layer renders JSON."""
-    return jsontext.dumps(value).encode("utf-8")

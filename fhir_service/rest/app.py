@@ -8,7 +8,7 @@ import os
 from flask import Flask, request
 
 from fhir_service.auth import config as auth_config
-from fhir_service.rest import access_log, auth, errors
+from fhir_service.rest import access_log, allocator, auth, errors
 from fhir_service.rest.routes import api
 from fhir_service.store.database import database_url, make_engine
 from fhir_service.store.errors import connection_lost
@@ -30,6 +30,7 @@ def default_config() -> dict:
 
 
 def create_app(config: dict | None = None) -> Flask:
+    allocator.tune()  # before the request threads start: see allocator.py
     app = Flask(__name__)
     app.config.update(default_config())
     app.config.update(config or {})

@@ -18,6 +18,7 @@ from werkzeug.http import parse_list_header, parse_options_header
 from fhir_service.formats import (
     JSON_MIME,
     XML_MIME,
+    bundle_to_xml,
     parse_json,
     parse_json_document,
     parse_xml,
@@ -266,6 +267,13 @@ def render(body: dict | StoredResource | SplicedSearchset, kind: str, *, subsett
     if isinstance(body, StoredResource | SplicedSearchset):
         if as_is:
             return body.content
+        if kind == "xml" and isinstance(body, SplicedSearchset) and not summary and not elements:
+            try:  # entry by entry: a large page as dicts all at once is what a worker's memory keeps
+                return bundle_to_xml(body.without_entries(), body.entries(), pretty=pretty())
+            except Exception as exc:
+                raise FhirError(
+                    500, f"The resource cannot be represented as XML: {exc}", "exception"
+                ) from exc
         body = body.resource()
     body = subset(body, summary, elements)
     if kind == "json":

@@ -2,6 +2,6 @@
 
 from fhir_service.xml.errors import XmlFormatError, XmlTooDeep
 from fhir_service.xml.reader import XmlResource, parse
-from fhir_service.xml.writer import XmlWriteError, write
+from fhir_service.xml.writer import XmlWriteError, write, write_bundle
 
-__all__ = ["XmlFormatError", "XmlResource", "XmlTooDeep", "XmlWriteError", "parse", "write"]
+__all__ = ["XmlFormatError", "XmlResource", "XmlTooDeep", "XmlWriteError", "parse", "write", "write_bundle"]

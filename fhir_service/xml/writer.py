@@ -5,6 +5,7 @@ element, resources inside their wrapper element, the narrative div as it is."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 
 from fhir_service.jsontext import LexicalDecimal
@@ -24,6 +25,25 @@ def write(resource: dict, pretty: bool = False) -> bytes:
     if pretty:
         out.append("\n")
     return "".join(out).encode("utf-8")
+
+
+def write_bundle(head: dict, entries: Iterable[dict], pretty: bool = False) -> bytes:
+    """A Bundle whose entries come one at a time (after everything `head` holds, as in Bundle's
+    definition, where entry follows link): each is written and dropped before the next is read, so
+    a large page never exists as dicts and strings all at once, only as the bytes of its parts."""
+    if "entry" in head or head.get("resourceType") != "Bundle":
+        raise XmlWriteError("write_bundle: the head must be a Bundle without entries")
+    nl = "\n" if pretty else ""
+    text = write(head, pretty).decode("utf-8")
+    cut = text.rindex(f"{nl}</Bundle>")
+    parts = [text[:cut].encode("utf-8")]
+    bundle = resource_plan("Bundle")
+    for entry in entries:
+        out: list[str] = []
+        _children({"entry": entry}, bundle, out, nl + "  " if nl else "")
+        parts.append("".join(out).encode("utf-8"))
+    parts.append(text[cut:].encode("utf-8"))
+    return b"".join(parts)
 
 
 def _resource(resource, out: list[str], nl: str, namespace: str = "") -> None:

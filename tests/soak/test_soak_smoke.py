@@ -15,7 +15,15 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # bench/ is a folder of the repository, not an installed package
 
-from bench.soak import POOL_RESET, Write, check_history, parse_args, rss_report, tracebacks  # noqa: E402
+from bench.soak import (  # noqa: E402
+    POOL_RESET,
+    Write,
+    check_history,
+    parse_args,
+    print_rss,
+    rss_report,
+    tracebacks,
+)
 
 ORG = ("Organization", "o1")
 CUD = ("ClinicalUseDefinition", "c1")
@@ -70,6 +78,33 @@ def test_rss_growth_and_replaced_workers_are_violations():
     assert len(problems) == 3
     assert "worker 2 grew 25.0%" in problems[0]
     assert "worker 3 is gone" in problems[1] and "worker 4 appeared" in problems[2]
+
+
+def test_rss_above_the_ceiling_after_the_warm_up_is_a_violation(capsys):
+    mib = 1024
+    samples = [
+        (0.0, {1: 400 * mib, 2: 100 * mib}),  # during the warm-up: not counted
+        (10.0, {1: 280 * mib, 2: 100 * mib}),
+        (30.0, {1: 310 * mib, 2: 104 * mib}),
+        (60.0, {1: 290 * mib, 2: 105 * mib}),
+    ]
+    rows, problems = rss_report(samples, warmup=5.0, limit=0.5, max_mib=300)
+    assert [r["peak_mib"] for r in rows] == [310, 105]
+    assert problems == ["memory: worker 1 reached 310.0 MiB at 30 s (limit 300 MiB)"]
+    assert rss_report(samples, warmup=5.0, limit=0.5)[1] == []  # no ceiling given
+    rss = {"samples": [[t, {str(p): k for p, k in s.items()}] for t, s in samples], "workers": rows}
+    print_rss(rss, rows=3)
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split() == ["t", "(s)", "1", "2"]
+    assert [line.split()[0] for line in out[2:5]] == ["0", "30", "60"]  # first, middle, last sample
+    assert "peak 310.0 MiB" in out[5]
+
+
+def test_interop_options():
+    args = parse_args(["--seed", str(ROOT / "fixtures" / "monographs"), "--interop"])
+    assert args.interop and args.max_rss_mib == 300
+    with pytest.raises(SystemExit):
+        parse_args(["--seed", str(ROOT / "no-such-corpus")])
 
 
 def test_non_loopback_host_is_refused():
@@ -130,6 +165,34 @@ def test_short_soak_with_backends_terminated(tmp_path, database_url_factory):
     assert results["terminations"]["backends"] > 0
     statuses = {status for kind in results["requests"].values() for status in kind}
     assert statuses <= {"200", "409", "412", "503"}, results["requests"]
+
+
+@pytest.mark.slow
+def test_short_interop_soak_exports_and_answers_xml_and_large_pages(tmp_path, database_url_factory):
+    """--interop on the seed corpus: XML reads, largest pages (JSON and XML, with _include and
+    _revinclude, following next) and Bulk exports end to end, every answer as expected, at least one
+    export completed with its files' lines matching the manifest. Memory has no verdict here (the
+    ceiling and growth limits are for the real runs, whose numbers are in bench/results)."""
+    database_url = database_url_factory()
+    out = tmp_path / "soak.json"
+    cmd = [sys.executable, "-m", "bench.soak", "--duration", "10", "--clients", "4", "--interop"]
+    cmd += ["--seed", str(ROOT / "fixtures" / "monographs"), "--database-url", database_url]
+    cmd += ["--out", str(out), "--workdir", str(tmp_path / "work"), "--max-rss-growth", "100"]
+    cmd += ["--max-rss-mib", "0"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads(out.read_text())
+    assert results["violations"] == {"count": 0, "listed": []}, proc.stdout[-3000:]
+    assert proc.returncode == 0
+    kinds = results["requests"]
+    for kind in ("read-xml", "page-json", "page-xml", "export-file"):
+        assert kinds[kind].get("200", 0) > 0, kinds
+    assert kinds["export-kickoff"].get("202", 0) > 0, kinds
+    statuses = {status for kind in kinds.values() for status in kind}
+    assert statuses <= {"200", "202", "409", "412"}, kinds
+    exports = results["exports"]
+    assert exports["completed"] >= 1 and exports["files"] >= 1 and exports["resources"] > 0
+    assert "worker RSS (MiB) over time" in proc.stdout
 
 
 ACCESS = '{"method":"PUT","status":503}'

@@ -10,9 +10,9 @@ import time
 import pytest
 
 from fhir_service import jsontext
-from fhir_service.formats import FormatError, parse_json, parse_xml, to_json, to_xml
+from fhir_service.formats import FormatError, bundle_to_xml, parse_json, parse_xml, to_json, to_xml
 from fhir_service.validation import has_errors, outcome, validate_resource
-from fhir_service.xml import XmlFormatError, XmlTooDeep
+from fhir_service.xml import XmlFormatError, XmlTooDeep, XmlWriteError
 from fhir_service.xml.reader import MAX_ISSUES
 
 NS = 'xmlns="http://hl7.org/fhir"'
@@ -262,6 +262,33 @@ def test_pretty_output_reads_back_the_same():
     pretty = to_xml(resource, pretty=True)
     assert b"\n  <name" in pretty
     assert parse_xml(pretty) == resource
+
+
+BUNDLE_HEAD = {
+    "resourceType": "Bundle",
+    "id": "b1",
+    "meta": {"lastUpdated": "2026-01-01T00:00:00.000Z"},
+    "type": "searchset",
+    "total": 2,
+    "link": [{"relation": "self", "url": "http://x/fhir/Organization?name=a&_count=2"}],
+}
+BUNDLE_ENTRIES = [
+    {"fullUrl": "http://x/fhir/Organization/o1", "resource": {"resourceType": "Organization", "id": "o1"}},
+    {
+        "fullUrl": "http://x/fhir/Organization/o2",
+        "resource": {"resourceType": "Organization", "id": "o2", "name": "A & B"},
+        "search": {"mode": "include"},
+    },
+]
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+def test_a_bundle_written_entry_by_entry_is_the_bundle_written_whole(pretty: bool):
+    whole = to_xml({**BUNDLE_HEAD, "entry": BUNDLE_ENTRIES}, pretty=pretty)
+    assert bundle_to_xml(BUNDLE_HEAD, iter(BUNDLE_ENTRIES), pretty=pretty) == whole
+    assert bundle_to_xml(BUNDLE_HEAD, iter([]), pretty=pretty) == to_xml(BUNDLE_HEAD, pretty=pretty)
+    with pytest.raises(XmlWriteError):
+        bundle_to_xml({**BUNDLE_HEAD, "entry": BUNDLE_ENTRIES}, iter([]))
 
 
 def _calls(run) -> int:
