@@ -23,7 +23,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench import cases, corpus, databases, ingest, loadgen, machine, profiling, report
+from bench import cases, corpus, databases, ingest, loadgen, machine, profiling, report, xmlparse
 from bench.server import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     report.add_ceiling_ratios(results["http"])
     results["scale"] = report.scale_ratios(results["http"], args.scale)
     results["xml"] = report.xml_ratios(results["http"])
+    results["xml_parse"] = xmlparse.measure()
     results["targets"] = report.targets(results)
     print("\n" + report.render(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
