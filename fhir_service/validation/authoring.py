@@ -61,6 +61,8 @@ def _child(td: TypeDef, parent: str, segment: str) -> tuple[TypeDef, str] | None
     candidate = f"{parent}.{segment}"
     if candidate in td.elements:
         return td, candidate
+    if f"{candidate}[x]" in td.elements:  # a choice element named without [x], as HL7's own contexts do
+        return td, f"{candidate}[x]"
     element = td.elements.get(parent)
     if element is None:
         return None

@@ -9,7 +9,9 @@ import copy
 
 import pytest
 
+from fhir_service import definitions
 from fhir_service.validation import validate_resource
+from fhir_service.validation.authoring import ELEMENT_PATH, element_path_exists
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
 
@@ -140,6 +142,7 @@ def extension_definition(**changes) -> dict:
         ("Patient.name.family", True),  # through the HumanName datatype
         ("Questionnaire.item.item.text", True),  # a contentReference
         ("CanonicalResource", True),
+        ("Parameters.parameter.value", True),  # a choice element named without [x]
         ("ElementDefinition.targetProfile", False),
         ("Patient.nickname", False),
     ],
@@ -238,3 +241,14 @@ def composition_section(display: str, language: str | None = None) -> dict:
 def test_a_loinc_display_the_expansions_know_must_be_one_of_its_names(display, language, ok: bool):
     found = rules(composition_section(display, language))
     assert found == set() if ok else "coding-display" in found
+
+
+def test_every_element_context_of_the_extensions_pack_is_accepted():
+    contexts = [
+        expression
+        for found in definitions._extensions().values()
+        for kind, expression in found
+        if kind == "element" and ELEMENT_PATH.fullmatch(expression)
+    ]
+    assert len(contexts) > 1000
+    assert [e for e in contexts if element_path_exists(e) is False] == []
