@@ -26,7 +26,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench import cases, corpus, databases, ingest, loadgen, machine, profiling, report, slowclients
+from bench import cases, corpus, databases, ingest, loadgen, machine, profiling, report, slowclients, xmlparse
 from bench.server import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     results["scale"] = report.scale_ratios(results["http"], args.scale)
     results["xml"] = report.xml_ratios(results["http"])
     results["slow"] = report.slow_ratios(results["http"])
+    results["xml_parse"] = xmlparse.measure()
     results["targets"] = report.targets(results)
     print("\n" + report.render(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ SERVER_CEILING_RATIO = {"read": 0.40}
 BASELINE_RATIO = {"read": 3.0, "search-token": 1.5}
 SERVER_P99_MS = {"read": 5.0, "search-token": 15.0}
 SLOW_P99_RATIO = 2.0  # read p99 beside slow clients / without them
+XML_PARSE_S = 1.0  # 50,000 repeated elements parse in under a second of CPU
 
 
 def add_ceiling_ratios(http: list[dict]) -> None:
@@ -155,6 +156,8 @@ def targets(results: dict) -> list[dict]:
     for r in results.get("xml", ()):
         if r["case"] == "read-xml":
             check(f"read p50 XML/JSON {r['db']} ×{r['scale']}", r["ratio"], XML_READ_RATIO, "max")
+    if parse := results.get("xml_parse"):
+        check(f"XML parse CPU s, {parse['elements']:,} elements", parse["cpu_s"], XML_PARSE_S, "max")
     return out
 
 

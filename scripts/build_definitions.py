@@ -1,11 +1,16 @@
-"""Regenerate fhir_service/definitions/data/{structure,valuesets}.json.gz from the official packages.
+"""Regenerate fhir_service/definitions/data/{structure,valuesets,profiles,extensions,displays}.json.gz
+from the official packages.
 
-    python scripts/build_definitions.py [CORE.tgz EXPANSIONS.tgz]
+    python scripts/build_definitions.py [CORE.tgz EXPANSIONS.tgz EXTENSIONS.tgz]
 
-Without arguments the two packages are fetched with `npm pack` into ~/.cache/fhir-service/.
+Without arguments the three packages are fetched with `npm pack` into ~/.cache/fhir-service/.
 Only what the validator reads is kept (see fhir_service/definitions/__init__.py for the layout):
 snapshot element paths, cardinalities, type codes with target profiles, required bindings,
-constraints, primitive regexes, and the expansions of the value sets bound as required.
+constraints, primitive regexes, the expansions of the value sets bound as required, and what the
+core package's resource profiles (vitalsigns, cholesterol, ...) change: cardinalities, fixed and
+pattern values, outside slices other than type slices; and the URLs and contexts of the extensions
+HL7 defines for everyone (the extensions pack, CC0); and the English displays and designations of
+the LOINC codes the expansions list (for display checks).
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ import sys
 import tarfile
 from pathlib import Path
 
-PACKAGES = ("hl7.fhir.r5.core@5.0.0", "hl7.fhir.r5.expansions@5.0.0")
+PACKAGES = (
+    "hl7.fhir.r5.core@5.0.0",
+    "hl7.fhir.r5.expansions@5.0.0",
+    "hl7.fhir.uv.extensions.r5@5.3.0-ballot-tc1",  # the only R5 extensions pack the npm registry holds
+)
 CACHE = Path.home() / ".cache" / "fhir-service"
 OUT = Path(__file__).resolve().parents[1] / "fhir_service" / "definitions" / "data"
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
@@ -148,6 +157,124 @@ def memberof_valuesets(structure: dict) -> set[str]:
     return found
 
 
+def profile_keys(element_id: str) -> list[str] | None:
+    """JSON keys from the root to an element (value[x]:valueQuantity → valueQuantity); None inside a
+    slice that is not a type slice, whose rules apply only to the items the slice matches."""
+    keys = []
+    for segment in element_id.split(".")[1:]:
+        name, _, slice_name = segment.partition(":")
+        if not slice_name:
+            keys.append(name)
+        elif (
+            name.endswith("[x]")
+            and slice_name.startswith(name[:-3])
+            and slice_name[len(name) - 3 :][:1].isupper()
+        ):
+            keys.append(slice_name)
+        else:
+            return None
+    return keys
+
+
+def build_profiles(core: list[dict]) -> dict:
+    """Profile id → rows [keys, min, max, "fixed" | "pattern" | None, value] where it differs from the base."""
+    base = {
+        sd["id"]: {e["path"]: e for e in sd["snapshot"]["element"]}
+        for sd in core
+        if sd["resourceType"] == "StructureDefinition" and sd.get("derivation") == "specialization"
+    }
+    out = {}
+    for sd in core:
+        if sd["resourceType"] != "StructureDefinition" or sd.get("derivation") != "constraint":
+            continue
+        if sd["kind"] != "resource" or not sd["url"].startswith(SD_PREFIX) or "snapshot" not in sd:
+            continue
+        rows = []
+        for e in sd["snapshot"]["element"]:
+            keys = profile_keys(e["id"])
+            if not keys:
+                continue
+            value = next(
+                (
+                    (k[:5] if k.startswith("fixed") else k[:7], v)
+                    for k, v in e.items()
+                    if k.startswith(("fixed", "pattern"))
+                ),
+                None,
+            )
+            b = base.get(sd["type"], {}).get(e["path"])
+            if b is None:
+                changed = e.get("min", 0) > 0 or e.get("max") == "0"
+            else:
+                changed = e.get("min") != b.get("min") or e.get("max") != b.get("max")
+            if changed or value:
+                kind, fixed = value if value else (None, None)
+                rows.append([keys, e.get("min", 0), e.get("max", "*"), kind, fixed])
+        out[sd["id"]] = {"type": sd["type"], "elements": rows}
+    return out
+
+
+DISPLAY_SYSTEMS = ("http://loinc.org",)  # one version (the expansions' LOINC 2.73) with all designations
+
+
+def collect_displays(contains: list[dict], into: dict) -> None:
+    for c in contains:
+        if c.get("system") in DISPLAY_SYSTEMS and "code" in c:
+            names = into.setdefault(c["system"], {}).setdefault(c["code"], set())
+            if c.get("display"):
+                names.add(c["display"])
+            names.update(
+                d["value"]
+                for d in c.get("designation", [])
+                if d.get("value") and str(d.get("language", "en")).startswith("en")
+            )
+        collect_displays(c.get("contains", []), into)
+
+
+def build_displays(expansions: list[dict]) -> dict:
+    """System → code → the English displays and designations any expansion gives it."""
+    found: dict = {}
+    for vs in expansions:
+        if vs.get("resourceType") == "ValueSet":
+            collect_displays(vs.get("expansion", {}).get("contains", []), found)
+    return {system: {code: sorted(n) for code, n in codes.items() if n} for system, codes in found.items()}
+
+
+def extension_urls_used(resources: list[dict]) -> set[str]:
+    """Extension URLs in HL7's namespace that the given resources use anywhere."""
+    found: set[str] = set()
+    stack: list = list(resources)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("extension", "modifierExtension") and isinstance(value, list):
+                    found.update(
+                        e["url"].split("|")[0]
+                        for e in value
+                        if isinstance(e, dict) and str(e.get("url", "")).startswith(SD_PREFIX)
+                    )
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def build_extensions(extension_pack: list[dict], core: list[dict]) -> dict:
+    """Extension URL → its contexts [[type, expression]...]: the extensions pack's, and (without
+    contexts) those the core package's own definitions use that the pack has since withdrawn."""
+    out = {
+        sd["url"]: [[c["type"], c["expression"]] for c in sd.get("context", [])]
+        for sd in extension_pack
+        if sd["resourceType"] == "StructureDefinition"
+        and sd.get("type") == "Extension"
+        and sd.get("derivation") == "constraint"
+    }
+    for url in extension_urls_used(core):
+        out.setdefault(url, [])
+    return out
+
+
 def write(name: str, data: dict) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
@@ -157,13 +284,16 @@ def write(name: str, data: dict) -> None:
 
 
 def main(argv: list[str]) -> None:
-    core_tgz, expansions_tgz = (Path(p) for p in argv) if argv else (npm_pack(s) for s in PACKAGES)
-    structure = build_structure(read_package(core_tgz, "StructureDefinition-"))
-    valuesets = build_valuesets(
-        structure, read_package(expansions_tgz, "ValueSet-"), memberof_valuesets(structure)
-    )
+    core_tgz, expansions_tgz, extensions_tgz = (Path(p) for p in argv) if argv else map(npm_pack, PACKAGES)
+    core = read_package(core_tgz, "StructureDefinition-")
+    structure = build_structure(core)
+    expansions = read_package(expansions_tgz, "ValueSet-")
+    valuesets = build_valuesets(structure, expansions, memberof_valuesets(structure))
     write("structure.json.gz", structure)
     write("valuesets.json.gz", valuesets)
+    write("profiles.json.gz", build_profiles(core))
+    write("displays.json.gz", build_displays(expansions))
+    write("extensions.json.gz", build_extensions(read_package(extensions_tgz, "StructureDefinition-"), core))
 
 
 if __name__ == "__main__":

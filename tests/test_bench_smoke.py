@@ -97,6 +97,7 @@ def test_quick_run_with_python_load_loop(tmp_path, corpus):
         (s, c) for s in (1, 2) for c in ("read-xml", "search-xml")
     ]
     assert all(r["max_rss_mib"] > 0 for r in results["workers"])
+    assert results["xml_parse"]["elements"] == 50_000 and results["xml_parse"]["cpu_s"] > 0
     assert results["targets"], "the targets table is computed"
     machine = results["meta"]["machine_ms"]  # the drift yardstick, timed before and after
     assert machine["start"] > 0 and machine["end"] > 0

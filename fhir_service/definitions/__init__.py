@@ -7,6 +7,10 @@ structure.json.gz: {"types": {name: {kind, type, abstract, base, elements: [row.
     row = [path, min, max, [[typeCode, [targetProfile...], [profile...]]...], requiredValueSet|None,
            [[key, severity, expression, human]...], contentReference|None]
 valuesets.json.gz: {valueSetUrl: {system: [code...]}} (only complete expansions of required value sets)
+profiles.json.gz: {profileId: {type, elements: [[[jsonKey...], min, max, "fixed"|"pattern"|None, value]...]}}
+    what the core package's resource profiles change, outside slices other than type slices
+extensions.json.gz: {extensionUrl: [[contextType, expression]...]} (the extensions pack)
+displays.json.gz: {system: {code: [display...]}} (LOINC codes the expansions list, English names)
 """
 
 from __future__ import annotations
@@ -34,6 +38,42 @@ def _structure() -> dict:
 @cache
 def _valuesets() -> dict:
     return _load("valuesets.json.gz")
+
+
+PROFILE_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
+
+
+@cache
+def _profiles() -> dict:
+    return _load("profiles.json.gz")
+
+
+@cache
+def _extensions() -> dict:
+    return _load("extensions.json.gz")
+
+
+def is_known_extension(url: str) -> bool:
+    """Whether HL7 defines this extension for everyone (a |version suffix is ignored)."""
+    return url.split("|")[0] in _extensions()
+
+
+@cache
+def _displays() -> dict:
+    return _load("displays.json.gz")
+
+
+def known_displays(system: str, code: str) -> list[str] | None:
+    """The displays a code may carry, or None where this code is not known here."""
+    return _displays().get(system, {}).get(code)
+
+
+def core_profile(url: str) -> dict | None:
+    """A resource profile of the core package by canonical URL (a |version suffix is ignored)."""
+    url = url.split("|")[0]
+    if not url.startswith(PROFILE_PREFIX):
+        return None
+    return _profiles().get(url[len(PROFILE_PREFIX) :])
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@
 Layers (one walk, see walker.py): structure against the R5 snapshots, primitive formats,
 cardinality, required bindings against the R5 expansions, reference target types, nested
 resources, and every invariant — in Python where fhirpathpy cannot run it or where speed matters
-(rules.py), otherwise with fhirpathpy (invariants.py).
+(rules.py), otherwise with fhirpathpy (invariants.py); the spec's prose rules, extensions in HL7's
+namespace and LOINC displays (conformance.py), the core package's profiles a resource claims
+(profiles.py) and the rules for authoring StructureDefinitions (authoring.py).
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from fhir_service import definitions
 from fhir_service.jsontext import LexicalDecimal
+from fhir_service.validation.references import RESTFUL
 
 if TYPE_CHECKING:
     from fhir_service.validation.walker import Context
@@ -23,6 +25,7 @@ DECIMAL = re.compile(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?([eE](0|[+\-]?[1-9]
 RESTFUL_FULL_URL = re.compile(
     r"(?:https?://.+/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[A-Za-z0-9\-.]{1,64})?"
 )
+CORE_SD = "http://hl7.org/fhir/StructureDefinition/"
 CONDITIONAL = re.compile(r"([A-Z][A-Za-z]+)\?(.*)", re.S)
 SEARCH_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-.:]*")
 WHITESPACE = re.compile(r"\s+")
@@ -99,6 +102,69 @@ def check_conditional_reference(reference: str, location: str, ctx: Context) -> 
                 "reference-query",
             )
             return
+
+
+# HL7's own namespace: an extension there is one of the extensions pack or does not exist.
+HL7_EXTENSIONS = "http://hl7.org/fhir/StructureDefinition/"
+
+
+def check_extension_url(value: dict, location: str, ctx: Context) -> None:
+    """An extension in HL7's namespace that HL7 does not define cannot be understood by anyone
+    (extensibility.html; the reference validator rejects it, where other unknown URLs pass)."""
+    url = value.get("url")
+    if not isinstance(url, str) or not url.startswith(HL7_EXTENSIONS):
+        return
+    if definitions.is_known_extension(url):
+        return
+    ctx.error(
+        "structure",
+        f"{location}.url",
+        f"the extension {url[:200]} is not defined by HL7 (not in its extensions pack)",
+        "extension-unknown",
+    )
+
+
+def _display_key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def check_display(value: dict, location: str, ctx: Context) -> None:
+    """A display names the code as its system does (R5 Coding.display), checked for the codes whose
+    displays and designations the R5 expansions carry."""
+    system, code, display = value.get("system"), value.get("code"), value.get("display")
+    if not (isinstance(system, str) and isinstance(code, str) and isinstance(display, str)):
+        return
+    language = ctx.resource.get("language")
+    if isinstance(language, str) and not language.lower().startswith("en"):
+        return  # only the English names are shipped
+    names = definitions.known_displays(system, code)
+    if names is None or _display_key(display) in {_display_key(n) for n in names}:
+        return
+    shown = " | ".join(f"'{n}'" for n in names[:3])
+    ctx.error(
+        "invalid",
+        f"{location}.display",
+        f"wrong display '{display[:200]}' for {system}#{code}; the system's names include {shown}",
+        "coding-display",
+    )
+
+
+def check_reference_type(value: dict, location: str, ctx: Context) -> None:
+    """Reference.type and a FHIR URL in Reference.reference SHALL be consistent (R5 Reference.type)."""
+    declared = value.get("type")
+    match = RESTFUL.search(value["reference"])
+    if not isinstance(declared, str) or match is None:
+        return
+    named = match.group(1)
+    declared_type = declared.removeprefix(CORE_SD)
+    resource_types = definitions.resource_types()
+    if named in resource_types and declared_type in resource_types and declared_type != named:
+        ctx.error(
+            "invalid",
+            f"{location}.type",
+            f"type {declared[:100]} contradicts the reference '{value['reference'][:200]}' to a {named}",
+            "reference-type",
+        )
 
 
 def check_attachment(value: dict, location: str, ctx: Context) -> None:

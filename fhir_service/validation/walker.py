@@ -12,7 +12,7 @@ from functools import cache
 
 from fhir_service import definitions
 from fhir_service.definitions import ElementDef, TypeDef
-from fhir_service.validation import conformance, invariants
+from fhir_service.validation import authoring, conformance, invariants, profiles
 from fhir_service.validation.issues import Issue
 from fhir_service.validation.references import Resolver
 
@@ -137,8 +137,12 @@ def validate_resource_node(resource, location: str, ctx: Context, contained: boo
     _check_object(resource, td, rtype, location, inner)
     if rtype == "Bundle":
         conformance.check_bundle_entries(resource, location, inner)
+    elif rtype == "StructureDefinition":
+        authoring.check(resource, location, inner)
     _check_contained_ids(resource, location, inner)
     invariants.check(resource, td.root.constraints, rtype, location, inner)
+    if isinstance(resource.get("meta"), dict) and "profile" in resource["meta"]:
+        profiles.check(resource, location, inner)
 
 
 def _check_contained_ids(resource: dict, location: str, ctx: Context) -> None:
@@ -285,10 +289,14 @@ def _check_value(value, entry: Entry, location: str, ctx: Context, targets=()):
     _check_object(value, td, path, location, ctx, entry.targets)
     if code == "Extension":
         _check_extension(value, location, ctx)
+        conformance.check_extension_url(value, location, ctx)
     elif code == "Reference":
         _check_reference_target(value, entry.targets or targets, location, ctx)
         if isinstance(value.get("reference"), str):
             conformance.check_conditional_reference(value["reference"], location, ctx)
+            conformance.check_reference_type(value, location, ctx)
+    elif code == "Coding":
+        conformance.check_display(value, location, ctx)
     elif code == "Attachment":
         conformance.check_attachment(value, location, ctx)
     elif code == "Meta":

@@ -23,30 +23,25 @@ DELIBERATE_FALSE_POSITIVES = {
     "narrative-binary": "Binary.data 'MEKH....SD/Z' does not match the base64Binary regex of the R5 definitions",
     "narrative-binary-bad": "the same Binary.data as narrative-binary",
 }
-TERMINOLOGY = "LOINC display names (needs a terminology server)"
-PROFILES = "a profile outside the R5 core package (lipid profiles of the examples package)"
-DEFINITION_AUTHORING = "rules for authoring StructureDefinitions, not in the core definitions"
+TERMINOLOGY = (
+    "LOINC display names: the file's display is not LOINC's, and LOINC's names for this code are not in "
+    "the R5 expansions (needs a terminology server)"
+)
+HARNESS_RESOLUTION = (
+    "needs the reference resolved by the Java test harness's own fetcher (which makes up targets for "
+    "the test); unresolvable here, and an invariant that evaluates to empty is not a failure"
+)
 OUT_OF_SCOPE_FALSE_NEGATIVES = {
-    "fhirpath-bad": "ctm-1 needs member.resolve(): reference resolution",
-    "fhirpath-null": "ctm-1 needs member.resolve(): reference resolution",
-    "reference-bad": "the reference must resolve: reference resolution",
-    "reference-bad-typed": "the resolved target's type against a profile: reference resolution",
-    "patient-conform-profile": "HL7 publishing rule (structuredefinition-wg extension)",
+    "fhirpath-bad": f"ctm-1 needs member.resolve(): {HARNESS_RESOLUTION}",
+    "fhirpath-null": f"ctm-1 needs member.resolve(): {HARNESS_RESOLUTION}",
+    "reference-bad": f"'Patient/test-fail' must resolve: {HARNESS_RESOLUTION}",
+    "patient-conform-profile": "HL7 publishing policy (an owning work group for resources in HL7's namespace), "
+    "not a rule of the core specification",
     "observation-cholesterol-good": TERMINOLOGY,
-    "observation-cholesterol-bad-referencerangemissing": f"{TERMINOLOGY}; {PROFILES}",
-    "observation-cholesterol-bad-referencerangehighfixedquantitywrong": f"{TERMINOLOGY}; {PROFILES}",
-    "observation-cholesterol-bad-wrongcode": PROFILES,
     "observation-triglyceride-good": TERMINOLOGY,
     "observation-triglyceride-good2": TERMINOLOGY,
-    "observation-triglyceride-bad-wrongcode": PROFILES,
-    "demo-example-2": TERMINOLOGY,
-    "profile-illegal-elements": DEFINITION_AUTHORING,
-    "ext-stds-status-normative": DEFINITION_AUTHORING,
-    "ext-stds-status-deprecated": DEFINITION_AUTHORING,
-    "profile-multiple-inv-same-key": DEFINITION_AUTHORING,
-    "contained-canonical": "an extension URL unknown to the core package (core extensions ship separately)",
 }
-AGREEMENT = 104  # of 125 (83.2 %); the model-based XML path agreed on 90 (72 %)
+AGREEMENT = 115  # of 125 (92.0 %); 104 before core profiles, displays, extensions and authoring rules
 
 
 def _errors(path: Path) -> list[str]:

@@ -5,7 +5,6 @@ extensions in arrays, order and unknown content reported with their place, and l
 from __future__ import annotations
 
 import sys
-import time
 
 import pytest
 
@@ -316,10 +315,7 @@ def test_reading_is_linear_in_the_number_of_elements():
     parse_xml(_aliases(10))  # definitions and plans loaded
     small, large = _calls(lambda: parse_xml(_aliases(5_000))), _calls(lambda: parse_xml(_aliases(50_000)))
     assert large <= 10 * small * 1.01, (small, large)
-    started = time.process_time()
-    resource = parse_xml(_aliases(50_000))
-    assert len(resource["alias"]) == 50_000
-    assert time.process_time() - started < 10  # generous: the model-based parser took 38 s
+    assert len(parse_xml(_aliases(50_000))["alias"]) == 50_000  # its CPU time is measured by `make bench`
 
 
 def test_a_hundred_thousand_attributes_cost_linear_work_and_a_bounded_outcome():
