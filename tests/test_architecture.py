@@ -48,9 +48,6 @@ LAYERS: list[set[str]] = [
 KNOWN_VIOLATIONS: dict[str, str] = {
     # arrows back up
     "fhirpath -> validation.narrative": "htmlChecks uses the validator's xhtml rules",
-    # the validator's own (left to the validator's work)
-    "validation.walker -> validation.conformance": "walker ↔ conformance",
-    "validation.walker -> validation.invariants": "walker ↔ invariants",
 }
 
 

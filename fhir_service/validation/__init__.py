@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from fhir_service.validation.invariants import Options
+from fhir_service.validation.context import Context, Options
 from fhir_service.validation.issues import Issue, has_errors, outcome
 from fhir_service.validation.references import Resolver
-from fhir_service.validation.walker import Context, validate_resource_node
+from fhir_service.validation.walker import validate_resource_node
 
 __all__ = ["Issue", "has_errors", "outcome", "validate_resource", "validate_bundle_entries"]
 

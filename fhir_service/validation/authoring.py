@@ -17,7 +17,7 @@ from fhir_service import definitions
 from fhir_service.definitions import TypeDef
 
 if TYPE_CHECKING:
-    from fhir_service.validation.walker import Context
+    from fhir_service.validation.context import Context
 
 WHITESPACE = re.compile(r"\s+")
 # A plain element path (Type.child.child); ids with slices or URL-qualified paths are not checked.

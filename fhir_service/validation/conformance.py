@@ -17,7 +17,7 @@ from fhir_service.jsontext import LexicalDecimal
 from fhir_service.validation.references import RESTFUL
 
 if TYPE_CHECKING:
-    from fhir_service.validation.walker import Context
+    from fhir_service.validation.context import Context
 
 # datatypes.html#decimal as the reference validator applies it (the published regex has a stray
 # brace): at most 18 integer and 17 fraction digits, an exponent without leading zeros.

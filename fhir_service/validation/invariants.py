@@ -9,7 +9,6 @@ UNSUPPORTED and skipped rather than guessed at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fhir_service import fhirpath, jsontext
@@ -19,15 +18,9 @@ from fhir_service.validation.issues import Issue
 from fhir_service.validation.rules import PYTHON_RULES
 
 if TYPE_CHECKING:
-    from fhir_service.validation.walker import Context
+    from fhir_service.validation.context import Context
 
 UNSUPPORTED: dict[str, str] = {}  # constraint key → why it was skipped (parse or runtime error)
-
-
-@dataclass(frozen=True)
-class Options:
-    warnings: bool = True  # evaluate warning-severity constraints (dom-6, ident-1, ...) too
-    skip: frozenset[str] = frozenset()  # constraint keys not to evaluate
 
 
 def check(node, constraints: tuple[Constraint, ...], base_type: str, location: str, ctx: Context) -> None:

@@ -12,7 +12,7 @@ from fhir_service import definitions, jsontext
 from fhir_service.validation.conformance import decimal_text
 
 if TYPE_CHECKING:
-    from fhir_service.validation.walker import Context
+    from fhir_service.validation.context import Context
 
 
 def check(resource: dict, location: str, ctx: Context) -> None:

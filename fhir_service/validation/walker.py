@@ -6,15 +6,14 @@ own type, and the invariants of every element met on the way (see invariants.py)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 
 from fhir_service import definitions
 from fhir_service.definitions import ElementDef, TypeDef
 from fhir_service.validation import authoring, conformance, invariants, profiles
-from fhir_service.validation.issues import Issue
-from fhir_service.validation.references import Resolver
+from fhir_service.validation.context import Context
 
 NUMBER_TYPES = {
     "integer": (-(2**31), 2**31 - 1),
@@ -28,21 +27,6 @@ GRAMMAR_BOUND = {
     # xml | json | ttl: the shorthands CapabilityStatement.format explicitly allows
     "http://hl7.org/fhir/ValueSet/mimetypes": re.compile(r"xml|json|ttl|[\w.+-]+/[\w.+*-]+(\s*;.*)?"),
 }
-
-
-@dataclass
-class Context:
-    """Where we are: the resource that holds the node (for %resource) and the root one."""
-
-    resolver: Resolver
-    root: dict  # %rootResource: the resource whose `contained` a '#id' reference means
-    resource: dict  # %resource
-    issues: list[Issue] = field(default_factory=list)
-    options: invariants.Options = field(default_factory=invariants.Options)
-    element_ids: set[str] = field(default_factory=set)  # unique within the resource
-
-    def error(self, code: str, location: str, message: str, rule: str, severity: str = "error") -> None:
-        self.issues.append(Issue(severity, code, location, message, rule))
 
 
 def _short(value, limit: int = 60) -> str:
