@@ -43,7 +43,7 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
         try:
             if requests.get(f"http://127.0.0.1:{port}/fhir/metadata", timeout=2).ok:
                 return process
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow on a loaded machine
             time.sleep(0.2)
     os.killpg(process.pid, signal.SIGKILL)
     raise AssertionError("server did not start")
