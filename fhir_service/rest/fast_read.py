@@ -29,7 +29,9 @@ from fhir_service.interactions import search as search_
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.rest import negotiation
 from fhir_service.rest.responses import known_base_url, strict_handling, version_headers
+from fhir_service.rest.versioned import R5
 from fhir_service.search.engine import SplicedSearchset
+from fhir_service.versions import BASES
 
 logger = logging.getLogger("fhir_service.rest")
 PREFIX = "/fhir/"  # the blueprint's url_prefix (routes.py)
@@ -60,9 +62,12 @@ class FastRead:
             return None
         if environ.get("HTTP_IF_MODIFIED_SINCE") or not self.enabled():
             return None
-        if negotiation.negotiated(None, environ.get("HTTP_ACCEPT") or None) != "json":
+        kind, version = negotiation.negotiated(None, environ.get("HTTP_ACCEPT") or None)
+        if kind != "json" or version not in (None, R5):  # R4/R4B bodies are converted by the routes
             return None
         parts = path[len(PREFIX) :].split("/")
+        if parts[0] in BASES:  # a version base: its types and bodies are the routes' to convert
+            return None
         if len(parts) == 1:
             return self._search(environ, parts[0])
         if environ.get("QUERY_STRING"):

@@ -94,7 +94,7 @@ def test_fast_answers_are_the_routes_answers(app, flask_calls, path, accept):
         ("/fhir/Organization/fast-1/_history/9", {}, 404),
         ("/fhir/Organization/fast-1/_history/x", {}, 400),
         ("/fhir/Nonsense/fast-1", {}, 404),  # http.html: the type is not supported
-        ("/fhir/Organization/fast-1", {"Accept": "application/fhir+json; fhirVersion=4.0"}, 406),
+        ("/fhir/Organization/fast-1", {"Accept": "application/fhir+json; fhirVersion=3.0"}, 406),
         ("/fhir/Organization/fast-1", {"Accept": "text/html"}, 406),
         ("/fhir/Organization/fast-1", {"Accept": "application/fhir+xml"}, 200),
         ("/fhir/Organization/fast-1", {"If-None-Match": 'W/"2"'}, 304),

@@ -1,0 +1,334 @@
+"""FHIR R4 and R4B through the R5 store (the spec's versioning page, versions.html#mt-version).
+
+A request speaks one FHIR version: the one of its version base (`/fhir/R4`, `/fhir/R4B`), else the
+`fhirVersion` parameter of its Accept, else R5. Its URL types are that version's (R4
+`MedicinalProductIndication` is the stored `ClinicalUseDefinition` with `type=indication`), its search
+parameters are translated to the stored types, and every body leaves converted by
+fhir_service.versions (a resource, each entry of a Bundle, an OperationOutcome). Bodies of writes
+are read in the version of their Content-Type (`fhirVersion`), else of their base, and converted
+back to R5 before they are stored.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import cache
+from importlib import resources
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import g, request
+
+from fhir_service import versions
+from fhir_service.interactions.errors import FhirError, not_found
+from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.rest.view_types import VIEW_TYPES
+from fhir_service.search.engine import SplicedSearchset
+from fhir_service.store.repository import StoredResource
+
+R5 = "5.0"
+PREFIX = "/fhir"  # the blueprints' url_prefix (app.py)
+ENVIRON_KEY = "fhir_service.version_base"  # set by VersionBases for /fhir/R4/… and /fhir/R4B/…
+INCLUDE_KEYS = ("_include", "_revinclude")
+
+
+def short(version: str | None) -> str | None:
+    """The served short version a `fhirVersion` value names ("4.0", "4.0.1" → "4.0"); None if none."""
+    if not version:
+        return None
+    for name, full in versions.VERSIONS.items():
+        if version in (name, full) or version.startswith(name + "."):
+            return name
+    return None
+
+
+class VersionBases:
+    """WSGI: `/fhir/R4/…` is routed as `/fhir/…` with the base's name kept in the environ, so every
+    route, hook and authorization rule of /fhir applies unchanged and only the version differs."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(PREFIX + "/R4"):
+            name, _, rest = path[len(PREFIX) + 1 :].partition("/")
+            if name in versions.BASES:
+                environ[ENVIRON_KEY] = name
+                environ["PATH_INFO"] = f"{PREFIX}/{rest}" if rest else PREFIX
+        return self.wsgi_app(environ, start_response)
+
+
+def base_name(environ: dict | None = None) -> str | None:
+    """ "R4" for a request to /fhir/R4/…, None for /fhir/…."""
+    return (request.environ if environ is None else environ).get(ENVIRON_KEY)
+
+
+def base_version() -> str | None:
+    name = base_name()
+    return versions.BASES[name] if name else None
+
+
+def current() -> str:
+    return g.get("fhir_version") or R5
+
+
+def is_view() -> bool:
+    return current() != R5
+
+
+def full_version(version: str) -> str:
+    return versions.VERSIONS[version]
+
+
+def types_of(version: str) -> frozenset[str]:
+    return RESOURCE_TYPES if version == R5 else VIEW_TYPES[version]
+
+
+# --- types ----------------------------------------------------------------------------------------
+
+
+def stored_type(view: str, version: str | None = None) -> tuple[str, dict[str, str]]:
+    """(stored R5 type, constraints selecting it) behind a type of the request's version; 404 for a
+    type that version does not define or that has no stored home."""
+    version = version or current()
+    if version == R5:
+        return view, {}
+    if view not in VIEW_TYPES[version]:
+        raise not_found(f"{view} is not a resource type of FHIR {full_version(version)}")
+    r5, constraints = versions.r5_type(view, version)
+    if r5 not in RESOURCE_TYPES:
+        raise not_found(f"FHIR {full_version(version)} {view} has no home in this server")
+    return r5, dict(constraints)
+
+
+def view_of(r5: str, resource: dict | None = None, version: str | None = None) -> str:
+    version = version or current()
+    return r5 if version == R5 else versions.view_type(r5, version, resource)
+
+
+def check_selected(view: str, resource: dict | None) -> None:
+    """404 when the stored resource is served as another view type (an indication is no
+    MedicinalProductContraindication)."""
+    if resource is not None and view_of(resource["resourceType"], resource) != view:
+        raise not_found(f"{view}/{resource.get('id')} is not known")
+
+
+# --- bodies out -----------------------------------------------------------------------------------
+
+
+def out(body, version: str | None = None, links=None) -> dict:
+    """A response body in `version` (the request's): a resource, or a Bundle entry by entry."""
+    version = version or current()
+    if isinstance(body, StoredResource | SplicedSearchset):
+        body = body.resource()
+    if body.get("resourceType") == "Bundle":
+        return out_bundle(body, version, links)
+    return versions.to_version(body, version)
+
+
+def out_bundle(bundle: dict, version: str, links=None) -> dict:
+    """Each entry's resource (and outcome) converted, its URLs naming the view type; entries whose
+    type this version does not define are left out (and then no total is claimed)."""
+    known = types_of(version)
+    entries, dropped = [], False
+    for entry in bundle.get("entry") or []:
+        entry = dict(entry)
+        resource = entry.get("resource")
+        r5 = resource.get("resourceType") if resource else None
+        if resource is not None:
+            converted = out(resource, version)
+            if converted.get("resourceType") not in known:
+                dropped = True
+                continue
+            entry["resource"] = converted
+            view = converted["resourceType"]
+            if view != r5 and entry.get("fullUrl"):
+                entry["fullUrl"] = _renamed(entry["fullUrl"], r5, view)
+            if entry.get("request") and view != r5:
+                entry["request"] = {**entry["request"], "url": _renamed(entry["request"]["url"], r5, view)}
+        response = entry.get("response")
+        if response:
+            response = dict(response)
+            if response.get("outcome"):
+                response["outcome"] = out(response["outcome"], version)
+            if response.get("location"):
+                response["location"] = _location(response["location"], resource, version)
+            entry["response"] = response
+        entries.append(entry)
+    converted = {k: v for k, v in bundle.items() if k not in ("entry", "issues")}
+    if dropped:
+        converted.pop("total", None)
+    if links is not None and converted.get("link"):
+        converted["link"] = [{**link, "url": links(link["url"])} for link in converted["link"]]
+    if entries:
+        converted["entry"] = entries
+    return converted
+
+
+def _renamed(url: str, r5: str, view: str) -> str:
+    """`…/R5Type/id…` → `…/ViewType/id…` (the last occurrence of the type as a path segment)."""
+    head, sep, tail = url.rpartition(f"{r5}/")
+    if sep and (not head or head.endswith("/")):
+        return f"{head}{view}/{tail}"
+    if url == r5:
+        return view
+    return url
+
+
+def _location(location: str, resource: dict | None, version: str) -> str:
+    parts = location.split("/")
+    for i, part in enumerate(parts):
+        if part in RESOURCE_TYPES and i + 1 < len(parts):
+            try:
+                view = view_of(
+                    part, resource if resource and resource.get("resourceType") == part else None, version
+                )
+            except Exception:  # a split type needs its resource to be named: leave the R5 name
+                return location
+            parts[i] = view
+            return "/".join(parts)
+    return location
+
+
+# --- bodies in ------------------------------------------------------------------------------------
+
+
+def body_version() -> str:
+    """The version a request body is in: its Content-Type's `fhirVersion`, else the request's (its
+    base's, else Accept's): a client that asks for R4 writes R4."""
+    declared = short((request.mimetype_params or {}).get("fhirversion"))
+    return declared or current()
+
+
+def into(resource: dict, version: str) -> dict:
+    """An R4/R4B body as the R5 resource to store."""
+    if version == R5:
+        return resource
+    return versions.from_version(resource, version)
+
+
+def into_bundle(bundle: dict, version: str) -> tuple[dict, list[str | None]]:
+    """A transaction/batch Bundle in `version` → R5, and each entry's view type (to name it again
+    in the response)."""
+    if version == R5:
+        return bundle, []
+    entries, views = [], []
+    for raw in bundle.get("entry") or []:
+        entry = dict(raw)
+        resource = entry.get("resource")
+        request_ = dict(entry.get("request") or {})
+        url = str(request_.get("url") or "")
+        view = url.split("?")[0].split("/")[0] or (resource or {}).get("resourceType")
+        views.append(view)
+        if view in VIEW_TYPES[version]:
+            r5, _ = stored_type(view, version)
+            if r5 != view:
+                request_["url"] = r5 + url[len(view) :]
+                if entry.get("fullUrl"):
+                    entry["fullUrl"] = _renamed(entry["fullUrl"], view, r5)
+        if request_:
+            entry["request"] = request_
+        if resource is not None:
+            entry["resource"] = into(resource, version)
+        entries.append(entry)
+    converted = dict(bundle)
+    if entries:
+        converted["entry"] = entries
+    return converted, views
+
+
+def refuse_patch() -> FhirError:
+    return FhirError(
+        405,
+        f"PATCH through FHIR {full_version(current())} is not supported: a patch addresses the "
+        f"elements of the stored R5 resource; send it without a fhirVersion to /fhir, or PUT the "
+        f"whole resource in FHIR {full_version(current())}",
+        "not-supported",
+    )
+
+
+# --- search parameters ----------------------------------------------------------------------------
+
+
+class Translation:
+    """A search in the request's version as the R5 search the index answers, and back: the page
+    links of the R5 search name the view type and the parameters as the client sent them."""
+
+    def __init__(self, params: list[tuple[str, str]], view: str | None, version: str):
+        self.version, self.view = version, view
+        self.r5, constraints = stored_type(view, version) if view else (None, {})
+        self.added = list(constraints.items())
+        self.back: dict[tuple[str, str], tuple[str, str]] = {}
+        translated = []
+        for key, value in params:
+            pair = (self._key(key), self._value(key, value))
+            if pair != (key, value):
+                self.back[pair] = (key, value)
+            translated.append(pair)
+        self.params = translated + self.added
+
+    def _type(self, name: str) -> str:
+        if name in VIEW_TYPES[self.version]:
+            return stored_type(name, self.version)[0]
+        return name
+
+    def _key(self, key: str) -> str:
+        name, sep, modifier = key.partition(":")
+        if sep and modifier[:1].isupper():  # a type modifier of a reference parameter
+            return f"{name}:{self._type(modifier)}"
+        return key
+
+    def _value(self, key: str, value: str) -> str:
+        name = key.split(":", 1)[0]
+        if name in INCLUDE_KEYS:
+            parts = value.split(":")
+            return ":".join([self._type(parts[0]), *parts[1:2], *map(self._type, parts[2:3])])
+        if name == "_type":
+            return ",".join(self._type(t) for t in value.split(","))
+        if "/" in value:
+            return ",".join(self._reference(v) for v in value.split(","))
+        return value
+
+    def _reference(self, value: str) -> str:
+        head, sep, rest = value.partition("/")
+        return f"{self._type(head)}/{rest}" if sep and head in VIEW_TYPES[self.version] else value
+
+    def link(self, url: str) -> str:
+        scheme, netloc, path, query, fragment = urlsplit(url)
+        if self.r5 and self.view and path.endswith(f"/{self.r5}"):
+            path = path[: -len(self.r5)] + self.view
+        pairs = parse_qsl(query, keep_blank_values=True)
+        for added in self.added:  # the constraints are added again by the next request
+            if added in pairs:
+                pairs.remove(added)
+        pairs = [self.back.get(p, p) for p in pairs]
+        return urlunsplit((scheme, netloc, path, urlencode(pairs), fragment))
+
+
+def history_link(url: str, r5: str, view: str) -> str:
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    return urlunsplit((scheme, netloc, _renamed(path, r5, view), query, fragment))
+
+
+# --- what each version defines (CapabilityStatement) ----------------------------------------------
+
+DEFINITIONS = {"4.0": "r4", "4.3": "r4b"}
+
+
+@cache
+def version_search_params(version: str) -> dict[str, list[dict]]:
+    """type → the search parameters FHIR `version` defines for it (from the official definitions
+    shipped in fhir_service/definitions/data/<r4|r4b>/; empty when they are not installed)."""
+    folder = resources.files("fhir_service.definitions") / "data" / DEFINITIONS[version]
+    path = folder / "search-parameters.json.gz"
+    try:
+        with path.open("rb") as fh:
+            params = json.loads(gzip.decompress(fh.read()))
+    except (FileNotFoundError, OSError):
+        return {}
+    by_type: dict[str, list[dict]] = {}
+    for p in params:
+        for base in p.get("base") or []:
+            by_type.setdefault(base, []).append(p)
+    return by_type
