@@ -110,6 +110,8 @@ def to_version(resource: dict, version: str, *, resolve: Resolve | None = None) 
     out: dict = {"resourceType": m.view_type}
     walk.forth_node(resource, td5, m.r5_type, tdv, m.view_type, out)
     engine.fill_placeholders(out, tdv, m.view_type, walk)
+    if m.after:
+        m.after(out, resource)
     return out
 
 
@@ -124,6 +126,8 @@ def from_version(resource: dict, version: str) -> dict:
     walk.back_node(resource, td5, m.r5_type, tdv, m.view_type, out)
     for key, value in m.implied.items():
         out.setdefault(key, value)
+    if m.after:
+        m.after(out, resource)
     return out
 
 

@@ -103,7 +103,8 @@ class Map:
     children with it; mapping an element onto its parent's path flattens it, for 0..1 elements or
     lists of one). `values`: R5 path → (view path, name of a value converter) for elements whose
     value changes form. `implied`: root R5 elements the view type itself says (not written).
-    `placeholders`: view path → value filling a view element the view requires and R5 may lack."""
+    `placeholders`: view path → value filling a view element the view requires and R5 may lack.
+    `after(converted, source)`: what a table cannot say, run after either direction's walk."""
 
     r5_type: str
     view_type: str
@@ -111,6 +112,7 @@ class Map:
     values: dict[str, tuple[str, str]] = field(default_factory=dict)
     implied: dict[str, object] = field(default_factory=dict)
     placeholders: dict[str, object] = field(default_factory=dict)
+    after: Callable[[dict, dict], None] | None = None
 
 
 # Value converters a map may name in `values`: name → (forth, back); forth gives None when no fit.
@@ -146,25 +148,28 @@ class Walk:
         return r5_path  # inside a datatype: the same path
 
     def r5_path(self, view_path: str, td5: TypeDef, anchor: str) -> str | None:
-        """The R5 path a view path holds below the R5 node `anchor` (moves or the same path, if R5
-        defines it); the nearest to the anchor wins, as a flattened element sits below its home."""
+        """The R5 path a view path holds below the R5 node `anchor`, if R5 defines it: a move's
+        first (the nearest to the anchor, as a flattened element sits below its home), else the same path."""
         if view_path in self.value_paths:
             return self.value_paths[view_path][0]
-        candidates = []
-        for mv, m5 in self.inverse:
-            if view_path == mv or view_path.startswith(mv + "."):
-                candidates.append(m5 + view_path[len(mv) :])
-        m = self.map
-        if view_path == m.view_type or view_path.startswith(m.view_type + "."):
-            candidates.append(m.r5_type + view_path[len(m.view_type) :])
-        elif not candidates:
-            candidates.append(view_path)
-        found = [
-            p
-            for p in candidates
-            if p.startswith(anchor + ".") and (p in td5.elements or p + "[x]" in td5.elements)
+        moved = [
+            m5 + view_path[len(mv) :]
+            for mv, m5 in self.inverse
+            if view_path == mv or view_path.startswith(mv + ".")
         ]
-        return min(found, key=lambda p: p.count("."), default=None)
+        m = self.map
+        same = (
+            m.r5_type + view_path[len(m.view_type) :] if view_path.split(".")[0] == m.view_type else view_path
+        )
+        for candidates in (moved, [same]):  # a move outranks the same path
+            found = [
+                p
+                for p in candidates
+                if p.startswith(anchor + ".") and (p in td5.elements or p + "[x]" in td5.elements)
+            ]
+            if found:
+                return min(found, key=lambda p: p.count("."))
+        return None
 
     # ---- forth --------------------------------------------------------------------------------
     def forth_node(

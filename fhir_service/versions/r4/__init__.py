@@ -3,6 +3,7 @@ type of the same name, element by element, through the generic walk)."""
 
 from fhir_service.versions.r4 import (
     administrable_product,
+    bundle,
     clinical_use,
     group,
     medication_knowledge,
@@ -16,6 +17,7 @@ BY_TYPE = {
     "MedicinalProductDefinition": medicinal_product.MAP,
     "AdministrableProductDefinition": administrable_product.MAP,
     "Group": group.MAP,
+    "Bundle": bundle.MAP,
 }
 # R5 type → (element choosing the map, {its value: map}).
 BY_FIELD = {"ClinicalUseDefinition": ("type", clinical_use.MAPS)}
