@@ -94,6 +94,16 @@ def _relative(ref: str) -> str:
     return "/".join(parts[-2:])
 
 
+def _with_entries(bundle: dict, resolve: Resolve | None) -> Resolve:
+    """References between a Bundle's entries resolve within it first."""
+    inside = {}
+    for entry in bundle.get("entry", []):
+        r = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(r, dict) and isinstance(r.get("id"), str):
+            inside[f"{r.get('resourceType')}/{r['id']}"] = r
+    return lambda ref: inside.get(ref) or (resolve(ref) if resolve else None)
+
+
 def to_version(resource: dict, version: str, *, resolve: Resolve | None = None) -> dict:
     """The `version` view of an R5 resource (a new dict; the argument is not changed).
 
@@ -103,6 +113,8 @@ def to_version(resource: dict, version: str, *, resolve: Resolve | None = None) 
     if version == "5.0":
         return resource
     m = _map_forth(resource, version)
+    if resource.get("resourceType") == "Bundle":
+        resolve = _with_entries(resource, resolve)
     walk = engine.Walk(
         version, m, _renamer(version, resolve), lambda r, _: to_version(r, version, resolve=resolve)
     )
