@@ -17,11 +17,12 @@ from functools import cache
 from importlib import resources
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import g, request
+from flask import current_app, g, request
 
 from fhir_service import versions
 from fhir_service.interactions.errors import FhirError, not_found
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
+from fhir_service.references import iter_references, split_relative
 from fhir_service.rest.view_types import VIEW_TYPES
 from fhir_service.search.engine import SplicedSearchset
 from fhir_service.store.repository import StoredResource
@@ -117,17 +118,52 @@ def check_selected(view: str, resource: dict | None) -> None:
 # --- bodies out -----------------------------------------------------------------------------------
 
 
-def out(body, version: str | None = None, links=None) -> dict:
-    """A response body in `version` (the request's): a resource, or a Bundle entry by entry."""
+def out(body, version: str | None = None, links=None, resolve=None) -> dict:
+    """A response body in `version` (the request's): a resource, or a Bundle entry by entry.
+    References to a type R4 splits are named by their targets, read in one query per body."""
     version = version or current()
     if isinstance(body, StoredResource | SplicedSearchset):
         body = body.resource()
+    if resolve is None:
+        resolve = resolver(body, version)
     if body.get("resourceType") == "Bundle":
-        return out_bundle(body, version, links)
-    return versions.to_version(body, version)
+        return out_bundle(body, version, links, resolve)
+    return versions.to_version(body, version, resolve=resolve)
 
 
-def out_bundle(bundle: dict, version: str, links=None) -> dict:
+@cache
+def split_types(version: str) -> frozenset[str]:
+    """The stored types served as one of several view types, chosen by content."""
+    return frozenset(t for t in RESOURCE_TYPES if len(versions.view_types(t, version)) > 1)
+
+
+def resolver(body: dict, version: str, repository=None):
+    """`resolve` for to_version: the stored targets of the body's references to split types."""
+    split = split_types(version)
+    keys = set()
+    for ref in iter_references(body):
+        target = split_relative(ref)
+        if target and target[0] in split:
+            keys.add(target)
+    if not keys:
+        return _nothing
+    repository = repository or current_app.extensions["fhir_repository"]
+    with repository.unit_of_work(write=False) as uow:
+        found = uow.read_many(sorted(keys))
+    targets = {f"{t}/{i}": s for (t, i), s in found.items() if not s.deleted}
+
+    def resolve(ref: str) -> dict | None:
+        stored = targets.get(ref)
+        return stored.resource() if stored is not None else None
+
+    return resolve
+
+
+def _nothing(ref: str) -> None:
+    return None
+
+
+def out_bundle(bundle: dict, version: str, links=None, resolve=None) -> dict:
     """Each entry's resource (and outcome) converted, its URLs naming the view type; entries whose
     type this version does not define are left out (and then no total is claimed)."""
     known = types_of(version)
@@ -137,7 +173,7 @@ def out_bundle(bundle: dict, version: str, links=None) -> dict:
         resource = entry.get("resource")
         r5 = resource.get("resourceType") if resource else None
         if resource is not None:
-            converted = out(resource, version)
+            converted = out(resource, version, resolve=resolve)
             if converted.get("resourceType") not in known:
                 dropped = True
                 continue
@@ -151,7 +187,7 @@ def out_bundle(bundle: dict, version: str, links=None) -> dict:
         if response:
             response = dict(response)
             if response.get("outcome"):
-                response["outcome"] = out(response["outcome"], version)
+                response["outcome"] = out(response["outcome"], version, resolve=resolve)
             if response.get("location"):
                 response["location"] = _location(response["location"], resource, version)
             entry["response"] = response
