@@ -37,29 +37,119 @@ PRIMITIVE_FITS = {
 }
 
 
+# Answers of the definitions per (question, version, argument), kept here: selecting a version
+# for each question would cost more than the walk itself.
+_MEMO: dict[tuple, object] = {}
+
+
+def _ask(question: Callable, version: str, *args):
+    key = (question, version, *args)
+    try:
+        return _MEMO[key]
+    except KeyError:
+        with definitions.fhir_version(version):
+            answer = _MEMO[key] = question(*args)
+        return answer
+
+
 def _def(version: str, name: str) -> TypeDef | None:
-    with definitions.fhir_version(version):
-        return definitions.type_def(name)
+    return _ask(definitions.type_def, version, name)
 
 
 def _is_primitive(version: str, code: str) -> bool:
-    with definitions.fhir_version(version):
-        return code in definitions.primitive_types()
+    return code in _ask(definitions.primitive_types, version)
 
 
 def _codes(version: str, url: str) -> frozenset[str] | None:
-    with definitions.fhir_version(version):
-        return definitions.value_set_codes(url)
+    return _ask(definitions.value_set_codes, version, url)
 
 
 def _resource_types(version: str) -> frozenset[str]:
-    with definitions.fhir_version(version):
-        return definitions.resource_types()
+    return _ask(definitions.resource_types, version)
 
 
 def _is_subtype(version: str, name: str, ancestor: str) -> bool:
-    with definitions.fhir_version(version):
-        return definitions.is_subtype(name, ancestor)
+    return _ask(definitions.is_subtype, version, name, ancestor)
+
+
+def _same(value, version: str, owner: str, path: str):
+    """A copy of a datatype value the same in R5 and `version` (every key it uses, all the way
+    down, is), else None: the walk's fast path."""
+    if not isinstance(value, dict):
+        return None
+    rules = _rules(version, owner, path)
+    out = {}
+    for key, item in value.items():
+        rule = rules.get(key)
+        if rule is None:
+            return None
+        if rule is True:
+            out[key] = list(item) if isinstance(item, list) else item
+            continue
+        if isinstance(item, list):
+            copied = [_same(i, version, *rule) for i in item]
+            if any(c is None for c in copied):
+                return None
+            out[key] = copied
+        else:
+            copied = _same(item, version, *rule)
+            if copied is None:
+                return None
+            out[key] = copied
+    return out
+
+
+def _plain_reference(item, code: str) -> dict | None:
+    """A copy of a Reference holding only a reference string and/or display (the same in every
+    version but for the type it names), else None."""
+    if code != "Reference" or not isinstance(item, dict) or not item.keys() <= {"reference", "display"}:
+        return None
+    if not all(isinstance(v, str) for v in item.values()):
+        return None
+    return dict(item)
+
+
+_RULES: dict[tuple, dict] = {}
+
+
+def _rules(version: str, owner: str, path: str) -> dict:
+    """JSON key → True (a primitive copied as it is) or (owner, path) of a complex child checked
+    the same way, for the keys below `path` of the datatype `owner` that R5 and `version` define
+    alike: same element, type, list-ness, no narrower required value set. References are renamed
+    and extensions may hold R5-only types, so neither is ever copied."""
+    key = (version, owner, path)
+    if key in _RULES:
+        return _RULES[key]
+    rules: dict = {}
+    _RULES[key] = rules
+    td5, tdv = _def(R5, owner), _def(version, owner)
+    if (
+        td5 is None
+        or tdv is None
+        or owner in ("Reference", "Extension", "Resource")
+        or td5.kind != "complex-type"
+    ):
+        return rules
+    childrenv = tdv.children.get(path, {})
+    for json_key, el5 in td5.children.get(path, {}).items():
+        elv = childrenv.get(json_key)
+        if elv is None or json_key in ("extension", "modifierExtension"):
+            continue
+        code = el5.json_keys[json_key]
+        if code != elv.json_keys[json_key] or _many(el5) != _many(elv):
+            continue
+        if elv.required_valueset:
+            narrow = _codes(version, elv.required_valueset)
+            wide = _codes(R5, el5.required_valueset) if el5.required_valueset else None
+            if narrow is not None and (wide is None or not wide <= narrow):
+                continue
+        if _is_primitive(R5, code):
+            rules[json_key] = True
+        elif el5.path in td5.children:  # a backbone inside the datatype (Timing.repeat)
+            rules[json_key] = (owner, el5.path)
+        elif code not in ("Reference", "Extension", "Resource"):
+            rules[json_key] = (code, code)
+    return rules
 
 
 def _by_name(td: TypeDef, parent: str, name: str) -> ElementDef | None:
@@ -113,6 +203,8 @@ class Map:
     implied: dict[str, object] = field(default_factory=dict)
     placeholders: dict[str, object] = field(default_factory=dict)
     after: Callable[[dict, dict], None] | None = None
+    # where each R5 element goes, learnt on first use (the walk's static half)
+    routes: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 # Value converters a map may name in `values`: name → (forth, back); forth gives None when no fit.
@@ -201,26 +293,23 @@ class Walk:
 
     def place(self, key, value, under, element, code, td5, tdv, pv, out, anchor) -> bool:
         """Put one R5 element natively into `out` (or the object it flattens into); False if no fit."""
-        target_path = self.view_path(element.path)
-        if element.path in self.map.values:
+        route = self._route(element, td5, tdv, pv, anchor)
+        if route is None:
+            return False
+        kind, parent, target = route
+        if kind == "value":
             forth, _ = VALUE_CONVERTERS[self.map.values[element.path][1]]
             converted = forth(value)
             if converted is None:
                 return False
-            parent, _, name = target_path.rpartition(".")
             holder = self._holder(out, pv, parent, tdv)
-            if holder is None or name in holder:
+            if holder is None or target in holder:
                 return False
-            holder[name] = converted
+            holder[target] = converted
             return True
-        if target_path == pv:  # the element maps onto the node itself: its children join it
+        if kind == "flatten":  # the element maps onto the node itself: its children join it
             return self._flatten(value, element, td5, tdv, pv, out, anchor)
-        parent, _, name = target_path.rpartition(".")
-        view_el = _by_name(tdv, parent, _bare(name))
-        if view_el is None or parent != pv and not parent.startswith(pv + "."):
-            return False
-        if self.r5_path(_bare(view_el.path), td5, anchor) != _bare(element.path):
-            return False  # the way back would not find it here
+        view_el = target
         holder = self._holder(out, pv, parent, tdv)
         if holder is None:
             return False
@@ -244,6 +333,29 @@ class Walk:
         if any(d[1] is not None for d in done):
             holder["_" + view_key] = [d[1] for d in done] if _many(view_el) else done[0][1]
         return True
+
+    def _route(self, element: ElementDef, td5: TypeDef, tdv: TypeDef, pv: str, anchor: str):
+        """Where an R5 element goes below the view node pv, whatever its value: ("value", parent,
+        name), ("flatten", pv, None), ("native", parent, view element) or None (an extension)."""
+        key = (self.version, element.path, pv, anchor)
+        routes = self.map.routes
+        if key not in routes:
+            routes[key] = self._find_route(element, td5, tdv, pv, anchor)
+        return routes[key]
+
+    def _find_route(self, element: ElementDef, td5: TypeDef, tdv: TypeDef, pv: str, anchor: str):
+        target_path = self.view_path(element.path)
+        parent, _, name = target_path.rpartition(".")
+        if element.path in self.map.values:
+            return "value", parent, name
+        if target_path == pv:
+            return "flatten", pv, None
+        view_el = _by_name(tdv, parent, _bare(name))
+        if view_el is None or parent != pv and not parent.startswith(pv + "."):
+            return None
+        if self.r5_path(_bare(view_el.path), td5, anchor) != _bare(element.path):
+            return None  # the way back would not find it here
+        return "native", parent, view_el
 
     def _flatten(self, value, element, td5, tdv, pv, out, anchor) -> bool:
         items = value if isinstance(value, list) else [value]
@@ -327,11 +439,19 @@ class Walk:
                 return None
             fill_placeholders(out, tdv, view_el.path, self)
             return code, out, None
+        same = _same(item, self.version, code, code)
+        if same is not None:
+            return code, same, None
         dt5, dtv = _def(R5, code), _def(self.version, code)
         if dt5 is None or dtv is None:
             return None
         if code == "Reference" and not self._reference_fits(item, view_el):
             return None
+        plain = _plain_reference(item, code)
+        if plain is not None:
+            if isinstance(plain.get("reference"), str):
+                plain["reference"] = self.rename_reference(plain["reference"], True)
+            return code, plain, None
         out = {}
         self.forth_node(item, dt5, code, dtv, code, out)
         if code == "Reference" and isinstance(out.get("reference"), str):
@@ -386,8 +506,10 @@ class Walk:
                 return ext
             if code == "Reference" and isinstance(item.get("reference"), str):
                 item = {**item, "reference": self.rename_reference(item["reference"], True)}
-            out: dict = {}
-            self.forth_node(item, _def(R5, code), code, dtv, code, out)
+            out = _same(item, self.version, code, code) or _plain_reference(item, code)
+            if out is None:
+                out = {}
+                self.forth_node(item, _def(R5, code), code, dtv, code, out)
             return {"url": url, value_key: out}
         # complex: one sub-extension per child, by child name
         inner_td, inner_path = (td5, element.path) if element.path in td5.children else (_def(R5, code), code)
@@ -524,6 +646,14 @@ class Walk:
         return code, self.back_datatype(item, code), None
 
     def back_datatype(self, item: dict, code: str) -> dict:
+        same = _same(item, self.version, code, code)
+        if same is not None:
+            return same
+        plain = _plain_reference(item, code)
+        if plain is not None:
+            if isinstance(plain.get("reference"), str):
+                plain["reference"] = self.rename_reference(plain["reference"], False)
+            return plain
         out: dict = {}
         self.back_node(item, _def(R5, code), code, _def(self.version, code), code, out)
         if code == "Reference" and isinstance(out.get("reference"), str):
