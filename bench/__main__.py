@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     report.add_ceiling_ratios(results["http"])
     results["scale"] = report.scale_ratios(results["http"], args.scale)
     results["xml"] = report.xml_ratios(results["http"])
+    results["r4"] = report.r4_ratios(results["http"])
     results["targets"] = report.targets(results)
     print("\n" + report.render(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.cases import SEARCH_CASES, XML_CASES
+from bench.cases import R4_CASES, SEARCH_CASES, XML_CASES
 
 # issue 7, "Targets": (name, figure getter over the results, bound, "min" or "max")
 RATIO_TARGETS = {"read": 0.70, "search-token": 0.35, "search-chained": 0.20, "search-include": 0.20}
@@ -12,6 +12,7 @@ INGEST_RSS_MIB = 1024.0
 SCALE_RATIO = 1.3
 WORKER_RSS_MIB = 300.0
 XML_READ_RATIO = 3.0  # an XML read costs at most 3x a JSON read
+R4_READ_RATIO = 2.0  # a read through /fhir/R4 costs at most 2x the R5 read
 
 
 def add_ceiling_ratios(http: list[dict]) -> None:
@@ -60,6 +61,26 @@ def xml_ratios(http: list[dict]) -> list[dict]:
     return rows
 
 
+def r4_ratios(http: list[dict]) -> list[dict]:
+    """Each R4 case's p50 over its R5 twin's (the same resources, same server and session)."""
+    p50 = {(r["db"], r["scale"], r["case"]): r["p50_ms"] for r in http}
+    rows = []
+    for (db, scale, case), r4_ms in p50.items():
+        r5_ms = p50.get((db, scale, R4_CASES.get(case)))
+        if r5_ms:
+            rows.append(
+                {
+                    "db": db,
+                    "scale": scale,
+                    "case": case,
+                    "p50_ms_r5": r5_ms,
+                    "p50_ms_r4": r4_ms,
+                    "ratio": r4_ms / r5_ms,
+                }
+            )
+    return rows
+
+
 def targets(results: dict) -> list[dict]:
     big = results["meta"]["scale"]
     out = []
@@ -93,6 +114,9 @@ def targets(results: dict) -> list[dict]:
     for r in results.get("xml", ()):
         if r["case"] == "read-xml":
             check(f"read p50 XML/JSON {r['db']} ×{r['scale']}", r["ratio"], XML_READ_RATIO, "max")
+    for r in results.get("r4", ()):
+        if r["case"] == "read-r4":
+            check(f"read p50 R4/R5 {r['db']} ×{r['scale']}", r["ratio"], R4_READ_RATIO, "max")
     return out
 
 
@@ -197,6 +221,16 @@ def render(results: dict) -> str:
             [
                 [r["db"], f"×{r['scale']}", r["case"], r["p50_ms_json"], r["p50_ms_xml"], r["ratio"]]
                 for r in results.get("xml", ())
+            ],
+        )
+    )
+    parts.append(
+        _table(
+            "R4 / R5 (p50 latency of the same resources through /fhir/R4 and /fhir)",
+            ["db", "scale", "case", "p50 ms R5", "p50 ms R4", "ratio"],
+            [
+                [r["db"], f"×{r['scale']}", r["case"], r["p50_ms_r5"], r["p50_ms_r4"], r["ratio"]]
+                for r in results.get("r4", ())
             ],
         )
     )

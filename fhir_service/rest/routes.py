@@ -5,6 +5,7 @@ and its bodies both ways."""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -294,7 +295,16 @@ def read(rtype, rid):
     _check_selected(rtype, r5, result)
     if not_modified(result):
         return Response(status=304, headers=version_headers(result.stored))
-    return respond(result, subsettable=True)
+    return _respond_read(result)
+
+
+def _respond_read(result: Result):
+    """A read or vread: in R4/R4B the stored version's view, kept converted (rest/versioned.py)."""
+    if not versioned.is_view():
+        return respond(result, subsettable=True)
+    content = versioned.stored_view(result.stored, versioned.current(), repo())
+    result.body = dataclasses.replace(result.stored, content=content)
+    return respond(result, subsettable=True, converted=True)
 
 
 def _selected_type(rtype: str) -> str:
@@ -346,7 +356,7 @@ def vread(rtype, rid, vid):
     _check_selected(rtype, r5, result)
     if not_modified(result):
         return Response(status=304, headers=version_headers(result.stored))
-    return respond(result, subsettable=True)
+    return _respond_read(result)
 
 
 @api.route("/<rtype>/<rid>/$validate", methods=["GET", "POST"])

@@ -13,19 +13,25 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
+import weakref
+from collections import OrderedDict
 from functools import cache
 from importlib import resources
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import current_app, g, request
+from sqlalchemy import bindparam, func, select
 
 from fhir_service import versions
+from fhir_service.formats import to_json
 from fhir_service.interactions.errors import FhirError, not_found
 from fhir_service.interactions.resource_types import RESOURCE_TYPES
 from fhir_service.references import iter_references, split_relative
 from fhir_service.rest.view_types import VIEW_TYPES
 from fhir_service.search.engine import SplicedSearchset
-from fhir_service.store.repository import StoredResource
+from fhir_service.store.repository import StoredResource, _PreparedRead
+from fhir_service.store.schema import ResourceVersion
 
 R5 = "5.0"
 PREFIX = "/fhir"  # the blueprints' url_prefix (app.py)
@@ -118,17 +124,103 @@ def check_selected(view: str, resource: dict | None) -> None:
 # --- bodies out -----------------------------------------------------------------------------------
 
 
-def out(body, version: str | None = None, links=None, resolve=None) -> dict:
+def out(body, version: str | None = None, links=None, conversion: Conversion | None = None) -> dict:
     """A response body in `version` (the request's): a resource, or a Bundle entry by entry.
-    References to a type R4 splits are named by their targets, read in one query per body."""
+    References to a type R4 splits are named by their targets (read when a view is made)."""
     version = version or current()
     if isinstance(body, StoredResource | SplicedSearchset):
         body = body.resource()
-    if resolve is None:
-        resolve = resolver(body, version)
+    if conversion is None:
+        conversion = Conversion(current_app.extensions["fhir_repository"], version)
     if body.get("resourceType") == "Bundle":
-        return out_bundle(body, version, links, resolve)
-    return versions.to_version(body, version, resolve=resolve)
+        return out_bundle(body, version, links, conversion)
+    return converted(body, version, conversion.resolve, conversion.generation)
+
+
+# --- converted views, kept ------------------------------------------------------------------------
+# A view is a function of the stored version and, through its references to a split type, of the
+# `type` of their targets: kept per stored version and per generation of the split types (the latest
+# version written of any of them), a kept view is dropped by the next write of such a target.
+# Converting is the expensive part of a versioned read; the generation is one indexed max().
+VIEWS_MAX_BYTES = 64 * 1024 * 1024
+_views: OrderedDict[tuple, tuple[dict, bytes | None]] = OrderedDict()
+_views_bytes = 0
+_views_lock = threading.Lock()
+_refs: dict[tuple, bool] = {}  # (type, id, versionId, version) → has references to a split type
+
+
+def refers_to_split(resource: dict, version: str) -> bool:
+    """Does the resource (a stored version: its answer is kept) refer to a type `version` splits?"""
+    stored_version = (resource.get("meta") or {}).get("versionId")
+    key = (resource.get("resourceType"), resource.get("id"), str(stored_version), version)
+    if stored_version is not None and key in _refs:
+        return _refs[key]
+    split = split_types(version)
+    found = False
+    for ref in iter_references(resource):
+        target = split_relative(ref)
+        if target and target[0] in split:
+            found = True
+            break
+    if stored_version is not None:
+        if len(_refs) >= 65536:
+            _refs.clear()
+        _refs[key] = found
+    return found
+
+
+def _view_key(resource: dict, version: str, generation) -> tuple | None:
+    stored_version = (resource.get("meta") or {}).get("versionId")
+    if not stored_version or not resource.get("id"):
+        return None  # not a stored version (an outcome, a body being written)
+    pinned = generation() if refers_to_split(resource, version) else None
+    return (resource["resourceType"], resource["id"], str(stored_version), version, pinned)
+
+
+def converted(resource: dict, version: str, resolve, generation, *, as_bytes: bool = False):
+    """to_version, kept (the comment above); with `as_bytes` its JSON bytes. The dict is shared:
+    callers must not modify it."""
+    key = _view_key(resource, version, generation)
+    kept = _views.get(key) if key is not None else None
+    if kept is None:
+        resolve.prefetch(resource)
+        view = versions.to_version(resource, version, resolve=resolve)
+        kept = (view, to_json(view) if as_bytes else None)
+        if key is not None:
+            _keep(key, kept)
+    elif as_bytes and kept[1] is None:
+        kept = (kept[0], to_json(kept[0]))
+        _keep(key, kept)
+    return kept[1] if as_bytes else kept[0]
+
+
+def _keep(key: tuple, kept: tuple) -> None:
+    global _views_bytes
+    size = len(kept[1] or b"") + 1024
+    with _views_lock:
+        old = _views.pop(key, None)
+        if old is not None:
+            _views_bytes -= len(old[1] or b"") + 1024
+        _views[key] = kept
+        _views_bytes += size
+        while _views_bytes > VIEWS_MAX_BYTES and _views:
+            _, dropped = _views.popitem(last=False)
+            _views_bytes -= len(dropped[1] or b"") + 1024
+
+
+def stored_view(stored: StoredResource, version: str, repository=None) -> bytes:
+    """The view's JSON of a stored version. A kept one is found from the row (and the generation)
+    without parsing it."""
+    repository = repository or current_app.extensions["fhir_repository"]
+    generation = Generation(repository, version)
+    refers = _refs.get((stored.type, stored.id, str(stored.version_id), version))
+    if refers is not None:
+        pinned = generation() if refers else None
+        kept = _views.get((stored.type, stored.id, str(stored.version_id), version, pinned))
+        if kept is not None and kept[1] is not None:
+            return kept[1]
+    resource = stored.resource()
+    return converted(resource, version, Resolver(repository, version), generation, as_bytes=True)
 
 
 @cache
@@ -137,33 +229,69 @@ def split_types(version: str) -> frozenset[str]:
     return frozenset(t for t in RESOURCE_TYPES if len(versions.view_types(t, version)) > 1)
 
 
-def resolver(body: dict, version: str, repository=None):
-    """`resolve` for to_version: the stored targets of the body's references to split types."""
-    split = split_types(version)
-    keys = set()
-    for ref in iter_references(body):
-        target = split_relative(ref)
-        if target and target[0] in split:
-            keys.add(target)
-    if not keys:
-        return _nothing
-    repository = repository or current_app.extensions["fhir_repository"]
-    with repository.unit_of_work(write=False) as uow:
-        found = uow.read_many(sorted(keys))
-    targets = {f"{t}/{i}": s for (t, i), s in found.items() if not s.deleted}
+class Generation:
+    """The latest version written of any split type (asked once, when a key needs it), read the
+    way the repository reads a resource by id: a prepared statement on the thread's connection."""
 
-    def resolve(ref: str) -> dict | None:
-        stored = targets.get(ref)
+    def __init__(self, repository, version: str):
+        self.repository, self.version, self.value = repository, version, None
+
+    def __call__(self):
+        if self.value is None:
+            read = _latest_write_reader(self.repository)
+            self.value = tuple(str(read.row({"rtype": t})[0]) for t in sorted(split_types(self.version)))
+        return self.value
+
+
+_LATEST_WRITE = select(func.max(ResourceVersion.last_updated)).where(
+    ResourceVersion.type == bindparam("rtype")
+)
+_latest_write_readers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _latest_write_reader(repository):
+    reader = _latest_write_readers.get(repository)
+    if reader is None:
+        reader = _PreparedRead(repository.engine, _LATEST_WRITE, repository._connections)
+        _latest_write_readers[repository] = reader
+    return reader
+
+
+class Resolver:
+    """`resolve` for to_version: a referenced target as stored (read when asked, once each)."""
+
+    def __init__(self, repository, version: str):
+        self.repository, self.split, self.found = repository, split_types(version), {}
+
+    def prefetch(self, body: dict) -> None:
+        """Every split-type target the body refers to, in one query."""
+        keys = set()
+        for ref in iter_references(body):
+            target = split_relative(ref)
+            if target and target[0] in self.split and f"{target[0]}/{target[1]}" not in self.found:
+                keys.add(target)
+        if keys:
+            with self.repository.unit_of_work(write=False) as uow:
+                rows = uow.read_many(sorted(keys))
+            self.found.update({f"{t}/{i}": None for t, i in keys})
+            self.found.update({f"{t}/{i}": s for (t, i), s in rows.items() if not s.deleted})
+
+    def __call__(self, ref: str) -> dict | None:
+        if ref not in self.found:
+            self.prefetch({"reference": ref})
+        stored = self.found.get(ref)
         return stored.resource() if stored is not None else None
 
-    return resolve
+
+class Conversion:
+    """What converting one response body shares: its targets read, the generation asked."""
+
+    def __init__(self, repository, version: str):
+        self.resolve = Resolver(repository, version)
+        self.generation = Generation(repository, version)
 
 
-def _nothing(ref: str) -> None:
-    return None
-
-
-def out_bundle(bundle: dict, version: str, links=None, resolve=None) -> dict:
+def out_bundle(bundle: dict, version: str, links=None, conversion: Conversion | None = None) -> dict:
     """Each entry's resource (and outcome) converted, its URLs naming the view type; entries whose
     type this version does not define are left out (and then no total is claimed)."""
     known = types_of(version)
@@ -173,12 +301,12 @@ def out_bundle(bundle: dict, version: str, links=None, resolve=None) -> dict:
         resource = entry.get("resource")
         r5 = resource.get("resourceType") if resource else None
         if resource is not None:
-            converted = out(resource, version, resolve=resolve)
-            if converted.get("resourceType") not in known:
+            view_resource = out(resource, version, conversion=conversion)
+            if view_resource.get("resourceType") not in known:
                 dropped = True
                 continue
-            entry["resource"] = converted
-            view = converted["resourceType"]
+            entry["resource"] = view_resource
+            view = view_resource["resourceType"]
             if view != r5 and entry.get("fullUrl"):
                 entry["fullUrl"] = _renamed(entry["fullUrl"], r5, view)
             if entry.get("request") and view != r5:
@@ -187,19 +315,19 @@ def out_bundle(bundle: dict, version: str, links=None, resolve=None) -> dict:
         if response:
             response = dict(response)
             if response.get("outcome"):
-                response["outcome"] = out(response["outcome"], version, resolve=resolve)
+                response["outcome"] = out(response["outcome"], version, conversion=conversion)
             if response.get("location"):
                 response["location"] = _location(response["location"], resource, version)
             entry["response"] = response
         entries.append(entry)
-    converted = {k: v for k, v in bundle.items() if k not in ("entry", "issues")}
+    shell = {k: v for k, v in bundle.items() if k not in ("entry", "issues")}
     if dropped:
-        converted.pop("total", None)
-    if links is not None and converted.get("link"):
-        converted["link"] = [{**link, "url": links(link["url"])} for link in converted["link"]]
+        shell.pop("total", None)
+    if links is not None and shell.get("link"):
+        shell["link"] = [{**link, "url": links(link["url"])} for link in shell["link"]]
     if entries:
-        converted["entry"] = entries
-    return converted
+        shell["entry"] = entries
+    return shell
 
 
 def _renamed(url: str, r5: str, view: str) -> str:
