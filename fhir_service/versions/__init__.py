@@ -123,7 +123,7 @@ def to_version(resource: dict, version: str, *, resolve: Resolve | None = None) 
     walk.forth_node(resource, td5, m.r5_type, tdv, m.view_type, out)
     engine.fill_placeholders(out, tdv, m.view_type, walk)
     if m.after:
-        m.after(out, resource)
+        m.after(out, resource, True)
     return out
 
 
@@ -139,7 +139,7 @@ def from_version(resource: dict, version: str) -> dict:
     for key, value in m.implied.items():
         out.setdefault(key, value)
     if m.after:
-        m.after(out, resource)
+        m.after(out, resource, False)
     return out
 
 

@@ -194,7 +194,7 @@ class Map:
     lists of one). `values`: R5 path → (view path, name of a value converter) for elements whose
     value changes form. `implied`: root R5 elements the view type itself says (not written).
     `placeholders`: view path → value filling a view element the view requires and R5 may lack.
-    `after(converted, source)`: what a table cannot say, run after either direction's walk."""
+    `after(converted, source, forth)`: what a table cannot say, run after either direction's walk."""
 
     r5_type: str
     view_type: str
@@ -202,7 +202,7 @@ class Map:
     values: dict[str, tuple[str, str]] = field(default_factory=dict)
     implied: dict[str, object] = field(default_factory=dict)
     placeholders: dict[str, object] = field(default_factory=dict)
-    after: Callable[[dict, dict], None] | None = None
+    after: Callable[[dict, dict, bool], None] | None = None
     # where each R5 element goes, learnt on first use (the walk's static half)
     routes: dict = field(default_factory=dict, repr=False, compare=False)
 

@@ -440,3 +440,44 @@ def test_primitive_extensions_keep_their_place():
     mk["_status"] = {"extension": [{"url": "http://example.org/why", "valueString": "reviewed"}]}
     view = roundtrip(mk, "4.0", STORE.get)
     assert view["_status"] == mk["_status"]
+
+
+# ---- SearchParameter ------------------------------------------------------------------------------
+
+
+def search_parameter(base: list[str]) -> dict:
+    return {
+        "resourceType": "SearchParameter",
+        "id": "sp",
+        "url": "http://example.org/SearchParameter/sp",
+        "name": "Sp",
+        "status": "active",
+        "description": "x",
+        "code": "sp",
+        "base": base,
+        "type": "token",
+        "expression": f"{base[0]}.id",
+        "processingMode": "normal",
+    }
+
+
+def test_search_parameter_bases_name_the_served_types():
+    sp = search_parameter(["ClinicalUseDefinition", "MedicationKnowledge"])
+    view = roundtrip(sp, "4.0")
+    assert view["base"] == [
+        "MedicinalProductIndication",
+        "MedicinalProductContraindication",
+        "MedicinalProductInteraction",
+        "MedicinalProductUndesirableEffect",
+        "Basic",
+        "MedicationKnowledge",
+    ]
+    assert [e["valueCode"] for e in extensions(view)["SearchParameter.base"]] == sp["base"]
+    assert roundtrip(sp, "4.3")["base"] == sp["base"]  # native in R4B
+
+
+def test_a_search_parameter_on_r5_only_types_has_no_view():
+    with pytest.raises(ValueError):
+        to_version(search_parameter(["Requirements"]), "4.0")
+    view = roundtrip(search_parameter(["Requirements", "Group"]), "4.3")
+    assert view["base"] == ["Group"]

@@ -16,9 +16,9 @@ def _retyped(url: object, old: str, new: str, rid: object) -> object:
     return url
 
 
-def entry_urls(into: dict, source: dict) -> None:
+def entry_urls(into: dict, source: dict, forth: bool) -> None:
     """Rename the entry URLs of the Bundle `into` after its converted entries (`source` is the
-    Bundle they were converted from, entry by entry)."""
+    Bundle they were converted from, entry by entry; the same either way)."""
     for new_entry, old_entry in zip(into.get("entry", []), source.get("entry", []), strict=False):
         new_res, old_res = new_entry.get("resource"), old_entry.get("resource")
         if not isinstance(new_res, dict) or not isinstance(old_res, dict):
