@@ -176,3 +176,15 @@ def r5_type(view_type_name: str, version: str) -> tuple[str, dict[str, str]]:
                 return r5, {key: value}
     m = _by_view(version).get(view_type_name)
     return (m.r5_type, {}) if m else (view_type_name, {})
+
+
+def back_exactly(resource: dict, version: str, *, resolve: Resolve | None = None) -> dict:
+    """`from_version`, for a view a client wrote: the R5 resource, or ValueError when it would not
+    give the client's view back (something in it has no R5 home in this map, or is not in the form
+    the view would say it in), so that a write is refused rather than silently narrowed."""
+    r5 = from_version(resource, version)
+    if to_version(r5, version, resolve=resolve) != resource:
+        raise ValueError(
+            f"this FHIR {VERSIONS[version]} {resource.get('resourceType')} does not convert to R5 without loss"
+        )
+    return r5

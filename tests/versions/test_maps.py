@@ -481,3 +481,13 @@ def test_a_search_parameter_on_r5_only_types_has_no_view():
         to_version(search_parameter(["Requirements"]), "4.0")
     view = roundtrip(search_parameter(["Requirements", "Group"]), "4.3")
     assert view["base"] == ["Group"]
+
+
+def test_a_client_view_converts_back_only_without_loss():
+    from fhir_service.versions import back_exactly
+
+    view = to_version(medication_knowledge(), "4.0", resolve=STORE.get)
+    assert back_exactly(view, "4.0", resolve=STORE.get) == medication_knowledge()
+    view["ingredient"][0]["isActive"] = True  # R4 only: R5 says it with ingredient.type
+    with pytest.raises(ValueError):
+        back_exactly(view, "4.0", resolve=STORE.get)
