@@ -361,6 +361,8 @@ class Walk:
         items = value if isinstance(value, list) else [value]
         if len(items) != 1 or not isinstance(items[0], dict):
             return False
+        if not items[0].keys().isdisjoint(("id", "extension", "modifierExtension")):
+            return False  # the node's own id and extensions would land on its parent's
         trial: dict = {}
         self.forth_node(items[0], td5, element.path, tdv, pv, trial, anchor)
         if any(k in out for k in trial if k != "extension"):

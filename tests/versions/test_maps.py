@@ -491,3 +491,11 @@ def test_a_client_view_converts_back_only_without_loss():
     view["ingredient"][0]["isActive"] = True  # R4 only: R5 says it with ingredient.type
     with pytest.raises(ValueError):
         back_exactly(view, "4.0", resolve=STORE.get)
+
+
+def test_a_flattened_element_with_its_own_extensions_travels_whole():
+    mk = medication_knowledge()
+    mk["definitional"]["extension"] = [{"url": "http://example.org/note", "valueString": "checked"}]
+    view = roundtrip(mk, "4.0", STORE.get)
+    assert "ingredient" not in view
+    assert "MedicationKnowledge.definitional" in extensions(view)
