@@ -25,6 +25,7 @@ from fhir_service.interactions.capabilities import capability_statement
 from fhir_service.interactions.checks import check_document
 from fhir_service.interactions.errors import FhirError, bad_request
 from fhir_service.interactions.result import Result
+from fhir_service.interactions.subsetting import check_summary, parse_elements, subset
 from fhir_service.rest import fast_read, negotiation, versioned
 from fhir_service.rest.responses import (
     base_url,
@@ -155,11 +156,26 @@ def system_search():
 def _view_search(rtype: str | None, params: list[tuple[str, str]]):
     """A search in R4/R4B: the R5 search of the stored type (with the constraints selecting the
     view type), its entries and page links converted back."""
+    asked = [t for k, v in params if k == "_type" for t in v.split(",") if t]
+    if rtype is None and len(set(asked)) == 1:  # the type's own search: its constraints apply
+        return _view_search(asked[0], [(k, v) for k, v in params if k != "_type"])
     translation = versioned.Translation(params, rtype, versioned.current())
     types = translation.r5
     result = search_.search(repo(), types, translation.params, base_url(), strict=prefer_strict(), raw=False)
-    result.body = versioned.out(result.body, links=translation.link)
+    bundle = versioned.out(result.body, links=translation.link)
+    if rtype is None and asked:  # a split type's siblings match the stored type too: not asked for
+        kept = [e for e in bundle.get("entry", []) if _asked(e, asked)]
+        bundle = {k: v for k, v in bundle.items() if k not in ("entry", "total")}
+        if kept:
+            bundle["entry"] = kept
+    result.body = bundle
     return respond(result, converted=True)
+
+
+def _asked(entry: dict, types: list[str]) -> bool:
+    if (entry.get("search") or {}).get("mode") != "match":
+        return True
+    return entry.get("resource", {}).get("resourceType") in types
 
 
 @api.post("/")
@@ -302,6 +318,11 @@ def _respond_read(result: Result):
     """A read or vread: in R4/R4B the stored version's view, kept converted (rest/versioned.py)."""
     if not versioned.is_view():
         return respond(result, subsettable=True)
+    summary, elements = request.args.get("_summary"), request.args.get("_elements")
+    if summary or elements:  # R5's summary elements, then the view of what is left
+        reduced = subset(result.stored.resource(), check_summary(summary), parse_elements(elements))
+        result.body = versioned.out(reduced)
+        return respond(result, converted=True)
     content = versioned.stored_view(result.stored, versioned.current(), repo())
     result.body = dataclasses.replace(result.stored, content=content)
     return respond(result, subsettable=True, converted=True)

@@ -170,9 +170,12 @@ def refers_to_split(resource: dict, version: str) -> bool:
 
 
 def _view_key(resource: dict, version: str, generation) -> tuple | None:
-    stored_version = (resource.get("meta") or {}).get("versionId")
+    meta = resource.get("meta") or {}
+    stored_version = meta.get("versionId")
     if not stored_version or not resource.get("id"):
         return None  # not a stored version (an outcome, a body being written)
+    if any(tag.get("code") == "SUBSETTED" for tag in meta.get("tag") or ()):
+        return None  # _summary/_elements: not the whole stored version
     pinned = generation() if refers_to_split(resource, version) else None
     return (resource["resourceType"], resource["id"], str(stored_version), version, pinned)
 
@@ -301,7 +304,11 @@ def out_bundle(bundle: dict, version: str, links=None, conversion: Conversion | 
         resource = entry.get("resource")
         r5 = resource.get("resourceType") if resource else None
         if resource is not None:
-            view_resource = out(resource, version, conversion=conversion)
+            try:
+                view_resource = out(resource, version, conversion=conversion)
+            except ValueError:  # a type this version does not define has no view
+                dropped = True
+                continue
             if view_resource.get("resourceType") not in known:
                 dropped = True
                 continue

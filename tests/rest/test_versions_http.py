@@ -310,3 +310,41 @@ def test_an_r4_transaction(server):
     r4_parse(answer)
     assert answer["entry"][0]["response"]["status"].startswith("200")
     assert get(server, f"ClinicalUseDefinition/{indication}").json()["type"] == "indication"
+
+
+def test_system_search_history_and_types_r4_lacks(server):
+    requirement = {"resourceType": "Requirements", "id": "r5-only", "status": "active"}
+    assert server.http.put(f"{server.base_url}/Requirements/r5-only", json=requirement).status_code in (
+        200,
+        201,
+    )
+    history = get(server, "R4/_history", _count="1000").json()
+    served = {e["resource"]["resourceType"] for e in history["entry"] if "resource" in e}
+    assert "Requirements" not in served and "MedicinalProductIndication" in served
+    assert "total" not in history  # entries were left out: no total claimed
+    r4_parse(history)
+    everything = get(server, "R4", _count="1000").json()
+    assert "Requirements" not in {e["resource"]["resourceType"] for e in everything["entry"]}
+    one = get(server, "R4", _type="MedicinalProductIndication", _count="1000").json()
+    assert sorted(e["resource"]["id"] for e in one["entry"]) == ids_of(server, "indication")
+    two = get(server, "R4", _type="MedicinalProductIndication,MedicinalProduct", _count="1000").json()
+    matched = {e["resource"]["resourceType"] for e in two["entry"] if e["search"]["mode"] == "match"}
+    assert matched == {"MedicinalProductIndication", "MedicinalProduct"}
+
+
+def test_summary_and_revinclude_through_a_view(server):
+    indication = ids_of(server, "indication")[0]
+    summary = get(server, f"R4/MedicinalProductIndication/{indication}", _summary="true").json()
+    assert summary["resourceType"] == "MedicinalProductIndication"
+    assert any(t["code"] == "SUBSETTED" for t in summary["meta"]["tag"])
+    full = get(server, f"R4/MedicinalProductIndication/{indication}").json()  # not the subset kept
+    assert not any(t.get("code") == "SUBSETTED" for t in full["meta"].get("tag", []))
+    bundle = get(
+        server,
+        "R4/MedicinalProduct",
+        _id="tolperisone-mpd",
+        _revinclude="MedicinalProductIndication:subject",
+    ).json()
+    included = {e["resource"]["resourceType"] for e in bundle["entry"] if e["search"]["mode"] == "include"}
+    assert "MedicinalProductIndication" in included
+    r4_parse(bundle)
