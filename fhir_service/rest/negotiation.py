@@ -29,7 +29,8 @@ from fhir_service.formats import (
 )
 from fhir_service.interactions.errors import FhirError
 from fhir_service.interactions.subsetting import check_summary, parse_elements, subset
-from fhir_service.rest.versioned import base_version, short
+from fhir_service.rest import versioned
+from fhir_service.rest.versioned import base_version, body_version, short
 from fhir_service.search.engine import SplicedSearchset
 from fhir_service.store.repository import StoredResource
 
@@ -229,6 +230,8 @@ def read_resource() -> dict:
     if kind is None:
         raise FhirError(415, f"Unsupported Content-Type '{request.content_type}'", "not-supported")
     _check_content_parameters()
+    if kind == "xml" and body_version() != versioned.R5:  # the XML reader knows R5's definitions only
+        raise FhirError(415, "R4/R4B bodies are read as JSON (application/fhir+json) only", "not-supported")
     return parse_body(body_bytes(), kind)
 
 

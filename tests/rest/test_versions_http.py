@@ -276,6 +276,7 @@ def test_put_of_a_read_view_changes_nothing(server):
         ("POST", "R4/MedicinalProductContraindication", {"Content-Type": JSON}, 400),  # body of another type
         ("POST", "R4/MedicationKnowledge", {"Content-Type": f"{JSON}; fhirVersion=5.0"}, 415),
         ("POST", "R4/MedicationKnowledge/$validate", {"Content-Type": JSON}, 405),
+        ("POST", "MedicationKnowledge", {"Content-Type": "application/fhir+xml; fhirVersion=4.0"}, 415),
     ],
 )
 def test_writes_refused_through_a_view(server, method, path, headers, status):
