@@ -446,8 +446,9 @@ class Translation:
 
     def _key(self, key: str) -> str:
         name, sep, modifier = key.partition(":")
-        if sep and modifier[:1].isupper():  # a type modifier of a reference parameter
-            return f"{name}:{self._type(modifier)}"
+        if sep and modifier[:1].isupper():  # a type modifier of a reference parameter, maybe chained
+            target, dot, chain = modifier.partition(".")
+            return f"{name}:{self._type(target)}{dot}{chain}"
         return key
 
     def _value(self, key: str, value: str) -> str:

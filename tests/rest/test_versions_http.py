@@ -154,6 +154,16 @@ def test_search_pages_stay_on_the_version(server, how):
     assert pages > 1 and sorted(found) == ids_of(server, "indication")
 
 
+def test_chained_search_through_a_view(server):
+    bundle = get(
+        server, "R4/MedicinalProductContraindication", **{"subject:MedicinalProduct._id": "tolperisone-mpd"}
+    ).json()
+    found = sorted(e["resource"]["id"] for e in bundle["entry"])
+    assert found == ids_of(server, "contraindication")
+    link = urlsplit(bundle["link"][0]["url"])
+    assert ("subject:MedicinalProduct._id", "tolperisone-mpd") in parse_qsl(link.query)
+
+
 def test_search_include_in_r4_and_r4b(server):
     bundle = get(
         server,
