@@ -104,15 +104,17 @@ class FastRead:
         try:
             r5, constraints = versioned.stored_type(parts[0], version)
             if len(parts) == 2:
-                result = read_.read(repo, r5, parts[1])
+                found = versioned.read_view(repo, r5, parts[1], version)
+                if found is None:
+                    return None
+                stored, body = found
             elif parts[2] == "_history":
-                result = read_.vread(repo, r5, parts[1], parts[3])
+                stored = read_.vread(repo, r5, parts[1], parts[3]).stored
+                body = versioned.stored_view(stored, version, repo)
             else:
                 return None
-            stored = result.stored
             if constraints and versioned.view_of(r5, stored.resource(), version) != parts[0]:
                 return None
-            body = versioned.stored_view(stored, version, repo)
         except Exception:  # 4xx, a database error: the route answers (and reads again: rare)
             return None
         headers = [*version_headers(stored).items(), ("Content-Type", _CONTENT_TYPE)]

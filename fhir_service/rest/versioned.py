@@ -31,7 +31,7 @@ from fhir_service.references import iter_references, split_relative
 from fhir_service.rest.view_types import VIEW_TYPES
 from fhir_service.search.engine import SplicedSearchset
 from fhir_service.store.repository import StoredResource, _PreparedRead
-from fhir_service.store.schema import ResourceVersion
+from fhir_service.store.schema import Resource, ResourceVersion
 
 R5 = "5.0"
 PREFIX = "/fhir"  # the blueprints' url_prefix (app.py)
@@ -103,10 +103,16 @@ def stored_type(view: str, version: str | None = None) -> tuple[str, dict[str, s
         return view, {}
     if view not in VIEW_TYPES[version]:
         raise not_found(f"{view} is not a resource type of FHIR {full_version(version)}")
-    r5, constraints = versions.r5_type(view, version)
+    r5, constraints = _r5_type(view, version)
     if r5 not in RESOURCE_TYPES:
         raise not_found(f"FHIR {full_version(version)} {view} has no home in this server")
     return r5, dict(constraints)
+
+
+@cache
+def _r5_type(view: str, version: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    r5, constraints = versions.r5_type(view, version)
+    return r5, tuple(constraints.items())
 
 
 def view_of(r5: str, resource: dict | None = None, version: str | None = None) -> str:
@@ -211,11 +217,11 @@ def _keep(key: tuple, kept: tuple) -> None:
             _views_bytes -= len(dropped[1] or b"") + 1024
 
 
-def stored_view(stored: StoredResource, version: str, repository=None) -> bytes:
+def stored_view(stored: StoredResource, version: str, repository=None, generation=None) -> bytes:
     """The view's JSON of a stored version. A kept one is found from the row (and the generation)
     without parsing it."""
     repository = repository or current_app.extensions["fhir_repository"]
-    generation = Generation(repository, version)
+    generation = generation or Generation(repository, version)
     refers = _refs.get((stored.type, stored.id, str(stored.version_id), version))
     if refers is not None:
         pinned = generation() if refers else None
@@ -246,18 +252,52 @@ class Generation:
         return self.value
 
 
+def read_view(repository, r5: str, rid: str, version: str) -> tuple[StoredResource, bytes] | None:
+    """The current version of r5/rid and its view, the row and the generation read together (one
+    statement); None when it is not there or deleted (the route answers those)."""
+    split = sorted(split_types(version))
+    if len(split) > 1:
+        return None
+    reader = _reader(repository, "read-with-generation", _READ_WITH_GENERATION)
+    row = reader.row({"rtype": r5, "rid": rid, "split": split[0] if split else ""})
+    if row is None or row[4]:
+        return None
+    stored = StoredResource(*row[:7])
+    generation = Generation(repository, version)
+    generation.value = tuple(str(row[7]) for _ in split)
+    return stored, stored_view(stored, version, repository, generation)
+
+
 _LATEST_WRITE = select(func.max(ResourceVersion.last_updated)).where(
     ResourceVersion.type == bindparam("rtype")
 )
 _latest_write_readers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+_READ_WITH_GENERATION = select(
+    Resource.type,
+    Resource.id,
+    Resource.version_id,
+    Resource.last_updated,
+    Resource.deleted,
+    Resource.content,
+    Resource.pk,
+    select(func.max(ResourceVersion.last_updated))
+    .where(ResourceVersion.type == bindparam("split"))
+    .scalar_subquery(),
+).where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
+
+
 def _latest_write_reader(repository):
-    reader = _latest_write_readers.get(repository)
-    if reader is None:
-        reader = _PreparedRead(repository.engine, _LATEST_WRITE, repository._connections)
-        _latest_write_readers[repository] = reader
-    return reader
+    return _reader(repository, "latest-write", _LATEST_WRITE)
+
+
+def _reader(repository, name: str, statement):
+    """A statement prepared as the repository prepares its reads by id (store/repository.py)."""
+    readers = _latest_write_readers.setdefault(repository, {})
+    if name not in readers:
+        readers[name] = _PreparedRead(repository.engine, statement, repository._connections)
+    return readers[name]
 
 
 class Resolver:
