@@ -60,9 +60,8 @@ class VersionBases:
         path = environ.get("PATH_INFO", "")
         if path.startswith(PREFIX + "/R4"):
             name, _, rest = path[len(PREFIX) + 1 :].partition("/")
-            if name in versions.BASES:
-                environ[ENVIRON_KEY] = name
-                environ["PATH_INFO"] = f"{PREFIX}/{rest}" if rest else PREFIX
+            if name in versions.BASES:  # a copy: the access log outside still sees the path sent
+                environ = {**environ, ENVIRON_KEY: name, "PATH_INFO": f"{PREFIX}/{rest}" if rest else PREFIX}
         return self.wsgi_app(environ, start_response)
 
 
