@@ -87,7 +87,7 @@ def _resource_body(view: str | None = None) -> dict:
         return resource
     if view is not None and resource.get("resourceType") != view:
         raise bad_request(f"The body is a {resource.get('resourceType')}, not a {view}")
-    return versioned.into(resource, version)
+    return versioned.into_exactly(resource, version)
 
 
 def _stored_type(rtype: str) -> str:

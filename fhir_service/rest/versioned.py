@@ -418,6 +418,19 @@ def into(resource: dict, version: str) -> dict:
     return versions.from_version(resource, version)
 
 
+def into_exactly(resource: dict, version: str) -> dict:
+    """An R4/R4B body as the R5 resource to store; 422 when that would lose something the client
+    wrote (an element R5 has no home for in the map), rather than store less than was sent."""
+    if version == R5:
+        return resource
+    resolve = Resolver(current_app.extensions["fhir_repository"], version)
+    resolve.prefetch(resource)
+    try:
+        return versions.back_exactly(resource, version, resolve=resolve)
+    except ValueError as exc:
+        raise FhirError(422, f"{exc}; send it as R5 to /fhir", "processing") from exc
+
+
 def into_bundle(bundle: dict, version: str) -> tuple[dict, list[str | None]]:
     """A transaction/batch Bundle in `version` → R5, and each entry's view type (to name it again
     in the response)."""

@@ -259,6 +259,16 @@ def test_writes_through_a_view_are_converted_back(server):
     assert get(server, f"ClinicalUseDefinition/{rid}").status_code == 410
 
 
+def test_a_write_that_would_lose_an_element_is_422(server):
+    view = get(server, f"R4/MedicationKnowledge/{MK}").json()
+    view["ingredient"] = [{**view["ingredient"][0], "isActive": True}]  # R4 only: no R5 home in the map
+    response = server.http.put(
+        f"{server.base_url}/R4/MedicationKnowledge/{MK}", json=view, headers={"Content-Type": JSON}
+    )
+    assert response.status_code == 422, response.text
+    assert "without loss" in response.json()["issue"][0]["diagnostics"]
+
+
 def test_put_of_a_read_view_changes_nothing(server):
     before = get(server, f"MedicationKnowledge/{MK}").json()
     view = get(server, f"R4/MedicationKnowledge/{MK}").json()
