@@ -103,8 +103,9 @@ def export_fixtures(paths, out_dir, style, version):
             (out / f"{stem}.json").write_text(text, encoding="utf-8")
             written += 1
     click.echo(
-        f"{written} {style} Bundles (FHIR {version}) written to {out}; "
-        f"{len(skipped)} monographs without clinical content"
+        f"{written} {style} Bundles written to {out}"
+        + ("" if version == "5.0" else f" (FHIR {version})")
+        + f"; {len(skipped)} monographs without clinical content"
     )
     for duplicate in duplicates:
         click.echo(f"skipped duplicate {duplicate}")
