@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     results["xml"] = report.xml_ratios(results["http"])
     results["slow"] = report.slow_ratios(results["http"])
     results["xml_parse"] = xmlparse.measure()
+    results["r4"] = report.r4_ratios(results["http"])
     results["targets"] = report.targets(results)
     print("\n" + report.render(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)

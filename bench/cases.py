@@ -9,11 +9,14 @@ from urllib.parse import quote
 
 from bench import databases
 from bench.loadgen import Request
+from fhir_service import versions
 
 SEARCH_CASES = ("search-token", "search-chained", "search-include", "search-revinclude")
 # The same requests as read and search-token, answered as XML (report.xml_ratios compares them).
 XML_CASES = {"read-xml": "read", "search-xml": "search-token"}
-HTTP_CASES = ("read", "vread", *SEARCH_CASES, "transaction", "validate", *XML_CASES)
+# The same resources through the R4 base, converted on the way out (report.r4_ratios compares them).
+R4_CASES = {"read-r4": "read", "search-r4": "search-token"}
+HTTP_CASES = ("read", "vread", *SEARCH_CASES, "transaction", "validate", *XML_CASES, *R4_CASES)
 FHIR_JSON = "application/fhir+json"
 TOKEN_TYPES = ("indication", "contraindication", "interaction", "undesirable-effect", "warning")
 ROTATION = 20  # distinct drugs the per-drug searches cycle through
@@ -65,6 +68,15 @@ def build(url: str) -> dict[str, Request]:
     for case, as_json in XML_CASES.items():
         paths = requests[as_json].paths
         requests[case] = Request("GET", tuple(p + ("&" if "?" in p else "?") + "_format=xml" for p in paths))
+    requests["read-r4"] = Request("GET", (f"/fhir/R4/MedicationKnowledge/{mk['id']}",))
+    # search-token's pages, each type as R4 serves it (MedicinalProductIndication, …)
+    requests["search-r4"] = Request(
+        "GET",
+        tuple(
+            f"/fhir/R4/{versions.view_type('ClinicalUseDefinition', '4.0', {'resourceType': 'ClinicalUseDefinition', 'type': t})}?_count=10"
+            for t in TOKEN_TYPES
+        ),
+    )
     return requests
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.cases import SEARCH_CASES, XML_CASES
+from bench.cases import R4_CASES, SEARCH_CASES, XML_CASES
 
 # issue 7, "Targets": (name, figure getter over the results, bound, "min" or "max")
 RATIO_TARGETS = {"read": 0.70, "search-token": 0.35, "search-chained": 0.20, "search-include": 0.20}
@@ -18,6 +18,7 @@ BASELINE_RATIO = {"read": 3.0, "search-token": 1.5}
 SERVER_P99_MS = {"read": 5.0, "search-token": 15.0}
 SLOW_P99_RATIO = 2.0  # read p99 beside slow clients / without them
 XML_PARSE_S = 1.0  # 50,000 repeated elements parse in under a second of CPU
+R4_READ_RATIO = 2.0  # a read through /fhir/R4 costs at most 2x the R5 read
 
 
 def add_ceiling_ratios(http: list[dict]) -> None:
@@ -104,6 +105,28 @@ def xml_ratios(http: list[dict]) -> list[dict]:
     return rows
 
 
+def r4_ratios(http: list[dict]) -> list[dict]:
+    """Each R4 case's p50 over its R5 twin's (the same resources, same server and session)."""
+    rows_by = {(r["db"], r["scale"], r["case"]): r for r in http}
+    rows = []
+    for (db, scale, case), r4 in rows_by.items():
+        r5 = rows_by.get((db, scale, R4_CASES.get(case)))
+        if r5 and r5["p50_ms"]:
+            cpu = r4.get("cpu_ms") / r5["cpu_ms"] if r4.get("cpu_ms") and r5.get("cpu_ms") else None
+            rows.append(
+                {
+                    "db": db,
+                    "scale": scale,
+                    "case": case,
+                    "p50_ms_r5": r5["p50_ms"],
+                    "p50_ms_r4": r4["p50_ms"],
+                    "ratio": r4["p50_ms"] / r5["p50_ms"],
+                    "cpu_ratio": cpu,  # server CPU per request: drifts less on a shared machine
+                }
+            )
+    return rows
+
+
 def targets(results: dict) -> list[dict]:
     big = results["meta"]["scale"]
     out = []
@@ -158,6 +181,10 @@ def targets(results: dict) -> list[dict]:
             check(f"read p50 XML/JSON {r['db']} ×{r['scale']}", r["ratio"], XML_READ_RATIO, "max")
     if parse := results.get("xml_parse"):
         check(f"XML parse CPU s, {parse['elements']:,} elements", parse["cpu_s"], XML_PARSE_S, "max")
+    for r in results.get("r4", ()):
+        if r["case"] == "read-r4":
+            check(f"read p50 R4/R5 {r['db']} ×{r['scale']}", r["ratio"], R4_READ_RATIO, "max")
+            check(f"read CPU R4/R5 {r['db']} ×{r['scale']}", r["cpu_ratio"], R4_READ_RATIO, "max")
     return out
 
 
@@ -285,6 +312,24 @@ def render(results: dict) -> str:
                     (r.get("slow") or {}).get("reopened"),
                 ]
                 for r in results.get("slow", ())
+            ],
+        )
+    )
+    parts.append(
+        _table(
+            "R4 / R5 (p50 latency of the same resources through /fhir/R4 and /fhir)",
+            ["db", "scale", "case", "p50 ms R5", "p50 ms R4", "ratio", "CPU ratio"],
+            [
+                [
+                    r["db"],
+                    f"×{r['scale']}",
+                    r["case"],
+                    r["p50_ms_r5"],
+                    r["p50_ms_r4"],
+                    r["ratio"],
+                    r["cpu_ratio"],
+                ]
+                for r in results.get("r4", ())
             ],
         )
     )

@@ -27,6 +27,8 @@ from fhirpathpy.parser import parse
 from fhir_service import definitions
 
 R5_MODEL = models["r5"]
+# fhirpathpy's model of the version whose definitions answer (choice types, type tests).
+MODELS = {"5.0": R5_MODEL, "4.3": models["r4"], "4.0": models["r4"]}
 Resolver = Callable[[object], list]  # a Reference dict or a URL string → resolved resource dicts
 
 
@@ -134,7 +136,7 @@ class Compiled:
         ctx = {
             "dataRoot": root,
             "vars": env,
-            "model": R5_MODEL,
+            "model": MODELS[definitions.current_version()],
             "userInvocationTable": _DEFAULT_TABLE if resolve is None else _table(resolve),
             "traceFn": _silent_trace,
         }

@@ -19,11 +19,17 @@ conditional creates:
     the element FHIR meant for such operational markers.
 
 Loading the result twice therefore creates nothing the second time: every entry matches.
+
+`in_version(put_bundle, "4.0"|"4.3")` is the same Bundle as FHIR R4 / R4B (fhir_service.versions
+converts it whole, so references between entries name their view types); `conditional_bundle` of
+such a Bundle takes `has_identifier` of that version (R4 MedicationKnowledge has no `identifier`,
+so it is matched by its tag).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from functools import cache
 from urllib.parse import quote
 
@@ -50,10 +56,33 @@ def _token(system: str, value: str) -> str:
     return f"{escape(system)}|{escape(value)}"
 
 
-def identity(resource: dict, resource_id: str) -> tuple[dict, str]:
+def has_identifier_in(version: str) -> Callable[[str], bool]:
+    """has_identifier_element for the types of FHIR `version` ("4.0", "4.3", "5.0")."""
+    if version == "5.0":
+        return has_identifier_element
+    from fhir_service import definitions
+
+    def has_identifier(resource_type: str) -> bool:
+        with definitions.fhir_version(version):
+            found = definitions.type_def(resource_type)
+        return found is not None and f"{resource_type}.identifier" in found.elements
+
+    return has_identifier
+
+
+def in_version(put_bundle: dict, version: str) -> dict:
+    """The mappings' R5 Bundle as FHIR `version` (R5 itself unchanged)."""
+    from fhir_service import versions
+
+    return versions.to_version(put_bundle, version)
+
+
+def identity(
+    resource: dict, resource_id: str, has_identifier: Callable[[str], bool] = has_identifier_element
+) -> tuple[dict, str]:
     """(resource, ifNoneExist criteria): the resource gains a fixture identifier/tag when needed."""
     rtype = resource["resourceType"]
-    if has_identifier_element(rtype):
+    if has_identifier(rtype):
         for ident in resource.get("identifier") or []:
             if ident.get("system") and ident.get("value"):
                 return resource, f"identifier={_token(ident['system'], ident['value'])}"
@@ -70,7 +99,9 @@ def _without_id(resource: dict) -> dict:
     return {k: v for k, v in resource.items() if k != "id"}
 
 
-def conditional_bundle(put_bundle: dict) -> dict:
+def conditional_bundle(
+    put_bundle: dict, has_identifier: Callable[[str], bool] = has_identifier_element
+) -> dict:
     """A `PUT Type/id` transaction Bundle → the same content as conditional creates (module docstring)."""
     entries = put_bundle.get("entry", [])
     mapping: dict[str, str] = {}
@@ -83,7 +114,7 @@ def conditional_bundle(put_bundle: dict) -> dict:
     for entry in entries:
         resource = entry["resource"]
         rewritten = references.rewrite(_without_id(resource), mapping)
-        rewritten, criteria = identity(rewritten, resource["id"])
+        rewritten, criteria = identity(rewritten, resource["id"], has_identifier)
         out_entries.append(
             {
                 "fullUrl": entry["fullUrl"],

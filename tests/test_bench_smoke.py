@@ -30,6 +30,8 @@ HTTP_CASES = [
     "validate",
     "read-xml",
     "search-xml",
+    "read-r4",
+    "search-r4",
 ]  # as bench/cases.py
 
 pytestmark = pytest.mark.slow
@@ -95,6 +97,9 @@ def test_quick_run_with_python_load_loop(tmp_path, corpus):
     assert sorted(r["case"] for r in results["scale"]) == sorted(SEARCH_CASES)
     assert sorted((r["scale"], r["case"]) for r in results["xml"]) == [
         (s, c) for s in (1, 2) for c in ("read-xml", "search-xml")
+    ]
+    assert sorted((r["scale"], r["case"]) for r in results["r4"]) == [
+        (s, c) for s in (1, 2) for c in ("read-r4", "search-r4")
     ]
     assert all(r["max_rss_mib"] > 0 for r in results["workers"])
     assert results["xml_parse"]["elements"] == 50_000 and results["xml_parse"]["cpu_s"] > 0

@@ -9,6 +9,10 @@ Throttling servers answer 429/503: the client waits as long as `Retry-After` say
 HTTP date), otherwise with exponential backoff, never longer than `--max-wait`, and gives up after
 `--retries` attempts. The exit status is non-zero when any Bundle or entry failed, and the report
 names the file, the entry and the server's OperationOutcome diagnostics.
+
+`--fhir-version 4.0|4.3` sends the files as FHIR R4 / R4B (`fhir-service export-fixtures
+--fhir-version`): Content-Type and Accept carry the `fhirVersion` parameter, which this service (and
+any server that serves several versions) reads; a single-version server of that version ignores it.
 """
 
 from __future__ import annotations
@@ -192,6 +196,7 @@ class Loader:
     max_wait: float = 60.0
     timeout: float = 600.0
     sleep: object = time.sleep
+    fhir_version: str | None = None  # sent as the fhirVersion parameter of Content-Type and Accept
     _local: threading.local = field(default_factory=threading.local)
 
     @property
@@ -201,8 +206,15 @@ class Loader:
             self._local.session = requests.Session()
         return self._local.session
 
+    def versioned(self, mime: str) -> str:
+        return f"{mime}; fhirVersion={self.fhir_version}" if self.fhir_version else mime
+
     def post(self, body: bytes, content_type: str) -> requests.Response:
-        headers = {"Content-Type": content_type, "Accept": JSON_MIME, **self.headers}
+        headers = {
+            "Content-Type": self.versioned(content_type),
+            "Accept": self.versioned(JSON_MIME),
+            **self.headers,
+        }
         attempt = 0
         while True:
             try:
@@ -271,8 +283,14 @@ class Loader:
 @click.option("--chunk-size", default=1000, show_default=True, help="Resources per Bundle for .ndjson input.")
 @click.option("--timeout", default=600.0, show_default=True, help="Per-request timeout (s).")
 @click.option("--parallel", default=1, show_default=True, help="Bundle files sent at the same time.")
+@click.option(
+    "--fhir-version",
+    type=click.Choice(["4.0", "4.3", "5.0"]),
+    default=None,
+    help="FHIR version of the files, sent as the fhirVersion media-type parameter (default: none sent).",
+)
 @click.argument("paths", nargs=-1, required=True, metavar="FILE|DIR...")
-def load(base_url, headers, retries, max_wait, chunk_size, timeout, parallel, paths):
+def load(base_url, headers, retries, max_wait, chunk_size, timeout, parallel, fhir_version, paths):
     """Push transaction/batch Bundles (JSON, XML, or Bulk Data .ndjson) to a FHIR server."""
     loader = Loader(
         base_url.rstrip("/"),
@@ -280,6 +298,7 @@ def load(base_url, headers, retries, max_wait, chunk_size, timeout, parallel, pa
         retries=retries,
         max_wait=max_wait,
         timeout=timeout,
+        fhir_version=fhir_version,
     )
     files = ndjson_load_order(collect_files(paths))
     started = time.monotonic()

@@ -1,5 +1,6 @@
 """`fhir-service validate FILE|DIR...`: validate FHIR R5 JSON/XML resources and Bundles (every entry
 too) and print an OperationOutcome per file, or one table row per file with --summary.
+`--fhir-version 4.0|4.3` validates against the R4 / R4B definitions instead (e.g. the views).
 Exit status 1 when any file has an error, 2 when a file cannot be read as FHIR."""
 
 from __future__ import annotations
@@ -55,8 +56,22 @@ def _count(resource: dict) -> int:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--summary", is_flag=True, help="One line per file instead of the OperationOutcomes.")
 @click.option("--no-warnings", is_flag=True, help="Report errors only (skip warning-level invariants).")
-def validate(paths: tuple[str, ...], summary: bool, no_warnings: bool) -> None:
-    """Validate FHIR R5 resources (JSON or XML files, or directories of them)."""
+@click.option(
+    "--fhir-version",
+    type=click.Choice(["4.0", "4.3", "5.0"]),
+    default="5.0",
+    show_default=True,
+    help="The FHIR version whose definitions to validate against (4.0 = R4, 4.3 = R4B, 5.0 = R5).",
+)
+def validate(paths: tuple[str, ...], summary: bool, no_warnings: bool, fhir_version: str) -> None:
+    """Validate FHIR resources (JSON or XML files, or directories of them); R5 unless --fhir-version."""
+    from fhir_service import definitions
+
+    with definitions.fhir_version(fhir_version):
+        _validate(paths, summary, no_warnings)
+
+
+def _validate(paths: tuple[str, ...], summary: bool, no_warnings: bool) -> None:
     from fhir_service.formats import FormatError
     from fhir_service.validation import has_errors, outcome
 

@@ -1,5 +1,7 @@
 """The official R5 definitions the validator needs, shipped compressed in data/ (built by
-scripts/build_definitions.py from hl7.fhir.r5.core and hl7.fhir.r5.expansions 5.0.0).
+scripts/build_definitions.py from hl7.fhir.r5.core and hl7.fhir.r5.expansions 5.0.0), and those of
+R4 and R4B in data/r4, data/r4b (scripts/build_version_definitions.py); `fhir_version("4.0")`
+selects them for a block.
 
 Everything is loaded lazily on first use and cached for the life of the process.
 
@@ -18,24 +20,63 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, wraps
 from importlib import resources
 
 DATA = resources.files(__package__) / "data"
 
+# R4/R4B definitions (scripts/build_version_definitions.py) sit in subfolders with R5's layout.
+FOLDERS = {"5.0": "", "4.3": "r4b/", "4.0": "r4/"}
+# A context variable, so that threads and requests answering in different versions do not mix.
+_VERSION: ContextVar[str] = ContextVar("fhir_definitions_version", default="5.0")
 
-def _load(name: str) -> dict:
-    with (DATA / name).open("rb") as fh:
-        return json.loads(gzip.decompress(fh.read()))
+
+def current_version() -> str:
+    return _VERSION.get()
+
+
+@contextmanager
+def fhir_version(version: str) -> Iterator[None]:
+    """The definitions of `version` ("4.0", "4.3", "5.0") answer within the block."""
+    if version not in FOLDERS:
+        raise ValueError(f"no definitions for FHIR {version}")
+    token = _VERSION.set(version)
+    try:
+        yield
+    finally:
+        _VERSION.reset(token)
+
+
+def per_version(fn: Callable) -> Callable:
+    """`functools.cache`, keyed on the current version too."""
+    cached = cache(lambda version, *args: fn(*args))
+
+    @wraps(fn)
+    def wrapper(*args):
+        return cached(_VERSION.get(), *args)
+
+    wrapper.cache_clear = cached.cache_clear
+    return wrapper
 
 
 @cache
+def _load_version(version: str, name: str) -> dict:
+    with (DATA / (FOLDERS[version] + name)).open("rb") as fh:
+        return json.loads(gzip.decompress(fh.read()))
+
+
+def _load(name: str) -> dict:
+    return _load_version(_VERSION.get(), name)
+
+
 def _structure() -> dict:
     return _load("structure.json.gz")
 
 
-@cache
 def _valuesets() -> dict:
     return _load("valuesets.json.gz")
 
@@ -148,7 +189,7 @@ def _element(owner: str, row: list) -> ElementDef:
     )
 
 
-@cache
+@per_version
 def type_def(name: str) -> TypeDef | None:
     raw = _structure()["types"].get(name)
     if raw is None:
@@ -165,17 +206,17 @@ def type_def(name: str) -> TypeDef | None:
     return TypeDef(name, raw["kind"], raw["abstract"], raw["base"], elements, children)
 
 
-@cache
+@per_version
 def type_names() -> frozenset[str]:
     return frozenset(_structure()["types"])
 
 
-@cache
+@per_version
 def primitive_types() -> frozenset[str]:
     return frozenset(n for n, t in _structure()["types"].items() if t["kind"] == "primitive-type")
 
 
-@cache
+@per_version
 def resource_types() -> frozenset[str]:
     """Concrete resource types (what a resourceType may say)."""
     return frozenset(
@@ -185,7 +226,7 @@ def resource_types() -> frozenset[str]:
     )
 
 
-@cache
+@per_version
 def is_subtype(name: str, ancestor: str) -> bool:
     """Patient is a DomainResource is a Resource; used for Reference(Resource) targets."""
     while name:
@@ -196,7 +237,7 @@ def is_subtype(name: str, ancestor: str) -> bool:
     return False
 
 
-@cache
+@per_version
 def primitive_regex(name: str) -> re.Pattern | None:
     pattern = _structure()["regexes"].get(name)
     return re.compile(pattern) if pattern else None
@@ -207,7 +248,7 @@ def value_set(url: str) -> dict[str, frozenset[str]] | None:
     return _value_set(url.split("|")[0])
 
 
-@cache
+@per_version
 def _value_set(url: str) -> dict[str, frozenset[str]] | None:
     raw = _valuesets().get(url)
     return None if raw is None else {system: frozenset(codes) for system, codes in raw.items()}
@@ -218,7 +259,7 @@ def value_set_codes(url: str) -> frozenset[str] | None:
     return _value_set_codes(url.split("|")[0])
 
 
-@cache
+@per_version
 def _value_set_codes(url: str) -> frozenset[str] | None:
     vs = _value_set(url)
     return None if vs is None else frozenset().union(*vs.values())

@@ -8,7 +8,7 @@ import os
 from flask import Flask, request
 
 from fhir_service.auth import config as auth_config
-from fhir_service.rest import access_log, allocator, auth, errors
+from fhir_service.rest import access_log, allocator, auth, errors, versioned
 from fhir_service.rest.routes import api
 from fhir_service.store.database import database_url, make_engine
 from fhir_service.store.errors import connection_lost
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.strict_slashes = False
     repository = app.config.get("REPOSITORY") or Repository(make_engine(app.config["DATABASE_URL"]))
     app.extensions["fhir_repository"] = repository
+    app.wsgi_app = versioned.VersionBases(app.wsgi_app)  # inside the fast read path (routes.py installs it)
     app.register_blueprint(api, url_prefix="/fhir")
     if importlib.util.find_spec("fhir_service.rest.bulk") is not None:
         from fhir_service.rest import bulk

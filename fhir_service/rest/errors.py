@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from fhir_service.formats import to_json, to_xml
 from fhir_service.interactions.errors import FhirError, as_fhir_error, outcome
+from fhir_service.rest import versioned
 from fhir_service.rest.negotiation import CONTENT_TYPES, safe_response_format
 from fhir_service.xml import XmlWriteError
 
@@ -24,12 +25,24 @@ HTTP_CODES = {
 
 
 def error_response(status: int, body: dict, headers: dict | None = None) -> Response:
-    kind = safe_response_format()
+    kind = "json" if versioned.is_view() else safe_response_format()  # views are JSON only
+    body = _in_version(body)
     try:
         data = to_json(body) if kind == "json" else to_xml(body)
     except XmlWriteError:  # an outcome XML cannot carry: fall back to JSON
         kind, data = "json", to_json(body)
     return Response(data, status=status, headers=headers or {}, content_type=CONTENT_TYPES[kind])
+
+
+def _in_version(body: dict) -> dict:
+    """The OperationOutcome in the request's FHIR version; as it is if that cannot be made."""
+    if not versioned.is_view():
+        return body
+    try:
+        return versioned.out(body)
+    except Exception:  # an error about an error must still answer
+        logger.exception("OperationOutcome not converted to FHIR %s", versioned.current())
+        return body
 
 
 def install(app: Flask) -> None:

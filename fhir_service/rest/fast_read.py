@@ -13,7 +13,10 @@ that renders them).
 
 It stands aside entirely when the app has hooks it does not know (auth, CORS: they must see every
 request) or routes that would claim such a path (a static first segment that is a resource type).
-Installed by routes.py when the blueprint is registered; tests/rest/test_fast_read.py checks that both
+R4/R4B reads and vreads (a version base, or Accept's fhirVersion) are answered here too, with the
+view kept per stored version (rest/versioned.py.stored_view), so an R4 client is never served R5
+bytes and a kept view costs about what a read does. Installed by routes.py when the blueprint is
+registered; tests/rest/test_fast_read.py checks that both
 paths give the same answers.
 """
 
@@ -27,9 +30,11 @@ from fhir_service.formats import to_json
 from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
 from fhir_service.resource_types import RESOURCE_TYPES
-from fhir_service.rest import negotiation
+from fhir_service.rest import negotiation, versioned
 from fhir_service.rest.responses import known_base_url, strict_handling, version_headers
+from fhir_service.rest.versioned import R5
 from fhir_service.search.engine import SplicedSearchset
+from fhir_service.versions import BASES
 
 logger = logging.getLogger("fhir_service.rest")
 PREFIX = "/fhir/"  # the blueprint's url_prefix (routes.py)
@@ -60,9 +65,16 @@ class FastRead:
             return None
         if environ.get("HTTP_IF_MODIFIED_SINCE") or not self.enabled():
             return None
-        if negotiation.negotiated(None, environ.get("HTTP_ACCEPT") or None) != "json":
+        kind, version = negotiation.negotiated(None, environ.get("HTTP_ACCEPT") or None)
+        if kind != "json":
             return None
         parts = path[len(PREFIX) :].split("/")
+        if parts[0] in BASES:
+            if version not in (None, BASES[parts[0]]):
+                return None  # the route refuses it (406)
+            return self._view_read(parts[1:], BASES[parts[0]], environ)
+        if version not in (None, R5):
+            return self._view_read(parts, version, environ)
         if len(parts) == 1:
             return self._search(environ, parts[0])
         if environ.get("QUERY_STRING"):
@@ -79,6 +91,32 @@ class FastRead:
             return None
         stored = result.stored
         body = stored.content
+        headers = [*version_headers(stored).items(), ("Content-Type", _CONTENT_TYPE)]
+        headers.append(("Content-Length", str(len(body))))
+        return "200 OK", headers, body
+
+    def _view_read(self, parts: list[str], version: str, environ) -> tuple[str, list, bytes] | None:
+        """A read or vread in R4/R4B: the kept view of the stored version (rest/versioned.py), or the
+        route's answer for anything else (searches, errors, a type R4 splits read by another name)."""
+        if environ.get("QUERY_STRING") or len(parts) not in (2, 4):
+            return None
+        repo = self.app.extensions["fhir_repository"]
+        try:
+            r5, constraints = versioned.stored_type(parts[0], version)
+            if len(parts) == 2:
+                found = versioned.read_view(repo, r5, parts[1], version)
+                if found is None:
+                    return None
+                stored, body = found
+            elif parts[2] == "_history":
+                stored = read_.vread(repo, r5, parts[1], parts[3]).stored
+                body = versioned.stored_view(stored, version, repo)
+            else:
+                return None
+            if constraints and versioned.view_of(r5, stored.resource(), version) != parts[0]:
+                return None
+        except Exception:  # 4xx, a database error: the route answers (and reads again: rare)
+            return None
         headers = [*version_headers(stored).items(), ("Content-Type", _CONTENT_TYPE)]
         headers.append(("Content-Length", str(len(body))))
         return "200 OK", headers, body

@@ -3,7 +3,9 @@
 
 Media types are parsed with their parameters (RFC 9110 §12.5.1): q-values rank the ranges, the most
 specific range that applies to a type gives its q, `charset` must be UTF-8 and `fhirVersion` (R5
-http.html#version-parameter) the version served; other parameters are ignored, as HAPI does."""
+http.html#version-parameter) one of the versions served (4.0, 4.3 and 5.0 at /fhir; at a version
+base only its own); other parameters are ignored, as HAPI does. The version of the range chosen is
+the version of the response (rest/versioned.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from flask import g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_list_header, parse_options_header
 
+from fhir_service import versions
 from fhir_service.formats import (
     JSON_MIME,
     XML_MIME,
@@ -27,6 +30,8 @@ from fhir_service.formats import (
 )
 from fhir_service.interactions.errors import FhirError
 from fhir_service.interactions.subsetting import check_summary, parse_elements, subset
+from fhir_service.rest import versioned
+from fhir_service.rest.versioned import base_version, body_version, short
 from fhir_service.search.engine import SplicedSearchset
 from fhir_service.store.repository import StoredResource
 
@@ -44,7 +49,7 @@ MEDIA_TYPES = {
 }
 # The spec's _format aliases (http.html#mime-type); Turtle is an R5 format this server does not write.
 FORMAT_ALIASES = {"json": JSON_MIME, "xml": XML_MIME, "ttl": "application/fhir+turtle"}
-SERVED_VERSIONS = ("5.0",)
+SERVED_VERSIONS = tuple(versions.VERSIONS)
 JSON_PATCH = "application/json-patch+json"
 CONTENT_TYPES = {"json": f"{JSON_MIME};charset=utf-8", "xml": f"{XML_MIME};charset=utf-8"}
 
@@ -65,10 +70,8 @@ class MediaRange:
         rank = 0 if self.mime == "*/*" else 1 if self.mime.endswith("/*") else 2
         return rank * 4 + (self.version is not None) + (self.charset is not None)
 
-    def version_served(self) -> bool:
-        return self.version is None or any(
-            self.version == v or self.version.startswith(v + ".") for v in SERVED_VERSIONS
-        )
+    def version_served(self, served: tuple[str, ...] = SERVED_VERSIONS) -> bool:
+        return self.version is None or short(self.version) in served
 
     def charset_served(self) -> bool:
         return self.charset is None or self.charset.lower() in ("utf-8", "utf8")
@@ -97,47 +100,64 @@ def media_ranges(header: str) -> list[MediaRange]:
     return [r for r in map(media_range, parse_list_header(header)) if r is not None]
 
 
-def choose(ranges: list[MediaRange]) -> str | None:
-    """The kind ("json"/"xml") of the served type the client prefers most; None if none is acceptable.
-    A range whose fhirVersion or charset this server does not write does not apply to its types."""
-    best, best_q = None, 0.0
+def choose(
+    ranges: list[MediaRange], served: tuple[str, ...] = SERVED_VERSIONS
+) -> tuple[str | None, str | None]:
+    """(kind ("json"/"xml"), short fhirVersion or None) of the served type the client prefers most;
+    kind None if none is acceptable. A range whose fhirVersion or charset this server does not write
+    does not apply to its types."""
+    best, best_q, version = None, 0.0, None
     for mime, kind in MEDIA_TYPES.items():
-        applying = [r for r in ranges if r.covers(mime) and r.version_served() and r.charset_served()]
+        applying = [r for r in ranges if r.covers(mime) and r.version_served(served) and r.charset_served()]
         if not applying:
             continue
-        q = max(applying, key=MediaRange.specificity).q
-        if q > best_q:
-            best, best_q = kind, q
-    return best
+        chosen = max(applying, key=MediaRange.specificity)
+        if chosen.q > best_q:
+            best, best_q, version = kind, chosen.q, short(chosen.version)
+    return best, version
 
 
 def response_format() -> str:
-    """ "json" or "xml"; 406 for anything else. Decided once per distinct (_format, Accept) pair:
-    parsing the header and matching it were a quarter of a read by id."""
+    """ "json" or "xml"; 406 for anything else."""
+    return response_format_and_version()[0]
+
+
+def response_format_and_version(served: tuple[str, ...] = SERVED_VERSIONS) -> tuple[str, str | None]:
+    """(kind, the fhirVersion asked for or None); 406 when nothing served is acceptable. Decided
+    once per distinct (_format, Accept) pair: parsing the header and matching it were a quarter of
+    a read by id."""
     requested = request.args.get("_format") if request.query_string else None
     accept = request.headers.get("Accept") or None
-    kind = negotiated(requested or None, accept)
+    kind, version = negotiated(requested or None, accept, served)
     if kind is None:
-        raise FhirError(406, refusal(requested or None, accept), "not-supported")
-    return kind
+        raise FhirError(406, refusal(requested or None, accept, served), "not-supported")
+    return kind, version
 
 
 @lru_cache(maxsize=512)
-def negotiated(requested: str | None, accept: str | None) -> str | None:
-    """_format, when given, overrides Accept (http.html#mime-type)."""
+def negotiated(
+    requested: str | None, accept: str | None, served: tuple[str, ...] = SERVED_VERSIONS
+) -> tuple[str | None, str | None]:
+    """_format, when given, overrides Accept's media type (http.html#mime-type); a version it does not
+    name is still the one Accept asks for."""
+    ranges = media_ranges(accept) if accept else []
     if requested:
         alias = FORMAT_ALIASES.get(requested.strip().lower())
         found = media_range(alias or requested)
-        return choose([found]) if found is not None else None
-    ranges = media_ranges(accept) if accept else []
+        if found is None:
+            return None, None
+        kind, version = choose([found], served)
+        if kind is not None and version is None and ranges:
+            version = choose(ranges, served)[1]
+        return kind, version
     if not ranges:  # no Accept, or none of it readable: any media type will do (RFC 9110 §12.5.1)
-        return "json"
-    return choose(ranges)
+        return "json", None
+    return choose(ranges, served)
 
 
-def refusal(requested: str | None, accept: str | None) -> str:
+def refusal(requested: str | None, accept: str | None, served: tuple[str, ...] = SERVED_VERSIONS) -> str:
     """Why negotiated() found nothing, naming what is served."""
-    served = f"this server answers in {JSON_MIME} or {XML_MIME}"
+    answers = f"this server answers in {JSON_MIME} or {XML_MIME}"
     if requested:
         alias = FORMAT_ALIASES.get(requested.strip().lower())
         ranges = [media_range(alias or requested)]
@@ -147,17 +167,18 @@ def refusal(requested: str | None, accept: str | None) -> str:
         what = f"Accept '{accept}'"
     ranges = [r for r in ranges if r is not None and r.q > 0]
     typed = [r for r in ranges if any(r.covers(m) for m in MEDIA_TYPES)]
-    if typed and not any(r.version_served() for r in typed):
-        versions = ", ".join(sorted({r.version for r in typed if r.version}))
-        return version_refusal(what, versions)
+    if typed and not any(r.version_served(served) for r in typed):
+        asked = ", ".join(sorted({r.version for r in typed if r.version}))
+        return version_refusal(what, asked, served)
     if typed and not any(r.charset_served() for r in typed):
         return f"Cannot answer {what}: responses are UTF-8 only"
-    return f"Cannot answer {what}: {served}"
+    return f"Cannot answer {what}: {answers}"
 
 
-def version_refusal(what: str, versions: str) -> str:
-    served = ", ".join(SERVED_VERSIONS)
-    return f"{what} asks for FHIR version {versions}; this server serves FHIR version {served} only (fhirVersion={served})"
+def version_refusal(what: str, asked: str, served: tuple[str, ...] = SERVED_VERSIONS) -> str:
+    names = ", ".join(served)
+    where = "this base" if served != SERVED_VERSIONS else "this server"
+    return f"{what} asks for FHIR version {asked}; {where} serves FHIR version {names} only (fhirVersion={names})"
 
 
 def safe_response_format() -> str:
@@ -165,6 +186,12 @@ def safe_response_format() -> str:
         return response_format()
     except FhirError:
         return "json"
+
+
+def served_here() -> tuple[str, ...]:
+    """The versions this request may speak: its version base's only, else every one served."""
+    base = base_version()
+    return (base,) if base else SERVED_VERSIONS
 
 
 def _kind(mime: str) -> str | None:
@@ -204,6 +231,8 @@ def read_resource() -> dict:
     if kind is None:
         raise FhirError(415, f"Unsupported Content-Type '{request.content_type}'", "not-supported")
     _check_content_parameters()
+    if kind == "xml" and body_version() != versioned.R5:  # the XML reader knows R5's definitions only
+        raise FhirError(415, "R4/R4B bodies are read as JSON (application/fhir+json) only", "not-supported")
     return parse_body(body_bytes(), kind)
 
 
@@ -245,9 +274,10 @@ def _check_content_parameters() -> None:
     """415 for a body in a FHIR version or a charset this server does not read."""
     params = request.mimetype_params  # werkzeug lower-cases the names
     body = MediaRange(request.mimetype or "", 1.0, params.get("fhirversion"), params.get("charset"))
-    if not body.version_served():
+    served = served_here()
+    if not body.version_served(served):
         what = f"Content-Type '{request.content_type}'"
-        raise FhirError(415, version_refusal(what, body.version or ""), "not-supported")
+        raise FhirError(415, version_refusal(what, body.version or "", served), "not-supported")
     if not body.charset_served():
         raise FhirError(415, f"Content-Type '{request.content_type}': bodies must be UTF-8", "not-supported")
 

@@ -11,7 +11,7 @@ from werkzeug.http import http_date
 from fhir_service.interactions.checks import etag_version
 from fhir_service.interactions.errors import outcome
 from fhir_service.interactions.result import Result
-from fhir_service.rest import negotiation
+from fhir_service.rest import negotiation, versioned
 from fhir_service.stored import StoredResource
 
 _BASE_URLS: dict[tuple, str] = {}  # the request's (scheme, host, server, script root) -> base URL
@@ -29,13 +29,17 @@ def base_url() -> str:
         if len(_BASE_URLS) >= 256:
             _BASE_URLS.clear()
         known = _BASE_URLS[_base_url_key(request.environ)] = request.url_root.rstrip("/") + "/fhir"
+        version_base = versioned.base_name()
+        return f"{known}/{version_base}" if version_base else known
     return known
 
 
 def known_base_url(environ: dict, config) -> str | None:
     """base_url() without a request context, if it is configured or was made for these environ
     values before (else None: the fast path leaves such a request to Flask)."""
-    return config.get("BASE_URL") or _BASE_URLS.get(_base_url_key(environ))
+    known = config.get("BASE_URL") or _BASE_URLS.get(_base_url_key(environ))
+    version_base = versioned.base_name(environ)
+    return f"{known}/{version_base}" if known and version_base else known
 
 
 def _base_url_key(environ: dict) -> tuple:
@@ -66,14 +70,19 @@ def _http_date(last_updated) -> str:
     return http_date(last_updated)
 
 
-def respond(result: Result, *, write: bool = False, subsettable: bool = False) -> Response:
+def respond(
+    result: Result, *, write: bool = False, subsettable: bool = False, converted: bool = False
+) -> Response:
+    """`converted`: the body is already in the request's FHIR version (else it is R5 and converted
+    here when the request speaks R4/R4B)."""
     kind = g.get("fhir_format") or negotiation.response_format()
     headers = dict(result.headers)
     if result.stored is not None:
         headers.update(version_headers(result.stored))
         if result.location:
             s = result.stored
-            headers["Location"] = f"{base_url()}/{s.type}/{s.id}/_history/{s.version_id}"
+            rtype = versioned.view_of(s.type, s.resource()) if versioned.is_view() else s.type
+            headers["Location"] = f"{base_url()}/{rtype}/{s.id}/_history/{s.version_id}"
     status, body = result.status, result.body
     if write:
         preference = prefer_return()
@@ -86,6 +95,8 @@ def respond(result: Result, *, write: bool = False, subsettable: bool = False) -
         response = Response(status=status, headers=headers)
         del response.headers["Content-Type"]  # no body, no media type (Flask's default says text/html)
         return response
+    if versioned.is_view() and not converted:
+        body = versioned.out(body)
     data = negotiation.render(body, kind, subsettable=subsettable)
     headers["Content-Type"] = negotiation.CONTENT_TYPES[kind]
     return Response(data, status=status, headers=list(headers.items()))  # a list: no per-key checks

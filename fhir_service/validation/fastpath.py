@@ -14,7 +14,6 @@ import re
 import threading
 from collections.abc import Callable
 from decimal import Decimal
-from functools import lru_cache
 
 from fhir_service import definitions
 from fhir_service.fhirpath import parse_ast
@@ -332,7 +331,7 @@ COMPARE = {
 }
 
 
-@lru_cache(maxsize=4096)
+@definitions.per_version  # the same path has other children in another FHIR version
 def compile_simple(expression: str, base_path: str) -> Callable | None:
     """fn(node) → result collection, or None when the expression is outside the subset."""
     owner = definitions.type_def(base_path.split(".")[0])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cache
 
 from fhir_service import definitions
 from fhir_service.definitions import ElementDef, TypeDef
@@ -56,7 +55,7 @@ class Plan:
     bounded: tuple[ElementDef, ...]  # 1 < max < *
 
 
-@cache
+@definitions.per_version  # plans differ between FHIR versions' definitions
 def _plan(type_name: str, def_path: str) -> Plan:
     td = definitions.type_def(type_name)
     entries = {}

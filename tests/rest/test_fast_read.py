@@ -11,10 +11,12 @@ import select
 import pytest
 from flask import Response
 
+from fhir_service.formats import to_json
 from fhir_service.rest import access_log
 from fhir_service.rest.app import create_app
 from fhir_service.rest.fast_read import FastRead
 from fhir_service.store import migrate
+from fhir_service.versions import to_version
 
 ORG = {"resourceType": "Organization", "id": "fast-1", "name": "Fast pharmacy"}
 JSON = "application/fhir+json"
@@ -86,6 +88,29 @@ def test_fast_answers_are_the_routes_answers(app, flask_calls, path, accept):
 
 
 @pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/fhir/R4/Organization/fast-1", None),
+        ("/fhir/R4B/Organization/fast-1/_history/1", JSON),
+        ("/fhir/Organization/fast-1", "application/fhir+json; fhirVersion=4.0"),
+        ("/fhir/Organization/fast-1/_history/2", "application/fhir+json; fhirVersion=4.3"),
+    ],
+)
+def test_fast_view_reads_are_the_routes_answers(app, flask_calls, path, accept):
+    """R4/R4B reads are answered before Flask too, with the view the route gives, never R5 bytes."""
+    client = app.test_client()
+    headers = {"Accept": accept} if accept else {}
+    fast = client.get(path, headers=headers)
+    assert flask_calls == []
+    routed = client.get(path + "?_format=json", headers=headers)
+    assert len(flask_calls) == 1
+    assert fast.status_code == 200 and answer(fast) == answer(routed)
+    r5 = client.get(path.replace("/R4B/", "/").replace("/R4/", "/"))
+    version = "4.3" if "R4B" in path or "4.3" in (accept or "") else "4.0"
+    assert fast.data == to_json(to_version(json.loads(r5.data), version))  # the view of the stored bytes
+
+
+@pytest.mark.parametrize(
     ("path", "headers", "status"),
     [
         ("/fhir/Organization/nope", {}, 404),
@@ -94,7 +119,7 @@ def test_fast_answers_are_the_routes_answers(app, flask_calls, path, accept):
         ("/fhir/Organization/fast-1/_history/9", {}, 404),
         ("/fhir/Organization/fast-1/_history/x", {}, 400),
         ("/fhir/Nonsense/fast-1", {}, 404),  # http.html: the type is not supported
-        ("/fhir/Organization/fast-1", {"Accept": "application/fhir+json; fhirVersion=4.0"}, 406),
+        ("/fhir/Organization/fast-1", {"Accept": "application/fhir+json; fhirVersion=3.0"}, 406),
         ("/fhir/Organization/fast-1", {"Accept": "text/html"}, 406),
         ("/fhir/Organization/fast-1", {"Accept": "application/fhir+xml"}, 200),
         ("/fhir/Organization/fast-1", {"If-None-Match": 'W/"2"'}, 304),
