@@ -39,6 +39,7 @@ LAYERS: list[set[str]] = [
     {"fhirpath"},
     {"limits"},  # how much one request may ask
     {"fixtures_export", "mappings", "stored"},  # monograph → R5 resources; fixture Bundles; stored JSON
+    {"versions"},  # R4/R4B views of R5 resources and the way back
     {"definitions", "jsontext", "references", "outcome", "resource_types"},
     {"fhir_service"},
 ]

@@ -85,28 +85,32 @@ PROFILE_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
 
 
 @cache
-def _profiles() -> dict:
-    return _load("profiles.json.gz")
+def _optional_version(version: str, name: str) -> dict | None:
+    if not (DATA / (FOLDERS[version] + name)).exists():
+        return None
+    return _load_version(version, name)
 
 
-@cache
+def _optional(name: str) -> dict | None:
+    """Data only some versions ship (the R5 packages' profiles, extensions and displays): None elsewhere."""
+    return _optional_version(_VERSION.get(), name)
+
+
 def _extensions() -> dict:
-    return _load("extensions.json.gz")
+    """The extensions pack's definitions by URL, with their contexts (empty where not shipped)."""
+    return _optional("extensions.json.gz") or {}
 
 
 def is_known_extension(url: str) -> bool:
-    """Whether HL7 defines this extension for everyone (a |version suffix is ignored)."""
-    return url.split("|")[0] in _extensions()
-
-
-@cache
-def _displays() -> dict:
-    return _load("displays.json.gz")
+    """Whether HL7 defines this extension for everyone (a |version suffix is ignored); without a list
+    for the current version, every extension is."""
+    known = _optional("extensions.json.gz")
+    return known is None or url.split("|")[0] in known
 
 
 def known_displays(system: str, code: str) -> list[str] | None:
     """The displays a code may carry, or None where this code is not known here."""
-    return _displays().get(system, {}).get(code)
+    return (_optional("displays.json.gz") or {}).get(system, {}).get(code)
 
 
 def core_profile(url: str) -> dict | None:
@@ -114,7 +118,7 @@ def core_profile(url: str) -> dict | None:
     url = url.split("|")[0]
     if not url.startswith(PROFILE_PREFIX):
         return None
-    return _profiles().get(url[len(PROFILE_PREFIX) :])
+    return (_optional("profiles.json.gz") or {}).get(url[len(PROFILE_PREFIX) :])
 
 
 @dataclass(frozen=True)

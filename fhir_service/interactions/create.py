@@ -13,7 +13,8 @@ def create(
     resource_type: str,
     resource: dict,
     if_none_exist: str | None = None,
-    access: Access | None = None,
+    *,
+    access: Access | None,
 ) -> Result:
     check_type(resource_type)
     resource = {k: v for k, v in resource.items() if k != "id"}  # the server assigns the id

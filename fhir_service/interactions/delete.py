@@ -25,9 +25,7 @@ def delete(repo: Repository, resource_type: str, resource_id: str, if_match: str
     return _deleted(stored)
 
 
-def conditional_delete(
-    repo: Repository, resource_type: str, query: str, access: Access | None = None
-) -> Result:
+def conditional_delete(repo: Repository, resource_type: str, query: str, *, access: Access | None) -> Result:
     check_type(resource_type)
     params = criteria(query)
     with repo.unit_of_work() as uow:

@@ -35,7 +35,8 @@ def conditional_patch(
     body,
     kind: str,
     if_match: str | None = None,
-    access: Access | None = None,
+    *,
+    access: Access | None,
 ):
     """PATCH /Type?criteria (R5 http.html#patch): the one match is patched; none → 404, several → 412."""
     check_type(resource_type)

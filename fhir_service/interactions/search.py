@@ -22,7 +22,8 @@ def search(
     base_url: str,
     strict: bool = False,
     raw: bool = False,
-    access: Access | None = None,
+    *,
+    access: Access | None,
 ):
     """`raw`: the body may be the Bundle's JSON bytes (for the REST layer, which renders them as they
     are); without it always a dict (a transaction embeds it in its response Bundle)."""

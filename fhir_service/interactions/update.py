@@ -32,7 +32,8 @@ def conditional_update(
     resource: dict,
     if_match: str | None = None,
     if_none_match: frozenset[str] | None = None,
-    access: Access | None = None,
+    *,
+    access: Access | None,
 ) -> Result:
     check_type(resource_type)
     params = criteria(query)

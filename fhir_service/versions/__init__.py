@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import cache
 
 from fhir_service.versions import engine, r4, r4b
+from fhir_service.versions.r4 import search_parameter
 
 # The FHIR versions served, by the short form the `fhirVersion` media-type parameter uses.
 VERSIONS = {"4.0": "4.0.1", "4.3": "4.3.0", "5.0": "5.0.0"}
@@ -23,6 +24,12 @@ _CATALOGS = {"4.0": r4, "4.3": r4b}
 
 # Looks a reference ("Type/id") up in the store: the R5 resource, or None.
 Resolve = Callable[[str], dict | None]
+
+
+# A SearchParameter's view names the types its version serves: the package answers that question,
+# so the catalogs need not import the package back.
+for _cat in (r4, r4b):
+    _cat.BY_TYPE["SearchParameter"] = search_parameter.make(lambda t, v=_cat.VERSION: view_types(t, v))
 
 
 def _catalog(version: str):

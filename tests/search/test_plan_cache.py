@@ -24,7 +24,7 @@ def _put(repo, rid: str, code: str = "plan-cache") -> None:
 
 
 def _search(repo, params) -> dict:
-    return search_.search(repo, "Basic", params, BASE).body
+    return search_.search(repo, "Basic", params, BASE, access=None).body
 
 
 def _ids(bundle) -> list[str]:

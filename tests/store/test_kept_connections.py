@@ -35,10 +35,10 @@ def test_a_read_only_unit_reuses_the_thread_connection_and_sees_new_commits(repo
     with repo.unit_of_work(write=False) as uow:
         assert uow.session.connection() is first  # kept, not a pool checkout
     search = [("_id", "kept-1,kept-2")]
-    assert _ids(search_.search(repo, "Basic", search, BASE).body) == ["kept-1"]
+    assert _ids(search_.search(repo, "Basic", search, BASE, access=None).body) == ["kept-1"]
     with repo.unit_of_work() as uow:  # a write on a pooled connection
         uow.update({"resourceType": "Basic", "id": "kept-2", "code": {"text": "kept"}})
-    assert sorted(_ids(search_.search(repo, "Basic", search, BASE).body)) == ["kept-1", "kept-2"]
+    assert sorted(_ids(search_.search(repo, "Basic", search, BASE, access=None).body)) == ["kept-1", "kept-2"]
 
 
 def test_a_nested_read_only_unit_takes_another_connection(repo):
@@ -77,7 +77,7 @@ def test_search_history_and_read_survive_a_dropped_connection(repo, monkeypatch)
         pytest.skip("a server-side disconnect is PostgreSQL's")
     url = repo.engine.url
     search = [("_id", "kept-1")]
-    assert _ids(search_.search(repo, "Basic", search, BASE).body) == ["kept-1"]
+    assert _ids(search_.search(repo, "Basic", search, BASE, access=None).body) == ["kept-1"]
 
     def drop_all():
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
@@ -93,7 +93,7 @@ def test_search_history_and_read_survive_a_dropped_connection(repo, monkeypatch)
 
     monkeypatch.setattr(repository_module, "PING_AFTER", 1e9)  # no ping: the statement fails
     drop_all()  # a search right after: retried once on a new connection
-    assert _ids(search_.search(repo, "Basic", search, BASE).body) == ["kept-1"]
+    assert _ids(search_.search(repo, "Basic", search, BASE, access=None).body) == ["kept-1"]
     drop_all()
     monkeypatch.setattr(repository_module, "PING_AFTER", 0.0)  # as after a quiet spell: pinged first
     assert history_.history(repo, [], BASE, "Basic", "kept-1").status == 200
@@ -112,7 +112,9 @@ def test_service_connections_keep_generic_plans(repo):
         assert (
             uow.session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
         )
-    bundle = search_.search(repo, "Basic", [("_id", "kept-3"), ("_include", "Basic:subject")], BASE).body
+    bundle = search_.search(
+        repo, "Basic", [("_id", "kept-3"), ("_include", "Basic:subject")], BASE, access=None
+    ).body
     bundle = bundle if isinstance(bundle, dict) else bundle.resource()
     assert [e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "include"] == ["kept-1"]
     with repo.unit_of_work(write=False) as uow:  # the same kept connection the search used

@@ -53,7 +53,7 @@ def store(database_url_factory):
     url = database_url_factory()
     migrate.upgrade(url)
     repo = Repository(make_engine(url))
-    process(repo, bundle(), "http://x/fhir")
+    process(repo, bundle(), "http://x/fhir", access=None)
     process(
         repo,
         {
@@ -62,6 +62,7 @@ def store(database_url_factory):
             "entry": [{"request": {"method": "DELETE", "url": "ClinicalUseDefinition/gone"}}],
         },
         "http://x/fhir",
+        access=None,
     )
     yield url, repo.engine
     repo.dispose()

@@ -31,7 +31,7 @@ __all__ = ["CLEAR_EVERY", "parse_entries", "process", "run_batch", "run_transact
 
 
 def process(
-    repo: Repository, bundle: dict, base_url: str, prefer: str | None = None, access: Access | None = None
+    repo: Repository, bundle: dict, base_url: str, prefer: str | None = None, *, access: Access | None
 ):
     """POST /fhir with a transaction or batch Bundle → (status, headers, transaction-/batch-response).
     A failed transaction raises FhirError (the REST layer renders its OperationOutcome); `access`:
@@ -41,7 +41,7 @@ def process(
     base_url = base_url.rstrip("/")
     representation = (prefer or "").replace(" ", "").find("return=representation") >= 0
     if kind == "batch":
-        return 200, {}, run_batch(repo, bundle, base_url, representation, access)
+        return 200, {}, run_batch(repo, bundle, base_url, representation, access=access)
     if kind != "transaction":
         raise bad_request("POST to the base URL takes a Bundle of type transaction or batch")
-    return 200, {}, run_transaction(repo, bundle, base_url, representation, access)
+    return 200, {}, run_transaction(repo, bundle, base_url, representation, access=access)

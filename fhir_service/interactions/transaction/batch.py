@@ -27,7 +27,7 @@ from fhir_service.interactions.transaction.entries import (
 
 
 def run_batch(
-    repo: Repository, bundle: dict, base_url: str, representation: bool = False, access: Access | None = None
+    repo: Repository, bundle: dict, base_url: str, representation: bool = False, *, access: Access | None
 ) -> dict:
     raw_entries = bundle.get("entry") or []
     if not isinstance(raw_entries, list):

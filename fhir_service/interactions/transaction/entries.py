@@ -337,7 +337,7 @@ def execute(uow: UnitOfWork, e: Entry, plan: Plan, base_url: str) -> Outcome:
             raise bad_request(f"{e.label}: POST entries create resources: request.url is just the type")
         if e.existing is not None:
             return Outcome(200, e.existing, True, _info("Conditional create matched an existing resource"))
-        return _from_result(create_.create(repo, e.resource_type, resource))
+        return _from_result(create_.create(repo, e.resource_type, resource, access=plan.access))
     if e.method == "PUT":
         rid = e.resource_id or e.assigned_id
         if e.resource_id is None:  # conditional update, identity settled while planning
@@ -436,7 +436,7 @@ def entry_expressions(e: Entry, expressions: list[str] | None) -> list[str]:
 
 
 def run_transaction(
-    repo: Repository, bundle: dict, base_url: str, representation: bool = False, access: Access | None = None
+    repo: Repository, bundle: dict, base_url: str, representation: bool = False, *, access: Access | None
 ) -> dict:
     entries = parse_entries(bundle, base_url)
     check_unique_full_urls(entries)

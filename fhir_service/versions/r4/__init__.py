@@ -8,26 +8,18 @@ from fhir_service.versions.r4 import (
     group,
     medication_knowledge,
     medicinal_product,
-    search_parameter,
 )
 
 VERSION = "4.0"
 
 
-def _served(r5_type: str) -> tuple[str, ...]:
-    from fhir_service.versions import view_types  # the package reads this module first
-
-    return view_types(r5_type, VERSION)
-
-
-# R5 type → its map, for types whose R4 map is one.
+# R5 type → its map, for types whose R4 map is one (SearchParameter's is added by the package).
 BY_TYPE = {
     "MedicationKnowledge": medication_knowledge.MAP,
     "MedicinalProductDefinition": medicinal_product.MAP,
     "AdministrableProductDefinition": administrable_product.MAP,
     "Group": group.MAP,
     "Bundle": bundle.MAP,
-    "SearchParameter": search_parameter.make(_served),
 }
 # R5 type → (element choosing the map, {its value: map}).
 BY_FIELD = {"ClinicalUseDefinition": ("type", clinical_use.MAPS)}
