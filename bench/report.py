@@ -156,22 +156,22 @@ def targets(results: dict) -> list[dict]:
             check(f"{r['case']} p99 ms {where}", r["p99_ms"], P99_TARGETS_MS[r["case"]], "max")
         if r["case"] in SERVER_CEILING_RATIO:
             check(
-                f"#21 {r['case']} / ceiling {where}",
+                f"serving: {r['case']} / ceiling {where}",
                 r["ratio_to_ceiling"],
                 SERVER_CEILING_RATIO[r["case"]],
                 "min",
             )
         if r["case"] in BASELINE_RATIO:
             check(
-                f"#21 {r['case']} / gunicorn {where}",
+                f"serving: {r['case']} / gunicorn {where}",
                 r.get("ratio_to_gunicorn"),
                 BASELINE_RATIO[r["case"]],
                 "min",
             )
         if r["case"] in SERVER_P99_MS:
-            check(f"#21 {r['case']} p99 ms {where}", r["p99_ms"], SERVER_P99_MS[r["case"]], "max")
+            check(f"serving: {r['case']} p99 ms {where}", r["p99_ms"], SERVER_P99_MS[r["case"]], "max")
     for r in results.get("slow", ()):
-        check(f"#21 read p99 beside {r['kind']} / alone {r['db']}", r["ratio"], SLOW_P99_RATIO, "max")
+        check(f"serving: read p99 beside {r['kind']} / alone {r['db']}", r["ratio"], SLOW_P99_RATIO, "max")
     for r in results["scale"]:
         check(f"{r['case']} p50 ×{big}/×1 {r['db']}", r["ratio"], SCALE_RATIO, "max")
     for r in results["workers"]:
@@ -351,7 +351,7 @@ def render(results: dict) -> str:
     )
     parts.append(
         _table(
-            "TARGETS (issue 7, and #21: the serving layer)",
+            "TARGETS (issue 7, and the serving layer)",
             ["target", "measured", "bound", "ok"],
             [[t["target"], t["value"], t["bound"], "yes" if t["ok"] else "NO"] for t in results["targets"]],
         )
