@@ -71,7 +71,7 @@ def _make_resolve(resolve: Resolver):
 
 
 def _html_checks(ctx, data):
-    from fhir_service.validation.narrative import xhtml_problems  # the rules live with the validator
+    from fhir_service.narrative import xhtml_problems
 
     return [all(not xhtml_problems(get_data(d)) for d in data)]
 

@@ -40,16 +40,13 @@ LAYERS: list[set[str]] = [
     {"limits"},  # how much one request may ask
     {"fixtures_export", "mappings", "stored"},  # monograph → R5 resources; fixture Bundles; stored JSON
     {"versions"},  # R4/R4B views of R5 resources and the way back
-    {"definitions", "jsontext", "references", "outcome", "resource_types"},
+    {"definitions", "jsontext", "references", "outcome", "resource_types", "narrative"},
     {"fhir_service"},
 ]
 
 # Each edge ("importer -> imported", modules under fhir_service/) that breaks a rule today, with the
 # reason it is still here. Fixing one means deleting its line.
-KNOWN_VIOLATIONS: dict[str, str] = {
-    # arrows back up
-    "fhirpath -> validation.narrative": "htmlChecks uses the validator's xhtml rules",
-}
+KNOWN_VIOLATIONS: dict[str, str] = {}
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from fhir_service import jsontext
-from fhir_service.validation.narrative import xhtml_problems
+from fhir_service.narrative import xhtml_problems
 
 UCUM = "http://unitsofmeasure.org"
 

@@ -42,7 +42,7 @@ from sqlalchemy import event
 
 from fhir_service.auth.config import AuthConfig
 from fhir_service.limits import Limits, current, from_env
-from fhir_service.validation.narrative import xhtml_problems
+from fhir_service.narrative import xhtml_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_BUNDLE = ROOT / "fixtures" / "bundles" / "tolperisone.json"
@@ -2977,7 +2977,7 @@ def test_next_page_with_the_most_sort_keys_is_quick(server):
 def test_big_narratives_are_not_kept_in_the_validator_cache(server):
     """The narrative check's cache keeps its keys alive: 2048 distinct 10 MB narratives would pin
     20 GB. Big ones are checked uncached."""
-    from fhir_service.validation import narrative as narrative_module
+    from fhir_service import narrative as narrative_module
 
     cache = narrative_module._xhtml_problems
     cache.cache_clear()  # filled by earlier tests in a full run

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fhir_service import definitions
-from fhir_service.validation.narrative import xhtml_problems
+from fhir_service.narrative import xhtml_problems
 
 
 def test_data_is_small():
