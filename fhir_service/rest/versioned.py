@@ -32,7 +32,7 @@ from fhir_service.rest.view_types import VIEW_TYPES
 from fhir_service.search.engine import SplicedSearchset
 from fhir_service.store.repository import _PreparedRead
 from fhir_service.store.schema import Resource, ResourceVersion
-from fhir_service.stored import StoredResource
+from fhir_service.stored import StoredResource, format_instant
 
 R5 = "5.0"
 PREFIX = "/fhir"  # the blueprints' url_prefix (app.py)
@@ -152,13 +152,20 @@ VIEWS_MAX_BYTES = 64 * 1024 * 1024
 _views: OrderedDict[tuple, tuple[dict, bytes | None]] = OrderedDict()
 _views_bytes = 0
 _views_lock = threading.Lock()
-_refs: dict[tuple, bool] = {}  # (type, id, versionId, version) → has references to a split type
+_refs: dict[tuple, bool] = {}  # (type, id, versionId, lastUpdated, version) → refers to a split type
 
 
 def refers_to_split(resource: dict, version: str) -> bool:
     """Does the resource (a stored version: its answer is kept) refer to a type `version` splits?"""
-    stored_version = (resource.get("meta") or {}).get("versionId")
-    key = (resource.get("resourceType"), resource.get("id"), str(stored_version), version)
+    meta = resource.get("meta") or {}
+    stored_version = meta.get("versionId")
+    key = (
+        resource.get("resourceType"),
+        resource.get("id"),
+        str(stored_version),
+        meta.get("lastUpdated"),
+        version,
+    )
     if stored_version is not None and key in _refs:
         return _refs[key]
     split = split_types(version)
@@ -183,7 +190,15 @@ def _view_key(resource: dict, version: str, generation) -> tuple | None:
     if any(tag.get("code") == "SUBSETTED" for tag in meta.get("tag") or ()):
         return None  # _summary/_elements: not the whole stored version
     pinned = generation() if refers_to_split(resource, version) else None
-    return (resource["resourceType"], resource["id"], str(stored_version), version, pinned)
+    # lastUpdated too: a versionId alone names a version only within one database
+    return (
+        resource["resourceType"],
+        resource["id"],
+        str(stored_version),
+        meta.get("lastUpdated"),
+        version,
+        pinned,
+    )
 
 
 def converted(resource: dict, version: str, resolve, generation, *, as_bytes: bool = False):
@@ -222,10 +237,11 @@ def stored_view(stored: StoredResource, version: str, repository=None, generatio
     without parsing it."""
     repository = repository or current_app.extensions["fhir_repository"]
     generation = generation or Generation(repository, version)
-    refers = _refs.get((stored.type, stored.id, str(stored.version_id), version))
+    identity = (stored.type, stored.id, str(stored.version_id), format_instant(stored.last_updated))
+    refers = _refs.get((*identity, version))
     if refers is not None:
         pinned = generation() if refers else None
-        kept = _views.get((stored.type, stored.id, str(stored.version_id), version, pinned))
+        kept = _views.get((*identity, version, pinned))
         if kept is not None and kept[1] is not None:
             return kept[1]
     resource = stored.resource()

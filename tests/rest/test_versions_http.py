@@ -369,3 +369,27 @@ def test_summary_and_revinclude_through_a_view(server):
     included = {e["resource"]["resourceType"] for e in bundle["entry"] if e["search"]["mode"] == "include"}
     assert "MedicinalProductIndication" in included
     r4_parse(bundle)
+
+
+@pytest.mark.parametrize("accept", [R4, R4B])
+def test_a_kept_view_is_never_another_databases_version_1(database_url_factory, accept):
+    """Two stores in one process, each with its own version 1 of the same resource: each answers
+    the view of its own."""
+    from live_server import LiveServer
+
+    servers = [LiveServer(database_url_factory()) for _ in range(2)]
+    try:
+        for n, server in enumerate(servers):
+            body = {"resourceType": "MedicationKnowledge", "id": "same-id", "status": "active"}
+            body["intendedJurisdiction"] = [{"text": f"store {n}"}]
+            put = server.http.put(
+                f"{server.base_url}/MedicationKnowledge/same-id", json=body, headers={"Content-Type": JSON}
+            )
+            assert put.status_code == 201, put.text
+            view = get(server, "MedicationKnowledge/same-id", accept)
+            assert view.status_code == 200
+            assert f"store {n}" in view.text, view.text
+            assert view.json()["meta"] == get(server, "MedicationKnowledge/same-id").json()["meta"]
+    finally:
+        for server in servers:
+            server.stop()
