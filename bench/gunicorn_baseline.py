@@ -22,7 +22,7 @@ from pathlib import Path
 
 from gunicorn.workers.gthread import ThreadWorker
 
-# Longer than the GIL switch interval (5 ms): a sibling whose request threads hold the GIL still
+# Longer than the GIL switch interval: a sibling whose request threads hold the GIL still
 # gets to its poll loop in time.
 HEAD_START = 0.010
 

@@ -149,7 +149,7 @@ def targets(results: dict) -> list[dict]:
             check(f"ingest peak RSS MiB {r['db']} ×{r['scale']}", _peak(r), INGEST_RSS_MIB, "max")
     for r in results["http"]:
         where = f"{r['db']} ×{r['scale']}"
-        if r["case"] in RATIO_TARGETS:  # issue 7's ceiling: the bare Flask view under gunicorn
+        if r["case"] in RATIO_TARGETS:  # the older ceiling: the bare Flask view under gunicorn
             bound = RATIO_TARGETS[r["case"]]
             check(f"{r['case']} / gunicorn ceiling {where}", r.get("ratio_to_gunicorn_ceiling"), bound, "min")
         if r["case"] in P99_TARGETS_MS:

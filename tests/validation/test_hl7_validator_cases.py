@@ -41,7 +41,7 @@ OUT_OF_SCOPE_FALSE_NEGATIVES = {
     "observation-triglyceride-good": TERMINOLOGY,
     "observation-triglyceride-good2": TERMINOLOGY,
 }
-AGREEMENT = 115  # of 125 (92.0 %); 104 before core profiles, displays, extensions and authoring rules
+AGREEMENT = 115  # cases of 125 that agree with the Java validator: may only rise
 
 
 def _errors(path: Path) -> list[str]:
