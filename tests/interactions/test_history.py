@@ -92,6 +92,16 @@ def test_instance_history_and_the_status_of_each_interaction(store):
     assert [e["response"]["etag"] for e in page["entry"]] == [f'W/"{v}"' for v in range(6, 0, -1)]
 
 
+def test_a_put_that_created_again_is_201_on_a_page_without_the_deletion(store):
+    rid = new_id()
+    update(store, "Organization", rid, organization(rid))
+    delete(store, "Organization", rid)
+    update(store, "Organization", rid, organization(rid))
+    pages = _pages(store, [("_count", "1")], "Organization", rid)
+    statuses = [e["response"]["status"] for p in pages for e in p["entry"]]
+    assert statuses == ["201 Created", "204 No Content", "201 Created"]
+
+
 def test_since_keeps_the_versions_from_that_instant(store):
     created = create(store, "Organization", organization(), access=None).stored
     rid = created.id

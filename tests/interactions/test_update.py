@@ -70,6 +70,11 @@ def test_update_after_delete_creates_again_and_continues_the_versions(store):
     again = update(store, "Organization", rid, organization(rid))
     assert (again.status, again.location, again.stored.version_id) == (201, True, 3)
     assert read(store, "Organization", rid).stored.version_id == 3
+    gone = new_id()
+    update(store, "Organization", gone, organization(gone))
+    delete(store, "Organization", gone)
+    star = update(store, "Organization", gone, organization(gone), if_none_match=frozenset({"*"}))
+    assert (star.status, star.stored.version_id) == (201, 3)  # If-None-Match: * refuses a live one only
     # If-Match names a live version: version 2 is the deletion
     changed = organization(rid, alias=["x"])
     assert failure(update, store, "Organization", rid, changed, if_match="2").status == 412
