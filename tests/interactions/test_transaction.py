@@ -10,7 +10,7 @@ import pytest
 from interaction_stores import failure, organization
 
 from fhir_service.interactions.read import read
-from fhir_service.interactions.transaction import process
+from fhir_service.interactions.transaction import CLEAR_EVERY, process
 from fhir_service.interactions.update import update
 from fhir_service.stored import new_id
 
@@ -173,3 +173,15 @@ def test_a_vread_entry_has_no_location(store):
     _, _, response = process(store, bundle, BASE, access=None)
     assert response["entry"][0]["response"]["status"] == "200 OK"
     assert "location" not in response["entry"][0]["response"]
+
+
+@pytest.mark.parametrize("kind", ["batch", "transaction"])
+def test_a_long_bundle_sees_its_own_writes_after_the_unit_of_work_releases_memory(store, kind):
+    """Every CLEAR_EVERY entries the unit of work forgets what it loaded; later entries still see
+    what the earlier ones wrote."""
+    ids = [new_id() for _ in range(CLEAR_EVERY + 2)]
+    last = {"request": {"method": "GET", "url": f"Organization/{ids[0]}"}}  # GETs run last
+    _, _, response = process(store, _bundle(kind, *(_put(rid) for rid in ids), last), BASE, access=None)
+    assert _statuses(response) == ["201 Created"] * len(ids) + ["200 OK"]
+    assert response["entry"][-1]["resource"]["id"] == ids[0]
+    assert read(store, "Organization", ids[-1]).stored.version_id == 1

@@ -9,6 +9,7 @@ import pytest
 from interaction_stores import failure, organization
 
 from fhir_service.interactions.read import read
+from fhir_service.store import memory
 from fhir_service.store.errors import Conflict, PreconditionFailed
 from fhir_service.stored import new_id
 
@@ -125,3 +126,17 @@ def test_writers_with_the_same_if_match_take_turns(store):
         t.join()
     assert sorted(outcomes) == ["412", "stored"]
     assert store.read("Organization", rid).version_id == 2
+
+
+def test_the_in_memory_store_refuses_what_would_hang_or_write_unseen():
+    """A second write unit of work on the thread that holds one would wait for itself; a write in a
+    read-only one would be committed by nobody."""
+    repo = memory.Repository()
+    with repo.unit_of_work() as uow:
+        with pytest.raises(RuntimeError), repo.unit_of_work():
+            pass
+        _put(uow, "kept")
+    with pytest.raises(RuntimeError), repo.unit_of_work(write=False) as uow:
+        _put(uow, "never")
+    assert repo.read("Organization", "kept").version_id == 1
+    assert repo.read("Organization", "never") is None
