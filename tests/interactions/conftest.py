@@ -9,32 +9,25 @@ configured database, each handed to the interactions through `PortOnly` (interac
 from __future__ import annotations
 
 import pytest
-from interaction_stores import PortOnly
+from interaction_stores import PortOnly, ported
 
-from fhir_service.interactions import ports
 from fhir_service.store import memory
-
-
-def _ported(repository, kind: str) -> PortOnly:
-    ported = PortOnly(repository, ports.Repository)
-    ported.kind = kind
-    return ported
 
 
 @pytest.fixture(params=["memory", "sql"])
 def store(request) -> PortOnly:
     if request.param == "memory":
-        return _ported(memory.Repository(), "memory")
-    return _ported(request.getfixturevalue("migrated_repo"), "sql")
+        return ported(memory.Repository())
+    return ported(request.getfixturevalue("migrated_repo"))
 
 
 @pytest.fixture(params=["memory", "sql"])
 def fresh_store(request) -> PortOnly:
     if request.param == "memory":
-        return _ported(memory.Repository(), "memory")
-    return _ported(request.getfixturevalue("fresh_repo"), "sql")
+        return ported(memory.Repository())
+    return ported(request.getfixturevalue("fresh_repo"))
 
 
 @pytest.fixture()
 def sql_store(migrated_repo) -> PortOnly:
-    return _ported(migrated_repo, "sql")
+    return ported(migrated_repo)

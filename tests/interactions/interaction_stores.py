@@ -28,7 +28,6 @@ class PortOnly:
         self._target = target
         self._protocol = protocol
         self._members = port_members(protocol)
-        self.kind = getattr(target, "kind", None)
 
     def __getattr__(self, name: str):
         if name not in self._members:
@@ -41,6 +40,10 @@ class PortOnly:
     def _unit_of_work(self, write: bool = True):
         with self._target.unit_of_work(write=write) as uow:
             yield PortOnly(uow, ports.UnitOfWork)
+
+
+def ported(repository) -> PortOnly:
+    return PortOnly(repository, ports.Repository)
 
 
 def organization(rid: str | None = None, **fields) -> dict:

@@ -7,9 +7,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from interaction_stores import PortOnly, organization
+from interaction_stores import organization, ported
 
-from fhir_service.interactions import ports
 from fhir_service.interactions.delete import delete
 from fhir_service.interactions.errors import as_fhir_error
 from fhir_service.interactions.history import history
@@ -92,8 +91,8 @@ def _run(store, ids: dict[str, str], steps: list[tuple]) -> list[tuple]:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_stores_agree_on_a_long_run_of_writes(migrated_repo, seed):
     steps = _script(seed)
-    in_memory = _run(PortOnly(memory.Repository(), ports.Repository), {n: new_id() for n in "abc"}, steps)
-    in_sql = _run(PortOnly(migrated_repo, ports.Repository), {n: new_id() for n in "abc"}, steps)
+    in_memory = _run(ported(memory.Repository()), {n: new_id() for n in "abc"}, steps)
+    in_sql = _run(ported(migrated_repo), {n: new_id() for n in "abc"}, steps)
     assert in_memory == in_sql
     statuses = {outcome[0] for *_, outcome in in_memory[:STEPS]}
     assert {200, 201, 204, 404, 410, 412} <= statuses  # the run reached every rule

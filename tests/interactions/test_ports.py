@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from interaction_stores import port_members
+from interaction_stores import port_members, ported
 
 from fhir_service.interactions import ports
 from fhir_service.store import memory, repository
@@ -31,3 +31,15 @@ def test_the_store_implements_the_port(protocol, implementation):
         assert list(got.parameters) == list(wanted.parameters), name
         defaults = {p.name: p.default for p in got.parameters.values()}
         assert defaults == {p.name: p.default for p in wanted.parameters.values()}, name
+
+
+def test_the_tests_see_a_store_through_its_port_only(migrated_repo):
+    """What the interaction tests hand over (interaction_stores.PortOnly) refuses all but the members."""
+    assert hasattr(migrated_repo, "forget_thread_connection")
+    store = ported(migrated_repo)
+    with pytest.raises(AttributeError, match="not a member of ports.Repository"):
+        store.forget_thread_connection()
+    with store.unit_of_work(write=False) as uow:
+        assert uow.read("Organization", "none") is None
+        with pytest.raises(AttributeError, match="not a member of ports.UnitOfWork"):
+            uow.count()
