@@ -1,5 +1,9 @@
 """What the interactions need of a store: the Repository and UnitOfWork they are written against.
-store/repository.py implements them; nothing here knows SQL."""
+store/repository.py implements them over SQL, store/memory.py in memory (for tests, without search).
+
+Beyond these members the interactions rely on: a failed If-Match / If-None-Match raises
+store.errors.PreconditionFailed (412) and a create over a live id store.errors.Conflict (409); a
+version from a write, vread or history carries its `method`, the current row read or matched none."""
 
 from __future__ import annotations
 
@@ -59,7 +63,7 @@ class UnitOfWork(Protocol):
         """Write what is pending and forget what was loaded; the transaction stays open."""
 
     def run_query(self, work: Callable[[Any], T]) -> T:
-        """`work(reader)` in this transaction: the search engine's statements."""
+        """`work(reader)` in this transaction: the search engine's statements (the reader is SQL's)."""
 
 
 class Access(Protocol):

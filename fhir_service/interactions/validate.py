@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fhir_service.interactions.checks import check_id, check_type
 from fhir_service.interactions.errors import bad_request, not_found, outcome
+from fhir_service.interactions.ports import Repository
 from fhir_service.interactions.result import Result
 from fhir_service.validation import outcome as validation_outcome
 from fhir_service.validation import validate_resource
@@ -13,7 +14,7 @@ MODES = {"create", "update", "delete", "profile", None}
 
 
 def validate(
-    repo, resource_type: str, body: dict | None, resource_id: str | None = None, mode=None
+    repo: Repository, resource_type: str, body: dict | None, resource_id: str | None = None, mode=None
 ) -> Result:
     check_type(resource_type)
     resource, mode = _unwrap_parameters(body, mode)
