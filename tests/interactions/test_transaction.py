@@ -160,19 +160,24 @@ def test_a_history_entry_answers_the_history(fresh_store, level):
     assert answered["total"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Outcome.response_entry gives a location to any 200 whose version was written by POST, PUT or "
-    "PATCH, so a vread entry answers one (R5 Bundle.entry.response.location: only where the operation "
-    "returns a Location; a read entry has none)",
-)
-def test_a_vread_entry_has_no_location(store):
-    rid = new_id()
+def test_read_entries_have_no_location_and_write_entries_have_one(store):
+    rid, patched = new_id(), new_id()
     update(store, "Organization", rid, organization(rid))
-    bundle = _bundle("batch", {"request": {"method": "GET", "url": f"Organization/{rid}/_history/1"}})
+    update(store, "Organization", patched, organization(patched))
+    bundle = _bundle(
+        "batch",
+        {"request": {"method": "GET", "url": f"Organization/{rid}/_history/1"}},
+        {"request": {"method": "GET", "url": f"Organization/{rid}"}},
+        _put(rid, alias=["u"]),
+        _json_patch(patched, [{"op": "add", "path": "/alias", "value": ["p"]}]),
+    )
     _, _, response = process(store, bundle, BASE, access=None)
-    assert response["entry"][0]["response"]["status"] == "200 OK"
-    assert "location" not in response["entry"][0]["response"]
+    responses = [e["response"] for e in response["entry"]]
+    assert [r["status"] for r in responses] == ["200 OK"] * 4
+    assert "location" not in responses[0] and "location" not in responses[1]
+    assert responses[0]["etag"] == 'W/"1"' and response["entry"][0]["resource"]["id"] == rid
+    assert responses[2]["location"] == f"Organization/{rid}/_history/2"  # an update answers 200 with one
+    assert responses[3]["location"] == f"Organization/{patched}/_history/2"
 
 
 @pytest.mark.parametrize("kind", ["batch", "transaction"])

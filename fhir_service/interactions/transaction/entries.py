@@ -69,7 +69,7 @@ class Outcome:
 
     status: int
     stored: StoredResource | None = None
-    location: bool = False
+    location: bool = False  # a write entry: response.location names the version it wrote
     outcome: dict | None = None
     resource: dict | None = None  # GET results (search Bundles, read bodies) and return=representation
 
@@ -78,7 +78,7 @@ class Outcome:
         entry: dict = {}
         if self.stored is not None:
             s = self.stored
-            if self.location or self.status in (200, 201) and s.method in ("POST", "PUT", "PATCH"):
+            if self.location:
                 response["location"] = f"{s.type}/{s.id}/_history/{s.version_id}"
             response["etag"] = f'W/"{s.version_id}"'
             response["lastModified"] = format_instant(s.last_updated)
@@ -337,12 +337,12 @@ def execute(uow: UnitOfWork, e: Entry, plan: Plan, base_url: str) -> Outcome:
             raise bad_request(f"{e.label}: POST entries create resources: request.url is just the type")
         if e.existing is not None:
             return Outcome(200, e.existing, True, _info("Conditional create matched an existing resource"))
-        return _from_result(create_.create(repo, e.resource_type, resource, access=plan.access))
+        return _written(create_.create(repo, e.resource_type, resource, access=plan.access))
     if e.method == "PUT":
         rid = e.resource_id or e.assigned_id
         if e.resource_id is None:  # conditional update, identity settled while planning
             resource = {**resource, "id": rid}
-        return _from_result(update_.update(repo, e.resource_type, rid, resource, e.if_match, e.if_none_match))
+        return _written(update_.update(repo, e.resource_type, rid, resource, e.if_match, e.if_none_match))
     if e.method == "PATCH":
         return _patch(repo, e)
     return _get(repo, e, base_url, plan.access)
@@ -353,7 +353,7 @@ def _patch(repo: Repository, e: Entry) -> Outcome:
     rid = e.resource_id or e.assigned_id  # a conditional patch's match (plan_entry)
     if not rid:
         raise bad_request(f"{e.label}: PATCH needs Type/id or Type?criteria in request.url")
-    return _from_result(patch_.patch(repo, e.resource_type, rid, body, kind, e.if_match))
+    return _written(patch_.patch(repo, e.resource_type, rid, body, kind, e.if_match))
 
 
 def patch_body(resource: dict | None):
@@ -388,6 +388,14 @@ def _get(repo: Repository, e: Entry, base_url: str, access: Access | None) -> Ou
 def _from_result(result: Result) -> Outcome:
     stored = result.stored if isinstance(result.stored, StoredResource) else None
     return Outcome(result.status, stored, result.location, result.outcome)
+
+
+def _written(result: Result) -> Outcome:
+    """A create/update/patch entry names the version it wrote in response.location, whether it
+    created (201) or updated (200); a read of a version never does."""
+    outcome = _from_result(result)
+    outcome.location = outcome.stored is not None
+    return outcome
 
 
 def _info(message: str) -> dict:
