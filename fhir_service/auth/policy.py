@@ -6,6 +6,8 @@ This is the early check, on what the request names: conditional create/update/de
 conditional references search their type (`s`), `_has:T:` and typed chains (`subject:T.name`)
 search T, system search needs `s` on each effective type (search/effective.py: all types without
 `_type`), history at system level `s` on every type, `$export` `r` and `s` on each exported type.
+A Bundle entry is decided as the interaction the transaction runs it as (a history or vread entry
+like the top-level one); an interaction no rule decides is refused (fail-closed).
 The search engine decides again over every search a request runs (through the `authorize`
 callback the interactions get from GrantAccess): `s` on each type the compiled search reads, untyped chain targets and `_list`/`_in` containers
 included, so a search nested in a conditional operation, a Bundle entry or a conditional reference
@@ -83,15 +85,15 @@ def needs(request: AccessRequest) -> list[Need]:
     if interaction == "export":
         return [Need(letter, t) for t in request.searched for letter in "rs"]
     letter = LETTER.get(interaction)
-    if letter is None:
-        found = []
-    elif interaction == "search-system":
+    if letter is None:  # an interaction the policy cannot decide is refused, never let through
+        raise FhirError(403, outcome(f"No access rule decides the interaction '{interaction}'", "forbidden"))
+    if interaction == "search-system":
         found = [Need("s", t) for t in request.searched]
     elif interaction == "history-system":
         found = [Need("s", ALL)]
     else:
         found = [Need(letter, rtype or ALL)]
-    if request.conditional and rtype and letter is not None:
+    if request.conditional and rtype:
         found.append(Need("s", rtype))
     if interaction.startswith("search"):
         found += search_param_needs(request.params)
@@ -118,7 +120,7 @@ def search_param_needs(params) -> list[Need]:
 def bundle_needs(entries: list[AccessRequest]) -> tuple[list[Need], bool]:
     """(needs of every entry of a transaction/batch Bundle, whether all entries are reads)."""
     found = [need for e in entries for need in needs(e)]
-    return _unique(found), all(e.interaction in ("read", "search-type") for e in entries)
+    return _unique(found), all(e.interaction in PUBLIC_INTERACTIONS for e in entries)
 
 
 def conditional_reference_types(resource: dict) -> set[str]:

@@ -156,24 +156,19 @@ def _searched_types(params) -> tuple[str, ...]:
     return (policy.ALL,) if types is None else tuple(types)
 
 
-_BUNDLE_WRITES = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
-
-
 def describe_bundle(bundle: dict, base_url: str) -> list[policy.AccessRequest]:
-    """Each entry of a transaction/batch Bundle as the policy sees it. Malformed entries raise the
+    """Each entry of a transaction/batch Bundle as the policy sees it, under the interaction the
+    transaction will run it as (entries.parse_entry decides both). Malformed entries raise the
     transaction's own 400 — only after the caller authenticated."""
     described = []
     for e in parse_entries(bundle, base_url.rstrip("/")):
         rtype = e.resource_type if e.resource_type in RESOURCE_TYPES else policy.ALL
         if e.method in ("GET", "HEAD"):
-            if e.resource_id:
-                described.append(describe("read", rtype))
-            else:
-                described.append(describe("search-type", rtype, parse_qsl(e.query, keep_blank_values=True)))
+            params = parse_qsl(e.query, keep_blank_values=True) if e.interaction == "search-type" else ()
+            described.append(describe(e.interaction, rtype, params))
             continue
         conditional = bool(e.if_none_exist) if e.method == "POST" else e.resource_id is None
-        interaction = _BUNDLE_WRITES.get(e.method, e.method)
-        described.append(describe(interaction, rtype, conditional=conditional, resource=e.resource))
+        described.append(describe(e.interaction, rtype, conditional=conditional, resource=e.resource))
     return described
 
 

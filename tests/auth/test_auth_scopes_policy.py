@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_service.auth.policy import Need, bundle_needs, missing, needs
 from fhir_service.auth.scopes import parse_grant, parse_scope
+from fhir_service.outcome import FhirError
 from fhir_service.rest.auth import describe, describe_bundle
 
 BASE = "http://h/fhir"
@@ -89,3 +92,41 @@ def test_bundle_needs_cover_every_entry_and_conditional_references():
     assert missing(grant, needs) == [Need("s", "MedicinalProductDefinition")]
     reads = {"resourceType": "Bundle", "type": "batch", "entry": [bundle["entry"][3]]}
     assert bundle_needs(describe_bundle(reads, BASE)) == ([Need("r", "Organization")], True)
+
+
+def test_history_and_vread_entries_are_decided_as_the_top_level_interactions():
+    urls = [
+        "Group/g1/_history",
+        "Basic/_history?_count=1",
+        "_history?_since=2020",
+        "Organization/o1/_history/2",
+    ]
+    entries = [{"request": {"method": "GET", "url": url}} for url in urls]
+    described = describe_bundle({"resourceType": "Bundle", "type": "batch", "entry": entries}, BASE)
+    assert [d.interaction for d in described] == [
+        "history-instance",
+        "history-type",
+        "history-system",
+        "vread",
+    ]
+    assert [needs(d) for d in described] == [
+        [Need("r", "Group")],
+        [Need("s", "Basic")],
+        [Need("s", "*")],
+        [Need("r", "Organization")],
+    ]
+    assert bundle_needs(described)[1]  # reads only: open under FHIR_SERVICE_AUTH_PUBLIC_READ
+    grant = parse_grant("system/Group.s system/Basic.r system/Organization.rs")
+    assert missing(grant, bundle_needs(described)[0]) == [
+        Need("r", "Group"),
+        Need("s", "Basic"),
+        Need("s", "*"),
+    ]
+
+
+def test_an_interaction_without_a_rule_is_refused():
+    with pytest.raises(FhirError) as refused:
+        needs(describe("operation", "Group"))
+    assert refused.value.status == 403
+    with pytest.raises(FhirError):
+        bundle_needs([describe("read", "Group"), describe("", "Group")])

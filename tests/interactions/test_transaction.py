@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import base64
 import json
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from interaction_stores import failure, organization
 
+from fhir_service.interactions.history import history
 from fhir_service.interactions.read import read
 from fhir_service.interactions.transaction import CLEAR_EVERY, process
 from fhir_service.interactions.update import update
-from fhir_service.stored import new_id
+from fhir_service.stored import format_instant, new_id
 
 BASE = "http://x/fhir"
 
@@ -141,38 +143,90 @@ def test_a_transaction_whose_entries_overlap_is_400_and_stores_nothing(store):
     assert failure(read, store, "Organization", rid).status == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="entries.parse_entry takes GET Type/id/_history for a read of Type/id and GET Type/_history "
-    "for a search of Type: the entry answers the current resource or a searchset, not a history Bundle "
-    "(R5 http.html#transaction: any read interaction; HAPI does)",
-)
-@pytest.mark.parametrize("level", ["instance", "type"])
-def test_a_history_entry_answers_the_history(fresh_store, level):
+@pytest.mark.parametrize("kind", ["batch", "transaction"])
+@pytest.mark.parametrize("level", ["instance", "type", "system"])
+def test_a_history_entry_answers_the_history(fresh_store, level, kind):
     rid = new_id()
     update(fresh_store, "Organization", rid, organization(rid))
     update(fresh_store, "Organization", rid, organization(rid, alias=["a"]))
-    url = f"Organization/{rid}/_history" if level == "instance" else "Organization/_history"
-    bundle = _bundle("batch", {"request": {"method": "GET", "url": url}})
+    url = {"instance": f"Organization/{rid}/_history", "type": "Organization/_history", "system": "_history"}
+    bundle = _bundle(kind, {"request": {"method": "GET", "url": f"{BASE}/{url[level]}"}})
     _, _, response = process(fresh_store, bundle, BASE, access=None)
-    answered = response["entry"][0].get("resource", {})
-    assert (answered.get("resourceType"), answered.get("type")) == ("Bundle", "history")
-    assert answered["total"] == 2
+    assert response["entry"][0]["response"] == {"status": "200 OK"}  # as HAPI: no location, no etag
+    answered = response["entry"][0]["resource"]
+    assert (answered["resourceType"], answered["type"], answered["total"]) == ("Bundle", "history", 2)
+    assert [e["response"]["etag"] for e in answered["entry"]] == ['W/"2"', 'W/"1"']
+    assert answered["link"] == [{"relation": "self", "url": f"{BASE}/{url[level]}"}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Outcome.response_entry gives a location to any 200 whose version was written by POST, PUT or "
-    "PATCH, so a vread entry answers one (R5 Bundle.entry.response.location: only where the operation "
-    "returns a Location; a read entry has none)",
-)
-def test_a_vread_entry_has_no_location(store):
+def test_a_history_entry_pages_with_since_and_count_as_the_top_level_history(fresh_store):
+    rid = new_id()
+    for alias in ("a", "b", "c"):
+        update(fresh_store, "Organization", rid, organization(rid, alias=[alias]))
+    second = format_instant(fresh_store.vread("Organization", rid, 2).last_updated)
+    queries = [[("_count", "2")], [("_since", second)]]
+    urls = [f"Organization/{rid}/_history?{urlencode(query)}" for query in queries]
+    bundle = _bundle("batch", *({"request": {"method": "GET", "url": url}} for url in urls))
+    _, _, response = process(fresh_store, bundle, BASE, access=None)
+    paged, recent = (e["resource"] for e in response["entry"])
+    assert paged == history(fresh_store, queries[0], BASE, "Organization", rid).body
+    assert recent == history(fresh_store, queries[1], BASE, "Organization", rid).body
+    assert paged["total"] == 3 and [e["response"]["etag"] for e in paged["entry"]] == ['W/"3"', 'W/"2"']
+    next_url = next(link["url"] for link in paged["link"] if link["relation"] == "next")
+    assert next_url.startswith(f"{BASE}/Organization/{rid}/_history?") and "_cursor=" in next_url
+    page_two = history(fresh_store, parse_qsl(next_url.partition("?")[2]), BASE, "Organization", rid)
+    assert [e["response"]["etag"] for e in page_two.body["entry"]] == ['W/"1"']
+    assert (
+        recent["total"] in (2, 3) and recent["entry"][0]["response"]["etag"] == 'W/"3"'
+    )  # v1 too if written in the same ms
+
+
+def test_a_transaction_history_entry_sees_the_transaction_s_writes_and_an_unknown_id_fails_it(store):
     rid = new_id()
     update(store, "Organization", rid, organization(rid))
-    bundle = _bundle("batch", {"request": {"method": "GET", "url": f"Organization/{rid}/_history/1"}})
+    history_entry = {"request": {"method": "GET", "url": f"Organization/{rid}/_history"}}
+    _, _, response = process(
+        store, _bundle("transaction", history_entry, _put(rid, alias=["t"])), BASE, access=None
+    )
+    assert response["entry"][0]["resource"]["total"] == 2  # GETs run last
+    unknown = {"request": {"method": "GET", "url": f"Organization/{new_id()}/_history"}}
+    assert (
+        failure(process, store, _bundle("transaction", _put(new_id()), unknown), BASE, access=None).status
+        == 404
+    )
+    _, _, batch = process(store, _bundle("batch", unknown), BASE, access=None)
+    assert _statuses(batch) == ["404 Not Found"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["Organization/_history/x", "_history/Organization", "Organization/_x/_history", "Organization/x/y"],
+)
+def test_a_url_that_names_no_read_interaction_is_400(store, url):
+    _, _, response = process(
+        store, _bundle("batch", {"request": {"method": "GET", "url": url}}), BASE, access=None
+    )
+    assert _statuses(response) == ["400 Bad Request"]
+
+
+def test_read_entries_have_no_location_and_write_entries_have_one(store):
+    rid, patched = new_id(), new_id()
+    update(store, "Organization", rid, organization(rid))
+    update(store, "Organization", patched, organization(patched))
+    bundle = _bundle(
+        "batch",
+        {"request": {"method": "GET", "url": f"Organization/{rid}/_history/1"}},
+        {"request": {"method": "GET", "url": f"Organization/{rid}"}},
+        _put(rid, alias=["u"]),
+        _json_patch(patched, [{"op": "add", "path": "/alias", "value": ["p"]}]),
+    )
     _, _, response = process(store, bundle, BASE, access=None)
-    assert response["entry"][0]["response"]["status"] == "200 OK"
-    assert "location" not in response["entry"][0]["response"]
+    responses = [e["response"] for e in response["entry"]]
+    assert [r["status"] for r in responses] == ["200 OK"] * 4
+    assert "location" not in responses[0] and "location" not in responses[1]
+    assert responses[0]["etag"] == 'W/"1"' and response["entry"][0]["resource"]["id"] == rid
+    assert responses[2]["location"] == f"Organization/{rid}/_history/2"  # an update answers 200 with one
+    assert responses[3]["location"] == f"Organization/{patched}/_history/2"
 
 
 @pytest.mark.parametrize("kind", ["batch", "transaction"])

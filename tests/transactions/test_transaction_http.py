@@ -432,3 +432,43 @@ def test_overlap_is_about_writes_and_placeholders_about_this_bundle(server):
     assert response.status_code == 200, response.text
     stored = server.get(response.json()["entry"][1]["response"]["location"]).json()
     assert stored["definitional"]["ingredient"][0]["item"]["reference"]["reference"].startswith("Substance/")
+
+
+@pytest.mark.parametrize("kind", ["batch", "transaction"])
+def test_history_entries_answer_history_bundles_and_a_vread_entry_no_location(server, kind):
+    """R5 allows any read interaction as a GET entry: instance, type and system history answer the
+    history Bundle the top-level interaction does (status 200 OK, as HAPI), with its paging."""
+    rid = f"hist-{kind}"
+    for family in ("First", "Second"):
+        patient = {"resourceType": "Patient", "id": rid, "name": [{"family": family}]}
+        written = server.http.put(f"{server.base_url}/Patient/{rid}", json=patient)
+        assert written.status_code in (200, 201), written.text
+    urls = [
+        f"Patient/{rid}/_history",
+        "Patient/_history?_count=1",
+        "_history?_count=1",
+        f"Patient/{rid}/_history/1",
+    ]
+    bundle = {
+        "resourceType": "Bundle",
+        "type": kind,
+        "entry": [{"request": {"method": "GET", "url": u}} for u in urls],
+    }
+    response = server.post_bundle(bundle)
+    assert response.status_code == 200, response.text
+    entries = response.json()["entry"]
+    assert [e["response"]["status"] for e in entries] == ["200 OK"] * 4
+    for url, entry in zip(urls[:3], entries[:3], strict=True):
+        answered = entry["resource"]
+        assert (answered["resourceType"], answered["type"]) == ("Bundle", "history")
+        top_level = server.get(url).json()
+        assert answered["total"] == top_level["total"] and answered["entry"] == top_level["entry"]
+    instance = entries[0]["resource"]
+    assert [e["resource"]["name"][0]["family"] for e in instance["entry"]] == ["Second", "First"]
+    paged = entries[1]["resource"]
+    assert len(paged["entry"]) == 1 and paged["total"] >= 2
+    next_page = next(link["url"] for link in paged["link"] if link["relation"] == "next")
+    assert server.http.get(next_page).json()["entry"][0]["resource"]["name"][0]["family"] == "First"
+    vread = entries[3]
+    assert vread["resource"]["name"][0]["family"] == "First" and vread["response"]["etag"] == 'W/"1"'
+    assert "location" not in vread["response"]

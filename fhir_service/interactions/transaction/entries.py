@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 from fhir_service import references
 from fhir_service.interactions import create as create_
 from fhir_service.interactions import delete as delete_
+from fhir_service.interactions import history as history_
 from fhir_service.interactions import patch as patch_
 from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
@@ -28,6 +29,8 @@ from fhir_service.resource_types import RESOURCE_TYPES
 from fhir_service.stored import StoredResource, format_instant, new_id
 
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
+WRITES = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+HISTORY = ("history-instance", "history-type", "history-system")
 CLEAR_EVERY = 200
 
 
@@ -47,6 +50,7 @@ class Entry:
     if_match: str | None
     if_none_exist: str | None
     if_none_match: frozenset[str] | None = None  # request.ifNoneMatch of a PUT ("*": must not exist)
+    interaction: str = ""  # the R5 interaction code the url names ("read", "history-type", ...)
     assigned_id: str | None = None  # POST / conditional PUT: the id it will be stored under
     existing: StoredResource | None = None  # conditional create matched this: nothing to write
 
@@ -69,7 +73,7 @@ class Outcome:
 
     status: int
     stored: StoredResource | None = None
-    location: bool = False
+    location: bool = False  # a write entry: response.location names the version it wrote
     outcome: dict | None = None
     resource: dict | None = None  # GET results (search Bundles, read bodies) and return=representation
 
@@ -78,7 +82,7 @@ class Outcome:
         entry: dict = {}
         if self.stored is not None:
             s = self.stored
-            if self.location or self.status in (200, 201) and s.method in ("POST", "PUT", "PATCH"):
+            if self.location:
                 response["location"] = f"{s.type}/{s.id}/_history/{s.version_id}"
             response["etag"] = f'W/"{s.version_id}"'
             response["lastModified"] = format_instant(s.last_updated)
@@ -125,11 +129,11 @@ def parse_entry(index: int, raw: dict, base_url: str) -> Entry:
     url = relative_url(str(request["url"]), base_url)
     path, _, query = url.partition("?")
     parts = [p for p in path.split("/") if p]
-    if len(parts) > 4 or len(parts) > 2 and parts[2] != "_history":  # "Organization/../../etc"
-        raise bad_request(f"{label}: request.url '{path[:200]}' is not a FHIR interaction url")
-    rtype = parts[0] if parts else None
     rid = parts[1] if len(parts) > 1 and not parts[1].startswith(("_", "$")) else None
-    version = parts[3] if len(parts) == 4 and parts[2] == "_history" else None
+    if not _interaction_path(parts, rid):  # "Organization/../../etc"
+        raise bad_request(f"{label}: request.url '{path[:200]}' is not a FHIR interaction url")
+    rtype = parts[0] if parts and parts != ["_history"] else None
+    version = parts[3] if len(parts) == 4 else None
     resource = raw.get("resource")
     if method in ("POST", "PUT") and not isinstance(resource, dict):
         raise bad_request(f"{label}: a {method} entry needs a resource", "required")
@@ -146,7 +150,28 @@ def parse_entry(index: int, raw: dict, base_url: str) -> Entry:
         if_match=etag_version(request.get("ifMatch")),
         if_none_exist=request.get("ifNoneExist"),
         if_none_match=_versions(request.get("ifNoneMatch")),
+        interaction=WRITES.get(method) or _read_interaction(parts, rid),
     )
+
+
+def _interaction_path(parts: list[str], rid: str | None) -> bool:
+    """Type, Type/id, Type/_history, Type/id/_history, Type/id/_history/vid or _history."""
+    if parts[:1] == ["_history"]:
+        return len(parts) == 1
+    return len(parts) <= 2 or len(parts) <= 4 and parts[2] == "_history" and rid is not None
+
+
+def _read_interaction(parts: list[str], rid: str | None) -> str:
+    """What a GET/HEAD url asks for; R5 allows any read interaction in a Bundle."""
+    if parts == ["_history"]:
+        return "history-system"
+    if len(parts) == 4:
+        return "vread"
+    if len(parts) == 3:
+        return "history-instance"
+    if parts[1:] == ["_history"]:
+        return "history-type"
+    return "read" if rid else "search-type"
 
 
 def _versions(value) -> frozenset[str] | None:
@@ -321,9 +346,11 @@ def prepare_resource(uow: UnitOfWork, plan: Plan, resource: dict | None) -> dict
 
 def execute(uow: UnitOfWork, e: Entry, plan: Plan, base_url: str) -> Outcome:
     """Run one entry through the interaction handlers inside `uow`."""
+    repo = BoundRepository(uow, e.assigned_id)
+    if e.interaction == "history-system":
+        return _history(repo, e, base_url)
     if e.resource_type is None:
         raise bad_request(f"{e.label}: request.url names no resource type")
-    repo = BoundRepository(uow, e.assigned_id)
     resource = prepare_resource(uow, plan, e.resource) if e.method in ("POST", "PUT") else e.resource
     if e.method == "DELETE":
         rid = e.resource_id or e.assigned_id  # a conditional delete's match (plan_entry)
@@ -337,12 +364,12 @@ def execute(uow: UnitOfWork, e: Entry, plan: Plan, base_url: str) -> Outcome:
             raise bad_request(f"{e.label}: POST entries create resources: request.url is just the type")
         if e.existing is not None:
             return Outcome(200, e.existing, True, _info("Conditional create matched an existing resource"))
-        return _from_result(create_.create(repo, e.resource_type, resource, access=plan.access))
+        return _written(create_.create(repo, e.resource_type, resource, access=plan.access))
     if e.method == "PUT":
         rid = e.resource_id or e.assigned_id
         if e.resource_id is None:  # conditional update, identity settled while planning
             resource = {**resource, "id": rid}
-        return _from_result(update_.update(repo, e.resource_type, rid, resource, e.if_match, e.if_none_match))
+        return _written(update_.update(repo, e.resource_type, rid, resource, e.if_match, e.if_none_match))
     if e.method == "PATCH":
         return _patch(repo, e)
     return _get(repo, e, base_url, plan.access)
@@ -353,7 +380,7 @@ def _patch(repo: Repository, e: Entry) -> Outcome:
     rid = e.resource_id or e.assigned_id  # a conditional patch's match (plan_entry)
     if not rid:
         raise bad_request(f"{e.label}: PATCH needs Type/id or Type?criteria in request.url")
-    return _from_result(patch_.patch(repo, e.resource_type, rid, body, kind, e.if_match))
+    return _written(patch_.patch(repo, e.resource_type, rid, body, kind, e.if_match))
 
 
 def patch_body(resource: dict | None):
@@ -371,6 +398,8 @@ def patch_body(resource: dict | None):
 
 
 def _get(repo: Repository, e: Entry, base_url: str, access: Access | None) -> Outcome:
+    if e.interaction in HISTORY:
+        return _history(repo, e, base_url)
     if e.resource_id and e.version:
         result = read_.vread(repo, e.resource_type, e.resource_id, e.version)
     elif e.resource_id:
@@ -385,9 +414,25 @@ def _get(repo: Repository, e: Entry, base_url: str, access: Access | None) -> Ou
     return outcome
 
 
+def _history(repo: Repository, e: Entry, base_url: str) -> Outcome:
+    """The history Bundle as the entry's resource, its parameters (_since, _count, _cursor) and page
+    links those of the top-level interaction, as HAPI answers it."""
+    params = parse_qsl(e.query, keep_blank_values=True)
+    result = history_.history(repo, params, base_url, e.resource_type, e.resource_id)
+    return Outcome(200, resource=result.body)
+
+
 def _from_result(result: Result) -> Outcome:
     stored = result.stored if isinstance(result.stored, StoredResource) else None
     return Outcome(result.status, stored, result.location, result.outcome)
+
+
+def _written(result: Result) -> Outcome:
+    """A create/update/patch entry names the version it wrote in response.location, whether it
+    created (201) or updated (200); a read of a version never does."""
+    outcome = _from_result(result)
+    outcome.location = outcome.stored is not None
+    return outcome
 
 
 def _info(message: str) -> dict:
