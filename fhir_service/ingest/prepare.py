@@ -68,7 +68,8 @@ def prepare(path: Path, for_store: bool = False) -> Prepared:
         prepared.error = f"{path}: the same resource (type and id) appears more than once"
         return prepared
     for resource in resources:
-        issues = validate_resource(resource)
+        # only errors decide: warning-level invariants are not evaluated (the same errors either way)
+        issues = validate_resource(resource, warnings=False)
         if has_errors(issues):
             name = f"{resource.get('resourceType')}/{resource.get('id')}"
             first = next(i for i in issues if i.severity in ("error", "fatal"))

@@ -1,13 +1,15 @@
-"""Ingest's writer on PostgreSQL: `UnitOfWork.put_many` with the new resources' primary keys taken
-from the sequence up front and every row sent with COPY.
+"""Ingest's writer: `UnitOfWork.put_many` with the new resources' primary keys taken up front and
+every row sent in bulk (COPY on PostgreSQL, executemany on SQLite).
 
 put_many inserts the new `resource` rows with INSERT … RETURNING to learn their pks: SQLAlchemy
 builds a multi-row INSERT for each batch (too long for psycopg's query cache, so parsed anew in
 Python each time) and the server plans and runs it row by row; the versions go the same way. Here one
 `SELECT nextval(…) FROM generate_series(1, n)` reserves the pks (the sequence is what the column's
 default would have called, so concurrent writers never get the same pk) and the rows go with COPY,
-like the search index rows. Same rows, same stored bytes, same return value as put_many; any other
-database (SQLite) uses put_many itself.
+like the search index rows. On SQLite put_many's INSERT … RETURNING runs once per row (SQLAlchemy
+cannot sort a multi-row RETURNING there); the writer holds the write lock (BEGIN IMMEDIATE) and a
+new rowid is max(pk) + 1, so the pks are known up front there too. Same rows, same stored bytes,
+same return value as put_many; any other database uses put_many itself.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def put_many(
     (`resources`: dicts or Serialized ones)."""
     session = uow.session
     conn = session.connection()
-    if conn.dialect.driver != "psycopg" or not resources:
+    if not _bulk(conn) or not resources:
         return uow.put_many(
             resources, current, method=method, index_rows=index_rows, rows_registry=rows_registry
         )
@@ -78,7 +80,7 @@ def put_many(
             )
         )
         items.append((pk, stored, existing is None, index_rows.get(key)))
-    # binary COPY (bulk.py): the content (bytea) goes as its bytes, not as hex text escaped once
+    # binary COPY on PostgreSQL (bulk.py): the content (bytea) goes as its bytes, not as hex text escaped once
     # more for COPY's text format (that formatting was the writer's largest cost after the JSON)
     insert_tuples(session, Resource.__table__, _RESOURCE_COLUMNS, inserts)
     if updates:
@@ -109,8 +111,15 @@ def read_many(uow, keys: list[tuple[str, str]]) -> dict:
     }
 
 
+def _bulk(conn) -> bool:
+    return conn.dialect.driver == "psycopg" or conn.dialect.name == "sqlite"
+
+
 def _reserve(conn, n: int) -> list[int]:
     """n new pks of `resource`, ascending (as the column's default would have assigned them)."""
+    if conn.dialect.name == "sqlite":  # the rowids SQLite assigns: the write lock is held
+        top = conn.exec_driver_sql("SELECT coalesce(max(pk), 0) FROM resource").scalar_one()
+        return list(range(top + 1, top + 1 + n))
     url = conn.engine.url
     sequence = _sequences.get(url)
     if sequence is None:

@@ -28,6 +28,10 @@ BUSY_TIMEOUT_MS = 30_000
 #   more than the statement (docs/performance.md).
 SESSION_OPTIONS = "-c gin_pending_list_limit=64kB -c plan_cache_mode=force_generic_plan"
 INGEST_PENDING_LIST = "4MB"
+# SQLite, an ingest's connection: a page cache that holds the search indexes' hot pages, and
+# checkpoints far apart (each copies the pages the transactions since the last one wrote)
+INGEST_CACHE_KIB = 262_144
+INGEST_CHECKPOINT_PAGES = 20_000
 
 
 def database_url() -> str:
@@ -79,8 +83,13 @@ def _sqlite_engine(url, **kwargs) -> Engine:
 
 
 def bulk_load_settings(session) -> None:
-    """PostgreSQL settings for one transaction of a bulk load (ingest); nothing on SQLite."""
+    """Settings for one transaction of a bulk load (ingest): PostgreSQL's for the transaction,
+    SQLite's for the connection (it keeps them)."""
     if session.get_bind().dialect.name == "sqlite":
+        # the default cache evicts index pages that the next rows' random keys need again, and
+        # frequent checkpoints copy the same hot pages into the database over and over
+        session.execute(text(f"PRAGMA cache_size = -{INGEST_CACHE_KIB}"))
+        session.execute(text(f"PRAGMA wal_autocheckpoint = {INGEST_CHECKPOINT_PAGES}"))
         return
     # no wait for the WAL flush at each commit: a crash loses at most the last few transactions
     # (never consistency), and the ingest is idempotent - run it again
