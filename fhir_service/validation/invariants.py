@@ -2,8 +2,9 @@
 
 Python rules (rules.py) take precedence; every other constraint is compiled once with fhirpathpy
 (fhir_service.fhirpath caches per (expression, typed context)) and evaluated on the node. A
-constraint fails when it evaluates to false; an empty result is not a failure (it is what an
-unresolvable resolve() gives). Expressions fhirpathpy cannot parse or run are recorded in
+constraint is met only when it evaluates to true: false and empty both fail it, as in HL7's Java
+validator and Firely's (an invariant that cannot be shown to hold, e.g. on a reference resolve()
+cannot follow, is not met). Expressions fhirpathpy cannot parse or run are recorded in
 UNSUPPORTED and skipped rather than guessed at.
 """
 
@@ -52,7 +53,7 @@ def _evaluate(constraint: Constraint, node, base_type: str, ctx: Context) -> str
     if fast is not None:
         result = fast(node, ctx.resource)
         if result is not None:
-            return _false(constraint, node) if result == [False] else None
+            return _unmet(constraint, node, result) if not result or result == [False] else None
     try:
         compiled = fhirpath.compile(constraint.expression, base_type)
         result = compiled(
@@ -64,16 +65,21 @@ def _evaluate(constraint: Constraint, node, base_type: str, ctx: Context) -> str
     except Exception as exc:  # fhirpathpy raises bare Exceptions for what it does not implement
         UNSUPPORTED[constraint.key] = f"{type(exc).__name__}: {exc}"
         return None
-    if result == [False]:
-        return _false(constraint, node)
-    return None
+    return _unmet(constraint, node, result) if not result or result == [False] else None
 
 
-def _false(constraint: Constraint, node) -> str:
+def _unmet(constraint: Constraint, node, result: list) -> str:
+    # FHIRPath's boolean evaluation of a collection: one false is false, empty is not true.
+    if result:
+        return _describe(constraint, node, "is false")
+    return _describe(constraint, node, "gives no result (so it cannot be shown to hold)")
+
+
+def _describe(constraint: Constraint, node, outcome: str) -> str:
     """Name the expression and the offending value (resources by type/id, elements by content)."""
     if isinstance(node, dict) and "resourceType" in node:
         shown = f"{node['resourceType']}/{node.get('id', '(no id)')}"
     else:
         text = jsontext.dumps(node)
         shown = text if len(text) <= 120 else text[:117] + "..."
-    return f"'{constraint.expression}' is false for {shown}"
+    return f"'{constraint.expression}' {outcome} for {shown}"

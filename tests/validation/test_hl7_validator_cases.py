@@ -17,31 +17,34 @@ from fhir_service.formats import FormatError
 CASES = Path(__file__).resolve().parents[2].parent / "shared" / "hl7-validator-cases"
 
 # Kept on purpose: the R5 definitions decide these, the reference validator is more lenient.
+BASE64 = (
+    "Binary.data 'MEKH....SD/Z' holds characters outside the base64 alphabet: the R5 base64Binary regex "
+    "and RFC 4648 (section 3.3) reject it, as Firely's validator does; Java's Base64Util only counts the "
+    "alphabet characters, a shortcut its own comment says lets some invalid base64 through"
+)
 DELIBERATE_FALSE_POSITIVES = {
-    "fhirpath-good": "onBehalfOf references Practitioner/2; R5 CareTeam.participant.onBehalfOf is "
-    "Reference(Organization) only (Java checks the type of references it can resolve)",
-    "narrative-binary": "Binary.data 'MEKH....SD/Z' does not match the base64Binary regex of the R5 definitions",
-    "narrative-binary-bad": "the same Binary.data as narrative-binary",
+    "fhirpath-good": "onBehalfOf references Practitioner/2 where R5 CareTeam.participant.onBehalfOf is "
+    "Reference(Organization) (a relative reference names its type; HAPI's server refuses it on write; Java "
+    "checks an unresolved target's type only under assumeValidRestReferences), and ctm-1 cannot be shown "
+    "to hold: member Practitioner/1 resolves only in the Java test harness's fixture folder",
+    "narrative-binary": BASE64,
+    "narrative-binary-bad": BASE64,
 }
 TERMINOLOGY = (
     "LOINC display names: the file's display is not LOINC's, and LOINC's names for this code are not in "
     "the R5 expansions (needs a terminology server)"
 )
-HARNESS_RESOLUTION = (
-    "needs the reference resolved by the Java test harness's own fetcher (which makes up targets for "
-    "the test); unresolvable here, and an invariant that evaluates to empty is not a failure"
-)
 OUT_OF_SCOPE_FALSE_NEGATIVES = {
-    "fhirpath-bad": f"ctm-1 needs member.resolve(): {HARNESS_RESOLUTION}",
-    "fhirpath-null": f"ctm-1 needs member.resolve(): {HARNESS_RESOLUTION}",
-    "reference-bad": f"'Patient/test-fail' must resolve: {HARNESS_RESOLUTION}",
-    "patient-conform-profile": "HL7 publishing policy (an owning work group for resources in HL7's namespace), "
-    "not a rule of the core specification",
+    "reference-bad": "'Patient/test-fail' must exist: the Java test harness checks existence (the case's "
+    "reference policy) against its own fixture folder; a file validated without a store has no target",
+    "patient-conform-profile": "HL7 publishing policy (an owning work group for resources in HL7's "
+    "namespace), which Java applies only when validating for publication, not a rule of the core "
+    "specification",
     "observation-cholesterol-good": TERMINOLOGY,
     "observation-triglyceride-good": TERMINOLOGY,
     "observation-triglyceride-good2": TERMINOLOGY,
 }
-AGREEMENT = 115  # cases of 125 that agree with the Java validator: may only rise
+AGREEMENT = 117  # cases of 125 that agree with the Java validator: may only rise
 
 
 def _errors(path: Path) -> list[str]:
