@@ -305,9 +305,9 @@ def render_as(
         if kind == "json" and not pretty_:
             return body.content
         if kind == "xml":
-            try:  # a searchset entry by entry: a large page as dicts all at once is what a worker keeps
+            try:  # entry by entry, each from its stored bytes: a large page as dicts is what a worker keeps
                 if isinstance(body, SplicedSearchset):
-                    return bundle_to_xml(body.without_entries(), body.entries(), pretty=pretty_)
+                    return bundle_to_xml(body.without_entries(), body.entries(parse=bytes), pretty=pretty_)
                 return stored_to_xml(body.content, pretty=pretty_)
             except Exception as exc:
                 raise FhirError(

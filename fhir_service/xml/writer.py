@@ -99,23 +99,24 @@ def write(resource: dict, pretty: bool = False) -> bytes:
 
 
 class _Rendered:
-    """Stored JSON bytes → their XML document, the most recently used kept up to a total size.
+    """Stored JSON bytes → their XML document (bytes; key: content, pretty) or their element inside
+    another (str; key: content, indentation), the most recently used kept up to a total size.
     Sound because the key is the content itself: the same bytes always make the same document,
     whichever database, version or id they came from."""
 
     def __init__(self, limit: int):
         self.limit, self.size = limit, 0
-        self.items: OrderedDict[tuple[bytes, bool], bytes] = OrderedDict()
+        self.items: OrderedDict[tuple[bytes, bool | str], bytes | str] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[bytes, bool]) -> bytes | None:
+    def get(self, key: tuple[bytes, bool | str]) -> bytes | str | None:
         with self.lock:
             found = self.items.get(key)
             if found is not None:
                 self.items.move_to_end(key)
             return found
 
-    def put(self, key: tuple[bytes, bool], document: bytes) -> None:
+    def put(self, key: tuple[bytes, bool | str], document: bytes | str) -> None:
         cost = len(key[0]) + len(document)
         if cost > self.limit // 8:  # one large resource must not push out everything else
             return
@@ -151,6 +152,19 @@ def write_stored(content: bytes, pretty: bool = False) -> bytes:
         document = write(jsontext.loads(content), pretty)
         RENDERED.put(key, document)
     return document
+
+
+def _stored_element(content: bytes, nl: str) -> str:
+    """A stored resource's element inside another (no namespace) at indentation `nl`, kept."""
+    key = (content, nl)
+    element = RENDERED.get(key) if RENDERED.limit > 0 else None
+    if element is None:
+        out: list[str] = []
+        _resource(jsontext.loads(content), out, nl)
+        element = "".join(out)
+        if RENDERED.limit > 0:
+            RENDERED.put(key, element)
+    return element
 
 
 def write_bundle(head: dict, entries: Iterable[dict], pretty: bool = False) -> bytes:
@@ -253,7 +267,10 @@ def _children(obj: dict, table: _Table, out: list[str], nl: str, keys: list[str]
         elif kind == RESOURCE:
             for item in values if isinstance(values, list) else (values,):
                 append(f"{nl}<{key}>")
-                _resource(item, out, inner)
+                if type(item) is bytes:  # a stored resource's JSON (a search page's entry)
+                    append(_stored_element(item, inner))
+                else:
+                    _resource(item, out, inner)
                 append(f"{nl}</{key}>")
         elif kind == XHTML:
             if not isinstance(values, str):

@@ -398,3 +398,16 @@ def test_the_cache_bound_comes_from_the_environment(value, limit):
     from fhir_service.xml import writer
 
     assert writer._cache_bytes({"FHIR_SERVICE_XML_CACHE_BYTES": value}) == limit
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+@pytest.mark.parametrize("limit", [0, 1 << 20])
+def test_entries_from_stored_bytes_are_the_entries_written_from_dicts(monkeypatch, pretty, limit):
+    from fhir_service.xml import writer
+
+    monkeypatch.setattr(writer, "RENDERED", writer._Rendered(limit))
+    stored = [{**e, "resource": to_json(e["resource"])} for e in BUNDLE_ENTRIES]
+    whole = to_xml({**BUNDLE_HEAD, "entry": BUNDLE_ENTRIES}, pretty=pretty)
+    for _ in range(2):  # rendered, then kept (when the cache is on)
+        assert bundle_to_xml(BUNDLE_HEAD, iter(stored), pretty=pretty) == whole
+    assert len(writer.RENDERED.items) == (2 if limit else 0)
