@@ -9,10 +9,12 @@ stores) is written in the order it is read; any other order is sorted first."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
 
 from fhir_service import jsontext
 from fhir_service.jsontext import LexicalDecimal
@@ -29,12 +31,23 @@ class XmlWriteError(ValueError):
 class _Entry:
     """How one JSON key of an object is written."""
 
-    __slots__ = ("close", "empty", "ext_key", "kind", "name", "open", "order", "target", "value_open")
+    __slots__ = (
+        "close",
+        "empty",
+        "ext_key",
+        "kind",
+        "name",
+        "open",
+        "order",
+        "start",
+        "target",
+        "value_open",
+    )
 
     def __init__(self, order: int, kind: int, name: str):
         self.order, self.kind, self.name = order, kind, name
         self.ext_key = "_" + name
-        self.open, self.close, self.empty = f"<{name}", f"</{name}>", f"<{name}/>"
+        self.open, self.start, self.close, self.empty = f"<{name}", f"<{name}>", f"</{name}>", f"<{name}/>"
         self.value_open = f'<{name} value="'
         self.target: _Table | None = None
 
@@ -52,6 +65,8 @@ class _Table:
 
 _TABLES: dict[tuple[str, str], _Table] = {}
 _RESOURCES: dict[str, _Table | None] = {}
+# Built under it, published (_RESOURCES, _extensions) only when complete: no thread sees a half-filled one.
+_BUILDING = threading.RLock()
 
 
 def _table(type_name: str, path: str) -> _Table:
@@ -80,14 +95,19 @@ def _resource_table(resource_type: str) -> _Table | None:
     try:
         return _RESOURCES[resource_type]
     except KeyError:
-        known = resource_plan(resource_type) is not None
-        table = _RESOURCES[resource_type] = _table(resource_type, resource_type) if known else None
-        return table
+        pass
+    with _BUILDING:
+        if resource_type not in _RESOURCES:
+            known = resource_plan(resource_type) is not None
+            _RESOURCES[resource_type] = _table(resource_type, resource_type) if known else None
+        return _RESOURCES[resource_type]
 
 
+@cache
 def _extensions() -> _Table:
     """A primitive's `extension` (the same for every primitive type)."""
-    return _table("string", "string")
+    with _BUILDING:
+        return _table("string", "string")
 
 
 def write(resource: dict, pretty: bool = False) -> bytes:
@@ -117,7 +137,7 @@ class _Rendered:
             return found
 
     def put(self, key: tuple[bytes, bool | str], document: bytes | str) -> None:
-        cost = len(key[0]) + len(document)
+        cost = _size(key[0], document)
         if cost > self.limit // 8:  # one large resource must not push out everything else
             return
         with self.lock:
@@ -127,7 +147,12 @@ class _Rendered:
             self.size += cost
             while self.size > self.limit:
                 (content, _), dropped = self.items.popitem(last=False)
-                self.size -= len(content) + len(dropped)
+                self.size -= _size(content, dropped)
+
+
+def _size(content: bytes, document: bytes | str) -> int:
+    """Memory held, not length: an element with one non-ASCII character is a UCS-2 or UCS-4 string."""
+    return sys.getsizeof(content) + sys.getsizeof(document)
 
 
 def _cache_bytes(environ=os.environ) -> int:
@@ -170,7 +195,8 @@ def _stored_element(content: bytes, nl: str) -> str:
 def write_bundle(head: dict, entries: Iterable[dict], pretty: bool = False) -> bytes:
     """A Bundle whose entries come one at a time (after everything `head` holds, as in Bundle's
     definition, where entry follows link): each is written and dropped before the next is read, so
-    a large page never exists as dicts and strings all at once, only as the bytes of its parts."""
+    a large page never exists as dicts and strings all at once, only as the bytes of its parts. An
+    entry's resource may be its stored JSON bytes (its element then comes from the kept ones)."""
     if "entry" in head or head.get("resourceType") != "Bundle":
         raise XmlWriteError("write_bundle: the head must be a Bundle without entries")
     nl = "\n" if pretty else ""
@@ -204,7 +230,7 @@ def _children(obj: dict, table: _Table, out: list[str], nl: str, keys: list[str]
     inner = nl + "  " if nl else ""
     append = out.append
     last = -1
-    for key in obj if keys is None else keys:
+    for key, values in obj.items() if keys is None else [(k, obj[k]) for k in keys]:
         entry = entries.get(key)
         if entry is None:
             _unknown(key, table)
@@ -212,9 +238,7 @@ def _children(obj: dict, table: _Table, out: list[str], nl: str, keys: list[str]
         if kind < 0:
             if kind == _SKIP or entry.name in obj:  # an attribute; `_name` beside its value
                 continue
-            values, extensions = None, obj[key]
-        else:
-            values = obj[key]
+            values, extensions = None, values
         order = entry.order
         if order < last:
             del out[start:]
@@ -225,10 +249,11 @@ def _children(obj: dict, table: _Table, out: list[str], nl: str, keys: list[str]
         if kind == PRIMITIVE:
             extensions = obj.get(entry.ext_key)
             if extensions is None:
-                if type(values) is list:
+                vtype = type(values)
+                if vtype is list:
                     for value in values:
                         append(f'{nl}{entry.value_open}{_lexical(value)}"/>')
-                elif type(values) is str:
+                elif vtype is str:
                     if (
                         "&" in values
                         or "<" in values
@@ -246,22 +271,27 @@ def _children(obj: dict, table: _Table, out: list[str], nl: str, keys: list[str]
             _primitives(entry, values, extensions, out, nl)
         elif kind == COMPLEX:
             target = entry.target
-            attributes = target.attributes
             for item in values if type(values) is list else (values,):
                 if type(item) is not dict:
                     raise XmlWriteError(f"'{key}' is not an object")
-                head = entry.open
-                written = 0
-                for attribute in attributes:
-                    if attribute in item:
-                        head += f' {attribute}="{_text(item[attribute])}"'
-                        written += 1
-                if len(item) == written:
-                    append(f"{nl}{head}/>")
-                else:
+                if "id" in item or "url" in item:
+                    head = entry.open
+                    written = 0
+                    for attribute in target.attributes:
+                        if attribute in item:
+                            head += f' {attribute}="{_text(item[attribute])}"'
+                            written += 1
+                    if len(item) == written:
+                        append(f"{nl}{head}/>")
+                        continue
                     append(f"{nl}{head}>")
-                    _children(item, target, out, inner)
-                    append(f"{nl}{entry.close}")
+                elif item:
+                    append(nl + entry.start)
+                else:
+                    append(nl + entry.empty)
+                    continue
+                _children(item, target, out, inner)
+                append(nl + entry.close)
         elif kind == _EXTENSION_OF:
             _primitives(entry, None, extensions, out, nl)
         elif kind == RESOURCE:

@@ -381,7 +381,9 @@ def test_a_stored_resource_is_written_from_its_bytes_and_kept_per_content(monkey
     for content in (first, second):
         for pretty in (False, True):
             assert writer.write_stored(content, pretty) == to_xml(parse_json(content), pretty)
-    assert len(cache.items) == 4 and cache.size == sum(len(c) + len(d) for (c, _), d in cache.items.items())
+    assert len(cache.items) == 4 and cache.size == sum(
+        writer._size(c, d) for (c, _), d in cache.items.items()
+    )
     assert writer.write_stored(second) is cache.items[(second, False)]  # a hit: the same bytes
     large = to_json({"resourceType": "Organization", "id": "big", "alias": ["a" * 100] * 100})
     assert writer.write_stored(large) == to_xml(parse_json(large))
