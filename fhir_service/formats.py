@@ -32,6 +32,7 @@ __all__ = [
     "parse_json",
     "parse_json_document",
     "parse_xml",
+    "stored_to_xml",
     "to_json",
     "to_xml",
 ]
@@ -146,6 +147,11 @@ def to_json(resource: dict, pretty: bool = False) -> bytes:
 
 def to_xml(resource: dict, pretty: bool = False) -> bytes:
     return xml.write(resource, pretty)
+
+
+def stored_to_xml(content: bytes, pretty: bool = False) -> bytes:
+    """A stored resource's JSON bytes as XML (xml.write_stored: kept per content)."""
+    return xml.write_stored(content, pretty)
 
 
 def bundle_to_xml(head: dict, entries: Iterable[dict], pretty: bool = False) -> bytes:

@@ -71,12 +71,13 @@ class SplicedSearchset:
     def without_entries(self) -> dict:
         return {k: v for k, v in self.head.items() if k != "entry"}
 
-    def entries(self) -> Iterator[dict]:
-        """The entries in the searchset's shape and order, each parsed when it is reached."""
+    def entries(self, parse=jsontext.loads) -> Iterator[dict]:
+        """The entries in the searchset's shape and order, each parsed when it is reached (`parse`:
+        what each resource's stored bytes become)."""
         base = self.base_url.rstrip("/")
         for mode, group in (("match", self.matches), ("include", self.includes)):
             for c in group:
-                resource = jsontext.loads(c.content)
+                resource = parse(c.content)
                 yield {"fullUrl": f"{base}/{c.type}/{c.id}", "resource": resource, "search": {"mode": mode}}
         yield from self.head.get("entry", [])
 

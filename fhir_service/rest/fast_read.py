@@ -6,7 +6,8 @@ Flask's request/app context, routing, hooks and Response object cost several tim
 read (docs/performance.md). This WSGI wrapper
 answers exactly those with the same handlers (interactions/read.py, interactions/search.py), the same
 negotiation and the same headers as the routes; anything else - every error (404, 410, 400, 406),
-_format/_pretty (and for reads any query), If-None-Match/If-Modified-Since, HEAD, XML, a base URL
+_format/_pretty (and for reads any query), If-None-Match/If-Modified-Since, HEAD, XML (R5 XML
+reads and searches go to rest/fast_xml.py first), a base URL
 not yet derived from these request values - goes to Flask unchanged, so it is answered there (an
 error is answered by running the interaction once more: errors are rare, and that keeps one place
 that renders them).
@@ -30,7 +31,7 @@ from fhir_service.formats import to_json
 from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
 from fhir_service.resource_types import RESOURCE_TYPES
-from fhir_service.rest import negotiation, versioned
+from fhir_service.rest import fast_xml, negotiation, versioned
 from fhir_service.rest.responses import known_base_url, strict_handling, version_headers
 from fhir_service.rest.versioned import R5
 from fhir_service.search.engine import SplicedSearchset
@@ -66,8 +67,8 @@ class FastRead:
         if environ.get("HTTP_IF_MODIFIED_SINCE") or not self.enabled():
             return None
         kind, version = negotiation.negotiated(None, environ.get("HTTP_ACCEPT") or None)
-        if kind != "json":
-            return None
+        if kind != "json" or "_format=" in environ.get("QUERY_STRING", ""):
+            return fast_xml.answer(self.app, environ, path[len(PREFIX) :].split("/"))  # R5 XML, else None
         parts = path[len(PREFIX) :].split("/")
         if parts[0] in BASES:
             if version not in (None, BASES[parts[0]]):

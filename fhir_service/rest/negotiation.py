@@ -25,6 +25,7 @@ from fhir_service.formats import (
     parse_json,
     parse_json_document,
     parse_xml,
+    stored_to_xml,
     to_json,
     to_xml,
 )
@@ -293,22 +294,31 @@ def render(body: dict | StoredResource | SplicedSearchset, kind: str, *, subsett
         return body.content  # the common case: no _pretty/_summary/_elements, nothing to parse
     summary = check_summary(request.args.get("_summary")) if subsettable else None
     elements = parse_elements(request.args.get("_elements")) if subsettable else None
-    as_is = kind == "json" and not pretty() and not summary and not elements
-    if isinstance(body, StoredResource | SplicedSearchset):
-        if as_is:
+    return render_as(body, kind, pretty(), summary, elements)
+
+
+def render_as(
+    body: dict | StoredResource | SplicedSearchset, kind: str, pretty_: bool, summary=None, elements=None
+) -> bytes:
+    """render() without a request context (the fast path's XML answers use it too)."""
+    if isinstance(body, StoredResource | SplicedSearchset) and not summary and not elements:
+        if kind == "json" and not pretty_:
             return body.content
-        if kind == "xml" and isinstance(body, SplicedSearchset) and not summary and not elements:
-            try:  # entry by entry: a large page as dicts all at once is what a worker's memory keeps
-                return bundle_to_xml(body.without_entries(), body.entries(), pretty=pretty())
+        if kind == "xml":
+            try:  # entry by entry, each from its stored bytes: a large page as dicts is what a worker keeps
+                if isinstance(body, SplicedSearchset):
+                    return bundle_to_xml(body.without_entries(), body.entries(parse=bytes), pretty=pretty_)
+                return stored_to_xml(body.content, pretty=pretty_)
             except Exception as exc:
                 raise FhirError(
                     500, f"The resource cannot be represented as XML: {exc}", "exception"
                 ) from exc
+    if isinstance(body, StoredResource | SplicedSearchset):
         body = body.resource()
     body = subset(body, summary, elements)
     if kind == "json":
-        return to_json(body, pretty=pretty())
+        return to_json(body, pretty=pretty_)
     try:
-        return to_xml(body, pretty=pretty())
-    except Exception as exc:  # fhir.resources refuses content it cannot model: say so, as an outcome
+        return to_xml(body, pretty=pretty_)
+    except Exception as exc:  # content XML cannot place: say so, as an outcome
         raise FhirError(500, f"The resource cannot be represented as XML: {exc}", "exception") from exc

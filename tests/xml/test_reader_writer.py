@@ -337,3 +337,79 @@ def test_writing_is_linear_in_the_number_of_elements():
     to_xml(resource(10))
     small, large = _calls(lambda: to_xml(resource(5_000))), _calls(lambda: to_xml(resource(50_000)))
     assert large <= 10 * small * 1.01, (small, large)
+
+
+def test_keys_out_of_definition_order_are_written_in_it_at_every_level():
+    resource = {
+        "resourceType": "Organization",
+        "name": "A",
+        "_name": {"extension": [{"valueString": "x", "url": "http://e"}]},
+        "contact": [{"telecom": [{"value": "1", "system": "phone"}], "purpose": {"text": "t"}}],
+        "id": "o",
+    }
+    assert to_xml(resource) == (
+        b'<?xml version="1.0" encoding="UTF-8"?><Organization xmlns="http://hl7.org/fhir"><id value="o"/>'
+        b'<name value="A"><extension url="http://e"><valueString value="x"/></extension></name>'
+        b'<contact><purpose><text value="t"/></purpose><telecom><system value="phone"/><value value="1"/>'
+        b"</telecom></contact></Organization>"
+    )
+    assert parse_xml(to_xml(resource)) == {**resource, "_name": resource["_name"]}
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {"resourceType": "Organization", "nonsense": 1},
+        {"resourceType": "Organization", "_contact": {"id": "x"}},  # `_name` of no primitive
+        {"resourceType": "Organization", "contact": ["x"]},
+        {"resourceType": "Organization", "name": {"a": 1}},
+        {"resourceType": "Nonsense"},
+    ],
+)
+def test_content_xml_cannot_place_is_refused(resource):
+    with pytest.raises(XmlWriteError):
+        to_xml(resource)
+
+
+def test_a_stored_resource_is_written_from_its_bytes_and_kept_per_content(monkeypatch):
+    from fhir_service.xml import writer
+
+    cache = writer._Rendered(64 * 1024)
+    monkeypatch.setattr(writer, "RENDERED", cache)
+    first = to_json({"resourceType": "Organization", "id": "o", "name": "A & B"})
+    second = to_json({"resourceType": "Organization", "id": "o", "name": "C"})  # same id, other content
+    for content in (first, second):
+        for pretty in (False, True):
+            assert writer.write_stored(content, pretty) == to_xml(parse_json(content), pretty)
+    assert len(cache.items) == 4 and cache.size == sum(
+        writer._size(c, d) for (c, _), d in cache.items.items()
+    )
+    assert writer.write_stored(second) is cache.items[(second, False)]  # a hit: the same bytes
+    large = to_json({"resourceType": "Organization", "id": "big", "alias": ["a" * 100] * 100})
+    assert writer.write_stored(large) == to_xml(parse_json(large))
+    assert (large, False) not in cache.items  # over an eighth of the bound: written, not kept
+    for i in range(200):  # the least recently used go first, and the total stays bounded
+        writer.write_stored(to_json({"resourceType": "Organization", "id": f"o{i}", "alias": ["x" * 500]}))
+    assert cache.size <= cache.limit and (first, False) not in cache.items
+    monkeypatch.setattr(writer, "RENDERED", writer._Rendered(0))
+    assert writer.write_stored(first) == to_xml(parse_json(first)) and not writer.RENDERED.items
+
+
+@pytest.mark.parametrize(("value", "limit"), [("0", 0), ("1024", 1024), ("", 8 << 20), ("x", 8 << 20)])
+def test_the_cache_bound_comes_from_the_environment(value, limit):
+    from fhir_service.xml import writer
+
+    assert writer._cache_bytes({"FHIR_SERVICE_XML_CACHE_BYTES": value}) == limit
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+@pytest.mark.parametrize("limit", [0, 1 << 20])
+def test_entries_from_stored_bytes_are_the_entries_written_from_dicts(monkeypatch, pretty, limit):
+    from fhir_service.xml import writer
+
+    monkeypatch.setattr(writer, "RENDERED", writer._Rendered(limit))
+    stored = [{**e, "resource": to_json(e["resource"])} for e in BUNDLE_ENTRIES]
+    whole = to_xml({**BUNDLE_HEAD, "entry": BUNDLE_ENTRIES}, pretty=pretty)
+    for _ in range(2):  # rendered, then kept (when the cache is on)
+        assert bundle_to_xml(BUNDLE_HEAD, iter(stored), pretty=pretty) == whole
+    assert len(writer.RENDERED.items) == (2 if limit else 0)
