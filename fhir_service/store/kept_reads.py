@@ -87,8 +87,3 @@ class KeptReads:
             if self._kept.get(key) is kept:
                 del self._kept[key]
                 self._bytes -= len(kept[1].content) + ENTRY_BYTES
-
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
-            self._bytes = 0
