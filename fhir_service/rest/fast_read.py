@@ -39,7 +39,7 @@ from fhir_service.versions import BASES
 logger = logging.getLogger("fhir_service.rest")
 PREFIX = "/fhir/"  # the blueprint's url_prefix (routes.py)
 _CONTENT_TYPE = negotiation.CONTENT_TYPES["json"]
-MAX_KEPT_HEADERS = 4096  # versions whose headers are kept; all are dropped when full
+MAX_KEPT_HEADERS = 1024  # versions whose headers are kept; all are dropped when full
 
 
 def install(app: Flask, known_hooks: set) -> None:

@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from fhir_service.stored import StoredResource
 
-MAX_BYTES = 4 * 1024 * 1024  # kept per repository (so per worker process); the oldest go first
-ENTRY_BYTES = 512  # what one kept version costs besides its content (the row's objects, the dict entry)
+MAX_BYTES = 1024 * 1024  # kept per repository (so per worker process); the oldest go first
+ENTRY_BYTES = 1024  # what one kept version costs besides its content (the row's objects, the dict entry)
 NOTHING_KEPT = -1  # as pk and versionId: matches no row, so the content is sent
 
 # The row's columns (StoredResource's order): type, id, version_id, last_updated, deleted, content, pk.
