@@ -2,8 +2,8 @@
 
 Cost matters here: it runs on every request. A request thread only appends a tuple of what it saw
 (the environ's strings, the status, the headers list, two clock readings) to a deque; one flusher
-thread per process turns what has gathered into JSON lines every FLUSH_SECONDS and writes them with a
-single os.write, and again when the process exits (a granian worker ends through multiprocessing,
+thread per process turns what has gathered into JSON lines every FLUSH_SECONDS and writes them, an
+os.write per CHUNK_LINES lines, and again when the process exits (a granian worker ends through multiprocessing,
 which runs its finalizers, not atexit). A line is on stderr at most FLUSH_SECONDS after its response.
 """
 
@@ -20,6 +20,7 @@ from json.encoder import encode_basestring_ascii  # json.dumps of a str without 
 from flask import Flask
 
 FLUSH_SECONDS = 0.2
+CHUNK_LINES = 64  # lines formatted between two writes
 MAX_PATH = 2000  # keeps a line (and so each os.write chunk boundary) sane for absurd URLs
 _LINE = '{"ts":"%s","method":"%s","path":%s,"status":%d,"ms":%.2f,"bytes":%s,"remote":"%s"}\n'
 
@@ -55,16 +56,21 @@ class _Writer:
     def flush(self) -> None:
         with self._lock:
             pending = self.lines
-            records = [pending.popleft() for _ in range(len(pending))]
-            if not records:
-                return
             wall = time.time() - time.perf_counter()  # perf_counter readings → Unix time
-            data = "".join(_format(record, wall) for record in records).encode("utf-8", "backslashreplace")
-            try:
-                while data:
-                    data = data[os.write(self.fd, data) :]
-            except OSError:
-                pass  # stderr gone (closed pipe): logging must never fail a request
+            # A chunk at a time, each written (the GIL released) before the next is formatted: the
+            # request threads of this process wait for the GIL while this thread formats.
+            for _ in range(0, len(pending), CHUNK_LINES):
+                records = [pending.popleft() for _ in range(min(CHUNK_LINES, len(pending)))]
+                data = "".join(_format(record, wall) for record in records).encode(
+                    "utf-8", "backslashreplace"
+                )
+                try:
+                    while data:
+                        data = data[os.write(self.fd, data) :]
+                except OSError:  # stderr gone (closed pipe): logging must never fail a request
+                    pending.clear()
+                    return
+                time.sleep(0)  # hands the GIL to a request thread that waits for it
 
 
 _writer: _Writer | None = None

@@ -40,6 +40,7 @@ from fhir_service.versions import BASES
 logger = logging.getLogger("fhir_service.rest")
 PREFIX = "/fhir/"  # the blueprint's url_prefix (routes.py)
 _CONTENT_TYPE = negotiation.CONTENT_TYPES["json"]
+MAX_KEPT_HEADERS = 1024  # versions whose headers are kept; all are dropped when full
 
 
 def install(app: Flask, known_hooks: set) -> None:
@@ -50,6 +51,7 @@ class FastRead:
     def __init__(self, app: Flask, wsgi_app, known_hooks: set):
         self.app, self.wsgi_app, self.known_hooks = app, wsgi_app, known_hooks
         self._enabled: bool | None = None  # decided on the first request, after every install()
+        self._made: dict[tuple, list] = {}  # (pk, versionId, lastUpdated) → the read's headers
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "GET":
@@ -91,10 +93,20 @@ class FastRead:
         except Exception:  # 400/404/410, a database error: the route answers (and reads again: rare)
             return None
         stored = result.stored
-        body = stored.content
-        headers = [*version_headers(stored).items(), ("Content-Type", _CONTENT_TYPE)]
-        headers.append(("Content-Length", str(len(body))))
-        return "200 OK", headers, body
+        return "200 OK", self._headers(stored), stored.content
+
+    def _headers(self, stored) -> list[tuple[str, str]]:
+        """The response headers of a stored version, made once per version (its content never
+        changes), not per request. A copy: a WSGI middleware may append to the list it is given."""
+        key = (stored.pk, stored.version_id, stored.last_updated)
+        headers = self._made.get(key)
+        if headers is None:
+            if len(self._made) >= MAX_KEPT_HEADERS:
+                self._made.clear()
+            headers = [*version_headers(stored).items(), ("Content-Type", _CONTENT_TYPE)]
+            headers.append(("Content-Length", str(len(stored.content))))
+            self._made[key] = headers
+        return headers.copy()
 
     def _view_read(self, parts: list[str], version: str, environ) -> tuple[str, list, bytes] | None:
         """A read or vread in R4/R4B: the kept view of the stored version (rest/versioned.py), or the

@@ -15,6 +15,7 @@ error.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from dataclasses import dataclass
@@ -65,10 +66,15 @@ def granian_server(settings: Settings):
 
 
 def served_app():
-    """The service as each granian worker serves it (called in the worker, after the fork)."""
+    """The service as each granian worker serves it (called in the worker, after the fork). What
+    start-up built (definitions, registries, compiled statements) lives as long as the worker: frozen
+    out of the garbage collector, a full collection (which holds the GIL, so every request thread
+    of the worker waits) walks only what requests made since."""
     from fhir_service.rest.app import create_app
 
-    return RequestLimits(create_app())
+    app = RequestLimits(create_app())
+    gc.freeze()
+    return app
 
 
 def _outcome(status: str, message: str, start_response) -> list[bytes]:

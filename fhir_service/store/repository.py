@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, case, func, or_, select, tuple_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from fhir_service.store.errors import (
     Unavailable,
     connection_lost,
 )
+from fhir_service.store.kept_reads import KeptReads
 from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.serialized import key as resource_key
 from fhir_service.store.serialized import serialize, stamped, stored_form
@@ -71,6 +72,12 @@ class Repository:
         self._connections = connections = _ThreadConnections(engine)
         self._read_current = _PreparedRead(engine, _READ_CURRENT, connections)
         self._read_version = _PreparedRead(engine, _READ_VERSION, connections)
+        unless_kept = _PreparedRead(engine, _READ_CURRENT_UNLESS_KEPT, connections)
+        self._kept_reads = KeptReads(
+            lambda rtype, rid, pk, vid: unless_kept.raw({"rtype": rtype, "rid": rid, "kpk": pk, "kvid": vid}),
+            lambda row: StoredResource(*unless_kept.processed(row)),
+            self._read_uncached,
+        )
 
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[UnitOfWork]:
@@ -168,7 +175,11 @@ class Repository:
                 kept.rollback()  # ends the autobegun transaction (PostgreSQL, autocommit: sends nothing)
 
     def read(self, resource_type: str, resource_id: str) -> StoredResource | None:
-        """The hot path of GET /Type/id: one prepared Core statement, no Session, no ORM identity map."""
+        """The hot path of GET /Type/id: one prepared Core statement, no Session, no ORM identity map;
+        the content of a version read before comes from memory (store/kept_reads.py)."""
+        return self._kept_reads.read(resource_type, resource_id)
+
+    def _read_uncached(self, resource_type: str, resource_id: str) -> StoredResource | None:
         row = self._read_current.row({"rtype": resource_type, "rid": resource_id})
         return None if row is None else StoredResource(*row)
 
@@ -193,6 +204,13 @@ _CURRENT_COLUMNS = select(
     Resource.pk,
 )
 _READ_CURRENT = _CURRENT_COLUMNS.where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
+# The same row, without its content when it is the version kept in memory (kept_reads.py).
+_KEPT = and_(
+    Resource.pk == bindparam("kpk", type_=Resource.pk.type), Resource.version_id == bindparam("kvid")
+)
+_READ_CURRENT_UNLESS_KEPT = select(
+    *(case((_KEPT, None), else_=c) if c.name == "content" else c for c in _CURRENT_COLUMNS.selected_columns)
+).where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
 
 
 def _version_where(resource_type, resource_id, version_id) -> list:
@@ -364,18 +382,23 @@ class _PreparedRead:
         ]
 
     def row(self, params: dict) -> tuple | None:
+        row = self.raw(params)
+        return None if row is None else self.processed(row)
+
+    def raw(self, params: dict) -> tuple | None:
+        """The row as the driver returns it (no result processing)."""
         args = tuple(params[name] for name in self._positions) if self._positions is not None else params
         try:
-            row = self._fetch(self._connections.get(), args)
+            return self._fetch(self._connections.get(), args)
         except Exception:
             self._connections.discard()
             try:
-                row = self._fetch(self._connections.get(), args)  # a read is safe to repeat
+                return self._fetch(self._connections.get(), args)  # a read is safe to repeat
             except BaseException:
                 self._connections.discard()
                 raise
-        if row is None:
-            return None
+
+    def processed(self, row: tuple) -> tuple:
         return tuple(v if p is None else p(v) for p, v in zip(self._processors, row, strict=True))
 
     def _fetch(self, connection, args) -> tuple | None:

@@ -187,6 +187,29 @@ def test_access_log_line_per_request_fast_path_included(app):
     assert set(first) == {"ts", "method", "path", "status", "ms", "bytes", "remote"}
 
 
+def test_access_log_writes_a_long_backlog_whole_and_in_order():
+    """More lines than one chunk (the flusher writes a chunk at a time): every line, in order."""
+    read_fd, write_fd = os.pipe()
+    writer = access_log._Writer(write_fd)
+    count = access_log.CHUNK_LINES * 3 + 5
+    for n in range(count):
+        headers = [("Content-Length", str(n))]
+        writer.lines.append(
+            (1.0, 1.001, "GET", "", f"/fhir/Organization/o{n}", None, "200 OK", headers, "::1")
+        )
+    try:
+        writer.flush()
+        data = b""
+        while data.count(b"\n") < count and select.select([read_fd], [], [], 2)[0]:
+            data += os.read(read_fd, 1 << 20)
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+    lines = [json.loads(x) for x in data.decode().splitlines()]
+    assert [line["path"] for line in lines] == [f"/fhir/Organization/o{n}" for n in range(count)]
+    assert [line["bytes"] for line in lines] == list(range(count)) and not writer.lines
+
+
 def test_a_database_error_is_answered_by_the_route_as_an_outcome(database_url_factory):
     """A real failure (no schema: the SELECT fails) must not escape as gunicorn's bare 500 page."""
     app = create_app({"DATABASE_URL": database_url_factory(), "ACCESS_LOG": False})  # not migrated
