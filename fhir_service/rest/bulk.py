@@ -32,11 +32,13 @@ from fhir_service.bulk.export import manifest
 from fhir_service.bulk.jobs import ACCEPTED, CANCELLED, COMPLETED, ERROR, RETENTION, RUNNING, Job, JobStore
 from fhir_service.bulk.kickoff import parse_kickoff
 from fhir_service.bulk.worker import ExportWorker, job_dir
+from fhir_service.interactions.capabilities import Operation
 from fhir_service.interactions.errors import FhirError, not_found
 from fhir_service.rest import versioned
 from fhir_service.rest.responses import base_url
 
 blueprint = Blueprint("bulk", __name__)
+EXPORT = Operation("export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export")
 RETRY_AFTER_SECONDS = 2
 
 
