@@ -71,6 +71,8 @@ class Repository:
         self._connections = connections = _ThreadConnections(engine)
         self._read_current = _PreparedRead(engine, _READ_CURRENT, connections)
         self._read_version = _PreparedRead(engine, _READ_VERSION, connections)
+        self._read_with_latest_write = _PreparedRead(engine, _READ_WITH_LATEST_WRITE, connections)
+        self._latest_write = _PreparedRead(engine, _LATEST_WRITE, connections)
 
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[UnitOfWork]:
@@ -177,6 +179,20 @@ class Repository:
         row = self._read_version.row({"rtype": resource_type, "rid": resource_id, "vid": version_id})
         return None if row is None else StoredResource(*row)
 
+    def latest_write(self, resource_type: str) -> datetime | None:
+        """When a version of the type was last written (None: never), read the way `read` reads."""
+        return self._latest_write.row({"rtype": resource_type})[0]
+
+    def read_with_latest_write(
+        self, resource_type: str, resource_id: str, other_type: str
+    ) -> tuple[StoredResource, datetime | None] | None:
+        """`read` and `latest_write(other_type)` in one statement, so the two are of one moment (a view
+        kept by both)."""
+        row = self._read_with_latest_write.row(
+            {"rtype": resource_type, "rid": resource_id, "split": other_type}
+        )
+        return None if row is None else (StoredResource(*row[:7]), row[7])
+
     def dispose(self) -> None:
         self._connections.close_all()
         self.engine.dispose()
@@ -193,6 +209,14 @@ _CURRENT_COLUMNS = select(
     Resource.pk,
 )
 _READ_CURRENT = _CURRENT_COLUMNS.where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
+_LATEST_WRITE = select(func.max(ResourceVersion.last_updated)).where(
+    ResourceVersion.type == bindparam("rtype")
+)
+_READ_WITH_LATEST_WRITE = _CURRENT_COLUMNS.add_columns(
+    select(func.max(ResourceVersion.last_updated))
+    .where(ResourceVersion.type == bindparam("split"))
+    .scalar_subquery()
+).where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
 
 
 def _version_where(resource_type, resource_id, version_id) -> list:
