@@ -1,5 +1,5 @@
 """What the interactions need of a store: the Repository and UnitOfWork they are written against.
-store/repository.py implements them; nothing here knows SQL."""
+store/repository.py and store/unit_of_work.py implement them; nothing here knows SQL."""
 
 from __future__ import annotations
 

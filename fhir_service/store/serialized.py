@@ -25,7 +25,7 @@ def serialize(resource: dict) -> bytes:
 
 def stamped(resource: dict, rid: str, version_id: int | str, instant: str) -> dict:
     """The resource as stored: id and meta.versionId/lastUpdated (`instant`, formatted by
-    repository.format_instant) set, resourceType/id/meta first (repository.stamp formats its own
+    stored.format_instant) set, resourceType/id/meta first (unit_of_work.stamp formats its own
     instant; the writers format one per batch)."""
     meta = {"versionId": str(version_id), "lastUpdated": instant}
     for key, value in (resource.get("meta") or {}).items():
