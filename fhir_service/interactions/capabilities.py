@@ -1,12 +1,12 @@
 """The CapabilityStatement, generated from what is implemented: every R5 resource type with the
-interactions the handlers support, the search parameters of the search registry, $validate, and
-transaction/batch once their handler exists."""
+interactions the handlers support, the search parameters of the search registry, $validate and
+transaction/batch, and the operations the REST layer says it serves (`operations`)."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from fhir_service import FHIR_VERSION, __version__
 from fhir_service.resource_types import RESOURCE_TYPES
@@ -22,15 +22,36 @@ TYPE_INTERACTIONS = [
     "create",
     "search-type",
 ]
-VALIDATE = {"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate"}
+SYSTEM_INTERACTIONS = [
+    {"code": "transaction"},
+    {"code": "batch"},
+    {"code": "history-system"},
+    {"code": "search-system"},
+]
 FORMATS = ["json", "xml", "application/fhir+json", "application/fhir+xml"]
 PATCH_FORMATS = ["application/json-patch+json", "application/fhir+json", "application/fhir+xml"]
 
 
-def capability_statement(base_url: str, security: dict | None = None) -> dict:
-    """`security`: the rest.security block, what the REST layer enforces (auth/security.py). Callers
-    must not modify the statement (it is shared between requests)."""
-    statement = _statement(base_url)
+class Operation(NamedTuple):
+    """A system-level operation (rest.operation): hashable, so statements stay cached per set."""
+
+    name: str
+    definition: str
+
+    def entry(self) -> dict:
+        return {"name": self.name, "definition": self.definition}
+
+
+VALIDATE = Operation("validate", "http://hl7.org/fhir/OperationDefinition/Resource-validate")
+
+
+def capability_statement(
+    base_url: str, security: dict | None = None, operations: tuple[Operation, ...] = ()
+) -> dict:
+    """`security`: the rest.security block, what the REST layer enforces (auth/security.py);
+    `operations`: the system operations the REST layer serves besides $validate. Callers must not
+    modify the statement (it is shared between requests)."""
+    statement = _statement(base_url, operations)
     if security is None:
         return statement
     rest = statement["rest"][0]
@@ -42,24 +63,8 @@ def capability_statement(base_url: str, security: dict | None = None) -> dict:
     return {**statement, "rest": [with_security]}
 
 
-@lru_cache(maxsize=8)
-def _statement(base_url: str) -> dict:
-    """Built once per base URL."""
-    system = [{"code": "history-system"}, {"code": "search-system"}]
-    if _module_exists("fhir_service.interactions.transaction"):
-        system = [{"code": "transaction"}, {"code": "batch"}, *system]
-    operations = [VALIDATE]
-    if _module_exists("fhir_service.rest.bulk"):
-        operations.append(
-            {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
-        )
-    rest: dict = {"mode": "server"}
-    rest["resource"] = [_resource(t) for t in sorted(RESOURCE_TYPES)]
-    rest["interaction"] = system
-    system_params = _system_search_params()
-    if system_params:
-        rest["searchParam"] = system_params
-    rest["operation"] = operations
+def statement(base_url: str, fhir_version: str, description: str, rest: dict, **more) -> dict:
+    """A CapabilityStatement of this software (any FHIR version's shape) around its `rest` block."""
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -67,22 +72,48 @@ def _statement(base_url: str) -> dict:
         "publisher": "fhir-service",
         "kind": "instance",
         "software": {"name": "fhir-service", "version": __version__},
-        "implementation": {"description": "FHIR R5 medication knowledge service", "url": base_url},
-        "fhirVersion": FHIR_VERSION,
-        "format": FORMATS,
-        "patchFormat": PATCH_FORMATS,
+        "implementation": {"description": description, "url": base_url},
+        "fhirVersion": fhir_version,
+        **more,
         "rest": [rest],
     }
 
 
-def _resource(resource_type: str) -> dict:
-    entry = {
+def resource_entry(resource_type: str, interactions: list[str]) -> dict:
+    """rest.resource's head for a type: profile, interactions, versioning."""
+    return {
         "type": resource_type,
         "profile": f"http://hl7.org/fhir/StructureDefinition/{resource_type}",
-        "interaction": [{"code": code} for code in TYPE_INTERACTIONS],
+        "interaction": [{"code": code} for code in interactions],
         "versioning": "versioned-update",
         "readHistory": True,
         "updateCreate": True,
+    }
+
+
+@lru_cache(maxsize=8)
+def _statement(base_url: str, operations: tuple[Operation, ...]) -> dict:
+    """Built once per base URL and set of operations."""
+    rest: dict = {"mode": "server"}
+    rest["resource"] = [_resource(t) for t in sorted(RESOURCE_TYPES)]
+    rest["interaction"] = SYSTEM_INTERACTIONS
+    system_params = _system_search_params()
+    if system_params:
+        rest["searchParam"] = system_params
+    rest["operation"] = [VALIDATE.entry(), *(op.entry() for op in operations)]
+    return statement(
+        base_url,
+        FHIR_VERSION,
+        "FHIR R5 medication knowledge service",
+        rest,
+        format=FORMATS,
+        patchFormat=PATCH_FORMATS,
+    )
+
+
+def _resource(resource_type: str) -> dict:
+    entry = {
+        **resource_entry(resource_type, TYPE_INTERACTIONS),
         "conditionalCreate": True,
         "conditionalRead": "full-support",
         "conditionalUpdate": True,
@@ -96,7 +127,7 @@ def _resource(resource_type: str) -> dict:
     params = _search_params(resource_type)
     if params:
         entry["searchParam"] = params
-    entry["operation"] = [VALIDATE]
+    entry["operation"] = [VALIDATE.entry()]
     return entry
 
 
@@ -140,10 +171,3 @@ def _includes() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
             for target in p.target:
                 revincludes.setdefault(target, set()).add(f"{source}:{p.code}")
     return includes, {t: sorted(values) for t, values in revincludes.items()}
-
-
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False

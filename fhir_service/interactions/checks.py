@@ -53,6 +53,11 @@ def validate(resource: dict) -> list:
     return issues
 
 
+def etag(version_id: int) -> str:
+    """The weak ETag of a version (R5 http.html#versioning): what etag_version reads back."""
+    return f'W/"{version_id}"'
+
+
 def etag_version(tag: str | None) -> str | None:
     """The version an ETag names: W/"3", "3" and 3 all mean version 3 (If-Match, If-None-Match, a
     Bundle entry's ifMatch); an empty tag stays "", which matches no version."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlencode
 
-from fhir_service.interactions.checks import check_id, check_type
+from fhir_service.interactions.checks import check_id, check_type, etag
 from fhir_service.interactions.errors import bad_request, not_found
 from fhir_service.interactions.ports import Repository
 from fhir_service.interactions.result import Result, status_line
@@ -71,7 +71,7 @@ def entry(base_url: str, version: StoredResource, created: bool = False) -> dict
     }
     item["response"] = {
         "status": status_line(201 if created and method == "PUT" else STATUS.get(method, 200)),
-        "etag": f'W/"{version.version_id}"',
+        "etag": etag(version.version_id),
         "lastModified": format_instant(version.last_updated),
     }
     return item

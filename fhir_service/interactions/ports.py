@@ -1,5 +1,5 @@
 """What the interactions need of a store: the Repository and UnitOfWork they are written against.
-store/repository.py implements them over SQL, store/memory.py in memory (for tests, without search).
+store/repository.py with store/unit_of_work.py implements them over SQL, store/memory.py in memory (for tests, without search).
 
 Beyond these members the interactions rely on: a failed If-Match / If-None-Match raises
 store.errors.PreconditionFailed (412) and a create over a live id store.errors.Conflict (409); a

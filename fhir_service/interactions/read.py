@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fhir_service.interactions.checks import check_id, check_type
+from fhir_service.interactions.checks import check_id, check_type, etag
 from fhir_service.interactions.errors import FhirError, bad_request, not_found
 from fhir_service.interactions.ports import Repository
 from fhir_service.interactions.result import Result
@@ -34,4 +34,4 @@ def vread(repo: Repository, resource_type: str, resource_id: str, version: str) 
 
 
 def _etag(stored) -> dict:
-    return {"ETag": f'W/"{stored.version_id}"'}
+    return {"ETag": etag(stored.version_id)}

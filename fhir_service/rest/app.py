@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 from flask import Flask, request
 
 from fhir_service.auth import config as auth_config
-from fhir_service.rest import access_log, allocator, auth, errors, versioned
+from fhir_service.rest import access_log, allocator, auth, bulk, errors, openapi, versioned
 from fhir_service.rest.routes import api
 from fhir_service.store.database import database_url, make_engine
 from fhir_service.store.errors import connection_lost
@@ -40,11 +39,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["fhir_repository"] = repository
     app.wsgi_app = versioned.VersionBases(app.wsgi_app)  # inside the fast read path (routes.py installs it)
     app.register_blueprint(api, url_prefix="/fhir")
-    if importlib.util.find_spec("fhir_service.rest.bulk") is not None:
-        from fhir_service.rest import bulk
-
-        app.register_blueprint(bulk.blueprint, url_prefix="/fhir")
-    app.register_blueprint(importlib.import_module("fhir_service.rest.openapi").blueprint, url_prefix="/fhir")
+    app.register_blueprint(bulk.blueprint, url_prefix="/fhir")
+    app.extensions["fhir_operations"] = (bulk.EXPORT,)  # what /metadata and /api-docs announce
+    app.register_blueprint(openapi.blueprint, url_prefix="/fhir")
     errors.install(app)
     app.dispatch_request = _reads_retried(app, app.dispatch_request)
     if app.config["ACCESS_LOG"]:

@@ -5,7 +5,7 @@ maps the matched route to a FHIR interaction, authenticates the bearer token (40
 WWW-Authenticate when missing or invalid), checks the scopes the interaction needs (403 + an
 OperationOutcome naming the missing scopes) and keeps the Grant for the request: `access()` is what
 the routes pass to the interactions (search checks every type it reaches and drops included
-resources of types the token cannot read); auth.context holds it for the bulk routes.
+resources of types the token cannot read; the bulk routes bind a job to its client).
 CORS is a separate after_request hook, installed only when FHIR_SERVICE_CORS_ORIGINS is set.
 """
 
@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 
-from fhir_service.auth import context, policy
+from fhir_service.auth import policy
 from fhir_service.auth.config import AuthConfig, authenticator
 from fhir_service.auth.errors import InvalidToken
 from fhir_service.auth.scopes import Grant
@@ -85,15 +85,8 @@ def install(app: Flask, config: AuthConfig) -> None:
         grant = _authenticate(authenticate)
         needs = _needs(endpoint, interaction)
         policy.require(grant, needs)
-        g.fhir_auth_reset = context.set_grant(grant)
         g.fhir_access = policy.GrantAccess(grant)
         return None
-
-    @app.teardown_request
-    def _forget(_exc):
-        token = g.pop("fhir_auth_reset", None)
-        if token is not None:
-            context.reset(token)
 
 
 def access() -> policy.GrantAccess | None:

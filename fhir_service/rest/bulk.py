@@ -27,16 +27,17 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, json, request, send_file
 from werkzeug.http import http_date
 
-from fhir_service.auth.context import current_grant
 from fhir_service.bulk.export import manifest
 from fhir_service.bulk.jobs import ACCEPTED, CANCELLED, COMPLETED, ERROR, RETENTION, RUNNING, Job, JobStore
 from fhir_service.bulk.kickoff import parse_kickoff
 from fhir_service.bulk.worker import ExportWorker, job_dir
+from fhir_service.interactions.capabilities import Operation
 from fhir_service.interactions.errors import FhirError, not_found
-from fhir_service.rest import versioned
+from fhir_service.rest import auth, versioned
 from fhir_service.rest.responses import base_url
 
 blueprint = Blueprint("bulk", __name__)
+EXPORT = Operation("export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export")
 RETRY_AFTER_SECONDS = 2
 
 
@@ -60,8 +61,8 @@ def store() -> JobStore:
 
 def client() -> str | None:
     """Who asks (a digest of the token's client), None with authorization off."""
-    grant = current_grant()
-    return None if grant is None else hashlib.sha256(grant.client.encode()).hexdigest()
+    access = auth.access()
+    return None if access is None else hashlib.sha256(access.grant.client.encode()).hexdigest()
 
 
 def own_job(job_id: str) -> Job | None:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from flask import Response, g, request
 from werkzeug.http import http_date
 
-from fhir_service.interactions.checks import etag_version
+from fhir_service.interactions.checks import etag, etag_version
 from fhir_service.interactions.errors import outcome
 from fhir_service.interactions.result import Result
 from fhir_service.rest import negotiation, versioned
@@ -61,7 +61,7 @@ def prefer_return() -> str:
 
 
 def version_headers(stored: StoredResource) -> dict[str, str]:
-    return {"ETag": f'W/"{stored.version_id}"', "Last-Modified": _http_date(stored.last_updated)}
+    return {"ETag": etag(stored.version_id), "Last-Modified": _http_date(stored.last_updated)}
 
 
 @lru_cache(maxsize=4096)

@@ -133,19 +133,24 @@ def metadata():
     """Also the health check: the statement is rendered once per base URL and format."""
     kind = g.fhir_format
     data = _rendered_statement(
-        base_url(), kind, negotiation.pretty(), current_app.config.get("AUTH"), versioned.current()
+        base_url(),
+        kind,
+        negotiation.pretty(),
+        current_app.config.get("AUTH"),
+        versioned.current(),
+        current_app.extensions.get("fhir_operations", ()),
     )
     return Response(data, content_type=negotiation.CONTENT_TYPES[kind])
 
 
 @lru_cache(maxsize=16)
 def _rendered_statement(
-    base: str, kind: str, pretty: bool, auth_config=None, version: str = versioned.R5
+    base: str, kind: str, pretty: bool, auth_config=None, version: str = versioned.R5, operations=()
 ) -> bytes:
     if version == versioned.R5:
-        statement = capability_statement(base, security(auth_config))
+        statement = capability_statement(base, security(auth_config), operations)
     else:
-        statement = version_capability_statement(base, version, auth_config)
+        statement = version_capability_statement(base, version, auth_config, operations)
     return to_json(statement, pretty) if kind == "json" else to_xml(statement, pretty)
 
 

@@ -4,56 +4,41 @@ stored home, with the search parameters that version defines for them which the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import lru_cache
 
-from fhir_service import __version__
 from fhir_service.auth.config import AuthConfig
 from fhir_service.auth.security import security as security_block
+from fhir_service.interactions.capabilities import (
+    SYSTEM_INTERACTIONS,
+    TYPE_INTERACTIONS,
+    Operation,
+    resource_entry,
+    statement,
+)
 from fhir_service.resource_types import RESOURCE_TYPES
 from fhir_service.rest import versioned
-from fhir_service.rest.view_types import VIEW_TYPES
 
-INTERACTIONS = [
-    "read",
-    "vread",
-    "update",
-    "delete",
-    "history-instance",
-    "history-type",
-    "create",
-    "search-type",
-]
-SYSTEM = [{"code": "transaction"}, {"code": "batch"}, {"code": "history-system"}, {"code": "search-system"}]
-EXPORT = {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
+INTERACTIONS = [code for code in TYPE_INTERACTIONS if code != "patch"]  # versioned.refuse_patch
 
 
 @lru_cache(maxsize=8)
-def version_capability_statement(base_url: str, version: str, auth: AuthConfig | None = None) -> dict:
-    """Built once per base URL, version and authorization setting; callers must not modify it."""
+def version_capability_statement(
+    base_url: str, version: str, auth: AuthConfig | None = None, operations: tuple[Operation, ...] = ()
+) -> dict:
+    """Built once per base URL, version, authorization setting and set of operations (those the REST
+    layer serves); callers must not modify it."""
     rest: dict = {"mode": "server"}
     security = security_block(auth)
     if security:
         rest["security"] = security
-    rest["resource"] = [entry for t in sorted(VIEW_TYPES[version]) if (entry := _resource(t, version))]
-    rest["interaction"] = SYSTEM
-    rest["operation"] = [EXPORT]
+    rest["resource"] = [
+        entry for t in sorted(versioned.types_of(version)) if (entry := _resource(t, version))
+    ]
+    rest["interaction"] = SYSTEM_INTERACTIONS
+    rest["operation"] = [op.entry() for op in operations]
     full = versioned.full_version(version)
-    return {
-        "resourceType": "CapabilityStatement",
-        "status": "active",
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "publisher": "fhir-service",
-        "kind": "instance",
-        "software": {"name": "fhir-service", "version": __version__},
-        "implementation": {
-            "description": f"FHIR {full} view of the FHIR R5 medication knowledge service",
-            "url": base_url,
-        },
-        "fhirVersion": full,
-        "format": ["json", "application/fhir+json"],
-        "rest": [rest],
-    }
+    description = f"FHIR {full} view of the FHIR R5 medication knowledge service"
+    return statement(base_url, full, description, rest, format=["json", "application/fhir+json"])
 
 
 def _resource(view: str, version: str) -> dict | None:
@@ -63,14 +48,7 @@ def _resource(view: str, version: str) -> dict | None:
         return None
     if r5 not in RESOURCE_TYPES:
         return None
-    entry: dict = {
-        "type": view,
-        "profile": f"http://hl7.org/fhir/StructureDefinition/{view}",
-        "interaction": [{"code": code} for code in INTERACTIONS],
-        "versioning": "versioned-update",
-        "readHistory": True,
-        "updateCreate": True,
-    }
+    entry = resource_entry(view, INTERACTIONS)
     params = answered_params(view, r5, version)
     includes = [f"{view}:{p['name']}" for p in params if p["type"] == "reference"]
     if includes:

@@ -14,24 +14,19 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-import weakref
 from collections import OrderedDict
 from functools import cache
 from importlib import resources
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import current_app, g, request
-from sqlalchemy import bindparam, func, select
 
 from fhir_service import versions
 from fhir_service.formats import to_json
 from fhir_service.interactions.errors import FhirError, not_found
 from fhir_service.references import iter_references, split_relative
 from fhir_service.resource_types import RESOURCE_TYPES
-from fhir_service.rest.view_types import VIEW_TYPES
 from fhir_service.search.engine import SplicedSearchset
-from fhir_service.store.repository import _PreparedRead
-from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.stored import StoredResource, format_instant
 
 R5 = "5.0"
@@ -89,7 +84,7 @@ def full_version(version: str) -> str:
 
 
 def types_of(version: str) -> frozenset[str]:
-    return RESOURCE_TYPES if version == R5 else VIEW_TYPES[version]
+    return RESOURCE_TYPES if version == R5 else versions.resource_types(version)
 
 
 # --- types ----------------------------------------------------------------------------------------
@@ -101,7 +96,7 @@ def stored_type(view: str, version: str | None = None) -> tuple[str, dict[str, s
     version = version or current()
     if version == R5:
         return view, {}
-    if view not in VIEW_TYPES[version]:
+    if view not in versions.resource_types(version):
         raise not_found(f"{view} is not a resource type of FHIR {full_version(version)}")
     r5, constraints = _r5_type(view, version)
     if r5 not in RESOURCE_TYPES:
@@ -255,16 +250,16 @@ def split_types(version: str) -> frozenset[str]:
 
 
 class Generation:
-    """The latest version written of any split type (asked once, when a key needs it), read the
-    way the repository reads a resource by id: a prepared statement on the thread's connection."""
+    """The latest version written of any split type (asked once, when a key needs it:
+    Repository.latest_write)."""
 
     def __init__(self, repository, version: str):
         self.repository, self.version, self.value = repository, version, None
 
     def __call__(self):
         if self.value is None:
-            read = _latest_write_reader(self.repository)
-            self.value = tuple(str(read.row({"rtype": t})[0]) for t in sorted(split_types(self.version)))
+            latest = self.repository.latest_write
+            self.value = tuple(str(latest(t)) for t in sorted(split_types(self.version)))
         return self.value
 
 
@@ -274,46 +269,13 @@ def read_view(repository, r5: str, rid: str, version: str) -> tuple[StoredResour
     split = sorted(split_types(version))
     if len(split) > 1:
         return None
-    reader = _reader(repository, "read-with-generation", _READ_WITH_GENERATION)
-    row = reader.row({"rtype": r5, "rid": rid, "split": split[0] if split else ""})
-    if row is None or row[4]:
+    found = repository.read_with_latest_write(r5, rid, split[0] if split else "")
+    if found is None or found[0].deleted:
         return None
-    stored = StoredResource(*row[:7])
+    stored, latest = found
     generation = Generation(repository, version)
-    generation.value = tuple(str(row[7]) for _ in split)
+    generation.value = tuple(str(latest) for _ in split)
     return stored, stored_view(stored, version, repository, generation)
-
-
-_LATEST_WRITE = select(func.max(ResourceVersion.last_updated)).where(
-    ResourceVersion.type == bindparam("rtype")
-)
-_latest_write_readers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-_READ_WITH_GENERATION = select(
-    Resource.type,
-    Resource.id,
-    Resource.version_id,
-    Resource.last_updated,
-    Resource.deleted,
-    Resource.content,
-    Resource.pk,
-    select(func.max(ResourceVersion.last_updated))
-    .where(ResourceVersion.type == bindparam("split"))
-    .scalar_subquery(),
-).where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
-
-
-def _latest_write_reader(repository):
-    return _reader(repository, "latest-write", _LATEST_WRITE)
-
-
-def _reader(repository, name: str, statement):
-    """A statement prepared as the repository prepares its reads by id (store/repository.py)."""
-    readers = _latest_write_readers.setdefault(repository, {})
-    if name not in readers:
-        readers[name] = _PreparedRead(repository.engine, statement, repository._connections)
-    return readers[name]
 
 
 class Resolver:
@@ -461,7 +423,7 @@ def into_bundle(bundle: dict, version: str) -> tuple[dict, list[str | None]]:
         url = str(request_.get("url") or "")
         view = url.split("?")[0].split("/")[0] or (resource or {}).get("resourceType")
         views.append(view)
-        if view in VIEW_TYPES[version]:
+        if view in versions.resource_types(version):
             r5, _ = stored_type(view, version)
             if r5 != view:
                 request_["url"] = r5 + url[len(view) :]
@@ -509,7 +471,7 @@ class Translation:
         self.params = translated + self.added
 
     def _type(self, name: str) -> str:
-        if name in VIEW_TYPES[self.version]:
+        if name in versions.resource_types(self.version):
             return stored_type(name, self.version)[0]
         return name
 
@@ -533,7 +495,9 @@ class Translation:
 
     def _reference(self, value: str) -> str:
         head, sep, rest = value.partition("/")
-        return f"{self._type(head)}/{rest}" if sep and head in VIEW_TYPES[self.version] else value
+        return (
+            f"{self._type(head)}/{rest}" if sep and head in versions.resource_types(self.version) else value
+        )
 
     def link(self, url: str) -> str:
         scheme, netloc, path, query, fragment = urlsplit(url)

@@ -75,7 +75,7 @@ def _sqlite_engine(url, **kwargs) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        if mode == "AUTOCOMMIT":  # a kept read connection (repository.py): each statement its own snapshot
+        if mode == "AUTOCOMMIT":  # a kept read connection (connections.py): each statement its own snapshot
             return
         conn.exec_driver_sql(f"BEGIN {mode}")
 

@@ -1,5 +1,5 @@
 """Driver-level options shared by the statements that bypass SQLAlchemy's execution path (the
-prepared reads in repository.py, the captured search SQL in search/engine.py, the include rounds)."""
+prepared reads in connections.py, the captured search SQL in search/engine.py, the include rounds)."""
 
 from __future__ import annotations
 

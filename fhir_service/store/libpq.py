@@ -1,4 +1,4 @@
-"""PostgreSQL's prepared reads below psycopg's cursor (repository._PreparedRead on psycopg).
+"""PostgreSQL's prepared reads below psycopg's cursor (connections._PreparedRead on psycopg).
 
 A module of its own so that only a psycopg engine imports psycopg (a slow import): repository imports it
 when it builds a prepared read for one.
@@ -19,7 +19,7 @@ def row(connection, name: bytes, sql: bytes, args: tuple) -> tuple | None:
     uses): a cursor's execute (its generator-driven wait, its prepared-statement manager) is a large
     share of a read by id's driver CPU. Parameters go as text and take
     their types from the statement's casts, so one preparation serves every value. For the prepared
-    reads on a thread's kept autocommit connection (repository.py): nothing else uses the
+    reads on a thread's kept autocommit connection (connections.py): nothing else uses the
     connection meanwhile, and a failure raises the psycopg error a cursor would. `connection` is
     SQLAlchemy's pool-proxied DBAPI connection (its `info` dies with the DBAPI connection)."""
     dbapi = connection.dbapi_connection

@@ -21,8 +21,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from fhir_service.store.preconditions import check_free, check_if_match, check_if_none_match, unchanged
-from fhir_service.store.repository import decode_cursor, encode_cursor
 from fhir_service.store.serialized import serialize, stamped
+from fhir_service.store.unit_of_work import decode_cursor, encode_cursor
 from fhir_service.stored import HistoryPage, StoredResource, format_instant, new_id, now
 
 T = TypeVar("T")

@@ -4,64 +4,37 @@
     with repo.unit_of_work() as uow:          # a write transaction (SQLite: BEGIN IMMEDIATE)
         stored, created = uow.update(resource, if_match="3")
 
-Writes lock the resource row first (PostgreSQL: SELECT … FOR UPDATE; SQLite: the database write
-lock taken by BEGIN IMMEDIATE), check the expected version, then append version n+1. The
-(resource_pk, version_id) primary key of `resource_version` is the last guard against a lost update.
-Every write keeps the search index in step inside the same transaction.
+The unit of work is unit_of_work.py; the thread's kept connections and prepared reads are
+connections.py.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import itertools
-import json
-import threading
-import time
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, and_, bindparam, case, func, or_, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, bindparam, case, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from fhir_service import jsontext
+from fhir_service.store.connections import _ConnectionReader, _PreparedRead, _ThreadConnections
 from fhir_service.store.database import is_sqlite, writer_lock
-from fhir_service.store.driver import reused_cursor
 from fhir_service.store.errors import (
     NOTHING_STORED,
     CommitUnknown,
     Conflict,
-    PreconditionFailed,
     Unavailable,
     connection_lost,
 )
 from fhir_service.store.kept_reads import KeptReads
 from fhir_service.store.schema import Resource, ResourceVersion
-from fhir_service.store.serialized import key as resource_key
-from fhir_service.store.serialized import serialize, stamped, stored_form
-from fhir_service.store.sync import canonical
-from fhir_service.store.write_hook import index_hook
-from fhir_service.stored import HistoryPage, StoredResource, format_instant, new_id, now
+from fhir_service.store.unit_of_work import _CURRENT_COLUMNS, UnitOfWork, _version_where
+from fhir_service.stored import StoredResource
 
 T = TypeVar("T")
-PING_AFTER = 1.0  # seconds a kept connection may idle before it is checked (see _ThreadConnections)
-
-
-def stamp(resource: dict, resource_id: str, version_id: int, last_updated: datetime) -> dict:
-    """The resource as stored: id and meta.versionId/lastUpdated set, resourceType/id/meta first."""
-    return stamped(resource, resource_id, version_id, format_instant(last_updated))
-
-
-def _stored(row: Resource | ResourceVersion, method: str | None = None) -> StoredResource:
-    pk = row.pk if isinstance(row, Resource) else row.resource_pk
-    method = method if method is not None else getattr(row, "method", None)
-    return StoredResource(
-        row.type, row.id, row.version_id, row.last_updated, row.deleted, row.content, pk, method
-    )
 
 
 class Repository:
@@ -78,6 +51,8 @@ class Repository:
             lambda row: StoredResource(*unless_kept.processed(row)),
             self._read_uncached,
         )
+        self._read_with_latest_write = _PreparedRead(engine, _READ_WITH_LATEST_WRITE, connections)
+        self._latest_write = _PreparedRead(engine, _LATEST_WRITE, connections)
 
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[UnitOfWork]:
@@ -188,21 +163,25 @@ class Repository:
         row = self._read_version.row({"rtype": resource_type, "rid": resource_id, "vid": version_id})
         return None if row is None else StoredResource(*row)
 
+    def latest_write(self, resource_type: str) -> datetime | None:
+        """When a version of the type was last written (None: never), read the way `read` reads."""
+        return self._latest_write.row({"rtype": resource_type})[0]
+
+    def read_with_latest_write(
+        self, resource_type: str, resource_id: str, other_type: str
+    ) -> tuple[StoredResource, datetime | None] | None:
+        """`read` and `latest_write(other_type)` in one statement, so the two are of one moment (a view
+        kept by both)."""
+        row = self._read_with_latest_write.row(
+            {"rtype": resource_type, "rid": resource_id, "split": other_type}
+        )
+        return None if row is None else (StoredResource(*row[:7]), row[7])
+
     def dispose(self) -> None:
         self._connections.close_all()
         self.engine.dispose()
 
 
-# Columns in StoredResource's field order.
-_CURRENT_COLUMNS = select(
-    Resource.type,
-    Resource.id,
-    Resource.version_id,
-    Resource.last_updated,
-    Resource.deleted,
-    Resource.content,
-    Resource.pk,
-)
 _READ_CURRENT = _CURRENT_COLUMNS.where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
 # The same row, without its content when it is the version kept in memory (kept_reads.py).
 _KEPT = and_(
@@ -213,11 +192,16 @@ _READ_CURRENT_UNLESS_KEPT = select(
 ).where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
 
 
-def _version_where(resource_type, resource_id, version_id) -> list:
-    """Through `resource`'s unique (type, id) to the (resource_pk, version_id) primary key:
-    resource_version has no (type, id) index, filtering on them scans every version of the type."""
-    pk = select(Resource.pk).where(Resource.type == resource_type, Resource.id == resource_id)
-    return [ResourceVersion.resource_pk == pk.scalar_subquery(), ResourceVersion.version_id == version_id]
+_LATEST_WRITE = select(func.max(ResourceVersion.last_updated)).where(
+    ResourceVersion.type == bindparam("rtype")
+)
+
+
+_READ_WITH_LATEST_WRITE = _CURRENT_COLUMNS.add_columns(
+    select(func.max(ResourceVersion.last_updated))
+    .where(ResourceVersion.type == bindparam("split"))
+    .scalar_subquery()
+).where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
 
 
 _READ_VERSION = select(
@@ -230,491 +214,3 @@ _READ_VERSION = select(
     ResourceVersion.resource_pk,
     ResourceVersion.method,
 ).where(*_version_where(bindparam("rtype"), bindparam("rid"), bindparam("vid")))
-
-
-# Core statements for put_many: the ORM bulk path costs more than the SQL for thousands of rows.
-_INSERT_RESOURCES = Resource.__table__.insert().returning(
-    Resource.pk, Resource.type, Resource.id, sort_by_parameter_order=True
-)
-_INSERT_VERSIONS = ResourceVersion.__table__.insert()
-
-
-class _ThreadConnections:
-    """One connection per thread for the prepared reads and read-only units of work, kept out of
-    the pool; on PostgreSQL in autocommit mode: a pool checkout (SQLite: a locked queue and a
-    reset; PostgreSQL: pre-ping, the SELECT, the reset's ROLLBACK) costs more than a read by id.
-    Between uses such a connection holds no lock or snapshot."""
-
-    def __init__(self, engine: Engine):
-        self._engine = engine
-        self._sqlite = is_sqlite(engine)
-        self._local = threading.local()
-        self._all: weakref.WeakSet[_Kept] = weakref.WeakSet()
-
-    def connection(self) -> Connection:
-        kept = getattr(self._local, "kept", None)
-        now = time.monotonic()
-        if kept is not None and now - kept.used > PING_AFTER and not self._alive(kept):
-            self.discard()
-            kept = None
-        if kept is None:
-            connection = self._engine.connect()
-            if self._sqlite:  # no BEGIN from database.py's listener: the driver is in autocommit mode
-                connection = connection.execution_options(sqlite_begin="AUTOCOMMIT")
-            else:
-                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-            connection.detach()  # ours until the thread (or this Repository) goes away
-            kept = self._local.kept = _Kept(connection)
-            self._all.add(kept)
-        kept.used = now
-        return kept.connection
-
-    def _alive(self, kept: _Kept) -> bool:
-        """pool_pre_ping for a connection idle longer than PING_AFTER (as HikariCP skips the check
-        for one used within the last 500 ms): under load no round trip, after a quiet spell (when
-        the database may have restarted) one."""
-        if self._sqlite:
-            return True
-        try:
-            return self._engine.dialect.do_ping(kept.connection.connection.dbapi_connection)
-        except Exception:
-            return False
-
-    def get(self):
-        """The DBAPI connection (for the prepared reads)."""
-        return self.connection().connection
-
-    def enter(self) -> Connection | None:
-        """The thread's connection for a read-only unit of work; None when a unit of work of this
-        thread already uses it (a nested unit then takes a pooled connection)."""
-        if getattr(self._local, "busy", False):
-            return None
-        connection = self.connection()
-        self._local.busy = True
-        return connection
-
-    def leave(self) -> None:
-        self._local.busy = False
-
-    def discard(self) -> None:
-        """After an error the connection may be in any state: the next use opens a fresh one."""
-        kept, self._local.kept = getattr(self._local, "kept", None), None
-        if kept is not None:
-            with contextlib.suppress(Exception):
-                kept.connection.invalidate()  # closed without the reset a dead connection fails
-            kept.close()
-
-    def close_all(self) -> None:
-        for kept in list(self._all):
-            kept.close()
-
-
-class _ConnectionReader:
-    """The part of a Session the search engine uses (Core statements, `info`, the bind), answered by
-    a Connection."""
-
-    def __init__(self, connection: Connection):
-        self._connection = connection
-        self.info: dict = {}
-
-    def connection(self) -> Connection:
-        return self._connection
-
-    def get_bind(self) -> Connection:
-        return self._connection
-
-    def execute(self, statement, parameters=None):
-        return self._connection.execute(statement, parameters)
-
-    def scalar(self, statement, parameters=None):
-        return self._connection.scalar(statement, parameters)
-
-    def scalars(self, statement, parameters=None):
-        return self._connection.scalars(statement, parameters)
-
-
-class _Kept:
-    """A thread's connection, closed when the thread ends (its threading.local is dropped). A
-    weakref.finalize, not __del__: it holds the connection, so a garbage cycle cannot finalize the
-    driver's connection first (psycopg warns about connections deleted while open)."""
-
-    def __init__(self, connection: Connection):
-        self.connection = connection
-        self.used = time.monotonic()
-        self.close = weakref.finalize(self, _close_quietly, connection)
-
-
-def _close_quietly(connection) -> None:
-    with contextlib.suppress(Exception):
-        connection.close()
-
-
-_READ_NAMES = itertools.count()  # server-side statement names of the prepared reads (PostgreSQL)
-
-
-class _PreparedRead:
-    """A one-row Core SELECT compiled once for the engine's dialect and run on the thread's own DBAPI
-    connection (see _ThreadConnections). For a read by key, SQLAlchemy's per-execute machinery
-    (Connection, events, result objects) costs more than the database's own work; this keeps its
-    SQL, bind names and column types. On PostgreSQL it runs below psycopg's cursor too
-    (store/libpq.py). Autocommit: each SELECT is its own snapshot. A kept connection the server
-    dropped (restart, idle timeout) fails once; the read is then retried on a new one."""
-
-    def __init__(self, engine: Engine, statement, connections: _ThreadConnections):
-        dialect = engine.dialect
-        self._libpq = None
-        if dialect.driver == "psycopg":  # libpq.row: $n placeholders, prepared under a name of its own
-            from fhir_service.store import libpq
-
-            self._libpq = libpq.row
-            compiled = statement.compile(dialect=type(dialect)(paramstyle="numeric_dollar"))
-            self._name = f"fhir_read_{next(_READ_NAMES)}".encode()
-            self._sql = str(compiled).encode()
-        else:
-            compiled = statement.compile(dialect=dialect)
-            self._sql = str(compiled)
-        self._connections = connections
-        self._dialect = dialect
-        self._positions = compiled.positiontup if compiled.positional else None
-        self._processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in statement.selected_columns
-        ]
-
-    def row(self, params: dict) -> tuple | None:
-        row = self.raw(params)
-        return None if row is None else self.processed(row)
-
-    def raw(self, params: dict) -> tuple | None:
-        """The row as the driver returns it (no result processing)."""
-        args = tuple(params[name] for name in self._positions) if self._positions is not None else params
-        try:
-            return self._fetch(self._connections.get(), args)
-        except Exception:
-            self._connections.discard()
-            try:
-                return self._fetch(self._connections.get(), args)  # a read is safe to repeat
-            except BaseException:
-                self._connections.discard()
-                raise
-
-    def processed(self, row: tuple) -> tuple:
-        return tuple(v if p is None else p(v) for p, v in zip(self._processors, row, strict=True))
-
-    def _fetch(self, connection, args) -> tuple | None:
-        if self._libpq is not None:
-            return self._libpq(connection, self._name, self._sql, args)
-        cursor = reused_cursor(connection, self._dialect)
-        cursor.execute(self._sql, args)
-        return cursor.fetchone()
-
-
-class UnitOfWork:
-    def __init__(self, session: Session, lock_rows: bool):
-        self.session = session
-        self._lock_rows = lock_rows
-
-    # --- reads -----------------------------------------------------------------------------
-
-    def read(self, resource_type: str, resource_id: str, for_update: bool = False) -> StoredResource | None:
-        """The current version (a tombstone with deleted=True if the resource was deleted);
-        `for_update` locks the row until commit (read-modify-write such as patch)."""
-        row = self._current(resource_type, resource_id, lock=for_update)
-        return None if row is None else _stored(row)
-
-    def vread(self, resource_type: str, resource_id: str, version_id: int) -> StoredResource | None:
-        row = self.session.scalars(
-            select(ResourceVersion).where(*_version_where(resource_type, resource_id, version_id))
-        ).first()
-        return None if row is None else _stored(row)
-
-    def read_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], StoredResource]:
-        """Current rows for many (type, id) keys in a few queries (ingest compares whole monographs)."""
-        found: dict[tuple[str, str], StoredResource] = {}
-        by_type: dict[str, list[str]] = {}
-        for rtype, rid in keys:
-            by_type.setdefault(rtype, []).append(rid)
-        for rtype, ids in by_type.items():
-            for start in range(0, len(ids), 500):
-                query = _CURRENT_COLUMNS.where(
-                    Resource.type == rtype, Resource.id.in_(ids[start : start + 500])
-                )
-                if self._lock_rows:
-                    query = query.with_for_update()
-                found.update(
-                    {(row.type, row.id): StoredResource(*row) for row in self.session.execute(query)}
-                )
-        return found
-
-    def by_pks(self, pks: list[int]) -> list[StoredResource]:
-        rows = {r.pk: r for r in self.session.scalars(select(Resource).where(Resource.pk.in_(pks)))}
-        return [_stored(rows[pk]) for pk in pks if pk in rows]
-
-    def count(self) -> int:
-        return self.session.scalar(select(func.count()).select_from(Resource)) or 0
-
-    def serialize_on(self, key: str) -> None:
-        """Make writers that use the same `key` (e.g. conditional-create criteria) take turns until
-        commit. PostgreSQL: a transaction-scoped advisory lock; SQLite: the writer lock already does."""
-        if self._lock_rows:
-            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
-
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """What the block writes is undone if it raises; the unit of work goes on (a batch entry)."""
-        nested = self.session.begin_nested()
-        try:
-            yield
-            nested.commit()
-        except BaseException:
-            nested.rollback()
-            raise
-
-    def release_memory(self) -> None:
-        """Write what is pending and forget the loaded rows: the transaction stays open, memory does
-        not grow (long Bundles)."""
-        self.session.flush()
-        self.session.expunge_all()
-
-    # --- writes ----------------------------------------------------------------------------
-
-    def create(self, resource: dict, id: str | None = None, method: str = "POST") -> StoredResource:
-        """Store version 1 under a new server id (or `id`); 409 if a live resource has that id."""
-        resource_id = id or new_id()
-        row = self._current(resource["resourceType"], resource_id, lock=True)
-        if row is not None and not row.deleted:
-            raise Conflict(f"{resource['resourceType']}/{resource_id} already exists")
-        return self._write(row, resource, resource_id, method)
-
-    def update(
-        self,
-        resource: dict,
-        if_match: str | None = None,
-        method: str = "PUT",
-        if_none_match: frozenset[str] | None = None,
-    ) -> tuple[StoredResource, bool]:
-        """Store a new version of resource (its id required); create it if absent. → (stored, created).
-        `if_none_match`: versions ("*": any) the current one must not be (HTTP If-None-Match).
-
-        An update that changes nothing but meta.versionId/lastUpdated is a no-op returning the current
-        version, as HAPI does: re-loading the same fixtures must not grow the history."""
-        rtype, resource_id = resource["resourceType"], resource["id"]
-        row = self._current(rtype, resource_id, lock=True)
-        self._check_version(rtype, resource_id, row, if_match)
-        if if_none_match and row is not None and not row.deleted:
-            if "*" in if_none_match or str(row.version_id) in if_none_match:
-                raise PreconditionFailed(
-                    f"If-None-Match: {rtype}/{resource_id} exists (version {row.version_id}); nothing updated"
-                )
-        created = row is None or row.deleted
-        if not created and canonical(jsontext.loads(row.content)) == canonical(resource):
-            return _stored(row), False
-        return self._write(row, resource, resource_id, method), created
-
-    def delete(
-        self, resource_type: str, resource_id: str, if_match: str | None = None
-    ) -> StoredResource | None:
-        """Append a deleted version. None if there is no such resource; the existing tombstone
-        (no new version) if it is already deleted."""
-        row = self._current(resource_type, resource_id, lock=True)
-        self._check_version(resource_type, resource_id, row, if_match)
-        if row is None:
-            return None
-        if row.deleted:
-            return _stored(row)
-        row.version_id += 1
-        row.last_updated = now()
-        row.deleted = True
-        row.content = None
-        self.session.add(self._version_of(row, "DELETE"))
-        index_hook().remove(self.session, row.pk)
-        self.session.flush()
-        return _stored(row, "DELETE")
-
-    def put_many(
-        self,
-        resources: list[dict],
-        current: dict[tuple[str, str], StoredResource],
-        method: str = "PUT",
-        index_rows: dict[tuple[str, str], dict] | None = None,
-        rows_registry=None,
-    ) -> list[tuple[StoredResource, bool]]:
-        """Store a new version of each resource (a dict, or Serialized by an ingest worker) in a
-        few bulk statements (ingest).
-
-        `current` must be what read_many returned for these resources in this unit of work (it holds
-        the row locks on PostgreSQL; SQLite's writer lock is held for the whole unit of work). The
-        versions' primary key still guards against a concurrent writer. `index_rows` are search index
-        rows computed ahead (ingest workers) with `rows_registry`, by (type, id); see index_many.
-        """
-        last_updated = now()
-        instant = format_instant(last_updated)
-        inserts, updates, prepared = [], [], []
-        for resource in resources:
-            key = resource_key(resource)
-            existing = current.get(key)
-            version_id = 1 if existing is None else existing.version_id + 1
-            values = {"version_id": version_id, "last_updated": last_updated, "deleted": False}
-            stored, values["content"] = stored_form(resource, version_id, instant)
-            if existing is None:
-                inserts.append({"type": key[0], "id": key[1], **values})
-            else:
-                updates.append({"pk": existing.pk, **values})
-            prepared.append((key, existing, stored, values))
-        pks = {(u["type"], u["id"]): None for u in inserts}
-        if inserts:
-            returned = self.session.execute(_INSERT_RESOURCES, inserts)
-            pks.update({(row.type, row.id): row.pk for row in returned})
-        if updates:
-            self.session.execute(update(Resource), updates)
-        out, versions = [], []
-        for key, existing, _stored, values in prepared:
-            pk = existing.pk if existing is not None else pks[key]
-            versions.append({"resource_pk": pk, "type": key[0], "id": key[1], "method": method, **values})
-            result = StoredResource(
-                key[0], key[1], values["version_id"], last_updated, False, values["content"], pk, method
-            )
-            out.append((result, existing is None or existing.deleted))
-        if versions:
-            self.session.execute(_INSERT_VERSIONS, versions)
-        index_rows = index_rows or {}
-        index_hook().index_many(
-            self.session,
-            [
-                (result.pk, stored, existing is None, index_rows.get(key))
-                for (key, existing, stored, _), (result, _) in zip(prepared, out, strict=True)
-            ],
-            rows_registry,
-        )
-        return out
-
-    # --- queries and history ---------------------------------------------------------------
-
-    def run_query(self, work: Callable[[Session], T]) -> T:
-        """`work(reader)` inside this unit of work's transaction (it sees its uncommitted writes)."""
-        return work(self.session)
-
-    def history(
-        self,
-        resource_type: str | None = None,
-        resource_id: str | None = None,
-        since: datetime | None = None,
-        count: int = 50,
-        cursor: str | None = None,
-    ) -> HistoryPage:
-        """Versions newest first, keyset-paged on (last_updated, resource_pk, version_id)."""
-        v = ResourceVersion
-        where = []
-        if resource_type is not None:
-            where.append(v.type == resource_type)
-        if resource_id is not None:
-            where.append(v.id == resource_id)
-        if since is not None:
-            where.append(v.last_updated >= since)
-        total = self.session.scalar(select(func.count()).select_from(v).where(*where)) or 0
-        page_where = list(where)
-        if cursor:
-            lu, pk, vid = decode_cursor(cursor)
-            page_where.append(
-                or_(
-                    v.last_updated < lu,
-                    and_(
-                        v.last_updated == lu,
-                        or_(v.resource_pk < pk, and_(v.resource_pk == pk, v.version_id < vid)),
-                    ),
-                )
-            )
-        rows = self.session.scalars(
-            select(v)
-            .where(*page_where)
-            .order_by(v.last_updated.desc(), v.resource_pk.desc(), v.version_id.desc())
-            .limit(count + 1)
-        ).all()
-        entries = [_stored(r) for r in rows[:count]]
-        more = len(rows) > count and count > 0
-        last = entries[-1] if entries else None
-        next_cursor = encode_cursor(last.last_updated, last.pk, last.version_id) if more and last else None
-        return HistoryPage(entries, total, next_cursor, self._recreations(entries))
-
-    def _recreations(self, entries: list[StoredResource]) -> frozenset[tuple[int, int]]:
-        """The PUT versions among `entries` that follow a deletion: a create-on-update, answered 201."""
-        later = [(e.pk, e.version_id - 1) for e in entries if e.method == "PUT" and e.version_id > 1]
-        if not later:
-            return frozenset()
-        v = ResourceVersion
-        found = set()
-        for start in range(0, len(later), 500):
-            found.update(
-                self.session.execute(
-                    select(v.resource_pk, v.version_id).where(
-                        v.deleted.is_(True),
-                        tuple_(v.resource_pk, v.version_id).in_(later[start : start + 500]),
-                    )
-                ).all()
-            )
-        return frozenset((pk, version + 1) for pk, version in found)
-
-    # --- internals -------------------------------------------------------------------------
-
-    def _current(self, resource_type: str, resource_id: str, lock: bool) -> Resource | None:
-        query = select(Resource).where(Resource.type == resource_type, Resource.id == resource_id)
-        if lock and self._lock_rows:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
-
-    @staticmethod
-    def _check_version(rtype: str, rid: str, row: Resource | None, if_match: str | None) -> None:
-        if if_match is None:
-            return
-        if row is None or row.deleted:
-            raise PreconditionFailed(f"If-Match {if_match}: {rtype}/{rid} does not exist")
-        if str(row.version_id) != str(if_match):
-            raise PreconditionFailed(
-                f"If-Match version {if_match} is not the current version {row.version_id} of {rtype}/{rid}"
-            )
-
-    def _write(self, row: Resource | None, resource: dict, resource_id: str, method: str) -> StoredResource:
-        last_updated = now()
-        version_id = 1 if row is None else row.version_id + 1
-        stored = stamp(resource, resource_id, version_id, last_updated)
-        content = serialize(stored)
-        if row is None:
-            row = Resource(type=resource["resourceType"], id=resource_id)
-            self.session.add(row)
-        row.version_id, row.last_updated, row.deleted, row.content = version_id, last_updated, False, content
-        self.session.flush()  # assigns row.pk for the version row and the index
-        self.session.add(self._version_of(row, method))
-        index_hook().index(self.session, row.pk, stored)
-        self.session.flush()
-        return _stored(row, method)
-
-    @staticmethod
-    def _version_of(row: Resource, method: str) -> ResourceVersion:
-        return ResourceVersion(
-            resource_pk=row.pk,
-            version_id=row.version_id,
-            type=row.type,
-            id=row.id,
-            last_updated=row.last_updated,
-            deleted=row.deleted,
-            method=method,
-            content=row.content,
-        )
-
-
-def encode_cursor(last_updated: datetime, pk: int, version_id: int) -> str:
-    raw = json.dumps([last_updated.isoformat(), pk, version_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int, int]:
-    """Raises ValueError on anything that is not a cursor this module made."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        lu, pk, vid = json.loads(raw)
-        at = datetime.fromisoformat(lu)
-        if at.tzinfo is None:
-            raise ValueError("no time zone")
-        return at.astimezone(UTC), int(pk), int(vid)  # astimezone: OverflowError past 9999
-    except Exception as exc:
-        raise ValueError(f"Invalid history page cursor {cursor!r}") from exc

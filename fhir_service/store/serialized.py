@@ -7,7 +7,7 @@ The stored bytes depend on the versionId and lastUpdated the writer assigns, so 
 serialized as stored (`stamped`) with two stand-ins for them, which JSON
 writes as the escapes \\u0000 and \\u0001. resourceType and id come before meta and cannot hold a
 backslash, so the first of each escape is the stand-in; `content` puts the real values in their
-place: the same bytes as serialize(stamp(resource, …)) (tests/ingest_perf/test_serialized.py).
+place: the same bytes as serialize(stamp(resource, …)) (tests/store/test_serialized.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def serialize(resource: dict) -> bytes:
 
 def stamped(resource: dict, rid: str, version_id: int | str, instant: str) -> dict:
     """The resource as stored: id and meta.versionId/lastUpdated (`instant`, formatted by
-    repository.format_instant) set, resourceType/id/meta first (repository.stamp formats its own
+    stored.format_instant) set, resourceType/id/meta first (unit_of_work.stamp formats its own
     instant; the writers format one per batch)."""
     meta = {"versionId": str(version_id), "lastUpdated": instant}
     for key, value in (resource.get("meta") or {}).items():

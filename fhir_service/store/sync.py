@@ -52,20 +52,11 @@ def sync_source(
     → Counter(created, updated, unchanged, deleted).
 
     `index_rows`/`rows_registry`: search index rows computed ahead, see Repository.put_many (PostgreSQL: bulk_write.put_many)."""
-    counts: Counter = Counter()
     resources = list(resources)
     keys = [resource_key(r) for r in resources]
     if len(set(keys)) != len(keys):
         raise ValueError(f"{source} produces the same resource twice")
-    current = read_many(uow, keys)
-    changed = []
-    for resource, key in zip(resources, keys, strict=True):
-        if _unchanged(current.get(key), resource):
-            counts["unchanged"] += 1
-        else:
-            changed.append(resource)
-    for _, created in put_many(uow, changed, current, index_rows=index_rows, rows_registry=rows_registry):
-        counts["created" if created else "updated"] += 1
+    counts = _write_changed(uow, list(zip(resources, keys, strict=True)), index_rows, rows_registry)
     deleted = _delete_disappeared(uow, source, set(keys))
     if deleted:
         counts["deleted"] += deleted
@@ -93,18 +84,12 @@ def sync_sources(uow, sources: list[tuple[str, list[dict], dict | None]], rows_r
             counts.update(sync_source(uow, source, resources, index_rows, rows_registry))
         return counts
     index_rows = {key: rows for _, _, found in sources for key, rows in (found or {}).items()}
-    every = [key for keys in keys_of for key in keys]
-    counts = Counter()
-    current = read_many(uow, every)
-    changed = []
-    for (_, resources, _), keys in zip(sources, keys_of, strict=True):
-        for resource, key in zip(resources, keys, strict=True):
-            if _unchanged(current.get(key), resource):
-                counts["unchanged"] += 1
-            else:
-                changed.append(resource)
-    for _, created in put_many(uow, changed, current, index_rows=index_rows, rows_registry=rows_registry):
-        counts["created" if created else "updated"] += 1
+    pairs = [
+        pair
+        for (_, resources, _), keys in zip(sources, keys_of, strict=True)
+        for pair in zip(resources, keys, strict=True)
+    ]
+    counts = _write_changed(uow, pairs, index_rows, rows_registry)
     for name, keys in zip(names, keys_of, strict=True):
         gone = previous.get(name, set()) - set(keys)
         if gone:
@@ -119,6 +104,22 @@ def sync_sources(uow, sources: list[tuple[str, list[dict], dict | None]], rows_r
     ]
     insert_many(session, IngestMember.__table__, members)
     return +counts
+
+
+def _write_changed(uow, pairs: list[tuple], index_rows: dict | None, rows_registry) -> Counter:
+    """Of (resource, key) pairs, write those whose content differs from the stored version.
+    → Counter(created, updated, unchanged)."""
+    counts: Counter = Counter()
+    current = read_many(uow, [key for _, key in pairs])
+    changed = []
+    for resource, key in pairs:
+        if _unchanged(current.get(key), resource):
+            counts["unchanged"] += 1
+        else:
+            changed.append(resource)
+    for _, created in put_many(uow, changed, current, index_rows=index_rows, rows_registry=rows_registry):
+        counts["created" if created else "updated"] += 1
+    return counts
 
 
 def _members(session, sources: list[str]) -> dict[str, set[tuple[str, str]]]:

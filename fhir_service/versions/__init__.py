@@ -160,6 +160,12 @@ def view_type(r5_type: str, version: str, resource: dict | None = None) -> str:
     return view_types(r5_type, version)[0]
 
 
+@cache
+def resource_types(version: str) -> frozenset[str]:
+    """The concrete resource types of FHIR `version`, from its shipped definitions."""
+    return engine._resource_types(version)
+
+
 def view_types(r5_type: str, version: str) -> tuple[str, ...]:
     """Every resource type an R5 type may be served as in `version` (empty: not served there)."""
     if version == "5.0":

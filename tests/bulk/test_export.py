@@ -176,3 +176,13 @@ def test_finished_jobs_expire_with_their_files(loaded):
     assert not (worker.bulk_dir / job_id).exists()
     assert loaded.http.get(kickoff.headers["Content-Location"]).status_code == 404
     assert loaded.http.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("base", ["", "R4/", "R4B/"])
+def test_every_capability_statement_announces_export(server, base):
+    """The REST layer tells the statement which operations it serves: $export on each base."""
+    statement = server.get(f"{base}metadata").json()
+    operations = statement["rest"][0]["operation"]
+    export = {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
+    assert export in operations
+    assert any(op["name"] == "validate" for op in operations) == (base == "")

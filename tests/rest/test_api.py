@@ -170,8 +170,6 @@ def test_conditional_update_and_delete(client):
         json={"resourceType": "Organization", "identifier": [identifier], "name": "v1"},
         headers={"Content-Type": JSON},
     )
-    if created.status_code == 501:
-        pytest.skip("search cannot match identifiers yet")
     assert created.status_code == 201
     org_id = created.get_json()["id"]
     updated = client.put(

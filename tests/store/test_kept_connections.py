@@ -1,4 +1,4 @@
-"""Read-only units of work run on the thread's kept connection (store/repository.py): no pool
+"""Read-only units of work run on the thread's kept connection (store/connections.py): no pool
 checkout, and on PostgreSQL no BEGIN/COMMIT round trips. They must still see committed writes at
 once, never hold a transaction open between requests, and survive a server-side disconnect."""
 
@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from fhir_service.interactions import history as history_
 from fhir_service.interactions import search as search_
-from fhir_service.store import repository as repository_module
+from fhir_service.store import connections
 from fhir_service.store.driver import reused_cursor
 
 BASE = "http://example.org/fhir"
@@ -91,11 +91,11 @@ def test_search_history_and_read_survive_a_dropped_connection(repo, monkeypatch)
         admin.dispose()
         assert dropped >= 1  # the test can fail: the kept connection was there to drop
 
-    monkeypatch.setattr(repository_module, "PING_AFTER", 1e9)  # no ping: the statement fails
+    monkeypatch.setattr(connections, "PING_AFTER", 1e9)  # no ping: the statement fails
     drop_all()  # a search right after: retried once on a new connection
     assert _ids(search_.search(repo, "Basic", search, BASE, access=None).body) == ["kept-1"]
     drop_all()
-    monkeypatch.setattr(repository_module, "PING_AFTER", 0.0)  # as after a quiet spell: pinged first
+    monkeypatch.setattr(connections, "PING_AFTER", 0.0)  # as after a quiet spell: pinged first
     assert history_.history(repo, [], BASE, "Basic", "kept-1").status == 200
     drop_all()
     assert repo.read("Basic", "kept-1") is not None  # the prepared read retries by itself

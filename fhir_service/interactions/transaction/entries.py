@@ -20,7 +20,7 @@ from fhir_service.interactions import patch as patch_
 from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
 from fhir_service.interactions import update as update_
-from fhir_service.interactions.checks import check_type, etag_version
+from fhir_service.interactions.checks import check_type, etag, etag_version
 from fhir_service.interactions.conditional import criteria, matches, single_match, update_match
 from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
 from fhir_service.interactions.ports import Access, Repository, UnitOfWork
@@ -84,7 +84,7 @@ class Outcome:
             s = self.stored
             if self.location:
                 response["location"] = f"{s.type}/{s.id}/_history/{s.version_id}"
-            response["etag"] = f'W/"{s.version_id}"'
+            response["etag"] = etag(s.version_id)
             response["lastModified"] = format_instant(s.last_updated)
             if s.content is not None and not s.deleted:
                 entry["fullUrl"] = f"{base_url}/{s.type}/{s.id}"

@@ -11,7 +11,7 @@ from pathlib import Path
 from fhir_service.validation import has_errors, validate_resource
 from mappings.convert import convert_file, dumps
 
-BUNDLE = Path(__file__).resolve().parents[1] / "fixtures" / "bundles" / "tolperisone.json"
+BUNDLE = Path(__file__).resolve().parents[2] / "fixtures" / "bundles" / "tolperisone.json"
 
 
 def test_seed_bundle_fixture_is_byte_identical_to_a_fresh_conversion(seed_path):

@@ -11,7 +11,7 @@ from fhir_service.cli import main
 from mappings.model import dump, load
 from mappings.parse import parse_file
 
-FIXTURES = Path(__file__).parent / "monographs"
+FIXTURES = Path(__file__).resolve().parents[1] / "mappings" / "monographs"
 
 
 def test_parse_prints_loadable_json(seed_path):

@@ -1,7 +1,7 @@
 """Search latency and query plans on an ingested corpus (not a test: run by hand, see the report).
 
-    python tests/search/bench_search.py --url URL replicate --factor 20   # copies with new ids
-    python tests/search/bench_search.py --url URL measure [--repeat 50]  # median/p99 + EXPLAIN
+    python bench/search_engine.py --url URL replicate --factor 20   # copies with new ids
+    python bench/search_engine.py --url URL measure [--repeat 50]  # median/p99 + EXPLAIN
 
 Latency is measured at the engine (Repository.search → Bundle dict, JSON decoded), without HTTP;
 the CPU column (this process's CPU time, median) drifts less than wall time on a shared machine.
@@ -19,13 +19,13 @@ from pathlib import Path
 import click
 from sqlalchemy import event, select, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fhir_service.store.database import make_engine  # noqa: E402
 from fhir_service.store.repository import Repository  # noqa: E402
 from fhir_service.store.schema import Resource  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "search"))  # the tests' search helpers
 from search_helpers import searchset  # noqa: E402
 
 SCT = "http://snomed.info/sct"

@@ -1,4 +1,4 @@
-"""Each format variant of the corpus, on small fixtures written for these tests (tests/unit/monographs)."""
+"""Each format variant of the corpus, on small fixtures written for these tests (monographs/ beside this file)."""
 
 from __future__ import annotations
 

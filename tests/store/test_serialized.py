@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fhir_service.store.repository import format_instant, serialize, stamp
-from fhir_service.store.serialized import Serialized, as_dict, key
+from fhir_service.store.serialized import Serialized, as_dict, key, serialize
+from fhir_service.store.unit_of_work import stamp
+from fhir_service.stored import format_instant
 
 X = "http://www.w3.org/1999/xhtml"
 RESOURCES = [
