@@ -187,12 +187,22 @@ _ROUTE_ABBREVS = [
     ("subcutaneous", re.compile(r"\b(?:SC|SQ|SubQ|SUBQ)\b")),
     ("oral", re.compile(r"\bPO\b")),
 ]
+_ALL_ROUTES = _ROUTE_WORDS + _ROUTE_ABBREVS
+# one pass that matches wherever any route pattern does: a phrase it misses names no route
+_ANY_ROUTE = re.compile(
+    r"\b(?i:"
+    + "|".join(f"(?:{rx})" for _, rx in _ROUTES)
+    + r")(?!\w)|"
+    + "|".join(pattern.pattern for _, pattern in _ROUTE_ABBREVS)
+)
 
 
 def route_of(text: str) -> str | None:
     """The first route a phrase names ("Intramuscular (IM)" → intramuscular), or None."""
+    if not _ANY_ROUTE.search(text):
+        return None
     best: tuple[int, str] | None = None
-    for route, pattern in _ROUTE_WORDS + _ROUTE_ABBREVS:
+    for route, pattern in _ALL_ROUTES:
         m = pattern.search(text)
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), route)
@@ -201,16 +211,19 @@ def route_of(text: str) -> str | None:
 
 def routes_in(text: str) -> list[str]:
     """Every distinct route a phrase names, in order of first mention."""
+    if not _ANY_ROUTE.search(text):
+        return []
     found: dict[str, int] = {}
-    for route, pattern in _ROUTE_WORDS + _ROUTE_ABBREVS:
-        for m in pattern.finditer(text):
+    for route, pattern in _ALL_ROUTES:
+        # a pattern's first match is its earliest
+        if m := pattern.search(text):
             found[route] = min(found.get(route, m.start()), m.start())
     return sorted(found, key=found.__getitem__)
 
 
 def route_matches(text: str, route: str) -> list[re.Match]:
     """Where `text` names `route`."""
-    return [m for r, pattern in _ROUTE_WORDS + _ROUTE_ABBREVS if r == route for m in pattern.finditer(text)]
+    return [m for r, pattern in _ALL_ROUTES if r == route for m in pattern.finditer(text)]
 
 
 def is_route_label(label: str) -> bool:
@@ -219,7 +232,7 @@ def is_route_label(label: str) -> bool:
     if route is None:
         return False
     rest = re.sub(r"\([^)]*\)", " ", label)
-    for _, pattern in _ROUTE_WORDS + _ROUTE_ABBREVS:
+    for _, pattern in _ALL_ROUTES:
         rest = pattern.sub(" ", rest)
     rest = re.sub(
         r"\b(?:administration|use|route|injection|infusion|dosage|dose|dosing|therapy|tablets?|"

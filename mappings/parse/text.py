@@ -32,6 +32,9 @@ def sentences(text: str) -> list[str]:
     return parts
 
 
+_BRACKET = re.compile(r"[(\[\])]")
+
+
 def split_top_level(text: str, separators: str = r",|;|\band\b|\bor\b|\band/or\b") -> list[str]:
     """Split a list phrase at commas/"and"/"or" that are not inside parentheses."""
     pattern = re.compile(separators, re.I)
@@ -46,8 +49,16 @@ def split_top_level(text: str, separators: str = r",|;|\band\b|\bor\b|\band/or\b
         elif ch in ")]":
             depth = max(0, depth - 1)
         elif depth == 0:
-            m = pattern.match(text, i)
-            if m and m.end() > i:
+            # jump to the next place a separator matches, unless a bracket comes first
+            m = pattern.search(text, i)
+            if m is None:
+                break
+            bracket = _BRACKET.search(text, i)
+            if bracket and bracket.start() <= m.start():
+                i = bracket.start()
+                continue
+            i = m.start()
+            if m.end() > i:
                 out.append(text[start:i])
                 start = i = m.end()
                 continue
@@ -56,9 +67,12 @@ def split_top_level(text: str, separators: str = r",|;|\band\b|\bor\b|\band/or\b
     return [p for p in (tidy_item(p) for p in out) if p]
 
 
+_LEADING_JOINER = re.compile(r"^(?:and/or|and|or)\s+", re.I)
+
+
 def tidy_item(text: str) -> str:
     text = text.strip(" \t.:;,-–*")
-    text = re.sub(r"^(?:and/or|and|or)\s+", "", text, flags=re.I)
+    text = _LEADING_JOINER.sub("", text)
     if text.lower() in {"etc", "and", "or", "others", "and others", "more", "among others"}:
         return ""
     return text.strip(" \t.:;,-–")

@@ -464,36 +464,46 @@ def kinds_of(text: str, named: list[str]) -> list[str]:
     return [f"{k} {of.group('noun')}" for k in kinds] if last else named
 
 
+_PREVENTING = re.compile(r"^preventing\s+", re.I)
+_GERUND_LEAD = re.compile(r"^(?:treating|managing|relieving|controlling|combating|alleviating)\s+", re.I)
+_MANAGEMENT_TAIL = re.compile(r"\s+management$", re.I)
+_TREATMENT_OF = re.compile(r"^(?:the\s+)?(?:treatment|management) of\s+", re.I)
+_FROM_CONDITIONS = re.compile(r"^from\s+(?:conditions?\s+(?:like|such as)\s+)?", re.I)
+_AND_OTHER_TAIL = re.compile(r",?\s+(?:and|or) other\s+[^,;()]+$", re.I)
+_IN_SITUATIONS_TAIL = re.compile(
+    r"\s+in (?:specific|certain|some|selected) (?:situations|cases|circumstances)$", re.I
+)
+_EMPHASIS_LEAD = re.compile(
+    r"^(?:particularly|especially|specifically|mainly|mostly|primarily|typically|usually|often|notably|"
+    r"including|also|even|potentially)\s+",
+    re.I,
+)
+_APPOSITION_OF = re.compile(r"^(?:a|an)\s.*\bof\b", re.I)
+_ADVERB_TAIL = re.compile(
+    r"\s+(?:simultaneously|effectively|quickly|together|alone|only|including|such as|like)$", re.I
+)
+
+
 def condition_text(text: str) -> str:
-    text = re.sub(r"^preventing\s+", "prevention of ", text.strip(), flags=re.I)
-    text = re.sub(
-        r"^(?:treating|managing|relieving|controlling|combating|alleviating)\s+", "", text, flags=re.I
-    )
-    text = re.sub(r"\s+management$", "", text, flags=re.I)
+    text = _PREVENTING.sub("prevention of ", text.strip())
+    text = _GERUND_LEAD.sub("", text)
+    text = _MANAGEMENT_TAIL.sub("", text)
     # a label's "Treatment of X"; "from conditions like X"; "RA and other arthritic conditions"
-    text = re.sub(r"^(?:the\s+)?(?:treatment|management) of\s+", "", text, flags=re.I)
-    text = re.sub(r"^from\s+(?:conditions?\s+(?:like|such as)\s+)?", "", text, flags=re.I)
-    text = re.sub(r",?\s+(?:and|or) other\s+[^,;()]+$", "", text, flags=re.I)
-    text = re.sub(
-        r"\s+in (?:specific|certain|some|selected) (?:situations|cases|circumstances)$", "", text, flags=re.I
-    )
-    text = re.sub(
-        r"^(?:particularly|especially|specifically|mainly|mostly|primarily|typically|usually|often|notably|"
-        r"including|also|even|potentially)\s+",
-        "",
-        text.strip(" ,.;:*"),
-        flags=re.I,
-    )
+    text = _TREATMENT_OF.sub("", text)
+    text = _FROM_CONDITIONS.sub("", text)
+    text = _AND_OTHER_TAIL.sub("", text)
+    text = _IN_SITUATIONS_TAIL.sub("", text)
+    text = _EMPHASIS_LEAD.sub("", text.strip(" ,.;:*"))
     text = WHO_LEAD.sub("", text)
-    if not re.match(r"^(?:a|an)\s.*\bof\b", text, re.I):  # "a common cause of X" stays an apposition
+    if not _APPOSITION_OF.match(text):  # "a common cause of X" stays an apposition
         text = _ARTICLE.sub("", text)
-    text = re.sub(
-        r"\s+(?:simultaneously|effectively|quickly|together|alone|only|including|such as|like)$",
-        "",
-        text,
-        flags=re.I,
-    )
+    text = _ADVERB_TAIL.sub("", text)
     return text.strip(" ,.;:*")
+
+
+_REFERENCE = re.compile(
+    r"\b(?:this|these|that|such|its)\s+(?:conditions?|diseases?|infections?|problems?)\b", re.I
+)
 
 
 def acceptable(condition: str) -> bool:
@@ -508,10 +518,7 @@ def acceptable(condition: str) -> bool:
         r"(?:other\s+(?:forms|types|kinds)\s+of|any|all)\s", c, re.I
     ):
         return False  # "other cancers", "any health problems" stand for no condition in particular
-    reference = re.compile(
-        r"\b(?:this|these|that|such|its)\s+(?:conditions?|diseases?|infections?|problems?)\b", re.I
-    )
-    if (reference.search(c) and not CLINICAL_WORD.search(reference.sub(" ", c))) or re.fullmatch(
+    if (_REFERENCE.search(c) and not CLINICAL_WORD.search(_REFERENCE.sub(" ", c))) or re.fullmatch(
         r"(?:specific|particular|underlying)\s+[\w-]+", c, re.I
     ):
         return False  # "hospitalization in patients with this condition", "specific infection" refer back
