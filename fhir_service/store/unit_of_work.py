@@ -18,12 +18,10 @@ from typing import TypeVar
 from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from fhir_service import jsontext
-from fhir_service.store.errors import Conflict, PreconditionFailed
+from fhir_service.store.preconditions import check_free, check_if_match, check_if_none_match, unchanged
 from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.serialized import key as resource_key
 from fhir_service.store.serialized import serialize, stamped, stored_form
-from fhir_service.store.sync import canonical
 from fhir_service.store.write_hook import index_hook
 from fhir_service.stored import HistoryPage, StoredResource, format_instant, new_id, now
 
@@ -144,8 +142,7 @@ class UnitOfWork:
         """Store version 1 under a new server id (or `id`); 409 if a live resource has that id."""
         resource_id = id or new_id()
         row = self._current(resource["resourceType"], resource_id, lock=True)
-        if row is not None and not row.deleted:
-            raise Conflict(f"{resource['resourceType']}/{resource_id} already exists")
+        check_free(resource["resourceType"], resource_id, row)
         return self._write(row, resource, resource_id, method)
 
     def update(
@@ -162,16 +159,11 @@ class UnitOfWork:
         version, as HAPI does: re-loading the same fixtures must not grow the history."""
         rtype, resource_id = resource["resourceType"], resource["id"]
         row = self._current(rtype, resource_id, lock=True)
-        self._check_version(rtype, resource_id, row, if_match)
-        if if_none_match and row is not None and not row.deleted:
-            if "*" in if_none_match or str(row.version_id) in if_none_match:
-                raise PreconditionFailed(
-                    f"If-None-Match: {rtype}/{resource_id} exists (version {row.version_id}); nothing updated"
-                )
-        created = row is None or row.deleted
-        if not created and canonical(jsontext.loads(row.content)) == canonical(resource):
+        check_if_match(rtype, resource_id, row, if_match)
+        check_if_none_match(rtype, resource_id, row, if_none_match)
+        if unchanged(row, resource):
             return _stored(row), False
-        return self._write(row, resource, resource_id, method), created
+        return self._write(row, resource, resource_id, method), row is None or row.deleted
 
     def delete(
         self, resource_type: str, resource_id: str, if_match: str | None = None
@@ -179,7 +171,7 @@ class UnitOfWork:
         """Append a deleted version. None if there is no such resource; the existing tombstone
         (no new version) if it is already deleted."""
         row = self._current(resource_type, resource_id, lock=True)
-        self._check_version(resource_type, resource_id, row, if_match)
+        check_if_match(resource_type, resource_id, row, if_match)
         if row is None:
             return None
         if row.deleted:
@@ -323,17 +315,6 @@ class UnitOfWork:
         if lock and self._lock_rows:
             query = query.with_for_update()
         return self.session.scalars(query).first()
-
-    @staticmethod
-    def _check_version(rtype: str, rid: str, row: Resource | None, if_match: str | None) -> None:
-        if if_match is None:
-            return
-        if row is None or row.deleted:
-            raise PreconditionFailed(f"If-Match {if_match}: {rtype}/{rid} does not exist")
-        if str(row.version_id) != str(if_match):
-            raise PreconditionFailed(
-                f"If-Match version {if_match} is not the current version {row.version_id} of {rtype}/{rid}"
-            )
 
     def _write(self, row: Resource | None, resource: dict, resource_id: str, method: str) -> StoredResource:
         last_updated = now()
