@@ -47,7 +47,7 @@ def check_document(resource: dict) -> None:
 
 
 def validate(resource: dict) -> list:
-    issues = validate_resource(resource)
+    issues = validate_resource(resource, write=True)
     if has_errors(issues):
         raise FhirError(422, outcome(issues), "processing")
     return issues

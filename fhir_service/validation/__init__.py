@@ -1,6 +1,6 @@
 """R5 validation. Public API (stable; the converter, the CLI and the server depend on it):
 
-    validate_resource(resource: dict, *, resolve=None, warnings=True) -> list[Issue]
+    validate_resource(resource: dict, *, resolve=None, warnings=True, write=False) -> list[Issue]
     validate_bundle_entries(bundle: dict, **options) -> dict[int | None, list[Issue]]
     outcome(issues) -> dict                 an OperationOutcome
     has_errors(issues) -> bool
@@ -34,13 +34,18 @@ def validate_resource(
     resolve: Callable[[str], dict | None] | None = None,
     warnings: bool = True,
     skip: frozenset[str] | set[str] = frozenset(),
+    write: bool = False,
 ) -> list[Issue]:
     """Validate one resource (a Bundle includes its entries). `resolve` looks up references that
-    point outside the document (reference string → resource dict or None), e.g. in the store."""
+    point outside the document (reference string → resource dict or None), e.g. in the store.
+    `write`: the resource is about to be stored, so an unresolved reference whose URL names a type
+    the element does not allow is an error (HAPI refuses it), not the Java validator's warning."""
     if not isinstance(resource, dict):
         return [Issue("fatal", "structure", "", "a FHIR resource must be a JSON object", "type")]
     rtype = resource.get("resourceType")
-    ctx = Context(Resolver(resource, resolve), resource, resource, options=Options(warnings, frozenset(skip)))
+    ctx = Context(
+        Resolver(resource, resolve), resource, resource, options=Options(warnings, frozenset(skip), write)
+    )
     validate_resource_node(resource, rtype if isinstance(rtype, str) else "", ctx)
     return ctx.issues
 

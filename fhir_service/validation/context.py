@@ -12,6 +12,7 @@ from fhir_service.validation.references import Resolver
 class Options:
     warnings: bool = True  # evaluate warning-severity constraints (dom-6, ident-1, ...) too
     skip: frozenset[str] = frozenset()  # constraint keys not to evaluate
+    write: bool = False  # a write to the store: refuse what HAPI refuses on write, not only what Java does
 
 
 @dataclass

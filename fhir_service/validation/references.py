@@ -12,6 +12,12 @@ from fhir_service import definitions
 RESTFUL = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}(?:/_history/[A-Za-z0-9\-.]{1,64})?$")
 
 
+def url_type(reference: str) -> str | None:
+    """The resource type a RESTful reference's URL names, if it names a known one."""
+    match = RESTFUL.search(reference)
+    return match.group(1) if match and match.group(1) in definitions.resource_types() else None
+
+
 class Resolver:
     """Resolves references inside one validated document (a resource and, for a Bundle, its entries).
 
@@ -45,15 +51,6 @@ class Resolver:
         if found is None and self.external is not None:
             found = self.external(reference)
         return found
-
-    def target_type(self, reference: str, container: dict | None) -> str | None:
-        found = self.find(reference, container)
-        if found is not None:
-            return found.get("resourceType")
-        match = RESTFUL.search(reference)
-        if match and match.group(1) in definitions.resource_types():
-            return match.group(1)
-        return None
 
     def fhirpath_resolver(self, container: dict | None) -> Callable[[object], list]:
         def resolve(item) -> list:

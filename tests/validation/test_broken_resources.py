@@ -199,12 +199,6 @@ CASES = [
         "MedicationKnowledge.indicationGuideline[0].dosingGuideline[0].dosage[0].dosage[0].doseAndRate[0].dose.ofType(Range)",
     ),
     (
-        "disallowed reference target",
-        broken(CUD, _set(["subject"], [{"reference": "MedicationKnowledge/mk-1"}])),
-        "reference-target",
-        "ClinicalUseDefinition.subject",
-    ),
-    (
         "empty required list",
         broken(MK, _set(MK_DOSAGE + ["dosage"], [])),
         "cardinality",

@@ -223,3 +223,47 @@ def test_resource_slot_restricted_to_one_type():
         "issue": [{"severity": "error", "code": "exception"}],
     }
     assert ("bdl-16", "Bundle") in errors({**bundle, "issues": outcome_error})
+
+
+def issues_of(resource, **options):
+    return [
+        (i.severity, i.rule, i.expression) for i in validate_resource(resource, warnings=False, **options)
+    ]
+
+
+def test_unresolved_reference_to_a_disallowed_type_warns_and_a_write_refuses_it():
+    cud = {
+        "resourceType": "ClinicalUseDefinition",
+        "type": "indication",
+        "subject": [{"reference": "MedicationKnowledge/mk-1"}],
+    }
+    where = "ClinicalUseDefinition.subject[0].reference"
+    assert issues_of(cud) == [("warning", "reference-target", where)]
+    assert issues_of(cud, write=True) == [("error", "reference-target", where)]
+    allowed = {**cud, "subject": [{"reference": "MedicinalProductDefinition/mpd-1"}]}
+    assert issues_of(allowed) == issues_of(allowed, write=True) == []
+
+
+def test_a_resolved_target_of_a_disallowed_type_is_an_error_without_write_too():
+    found = {"resourceType": "MedicationKnowledge", "id": "mk-1", "status": "active"}
+    cud = {
+        "resourceType": "ClinicalUseDefinition",
+        "type": "indication",
+        "subject": [{"reference": "Medication/m-1"}],  # the store holds a MedicationKnowledge there
+    }
+    assert issues_of(cud, resolve=lambda ref: found) == [
+        ("error", "reference-target", "ClinicalUseDefinition.subject[0].reference")
+    ]
+
+
+def test_base64_is_an_error_where_java_errs_and_a_warning_naming_the_regex_elsewhere():
+    def data(value):
+        issues = validate_resource({"resourceType": "Binary", "contentType": "text/plain", "data": value})
+        return [(i.severity, i.message) for i in issues if i.rule == "type:base64Binary"]
+
+    assert data("SGVsbG8=") == []
+    ((severity, message),) = data("MEKH....SD/Z")  # eight alphabet characters: Java accepts it
+    assert severity == "warning" and "regex" in message and "[A-Za-z0-9+/]" in message
+    assert [s for s, _ in data("YXNhcs2Rhc2Q=")] == ["error"]  # thirteen: not whole quanta
+    assert [s for s, _ in data("SGVs bG8=")] == ["error"]  # whitespace
+    assert [s for s, _ in data("SGVs\u00a0bG8=")] == ["warning"]  # not whitespace to Java's isWhitespace
