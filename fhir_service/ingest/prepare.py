@@ -68,8 +68,9 @@ def prepare(path: Path, for_store: bool = False) -> Prepared:
         prepared.error = f"{path}: the same resource (type and id) appears more than once"
         return prepared
     for resource in resources:
-        # only errors decide: warning-level invariants are not evaluated (the same errors either way)
-        issues = validate_resource(resource, warnings=False)
+        # only errors decide: warning-level invariants are not evaluated (the same errors either way);
+        # stored, so checked as a REST write is
+        issues = validate_resource(resource, warnings=False, write=True)
         if has_errors(issues):
             name = f"{resource.get('resourceType')}/{resource.get('id')}"
             first = next(i for i in issues if i.severity in ("error", "fatal"))

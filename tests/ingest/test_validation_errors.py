@@ -11,7 +11,7 @@ import pytest
 
 from fhir_service.formats import FormatError, parse_json, parse_xml
 from fhir_service.ingest.prepare import prepare
-from fhir_service.validation import validate_resource
+from fhir_service.validation import has_errors, validate_resource
 
 CASES = Path(__file__).resolve().parents[2].parent / "shared" / "hl7-validator-cases"
 
@@ -70,3 +70,15 @@ def test_prepare_refuses_what_full_validation_refuses(tmp_path):
             f"{path}: {resource['resourceType']}/{resource['id']}: {first.expression}: {first.message}"
         )
     assert prepared.invalid == expected
+
+
+def test_prepare_refuses_a_reference_to_a_type_the_element_does_not_allow(tmp_path):
+    """Stored, so checked as a REST write: the unresolved `Medication/m`, where R5 allows
+    Organization, Practitioner or PractitionerRole, is an error here; `$validate` warns as Java does."""
+    patient = {"resourceType": "Patient", "id": "p", "generalPractitioner": [{"reference": "Medication/m"}]}
+    path = tmp_path / "patient.json"
+    path.write_text(json.dumps(patient))
+    prepared = prepare(path)
+    assert prepared.resources == []
+    assert len(prepared.invalid) == 1 and "generalPractitioner" in prepared.invalid[0], prepared.invalid
+    assert not has_errors(validate_resource(patient, warnings=False))
