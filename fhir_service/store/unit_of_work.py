@@ -163,7 +163,8 @@ class UnitOfWork:
         check_if_none_match(rtype, resource_id, row, if_none_match)
         if unchanged(row, resource):
             return _stored(row), False
-        return self._write(row, resource, resource_id, method), row is None or row.deleted
+        created = row is None or row.deleted  # before _write, which revives a deleted row
+        return self._write(row, resource, resource_id, method), created
 
     def delete(
         self, resource_type: str, resource_id: str, if_match: str | None = None
