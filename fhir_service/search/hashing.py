@@ -9,7 +9,9 @@ import hashlib
 from functools import lru_cache
 
 
-@lru_cache(maxsize=1 << 16)  # pure; ingest hashes the same systems, codes and parameters over and over
+# pure; systems, codes and parameters recur, while unique values (ids, text) would only fill a
+# larger cache, in every server worker
+@lru_cache(maxsize=1 << 12)
 def h64(*parts: str) -> int:
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
