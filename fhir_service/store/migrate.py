@@ -10,7 +10,7 @@ from pathlib import Path
 from fhir_service.store.database import database_url, make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0007"  # the newest migration's revision (tests check it against Alembic's own head)
+HEAD = "0008"  # the newest migration's revision (tests check it against Alembic's own head)
 
 
 def alembic_config(url: str | None = None):

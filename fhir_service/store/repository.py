@@ -29,6 +29,7 @@ from fhir_service.store.errors import (
     Unavailable,
     connection_lost,
 )
+from fhir_service.store.freshness import for_engine as freshness_for
 from fhir_service.store.kept_reads import KeptReads
 from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.unit_of_work import _CURRENT_COLUMNS, UnitOfWork, _version_where
@@ -46,10 +47,12 @@ class Repository:
         self._read_current = _PreparedRead(engine, _READ_CURRENT, connections)
         self._read_version = _PreparedRead(engine, _READ_VERSION, connections)
         unless_kept = _PreparedRead(engine, _READ_CURRENT_UNLESS_KEPT, connections)
+        self._freshness = freshness_for(engine)
         self._kept_reads = KeptReads(
             lambda rtype, rid, pk, vid: unless_kept.raw({"rtype": rtype, "rid": rid, "kpk": pk, "kvid": vid}),
             lambda row: StoredResource(*unless_kept.processed(row)),
             self._read_uncached,
+            stamp=None if self._freshness is None else self._freshness.stamp,
         )
         self._read_with_latest_write = _PreparedRead(engine, _READ_WITH_LATEST_WRITE, connections)
         self._latest_write = _PreparedRead(engine, _LATEST_WRITE, connections)
@@ -83,6 +86,8 @@ class Repository:
                 with contextlib.suppress(Exception):  # a lost connection has nothing to roll back
                     session.rollback()
                 raise Unavailable(NOTHING_STORED) from exc
+            if write and self._freshness is not None:  # after the commit, whatever it answered
+                stack.callback(self._freshness.written)
             try:
                 session.commit()
             except IntegrityError as exc:
@@ -178,6 +183,8 @@ class Repository:
         return None if row is None else (StoredResource(*row[:7]), row[7])
 
     def dispose(self) -> None:
+        if self._freshness is not None:
+            self._freshness.stop()
         self._connections.close_all()
         self.engine.dispose()
 

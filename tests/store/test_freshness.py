@@ -1,0 +1,151 @@
+"""PostgreSQL's kept versions served without asking (store/freshness.py): only while no write can
+have committed since they were confirmed - a write through this host is seen by the very next read,
+one from elsewhere once its notification arrives, and nothing is served unasked while the listener
+is down."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+
+import pytest
+from sqlalchemy import text
+
+from fhir_service.store.database import make_engine
+from fhir_service.store.freshness import LocalWrites
+from fhir_service.store.repository import Repository
+
+WAIT = 20.0  # seconds a notification or a reconnection may take on a busy machine before a test fails
+
+
+def org(rid: str, name: str) -> dict:
+    return {"resourceType": "Organization", "id": rid, "name": name}
+
+
+def eventually(predicate) -> bool:
+    deadline = time.monotonic() + WAIT
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.fixture()
+def repo(fresh_repo):
+    if fresh_repo.sqlite:
+        pytest.skip("SQLite reads in-process: every read asks it")
+    return fresh_repo
+
+
+def listening(repo: Repository) -> bool:
+    return repo._freshness.stamp() is not None
+
+
+def fetches(repo: Repository) -> list:
+    """The statements the repository's reads send from now on."""
+    sent, fetch = [], repo._kept_reads._fetch
+
+    def counted(*args):
+        sent.append(args)
+        return fetch(*args)
+
+    repo._kept_reads._fetch = counted
+    return sent
+
+
+def another(repo: Repository, on_this_host: bool) -> Repository:
+    other = Repository(make_engine(repo.engine.url.render_as_string(hide_password=False)))
+    if not on_this_host:
+        other._freshness = None  # as a server elsewhere: its writes reach us by notification only
+    return other
+
+
+def test_a_confirmed_version_is_served_without_asking(repo):
+    with repo.unit_of_work() as uow:
+        uow.update(org("f1", "One"))
+    assert eventually(lambda: listening(repo))
+    first = repo.read("Organization", "f1")
+    sent = fetches(repo)
+    assert repo.read("Organization", "f1") is first and repo.read("Organization", "f1") is first
+    assert sent == []
+
+
+def test_a_write_through_this_host_is_read_at_once(repo):
+    other = another(repo, on_this_host=True)
+    try:
+        with repo.unit_of_work() as uow:
+            uow.update(org("f2", "Two"))
+        assert eventually(lambda: listening(repo))
+        repo.read("Organization", "f2")
+        with other.unit_of_work() as uow:
+            uow.update(org("f2", "Two, renamed"))
+        # no waiting: the shared value changed before the write returned
+        assert repo.read("Organization", "f2").resource()["name"] == "Two, renamed"
+    finally:
+        other.dispose()
+
+
+def test_a_write_from_elsewhere_is_read_once_notified(repo):
+    elsewhere = another(repo, on_this_host=False)
+    try:
+        with repo.unit_of_work() as uow:
+            uow.update(org("f3", "Three"))
+        assert eventually(lambda: listening(repo))
+        repo.read("Organization", "f3")
+        with elsewhere.unit_of_work() as uow:
+            uow.update(org("f3", "Three, renamed"))
+        assert eventually(lambda: repo.read("Organization", "f3").version_id == 2)
+    finally:
+        elsewhere.dispose()
+
+
+def test_every_read_asks_while_the_listener_is_down(repo):
+    with repo.unit_of_work() as uow:
+        uow.update(org("f4", "Four"))
+    repo._freshness.listener.stop()
+    repo.read("Organization", "f4")
+    sent = fetches(repo)
+    repo.read("Organization", "f4")
+    repo.read("Organization", "f4")
+    assert len(sent) == 2
+
+
+def test_a_lost_listener_connection_reconnects_and_what_it_missed_is_asked_again(repo):
+    elsewhere = another(repo, on_this_host=False)
+    try:
+        with repo.unit_of_work() as uow:
+            uow.update(org("f5", "Five"))
+        assert eventually(lambda: listening(repo))
+        repo.read("Organization", "f5")
+        before = repo._freshness.listener.mark
+        with repo.engine.connect() as conn:
+            killed = conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+                )
+            ).all()
+        assert killed
+        assert eventually(lambda: repo._freshness.listener.mark > before + 1 and listening(repo))
+        sent = fetches(repo)
+        repo.read("Organization", "f5")
+        assert len(sent) == 1  # kept before the reconnection: asked once more
+        with elsewhere.unit_of_work() as uow:
+            uow.update(org("f5", "Five, renamed"))
+        assert eventually(lambda: repo.read("Organization", "f5").version_id == 2)
+    finally:
+        elsewhere.dispose()
+
+
+def test_local_writes_share_one_private_value_per_database(tmp_path):
+    one, same, other = (
+        LocalWrites("db-a", tmp_path),
+        LocalWrites("db-a", tmp_path),
+        LocalWrites("db-b", tmp_path),
+    )
+    values = (one.value(), other.value())
+    same.written()
+    assert one.value() != values[0] and one.value() == same.value() and other.value() == values[1]
+    assert stat.S_IMODE(os.stat(one.path).st_mode) == 0o600
