@@ -264,18 +264,14 @@ class Generation:
 
 
 def read_view(repository, r5: str, rid: str, version: str) -> tuple[StoredResource, bytes] | None:
-    """The current version of r5/rid and its view, the row and the generation read together (one
-    statement); None when it is not there or deleted (the route answers those)."""
-    split = sorted(split_types(version))
-    if len(split) > 1:
+    """The current version of r5/rid and its view; None when it is not there or deleted (the route
+    answers those)."""
+    if len(split_types(version)) > 1:
         return None
-    found = repository.read_with_latest_write(r5, rid, split[0] if split else "")
-    if found is None or found[0].deleted:
+    stored = repository.read(r5, rid)
+    if stored is None or stored.deleted:
         return None
-    stored, latest = found
-    generation = Generation(repository, version)
-    generation.value = tuple(str(latest) for _ in split)
-    return stored, stored_view(stored, version, repository, generation)
+    return stored, stored_view(stored, version, repository)
 
 
 class Resolver:

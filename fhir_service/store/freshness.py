@@ -37,29 +37,32 @@ os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
 
 
 class LocalWrites:
-    """A value in shared memory, one per database URL on this host, that every committed write
-    replaces with a new random one: a reader compares it for equality only, so writers need no lock
-    (two racing writers each leave a value no reader has seen)."""
+    """A value in shared memory for a database URL that every committed write on this host replaces
+    with a new random one: a reader compares it for equality only, so writers need no lock (two
+    racing writers each leave a value no reader has seen). One file per user holds SLOTS values;
+    databases whose URLs share a slot only invalidate each other's kept versions more often."""
+
+    SLOTS = 512
 
     def __init__(self, database_key: str, directory: Path | None = None):
-        name = "fhir-service-writes-" + hashlib.sha256(database_key.encode()).hexdigest()[:24]
-        self.path = (directory or _shared_directory()) / name
+        self.path = (directory or _shared_directory()) / f"fhir-service-writes-{os.getuid()}"
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             if os.fstat(fd).st_uid != os.getuid():  # another user could hold back every invalidation
                 raise PermissionError(f"{self.path} belongs to another user")
-            if os.fstat(fd).st_size < mmap.PAGESIZE:
-                os.ftruncate(fd, mmap.PAGESIZE)
-            self._map = mmap.mmap(fd, mmap.PAGESIZE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+            if os.fstat(fd).st_size < self.SLOTS * 8:
+                os.ftruncate(fd, self.SLOTS * 8)
+            self._map = mmap.mmap(fd, self.SLOTS * 8, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
         finally:
             os.close(fd)
-        self._value = memoryview(self._map).cast("Q")
+        self._values = memoryview(self._map).cast("Q")
+        self._slot = int.from_bytes(hashlib.sha256(database_key.encode()).digest()[:8]) % self.SLOTS
 
     def value(self) -> int:
-        return self._value[0]
+        return self._values[self._slot]
 
     def written(self) -> None:
-        self._value[0] = secrets.randbits(64)
+        self._values[self._slot] = secrets.randbits(64)
 
 
 def _shared_directory() -> Path:

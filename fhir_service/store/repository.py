@@ -54,8 +54,8 @@ class Repository:
             self._read_uncached,
             stamp=None if self._freshness is None else self._freshness.stamp,
         )
-        self._read_with_latest_write = _PreparedRead(engine, _READ_WITH_LATEST_WRITE, connections)
         self._latest_write = _PreparedRead(engine, _LATEST_WRITE, connections)
+        self._latest_kept: dict[str, tuple[object, datetime | None]] = {}  # type → (stamp, latest write)
 
     @contextmanager
     def unit_of_work(self, write: bool = True) -> Iterator[UnitOfWork]:
@@ -169,18 +169,16 @@ class Repository:
         return None if row is None else StoredResource(*row)
 
     def latest_write(self, resource_type: str) -> datetime | None:
-        """When a version of the type was last written (None: never), read the way `read` reads."""
-        return self._latest_write.row({"rtype": resource_type})[0]
-
-    def read_with_latest_write(
-        self, resource_type: str, resource_id: str, other_type: str
-    ) -> tuple[StoredResource, datetime | None] | None:
-        """`read` and `latest_write(other_type)` in one statement, so the two are of one moment (a view
-        kept by both)."""
-        row = self._read_with_latest_write.row(
-            {"rtype": resource_type, "rid": resource_id, "split": other_type}
-        )
-        return None if row is None else (StoredResource(*row[:7]), row[7])
+        """When a version of the type was last written (None: never), read the way `read` reads: kept
+        while freshness.py's stamp says no write can have committed since."""
+        stamp = None if self._freshness is None else self._freshness.stamp()
+        kept = self._latest_kept.get(resource_type)
+        if stamp is not None and kept is not None and kept[0] == stamp:
+            return kept[1]
+        latest = self._latest_write.row({"rtype": resource_type})[0]
+        if stamp is not None:
+            self._latest_kept[resource_type] = (stamp, latest)
+        return latest
 
     def dispose(self) -> None:
         if self._freshness is not None:
@@ -202,13 +200,6 @@ _READ_CURRENT_UNLESS_KEPT = select(
 _LATEST_WRITE = select(func.max(ResourceVersion.last_updated)).where(
     ResourceVersion.type == bindparam("rtype")
 )
-
-
-_READ_WITH_LATEST_WRITE = _CURRENT_COLUMNS.add_columns(
-    select(func.max(ResourceVersion.last_updated))
-    .where(ResourceVersion.type == bindparam("split"))
-    .scalar_subquery()
-).where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
 
 
 _READ_VERSION = select(
