@@ -200,13 +200,37 @@ def test_a_transaction_history_entry_sees_the_transaction_s_writes_and_an_unknow
 
 @pytest.mark.parametrize(
     "url",
-    ["Organization/_history/x", "_history/Organization", "Organization/_x/_history", "Organization/x/y"],
+    [
+        "Organization/_history/x",
+        "_history/Organization",
+        "Organization/_x/_history",
+        "Organization/x/y",
+        "Organization/_search",
+        "Organization/_x",
+        "Organization/$everything",
+        "Organization/x/$validate",
+        "$export",
+    ],
 )
 def test_a_url_that_names_no_read_interaction_is_400(store, url):
     _, _, response = process(
         store, _bundle("batch", {"request": {"method": "GET", "url": url}}), BASE, access=None
     )
     assert _statuses(response) == ["400 Bad Request"]
+    code = response["entry"][0]["response"]["outcome"]["issue"][0]["code"]
+    assert code == ("not-supported" if "$" in url else "invalid")  # not a search of Organization
+
+
+@pytest.mark.parametrize("prefer", [None, "return=representation"])
+def test_a_head_entry_answers_the_get_s_status_and_headers_without_a_body(store, prefer):
+    rid = new_id()
+    update(store, "Organization", rid, organization(rid))
+    urls = [f"Organization/{rid}", f"Organization/{rid}/_history/1", f"Organization/{rid}/_history"]
+    bundle = _bundle("batch", *({"request": {"method": "HEAD", "url": url}} for url in urls))
+    _, _, response = process(store, bundle, BASE, prefer, access=None)
+    assert _statuses(response) == ["200 OK"] * 3
+    assert not any("resource" in e for e in response["entry"])
+    assert [e["response"].get("etag") for e in response["entry"]] == ['W/"1"', 'W/"1"', None]
 
 
 def test_read_entries_have_no_location_and_write_entries_have_one(store):

@@ -76,6 +76,7 @@ class Outcome:
     location: bool = False  # a write entry: response.location names the version it wrote
     outcome: dict | None = None
     resource: dict | None = None  # GET results (search Bundles, read bodies) and return=representation
+    bodiless: bool = False  # a HEAD entry: the GET's status and headers, never a resource
 
     def response_entry(self, base_url: str, representation: bool) -> dict:
         response: dict = {"status": status_line(self.status)}
@@ -88,7 +89,7 @@ class Outcome:
             response["lastModified"] = format_instant(s.last_updated)
             if s.content is not None and not s.deleted:
                 entry["fullUrl"] = f"{base_url}/{s.type}/{s.id}"
-                if representation or self.resource is not None:
+                if (representation or self.resource is not None) and not self.bodiless:
                     entry["resource"] = self.resource or s.resource()
         elif self.resource is not None:
             entry["resource"] = self.resource
@@ -130,6 +131,10 @@ def parse_entry(index: int, raw: dict, base_url: str) -> Entry:
     path, _, query = url.partition("?")
     parts = [p for p in path.split("/") if p]
     rid = parts[1] if len(parts) > 1 and not parts[1].startswith(("_", "$")) else None
+    if any(p.startswith("$") for p in parts):  # else "Type/$op" would run as a search of Type
+        raise bad_request(
+            f"{label}: operations ({path[:200]}) are not supported in a Bundle entry", "not-supported"
+        )
     if not _interaction_path(parts, rid):  # "Organization/../../etc"
         raise bad_request(f"{label}: request.url '{path[:200]}' is not a FHIR interaction url")
     rtype = parts[0] if parts and parts != ["_history"] else None
@@ -158,6 +163,8 @@ def _interaction_path(parts: list[str], rid: str | None) -> bool:
     """Type, Type/id, Type/_history, Type/id/_history, Type/id/_history/vid or _history."""
     if parts[:1] == ["_history"]:
         return len(parts) == 1
+    if len(parts) == 2 and rid is None:  # "Type/_search" is POST-only and no write: refused
+        return parts[1] == "_history"
     return len(parts) <= 2 or len(parts) <= 4 and parts[2] == "_history" and rid is not None
 
 
@@ -398,6 +405,13 @@ def patch_body(resource: dict | None):
 
 
 def _get(repo: Repository, e: Entry, base_url: str, access: Access | None) -> Outcome:
+    outcome = _read(repo, e, base_url, access)
+    if e.method == "HEAD":  # what the GET answers, without its body
+        outcome.resource, outcome.bodiless = None, True
+    return outcome
+
+
+def _read(repo: Repository, e: Entry, base_url: str, access: Access | None) -> Outcome:
     if e.interaction in HISTORY:
         return _history(repo, e, base_url)
     if e.resource_id and e.version:
@@ -409,8 +423,7 @@ def _get(repo: Repository, e: Entry, base_url: str, access: Access | None) -> Ou
         result = search_.search(repo, e.resource_type, params, base_url, access=access)
         return Outcome(200, resource=result.body)
     outcome = _from_result(result)
-    if e.method == "GET":
-        outcome.resource = result.stored.resource() if result.stored else None
+    outcome.resource = result.stored.resource() if result.stored else None
     return outcome
 
 

@@ -472,3 +472,17 @@ def test_history_entries_answer_history_bundles_and_a_vread_entry_no_location(se
     vread = entries[3]
     assert vread["resource"]["name"][0]["family"] == "First" and vread["response"]["etag"] == 'W/"1"'
     assert "location" not in vread["response"]
+
+
+def test_a_head_search_entry_answers_200_without_the_searchset(server):
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [
+            {"request": {"method": "HEAD", "url": "Organization?name=nothing-named-so"}},
+            {"request": {"method": "GET", "url": "Organization?name=nothing-named-so"}},
+        ],
+    }
+    entries = server.post_bundle(bundle).json()["entry"]
+    assert [e["response"]["status"] for e in entries] == ["200 OK", "200 OK"]
+    assert "resource" not in entries[0] and entries[1]["resource"]["type"] == "searchset"
