@@ -200,10 +200,12 @@ def system_bundle():
     check_document(bundle)
     if bundle.get("resourceType") != "Bundle" or bundle.get("type") not in ("transaction", "batch"):
         raise bad_request("POST to the base URL takes a Bundle of type transaction or batch")
-    bundle, _ = versioned.into_bundle(bundle, versioned.body_version())
+    bundle, views = versioned.into_bundle(bundle, versioned.body_version())
     status, headers, response = transaction.process(
         repo(), bundle, base_url(), prefer=request.headers.get("Prefer"), access=auth.access()
     )
+    if views:
+        response = versioned.answer_views(response, views)
     return respond(Result(status, response, headers=dict(headers or {})))
 
 

@@ -15,6 +15,7 @@ import gzip
 import json
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -406,9 +407,20 @@ def into_exactly(resource: dict, version: str) -> dict:
         raise FhirError(422, f"{exc}; send it as R5 to /fhir", "processing") from exc
 
 
-def into_bundle(bundle: dict, version: str) -> tuple[dict, list[str | None]]:
-    """A transaction/batch Bundle in `version` → R5, and each entry's view type (to name it again
-    in the response)."""
+@dataclass
+class ViewEntry:
+    """How a Bundle entry's GET/HEAD in a view names the stored type, to answer it in the view."""
+
+    view: str
+    r5: str
+    selected: bool  # a split type: only stored resources served as `view` answer it
+    translation: Translation | None = None  # a type-level search
+
+
+def into_bundle(bundle: dict, version: str) -> tuple[dict, list[ViewEntry | None]]:
+    """A transaction/batch Bundle in `version` → R5, and for each read entry how to answer it in the
+    view again (`answer_views`): a search is the R5 search with the view type's constraints, as the
+    route runs it."""
     if version == R5:
         return bundle, []
     entries, views = [], []
@@ -417,14 +429,22 @@ def into_bundle(bundle: dict, version: str) -> tuple[dict, list[str | None]]:
         resource = entry.get("resource")
         request_ = dict(entry.get("request") or {})
         url = str(request_.get("url") or "")
-        view = url.split("?")[0].split("/")[0] or (resource or {}).get("resourceType")
-        views.append(view)
+        path, _, query = url.partition("?")
+        view = path.split("/")[0] or (resource or {}).get("resourceType")
+        answer = None
         if view in versions.resource_types(version):
-            r5, _ = stored_type(view, version)
-            if r5 != view:
+            r5, constraints = stored_type(view, version)
+            if str(request_.get("method")).upper() in ("GET", "HEAD"):
+                answer = ViewEntry(view, r5, bool(constraints))
+            if path == view and answer is not None:
+                answer.translation = Translation(parse_qsl(query, keep_blank_values=True), view, version)
+                params = answer.translation.params
+                request_["url"] = f"{r5}?{urlencode(params)}" if params else r5
+            elif r5 != view:
                 request_["url"] = r5 + url[len(view) :]
-                if entry.get("fullUrl"):
-                    entry["fullUrl"] = _renamed(entry["fullUrl"], view, r5)
+            if r5 != view and entry.get("fullUrl"):
+                entry["fullUrl"] = _renamed(entry["fullUrl"], view, r5)
+        views.append(answer)
         if request_:
             entry["request"] = request_
         if resource is not None:
@@ -434,6 +454,44 @@ def into_bundle(bundle: dict, version: str) -> tuple[dict, list[str | None]]:
     if entries:
         converted["entry"] = entries
     return converted, views
+
+
+def answer_views(response: dict, views: list[ViewEntry | None]) -> dict:
+    """The R5 batch/transaction-response's read entries as the view's routes answer them: page links
+    naming the view type, a split type's history holding only its own resources, and a read of a
+    resource served as another view type 404."""
+    for entry, view in zip(response.get("entry") or [], views, strict=False):
+        resource = (entry or {}).get("resource")
+        if view is None or resource is None:
+            continue
+        if resource.get("resourceType") == "Bundle" and resource.get("type") in ("searchset", "history"):
+            entry["resource"] = _view_page(resource, view)
+        elif view.selected and view_of(view.r5, resource) != view.view:
+            error = not_found(f"{view.view}/{resource.get('id')} is not known")
+            entry.clear()
+            entry["response"] = {"status": "404 Not Found", "outcome": error.outcome}
+    return response
+
+
+def _view_page(bundle: dict, view: ViewEntry) -> dict:
+    if view.translation is not None:
+        link = view.translation.link
+    else:
+        link = (lambda url: history_link(url, view.r5, view.view)) if view.r5 != view.view else None
+    page = dict(bundle)
+    if view.selected and bundle["type"] == "history":
+        kept = [e for e in bundle.get("entry") or [] if _is_view_entry(e, view)]
+        page = {k: v for k, v in bundle.items() if k not in ("entry", "total")}
+        if kept:
+            page["entry"] = kept
+    if link is not None and page.get("link"):
+        page["link"] = [{**item, "url": link(item["url"])} for item in page["link"]]
+    return page
+
+
+def _is_view_entry(entry: dict, view: ViewEntry) -> bool:
+    resource = entry.get("resource")
+    return resource is None or view_of(view.r5, resource) == view.view  # a deletion: its earlier version's
 
 
 def refuse_patch() -> FhirError:

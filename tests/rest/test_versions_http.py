@@ -333,6 +333,43 @@ def test_an_r4_transaction(server):
     assert get(server, f"ClinicalUseDefinition/{indication}").json()["type"] == "indication"
 
 
+def test_an_r4_batch_reads_as_the_r4_routes_do(server):
+    indication, contraindication = ids_of(server, "indication")[0], ids_of(server, "contraindication")[0]
+    subject = "MedicinalProduct/tolperisone-mpd"
+    urls = [
+        f"MedicinalProductIndication?subject={subject}&_count=4",
+        "MedicinalProductIndication/_history?_count=1000",
+        f"MedicinalProductIndication/{indication}",
+        f"MedicinalProductIndication/{contraindication}",
+        f"MedicinalProductContraindication/{contraindication}/_history/1",
+    ]
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [{"request": {"method": "GET", "url": u}} for u in urls],
+    }
+    response = server.http.post(f"{server.base_url}/R4", json=bundle, headers={"Accept": JSON})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    r4_parse(answer)
+    search, history, read, other, vread = answer["entry"]
+    direct = get(server, "R4/MedicinalProductIndication", subject=subject, _count="4").json()
+    assert [e["resource"]["id"] for e in search["resource"]["entry"]] == [
+        e["resource"]["id"] for e in direct["entry"]
+    ]
+    assert {link["relation"]: link["url"] for link in search["resource"]["link"]} == {
+        link["relation"]: link["url"] for link in direct["link"]
+    }  # the view's type and parameters, not ClinicalUseDefinition?type=indication
+    served = {e["resource"]["resourceType"] for e in history["resource"]["entry"] if "resource" in e}
+    assert served == {"MedicinalProductIndication"}
+    assert (
+        urlsplit(history["resource"]["link"][0]["url"]).path == "/fhir/R4/MedicinalProductIndication/_history"
+    )
+    assert read["resource"]["resourceType"] == "MedicinalProductIndication"
+    assert other["response"]["status"] == "404 Not Found" and "resource" not in other
+    assert vread["resource"]["resourceType"] == "MedicinalProductContraindication"
+
+
 def test_system_search_history_and_types_r4_lacks(server):
     requirement = {"resourceType": "Requirements", "id": "r5-only", "status": "active"}
     assert server.http.put(f"{server.base_url}/Requirements/r5-only", json=requirement).status_code in (
