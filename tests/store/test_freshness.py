@@ -62,11 +62,20 @@ def another(repo: Repository, on_this_host: bool) -> Repository:
     return other
 
 
-def test_a_confirmed_version_is_served_without_asking(repo):
+def write(repo: Repository, rid: str, name: str) -> None:
     with repo.unit_of_work() as uow:
-        uow.update(org("f1", "One"))
+        uow.update(org(rid, name))
+
+
+def kept(repo: Repository, rid: str, name: str):
+    """A resource written, and read once the listener listens (so kept with a stamp)."""
+    write(repo, rid, name)
     assert eventually(lambda: listening(repo))
-    first = repo.read("Organization", "f1")
+    return repo.read("Organization", rid)
+
+
+def test_a_confirmed_version_is_served_without_asking(repo):
+    first = kept(repo, "f1", "One")
     sent = fetches(repo)
     assert repo.read("Organization", "f1") is first and repo.read("Organization", "f1") is first
     assert sent == []
@@ -75,13 +84,10 @@ def test_a_confirmed_version_is_served_without_asking(repo):
 def test_a_write_through_this_host_is_read_at_once(repo):
     other = another(repo, on_this_host=True)
     try:
-        with repo.unit_of_work() as uow:
-            uow.update(org("f2", "Two"))
-        assert eventually(lambda: listening(repo))
-        repo.read("Organization", "f2")
-        with other.unit_of_work() as uow:
-            uow.update(org("f2", "Two, renamed"))
-        # no waiting: the shared value changed before the write returned
+        kept(repo, "f2", "Two")
+        local = repo._freshness.local.value()
+        write(other, "f2", "Two, renamed")
+        assert repo._freshness.local.value() != local  # before the write returned, not once notified
         assert repo.read("Organization", "f2").resource()["name"] == "Two, renamed"
     finally:
         other.dispose()
@@ -90,20 +96,15 @@ def test_a_write_through_this_host_is_read_at_once(repo):
 def test_a_write_from_elsewhere_is_read_once_notified(repo):
     elsewhere = another(repo, on_this_host=False)
     try:
-        with repo.unit_of_work() as uow:
-            uow.update(org("f3", "Three"))
-        assert eventually(lambda: listening(repo))
-        repo.read("Organization", "f3")
-        with elsewhere.unit_of_work() as uow:
-            uow.update(org("f3", "Three, renamed"))
+        kept(repo, "f3", "Three")
+        write(elsewhere, "f3", "Three, renamed")
         assert eventually(lambda: repo.read("Organization", "f3").version_id == 2)
     finally:
         elsewhere.dispose()
 
 
 def test_every_read_asks_while_the_listener_is_down(repo):
-    with repo.unit_of_work() as uow:
-        uow.update(org("f4", "Four"))
+    write(repo, "f4", "Four")
     repo._freshness.listener.stop()
     repo.read("Organization", "f4")
     sent = fetches(repo)
@@ -115,10 +116,7 @@ def test_every_read_asks_while_the_listener_is_down(repo):
 def test_a_lost_listener_connection_reconnects_and_what_it_missed_is_asked_again(repo):
     elsewhere = another(repo, on_this_host=False)
     try:
-        with repo.unit_of_work() as uow:
-            uow.update(org("f5", "Five"))
-        assert eventually(lambda: listening(repo))
-        repo.read("Organization", "f5")
+        kept(repo, "f5", "Five")
         before = repo._freshness.listener.mark
         with repo.engine.connect() as conn:
             killed = conn.execute(
@@ -132,8 +130,7 @@ def test_a_lost_listener_connection_reconnects_and_what_it_missed_is_asked_again
         sent = fetches(repo)
         repo.read("Organization", "f5")
         assert len(sent) == 1  # kept before the reconnection: asked once more
-        with elsewhere.unit_of_work() as uow:
-            uow.update(org("f5", "Five, renamed"))
+        write(elsewhere, "f5", "Five, renamed")
         assert eventually(lambda: repo.read("Organization", "f5").version_id == 2)
     finally:
         elsewhere.dispose()
