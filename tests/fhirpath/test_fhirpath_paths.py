@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import fhirpathpy
+import pytest
 from fhirpathpy.models import models
 
 from fhir_service import fhirpath
@@ -51,3 +52,36 @@ def test_compile_on_type_walks_or_falls_back():
     official = fhirpath.compile_on_type("Patient", "name.where(use = 'official').given")
     assert official(patient, env) == ["A", "B"]
     assert fhirpath.compile_plain("given")({"given": ["x"]}, {}) == ["x"]
+
+
+def test_of_type_on_a_choice_element_is_its_typed_key():
+    group = {
+        "resourceType": "Group",
+        "characteristic": [
+            {"valueReference": {"reference": "Patient/1"}},
+            {"valueCodeableConcept": {"coding": [{"code": "a"}]}},
+            {"valueBoolean": True},
+        ],
+    }
+    env = {"resource": group}
+    walker = fhirpath.compile_path("Group", "characteristic.value.ofType(Reference)")
+    assert walker is not None
+    assert walker(group, env) == [{"reference": "Patient/1"}]
+    assert fhirpath.compile_path("Group", "characteristic.value.ofType(boolean)") is None  # primitive
+    assert fhirpath.compile_path("Group", "characteristic.value.ofType(Period)") is None  # not a choice of it
+    assert fhirpath.compile_path("Group", "characteristic.code.ofType(CodeableConcept)") is None  # no choice
+
+
+@pytest.mark.parametrize(
+    "characteristic",
+    [
+        {"valueRange": {"low": {"value": 0.1}}},  # fhirpathpy turns the float into a Decimal
+        {"valueRange": {"low": {"value": 1}}, "_valueRange": {"id": "x"}},  # and adds the `_` twin
+    ],
+)
+def test_of_type_leaves_fhirpathpys_own_readings_to_it(characteristic):
+    group = {"resourceType": "Group", "characteristic": [characteristic]}
+    walker = fhirpath.compile_path("Group", "characteristic.value.ofType(Range)")
+    expected = fhirpathpy.compile("characteristic.value.ofType(Range)", models["r5"])(group, {})
+    assert walker(group, {}) == expected
+    assert [type(v) for v in walker(group, {})] == [type(v) for v in expected]
