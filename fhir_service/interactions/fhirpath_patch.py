@@ -16,16 +16,7 @@ from dataclasses import dataclass
 
 from fhir.resources import get_fhir_model_class
 
-try:
-    from fhir_service.fhirpath import evaluate
-except ImportError:  # that module belongs to the validator; plain fhirpathpy is enough for patch paths
-    import fhirpathpy
-    from fhirpathpy.models import models
-
-    def evaluate(data, expression: str) -> list:
-        return fhirpathpy.evaluate(data, expression, [], models["r5"])
-
-
+from fhir_service.fhirpath import evaluate
 from fhir_service.interactions.errors import FhirError
 
 LOC = "__patch_loc__"

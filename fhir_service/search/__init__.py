@@ -9,8 +9,8 @@ Data flow:
   registry.py      official R5 SearchParameters (definitions/data/search-parameters.json.gz) + the
                    service's custom ones (definitions/data/custom-search-parameters.json) + stored
                    SearchParameters enabled by `fhir-service reindex` (active.py, maintenance.py)
-  extract.py       expressions split per resource type and compiled once; dotted paths run in plain
-                   Python, the rest through fhirpathpy; `where(resolve() is T)` filters by reference type
+  extract.py       expressions split per resource type and compiled once by the fhirpath package (dotted
+                   paths in plain Python, the rest fhirpathpy); `where(resolve() is T)` filters by reference type
   types/*.py       one module per parameter type: extract(values) → rows, predicate(...) → SQL;
                    types/composite.py ties components of one item together (grp)
   indexer.py       rows → store/index_tables.py (search_token, _string, _reference, _date, _quantity, _number, _uri)

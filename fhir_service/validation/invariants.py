@@ -1,7 +1,8 @@
 """Invariants (ElementDefinition.constraint) of one element instance.
 
-Python rules (rules.py) take precedence; every other constraint is compiled once with fhirpathpy
-(fhir_service.fhirpath caches per (expression, typed context)) and evaluated on the node. A
+Python rules (rules.py) take precedence; every other constraint is compiled once by
+fhir_service.fhirpath (its Python evaluator for the simple shapes, else fhirpathpy, cached per
+(expression, typed context)) and evaluated on the node. A
 constraint is met only when it evaluates to true: false and empty both fail it, as in HL7's Java
 validator and Firely's (an invariant that cannot be shown to hold, e.g. on a reference resolve()
 cannot follow, is not met). Expressions fhirpathpy cannot parse or run are recorded in
@@ -14,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from fhir_service import fhirpath, jsontext
 from fhir_service.definitions import Constraint
-from fhir_service.validation.fastpath import compile_simple
 from fhir_service.validation.issues import Issue
 from fhir_service.validation.rules import PYTHON_RULES
 
@@ -49,7 +49,7 @@ def _evaluate(constraint: Constraint, node, base_type: str, ctx: Context) -> str
         return rule(node, ctx)
     if constraint.key in UNSUPPORTED or not constraint.expression:
         return None
-    fast = compile_simple(constraint.expression, base_type)
+    fast = fhirpath.compile_simple(constraint.expression, base_type)
     if fast is not None:
         result = fast(node, ctx.resource)
         if result is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fhir_service import fhirpath
 from fhir_service.validation import has_errors, validate_resource
 
 
@@ -89,18 +88,6 @@ def test_primitive_formats():
     assert ("type:boolean", "Group.active") in errors({**base, "active": "true"})
     assert has_errors(validate_resource({**base, "meta": {"lastUpdated": "2024-13-01T00:00:00Z"}}))
     assert not has_errors(validate_resource({**base, "meta": {"lastUpdated": "2024-12-01T00:00:00Z"}}))
-
-
-def test_fhirpath_compile_is_cached_and_typed():
-    fn = fhirpath.compile("value.exists()", "Extension")
-    assert fn is fhirpath.compile("value.exists()", "Extension")
-    assert fn({"url": "x", "valueQuantity": {"value": 1}}) == [True]
-    resolve = fhirpath.compile("subject.resolve().status", "ClinicalUseDefinition")
-    target = {"resourceType": "MedicinalProductDefinition", "status": {"text": "active"}}
-    assert resolve(
-        {"resourceType": "ClinicalUseDefinition", "subject": [{"reference": "x"}]},
-        resolve=lambda ref: [target],
-    ) == [{"text": "active"}]
 
 
 def test_required_codeable_concept_needs_a_code_from_the_value_set():

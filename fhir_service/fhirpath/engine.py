@@ -1,4 +1,4 @@
-"""FHIRPath for the service: the only module that imports fhirpathpy.
+"""fhirpathpy, wrapped: compiled-expression caches, the typed context and the functions it lacks.
 
     fn = compile("contraindication.exists()", "ClinicalUseDefinition")   # parsed once, cached
     fn(node_dict, resource=..., root_resource=..., resolve=lambda ref: [...]) -> list
@@ -7,7 +7,8 @@
 that `value` means `valueQuantity`, so choice elements evaluate to nothing. The R5 model shipped
 with fhirpathpy gives it the paths. Functions fhirpathpy lacks (hasValue, memberOf, resolve,
 htmlChecks) are supplied here; `resolve` is pluggable per call because only the caller knows the
-Bundle or store the reference points into.
+Bundle or store the reference points into. `compile_plain` is fhirpathpy as it comes (the R5
+model, no typed context, no extra functions): what search parameter expressions are evaluated with.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import io
 from collections.abc import Callable
 from functools import lru_cache
 
+import fhirpathpy
 from fhirpathpy.engine import do_eval
 from fhirpathpy.engine.invocations.constants import constants
 from fhirpathpy.engine.nodes import ResourceNode
@@ -90,7 +92,7 @@ _DEFAULT_TABLE = _table(_no_resolver)
 
 @lru_cache(maxsize=4096)
 def parse_ast(expression: str) -> dict:
-    """fhirpathpy's parse tree of an expression (cached; also used by validation.fastpath)."""
+    """fhirpathpy's parse tree of an expression (cached; simple.py compiles it too)."""
     with contextlib.redirect_stdout(io.StringIO()):  # the ANTLR error listener prints to stdout
         return parse(expression)["children"][0]
 
@@ -154,3 +156,9 @@ def compile(expression: str, base_type: str | None = None) -> Compiled:  # noqa:
 
 def evaluate(data, expression: str, base_type: str | None = None, **kwargs) -> list:
     return compile(expression, base_type)(data, **kwargs)
+
+
+@lru_cache(maxsize=4096)
+def compile_plain(expression: str) -> Callable[[object, dict], list]:
+    """fhirpathpy's own compile on the R5 model: fn(data, environment) → raw JSON values."""
+    return fhirpathpy.compile(expression, R5_MODEL)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from fhir_service import definitions
-from fhir_service.fhirpath import parse_ast
+from fhir_service.fhirpath.engine import parse_ast
 
 _ENV = threading.local()  # %resource of the evaluation in progress on this thread
 EXT_ONLY = object()  # a primitive that has only an extension (`_name`): it exists but has no value
