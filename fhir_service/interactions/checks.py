@@ -58,12 +58,20 @@ def etag(version_id: int) -> str:
     return f'W/"{version_id}"'
 
 
-def etag_version(tag: str | None) -> str | None:
+def etag_version(tag) -> str | None:
     """The version an ETag names: W/"3", "3" and 3 all mean version 3 (If-Match, If-None-Match, a
-    Bundle entry's ifMatch); an empty tag stays "", which matches no version."""
+    Bundle entry's ifMatch). Anything else (W/"", W/"x", W/) stays the text, which matches no version."""
     if tag is None:
         return None
-    tag = tag.strip()
+    tag = str(tag).strip()
     if tag.startswith("W/"):
         tag = tag[2:]
     return tag.strip('"')
+
+
+def etag_versions(tags) -> frozenset[str] | None:
+    """The versions ("*": any) a comma list of ETags names (If-None-Match, a Bundle entry's
+    ifNoneMatch), each read as etag_version reads one."""
+    if tags is None:
+        return None
+    return frozenset(etag_version(tag) for tag in str(tags).split(","))

@@ -8,7 +8,7 @@ from functools import lru_cache
 from flask import Response, g, request
 from werkzeug.http import http_date
 
-from fhir_service.interactions.checks import etag, etag_version
+from fhir_service.interactions.checks import etag, etag_versions
 from fhir_service.interactions.errors import outcome
 from fhir_service.interactions.result import Result
 from fhir_service.rest import negotiation, versioned
@@ -110,7 +110,7 @@ def not_modified(result: Result) -> bool:
     environ = request.environ  # the headers straight from the environ: most reads send neither
     if_none_match = environ.get("HTTP_IF_NONE_MATCH")
     if if_none_match:
-        tags = {etag_version(tag) for tag in if_none_match.split(",")}
+        tags = etag_versions(if_none_match)
         return "*" in tags or str(stored.version_id) in tags
     if not environ.get("HTTP_IF_MODIFIED_SINCE"):
         return False

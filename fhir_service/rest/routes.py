@@ -23,7 +23,7 @@ from fhir_service.interactions import transaction
 from fhir_service.interactions import update as update_
 from fhir_service.interactions import validate as validate_
 from fhir_service.interactions.capabilities import capability_statement
-from fhir_service.interactions.checks import check_document, etag_version
+from fhir_service.interactions.checks import check_document, etag_version, etag_versions
 from fhir_service.interactions.errors import FhirError, bad_request
 from fhir_service.interactions.result import Result
 from fhir_service.interactions.subsetting import check_summary, parse_elements, subset
@@ -112,8 +112,7 @@ def _refuse_conditional_view(rtype: str) -> None:
 
 def if_none_match() -> frozenset[str] | None:
     """If-None-Match on a write: the versions ("*": any) the current one must not be."""
-    header = request.headers.get("If-None-Match")
-    return None if header is None else frozenset(etag_version(tag) for tag in header.split(","))
+    return etag_versions(request.headers.get("If-None-Match"))
 
 
 def if_none_exist() -> str | None:

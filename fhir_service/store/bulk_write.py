@@ -1,22 +1,20 @@
-"""Ingest's writer: `UnitOfWork.put_many` with the new resources' primary keys taken up front and
-every row sent in bulk (COPY on PostgreSQL, executemany on SQLite).
+"""The writer of many resources at once (ingest, `UnitOfWork.put_many`): their new versions in a few
+bulk statements, and `read_many`, the current rows they are written over.
 
-put_many inserts the new `resource` rows with INSERT … RETURNING to learn their pks: SQLAlchemy
-builds a multi-row INSERT for each batch (too long for psycopg's query cache, so parsed anew in
-Python each time) and the server plans and runs it row by row; the versions go the same way. Here one
-`SELECT nextval(…) FROM generate_series(1, n)` reserves the pks (the sequence is what the column's
-default would have called, so concurrent writers never get the same pk) and the rows go with COPY,
-like the search index rows. On SQLite put_many's INSERT … RETURNING runs once per row (SQLAlchemy
-cannot sort a multi-row RETURNING there); the writer holds the write lock (BEGIN IMMEDIATE) and a
-new rowid is max(pk) + 1, so the pks are known up front there too. Same rows, same stored bytes,
-same return value as put_many; any other database uses put_many itself.
+The new resources' primary keys are taken up front and every row goes in bulk (COPY on PostgreSQL,
+executemany on SQLite), not by INSERT … RETURNING: SQLAlchemy builds a multi-row INSERT for each
+batch (too long for psycopg's query cache, so parsed anew in Python each time), the server plans and
+runs it row by row, and on SQLite it runs once per row (SQLAlchemy cannot sort a multi-row RETURNING
+there). On PostgreSQL one `SELECT nextval(…) FROM generate_series(1, n)` reserves the pks (the
+sequence is what the column's default would have called, so concurrent writers never get the same
+pk); on SQLite the writer holds the write lock (BEGIN IMMEDIATE) and a new rowid is max(pk) + 1.
 """
 
 from __future__ import annotations
 
 from datetime import UTC
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from fhir_service.store.bulk import insert_tuples
 from fhir_service.store.schema import Resource, ResourceVersion
@@ -29,24 +27,36 @@ _RESOURCE_COLUMNS = ("pk", "type", "id", "version_id", "last_updated", "deleted"
 _VERSION_COLUMNS = ("resource_pk", "version_id", "type", "id", "last_updated", "deleted", "method", "content")
 _sequences: dict = {}  # engine URL → the sequence behind resource.pk
 
+# Columns in StoredResource's field order.
+_CURRENT_COLUMNS = select(
+    Resource.type,
+    Resource.id,
+    Resource.version_id,
+    Resource.last_updated,
+    Resource.deleted,
+    Resource.content,
+    Resource.pk,
+)
+
 
 def put_many(
-    uow,
-    resources: list[dict],
-    current: dict,
+    session,
+    resources: list,
+    current: dict[tuple[str, str], StoredResource],
     method: str = "PUT",
-    index_rows: dict | None = None,
+    index_rows: dict[tuple[str, str], dict] | None = None,
     rows_registry=None,
-) -> list:
-    """UnitOfWork.put_many(resources, current, method, index_rows, rows_registry), see there
-    (`resources`: dicts or Serialized ones)."""
-    session = uow.session
-    conn = session.connection()
-    if not _bulk(conn) or not resources:
-        return uow.put_many(
-            resources, current, method=method, index_rows=index_rows, rows_registry=rows_registry
-        )
+) -> list[tuple[StoredResource, bool]]:
+    """Store a new version of each resource (a dict, or Serialized by an ingest worker) and its search
+    index rows in the session's transaction. → [(stored, created)] in the order of `resources`.
 
+    `current` must be what read_many returned for these resources in this transaction (it holds the
+    row locks on PostgreSQL; SQLite's writer lock is held for the whole transaction). The versions'
+    primary key still guards against a concurrent writer. `index_rows` are search index rows
+    computed ahead (ingest workers) with `rows_registry`, by (type, id); see index_many."""
+    if not resources:
+        return []
+    conn = session.connection()
     last_updated = now()
     instant = format_instant(last_updated)
     new = [r for r in resources if resource_key(r) not in current]
@@ -90,29 +100,35 @@ def put_many(
     return out
 
 
-def read_many(uow, keys: list[tuple[str, str]]) -> dict:
-    """UnitOfWork.read_many(keys): on PostgreSQL one statement for all keys (a join with the keys as
-    two arrays) instead of one per type and 500 ids, each built and compiled by SQLAlchemy."""
-    session = uow.session
+def read_many(session, keys: list[tuple[str, str]], lock: bool) -> dict[tuple[str, str], StoredResource]:
+    """The current rows (tombstones included) of many (type, id) keys; `lock`: FOR UPDATE until
+    commit (PostgreSQL). On psycopg one statement for all keys (a join with the keys as two arrays),
+    elsewhere one per type and 500 ids."""
+    if not keys:
+        return {}
     conn = session.connection()
-    if conn.dialect.driver != "psycopg" or not keys:
-        return uow.read_many(keys)
-
-    lock = " FOR UPDATE OF r" if getattr(uow, "_lock_rows", True) else ""
-    rows = conn.exec_driver_sql(
-        "SELECT r.type, r.id, r.version_id, r.last_updated, r.deleted, r.content, r.pk FROM resource r"
-        " JOIN unnest(%(types)s::varchar[], %(ids)s::varchar[]) AS k(type, id)"
-        " ON r.type = k.type AND r.id = k.id" + lock,
-        {"types": [t for t, _ in keys], "ids": [i for _, i in keys]},
-    )
-    return {
-        (t, i): StoredResource(t, i, v, lu.astimezone(UTC), d, None if c is None else bytes(c), pk)
-        for t, i, v, lu, d, c, pk in rows
-    }
-
-
-def _bulk(conn) -> bool:
-    return conn.dialect.driver == "psycopg" or conn.dialect.name == "sqlite"
+    if conn.dialect.driver == "psycopg":
+        rows = conn.exec_driver_sql(
+            "SELECT r.type, r.id, r.version_id, r.last_updated, r.deleted, r.content, r.pk FROM resource r"
+            " JOIN unnest(%(types)s::varchar[], %(ids)s::varchar[]) AS k(type, id)"
+            " ON r.type = k.type AND r.id = k.id" + (" FOR UPDATE OF r" if lock else ""),
+            {"types": [t for t, _ in keys], "ids": [i for _, i in keys]},
+        )
+        return {
+            (t, i): StoredResource(t, i, v, lu.astimezone(UTC), d, None if c is None else bytes(c), pk)
+            for t, i, v, lu, d, c, pk in rows
+        }
+    found: dict[tuple[str, str], StoredResource] = {}
+    by_type: dict[str, list[str]] = {}
+    for rtype, rid in keys:
+        by_type.setdefault(rtype, []).append(rid)
+    for rtype, ids in by_type.items():
+        for start in range(0, len(ids), 500):
+            query = _CURRENT_COLUMNS.where(Resource.type == rtype, Resource.id.in_(ids[start : start + 500]))
+            if lock:
+                query = query.with_for_update()
+            found.update({(row.type, row.id): StoredResource(*row) for row in session.execute(query)})
+    return found
 
 
 def _reserve(conn, n: int) -> list[int]:

@@ -15,7 +15,6 @@ from sqlalchemy import delete, insert, select
 
 from fhir_service import jsontext
 from fhir_service.store.bulk import insert_many
-from fhir_service.store.bulk_write import put_many, read_many
 from fhir_service.store.schema import IngestMember
 from fhir_service.store.serialized import Serialized, as_dict
 from fhir_service.store.serialized import key as resource_key
@@ -51,7 +50,7 @@ def sync_source(
     """Store `resources` (dicts, or Serialized by ingest's workers) as the current output of `source`.
     → Counter(created, updated, unchanged, deleted).
 
-    `index_rows`/`rows_registry`: search index rows computed ahead, see Repository.put_many (PostgreSQL: bulk_write.put_many)."""
+    `index_rows`/`rows_registry`: search index rows computed ahead, see UnitOfWork.put_many."""
     resources = list(resources)
     keys = [resource_key(r) for r in resources]
     if len(set(keys)) != len(keys):
@@ -110,14 +109,14 @@ def _write_changed(uow, pairs: list[tuple], index_rows: dict | None, rows_regist
     """Of (resource, key) pairs, write those whose content differs from the stored version.
     → Counter(created, updated, unchanged)."""
     counts: Counter = Counter()
-    current = read_many(uow, [key for _, key in pairs])
+    current = uow.read_many([key for _, key in pairs])
     changed = []
     for resource, key in pairs:
         if _unchanged(current.get(key), resource):
             counts["unchanged"] += 1
         else:
             changed.append(resource)
-    for _, created in put_many(uow, changed, current, index_rows=index_rows, rows_registry=rows_registry):
+    for _, created in uow.put_many(changed, current, index_rows=index_rows, rows_registry=rows_registry):
         counts["created" if created else "updated"] += 1
     return counts
 

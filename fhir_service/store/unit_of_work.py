@@ -15,13 +15,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from fhir_service.store import bulk_write
+from fhir_service.store.bulk_write import _CURRENT_COLUMNS as _CURRENT_COLUMNS  # repository.py's reads
 from fhir_service.store.preconditions import check_free, check_if_match, check_if_none_match, unchanged
 from fhir_service.store.schema import Resource, ResourceVersion
-from fhir_service.store.serialized import key as resource_key
-from fhir_service.store.serialized import serialize, stamped, stored_form
+from fhir_service.store.serialized import serialize, stamped
 from fhir_service.store.write_hook import index_hook
 from fhir_service.stored import HistoryPage, StoredResource, format_instant, new_id, now
 
@@ -41,32 +42,11 @@ def _stored(row: Resource | ResourceVersion, method: str | None = None) -> Store
     )
 
 
-# Columns in StoredResource's field order.
-_CURRENT_COLUMNS = select(
-    Resource.type,
-    Resource.id,
-    Resource.version_id,
-    Resource.last_updated,
-    Resource.deleted,
-    Resource.content,
-    Resource.pk,
-)
-
-
 def _version_where(resource_type, resource_id, version_id) -> list:
     """Through `resource`'s unique (type, id) to the (resource_pk, version_id) primary key:
     resource_version has no (type, id) index, filtering on them scans every version of the type."""
     pk = select(Resource.pk).where(Resource.type == resource_type, Resource.id == resource_id)
     return [ResourceVersion.resource_pk == pk.scalar_subquery(), ResourceVersion.version_id == version_id]
-
-
-# Core statements for put_many: the ORM bulk path costs more than the SQL for thousands of rows.
-_INSERT_RESOURCES = Resource.__table__.insert().returning(
-    Resource.pk, Resource.type, Resource.id, sort_by_parameter_order=True
-)
-
-
-_INSERT_VERSIONS = ResourceVersion.__table__.insert()
 
 
 class UnitOfWork:
@@ -89,22 +69,8 @@ class UnitOfWork:
         return None if row is None else _stored(row)
 
     def read_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], StoredResource]:
-        """Current rows for many (type, id) keys in a few queries (ingest compares whole monographs)."""
-        found: dict[tuple[str, str], StoredResource] = {}
-        by_type: dict[str, list[str]] = {}
-        for rtype, rid in keys:
-            by_type.setdefault(rtype, []).append(rid)
-        for rtype, ids in by_type.items():
-            for start in range(0, len(ids), 500):
-                query = _CURRENT_COLUMNS.where(
-                    Resource.type == rtype, Resource.id.in_(ids[start : start + 500])
-                )
-                if self._lock_rows:
-                    query = query.with_for_update()
-                found.update(
-                    {(row.type, row.id): StoredResource(*row) for row in self.session.execute(query)}
-                )
-        return found
+        """Current rows for many (type, id) keys in a few queries, locked for a write (put_many)."""
+        return bulk_write.read_many(self.session, keys, self._lock_rows)
 
     def by_pks(self, pks: list[int]) -> list[StoredResource]:
         rows = {r.pk: r for r in self.session.scalars(select(Resource).where(Resource.pk.in_(pks)))}
@@ -195,53 +161,14 @@ class UnitOfWork:
         rows_registry=None,
     ) -> list[tuple[StoredResource, bool]]:
         """Store a new version of each resource (a dict, or Serialized by an ingest worker) in a
-        few bulk statements (ingest).
+        few bulk statements (ingest). → [(stored, created)].
 
         `current` must be what read_many returned for these resources in this unit of work (it holds
         the row locks on PostgreSQL; SQLite's writer lock is held for the whole unit of work). The
         versions' primary key still guards against a concurrent writer. `index_rows` are search index
         rows computed ahead (ingest workers) with `rows_registry`, by (type, id); see index_many.
         """
-        last_updated = now()
-        instant = format_instant(last_updated)
-        inserts, updates, prepared = [], [], []
-        for resource in resources:
-            key = resource_key(resource)
-            existing = current.get(key)
-            version_id = 1 if existing is None else existing.version_id + 1
-            values = {"version_id": version_id, "last_updated": last_updated, "deleted": False}
-            stored, values["content"] = stored_form(resource, version_id, instant)
-            if existing is None:
-                inserts.append({"type": key[0], "id": key[1], **values})
-            else:
-                updates.append({"pk": existing.pk, **values})
-            prepared.append((key, existing, stored, values))
-        pks = {(u["type"], u["id"]): None for u in inserts}
-        if inserts:
-            returned = self.session.execute(_INSERT_RESOURCES, inserts)
-            pks.update({(row.type, row.id): row.pk for row in returned})
-        if updates:
-            self.session.execute(update(Resource), updates)
-        out, versions = [], []
-        for key, existing, _stored, values in prepared:
-            pk = existing.pk if existing is not None else pks[key]
-            versions.append({"resource_pk": pk, "type": key[0], "id": key[1], "method": method, **values})
-            result = StoredResource(
-                key[0], key[1], values["version_id"], last_updated, False, values["content"], pk, method
-            )
-            out.append((result, existing is None or existing.deleted))
-        if versions:
-            self.session.execute(_INSERT_VERSIONS, versions)
-        index_rows = index_rows or {}
-        index_hook().index_many(
-            self.session,
-            [
-                (result.pk, stored, existing is None, index_rows.get(key))
-                for (key, existing, stored, _), (result, _) in zip(prepared, out, strict=True)
-            ],
-            rows_registry,
-        )
-        return out
+        return bulk_write.put_many(self.session, resources, current, method, index_rows, rows_registry)
 
     # --- queries and history ---------------------------------------------------------------
 

@@ -1,17 +1,18 @@
-"""bulk_write.put_many (ingest's writer: pks from the sequence, rows by COPY on PostgreSQL) stores
-exactly what UnitOfWork.put_many stores: same rows, same bytes, same index, same return value."""
+"""put_many, the one writer of many resources (UnitOfWork.put_many, ingest: pks from the sequence,
+rows by COPY on PostgreSQL), stores exactly what the writes one by one (UnitOfWork.update) store:
+same rows, same bytes, same index, same return value; read_many reads what read does."""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 from sqlalchemy import text
 
 from fhir_service.store import migrate
-from fhir_service.store.bulk_write import put_many, read_many
 from fhir_service.store.database import make_engine
 from fhir_service.store.repository import Repository
 from fhir_service.store.serialized import Serialized
@@ -48,10 +49,16 @@ def patient(rid: str, family: str) -> dict:
     }
 
 
-def write(repo, batch, writer):
+def write(repo, batch, serialized=False):
+    """put_many over what read_many found, as ingest does."""
     with repo.unit_of_work() as uow:
         current = uow.read_many([(r["resourceType"], r["id"]) for r in batch])
-        return writer(uow, batch, current)
+        return uow.put_many([Serialized(r) for r in batch] if serialized else batch, current)
+
+
+def write_one_by_one(repo, batch):
+    with repo.unit_of_work() as uow:
+        return [uow.update(resource) for resource in batch]
 
 
 def snapshot(repo) -> dict:
@@ -84,79 +91,91 @@ def snapshot(repo) -> dict:
     return out
 
 
-def test_same_rows_as_put_many(repos):
-    reference, bulk = repos
-
-    def ours(uow, batch, current):
-        return put_many(uow, batch, current)
-
-    def theirs(uow, batch, current):
-        return uow.put_many(batch, current)
-
+def test_same_rows_as_writes_one_by_one(repos):
+    one_by_one, bulk = repos
     first = [patient(f"p{i}", f"Family{i}") for i in range(30)]
     second = [patient(f"p{i}", f"Changed{i}") for i in range(20, 40)]  # 10 updates, 10 creates
     results = []
-    for repo, writer in ((reference, theirs), (bulk, ours)):
-        got = [write(repo, first, writer), write(repo, second, writer)]
+    for repo, writer in ((one_by_one, write_one_by_one), (bulk, write)):
+        got = [writer(repo, first), writer(repo, second)]
         with repo.unit_of_work() as uow:
             uow.delete("Patient", "p3")
-        got.append(write(repo, [patient("p3", "Back")], writer))  # a tombstone revived
+        got.append(writer(repo, [patient("p3", "Back")]))  # a tombstone revived
         results.append(
             [[(s.type, s.id, s.version_id, s.pk, s.method, created) for s, created in g] for g in got]
         )
     assert results[0] == results[1]
     assert [created for _, _, _, _, _, created in results[1][1]] == [False] * 10 + [True] * 10
     assert results[1][2][0][2] == 3 and results[1][2][0][5] is True
-    assert snapshot(reference) == snapshot(bulk)
+    assert snapshot(one_by_one) == snapshot(bulk)
+
+
+def test_returned_resources_are_the_stored_ones(repos):
+    repo = repos[0]
+    written = write(repo, [patient("s1", "S"), patient("s2", "T")])
+    with repo.unit_of_work() as uow:
+        for stored, created in written:
+            assert created and stored == replace(uow.read(stored.type, stored.id), method="PUT")
+    assert write(repo, []) == []
 
 
 def test_reserved_pks_follow_the_sequence(repos):
     """A write through the ordinary path after the bulk one gets the next pk (the same sequence)."""
     repo = repos[1]
-    write(
-        repo,
-        [patient("a", "A"), patient("b", "B")],
-        lambda uow, batch, current: put_many(uow, batch, current),
-    )
+    write(repo, [patient("a", "A"), patient("b", "B")])
     with repo.unit_of_work() as uow:
         stored = uow.create({"resourceType": "Patient", "name": [{"family": "C"}]})
         pks = [uow.read("Patient", rid).pk for rid in ("a", "b")]
     assert stored.pk > max(pks)
     assert pks[1] == pks[0] + 1
+    assert [s.pk for s, _ in write(repo, [patient("d", "D")])] == [stored.pk + 1]
 
 
-def test_read_many_as_the_unit_of_work_reads(repos):
+def test_read_many_as_read_reads(repos):
     repo = repos[1]
-    write(repo, [patient(f"r{i}", f"F{i}") for i in range(5)], put_many)
+    write(repo, [patient(f"r{i}", f"F{i}") for i in range(5)])
     with repo.unit_of_work() as uow:
         uow.delete("Patient", "r2")
     keys = [("Patient", f"r{i}") for i in range(7)] + [("Organization", "r1")]
     with repo.unit_of_work() as uow:
-        ours = read_many(uow, keys)
-        theirs = uow.read_many(keys)
-    assert ours == theirs
-    assert sorted(ours) == [("Patient", f"r{i}") for i in range(5)]
-    assert ours["Patient", "r2"].deleted and ours["Patient", "r2"].content is None
+        found = uow.read_many(keys)
+        one_by_one = {key: uow.read(*key) for key in keys}
+    assert found == {key: stored for key, stored in one_by_one.items() if stored is not None}
+    assert sorted(found) == [("Patient", f"r{i}") for i in range(5)]
+    assert found["Patient", "r2"].deleted and found["Patient", "r2"].content is None
+    with repo.unit_of_work() as uow:
+        assert uow.read_many([]) == {}
 
 
-@pytest.mark.parametrize("bulk", [True, False], ids=["bulk_write", "unit_of_work"])
-def test_serialized_resources_store_the_same_rows(repos, bulk):
-    """Ingest's workers hand the writer Serialized resources (store/serialized.py): both writers store
-    from them exactly what they store from the dicts, and re-storing unchanged ones is a no-op."""
+def test_read_many_locks_the_rows_until_commit(repos):
+    """PostgreSQL: the rows put_many writes over stay locked from read_many to commit (SQLite: the
+    writer lock of BEGIN IMMEDIATE)."""
+    repo = repos[0]
+    if repo.sqlite:
+        pytest.skip("SQLite serializes writers with its database lock")
+    write(repo, [patient("l1", "L")])
+    with repo.unit_of_work() as uow:
+        uow.read_many([("Patient", "l1")])
+        with repo.engine.connect() as other:
+            other.execute(text("SET lock_timeout = '100ms'"))
+            with pytest.raises(Exception, match="lock"):
+                other.execute(text("SELECT pk FROM resource WHERE id = 'l1' FOR UPDATE"))
+    with repo.unit_of_work(write=False) as uow:  # a read-only unit of work locks nothing
+        uow.read_many([("Patient", "l1")])
+        with repo.engine.connect() as other:
+            other.execute(text("SET lock_timeout = '100ms'"))
+            assert other.execute(text("SELECT pk FROM resource WHERE id = 'l1' FOR UPDATE")).all()
+
+
+def test_serialized_resources_store_the_same_rows(repos):
+    """Ingest's workers hand the writer Serialized resources (store/serialized.py): put_many stores
+    from them exactly what it stores from the dicts, and re-storing unchanged ones is a no-op."""
     reference, other = repos
-
-    def writer(serialized):
-        def write_batch(uow, batch, current):
-            batch = [Serialized(r) for r in batch] if serialized else batch
-            return put_many(uow, batch, current) if bulk else uow.put_many(batch, current)
-
-        return write_batch
-
     first = [patient(f"p{i}", f"Family{i}") for i in range(30)]
     second = [patient(f"p{i}", f"Changed{i}") for i in range(20, 40)]
     results = []
     for repo, serialized in ((reference, False), (other, True)):
-        got = [write(repo, first, writer(serialized)), write(repo, second, writer(serialized))]
+        got = [write(repo, first, serialized), write(repo, second, serialized)]
         results.append([[(s.type, s.id, s.version_id, s.pk, created) for s, created in g] for g in got])
     assert results[0] == results[1]
     assert snapshot(reference) == snapshot(other)

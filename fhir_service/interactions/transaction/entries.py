@@ -20,7 +20,7 @@ from fhir_service.interactions import patch as patch_
 from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
 from fhir_service.interactions import update as update_
-from fhir_service.interactions.checks import check_type, etag, etag_version
+from fhir_service.interactions.checks import check_type, etag, etag_version, etag_versions
 from fhir_service.interactions.conditional import criteria, matches, single_match, update_match
 from fhir_service.interactions.errors import FhirError, as_fhir_error, bad_request, not_found
 from fhir_service.interactions.ports import Access, Repository, UnitOfWork
@@ -154,7 +154,7 @@ def parse_entry(index: int, raw: dict, base_url: str) -> Entry:
         resource=resource,
         if_match=etag_version(request.get("ifMatch")),
         if_none_exist=request.get("ifNoneExist"),
-        if_none_match=_versions(request.get("ifNoneMatch")),
+        if_none_match=etag_versions(request.get("ifNoneMatch")),
         interaction=WRITES.get(method) or _read_interaction(parts, rid),
     )
 
@@ -179,11 +179,6 @@ def _read_interaction(parts: list[str], rid: str | None) -> str:
     if parts[1:] == ["_history"]:
         return "history-type"
     return "read" if rid else "search-type"
-
-
-def _versions(value) -> frozenset[str] | None:
-    """ifNoneMatch: 'W/"3"', '*' or a comma list of them."""
-    return None if not isinstance(value, str) else frozenset(etag_version(t) or "" for t in value.split(","))
 
 
 def parse_entries(bundle: dict, base_url: str) -> list[Entry]:
