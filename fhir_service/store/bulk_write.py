@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from fhir_service.store.bulk import insert_tuples
-from fhir_service.store.schema import Resource, ResourceVersion
+from fhir_service.store.schema import CURRENT_COLUMNS, Resource, ResourceVersion
 from fhir_service.store.serialized import key as resource_key
 from fhir_service.store.serialized import stored_form
 from fhir_service.store.write_hook import index_hook
@@ -26,17 +26,6 @@ from fhir_service.stored import StoredResource, format_instant, now
 _RESOURCE_COLUMNS = ("pk", "type", "id", "version_id", "last_updated", "deleted", "content")
 _VERSION_COLUMNS = ("resource_pk", "version_id", "type", "id", "last_updated", "deleted", "method", "content")
 _sequences: dict = {}  # engine URL → the sequence behind resource.pk
-
-# Columns in StoredResource's field order.
-_CURRENT_COLUMNS = select(
-    Resource.type,
-    Resource.id,
-    Resource.version_id,
-    Resource.last_updated,
-    Resource.deleted,
-    Resource.content,
-    Resource.pk,
-)
 
 
 def put_many(
@@ -124,7 +113,7 @@ def read_many(session, keys: list[tuple[str, str]], lock: bool) -> dict[tuple[st
         by_type.setdefault(rtype, []).append(rid)
     for rtype, ids in by_type.items():
         for start in range(0, len(ids), 500):
-            query = _CURRENT_COLUMNS.where(Resource.type == rtype, Resource.id.in_(ids[start : start + 500]))
+            query = CURRENT_COLUMNS.where(Resource.type == rtype, Resource.id.in_(ids[start : start + 500]))
             if lock:
                 query = query.with_for_update()
             found.update({(row.type, row.id): StoredResource(*row) for row in session.execute(query)})

@@ -23,11 +23,12 @@ def check_free(rtype: str, rid: str, current: Current | None) -> None:
 
 
 def check_if_match(rtype: str, rid: str, current: Current | None, if_match: str | None) -> None:
+    """`if_match`: the version the current one must be; "*": any (HTTP: a current one exists)."""
     if if_match is None:
         return
     if current is None or current.deleted:
         raise PreconditionFailed(f"If-Match {if_match}: {rtype}/{rid} does not exist")
-    if str(current.version_id) != str(if_match):
+    if if_match != "*" and str(current.version_id) != str(if_match):
         raise PreconditionFailed(
             f"If-Match version {if_match} is not the current version {current.version_id} of {rtype}/{rid}"
         )

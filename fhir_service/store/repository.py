@@ -31,8 +31,8 @@ from fhir_service.store.errors import (
 )
 from fhir_service.store.freshness import for_engine as freshness_for
 from fhir_service.store.kept_reads import KeptReads
-from fhir_service.store.schema import Resource, ResourceVersion
-from fhir_service.store.unit_of_work import _CURRENT_COLUMNS, UnitOfWork, _version_where
+from fhir_service.store.schema import CURRENT_COLUMNS, Resource, ResourceVersion
+from fhir_service.store.unit_of_work import UnitOfWork, _version_where
 from fhir_service.stored import StoredResource
 
 T = TypeVar("T")
@@ -187,13 +187,13 @@ class Repository:
         self.engine.dispose()
 
 
-_READ_CURRENT = _CURRENT_COLUMNS.where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
+_READ_CURRENT = CURRENT_COLUMNS.where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
 # The same row, without its content when it is the version kept in memory (kept_reads.py).
 _KEPT = and_(
     Resource.pk == bindparam("kpk", type_=Resource.pk.type), Resource.version_id == bindparam("kvid")
 )
 _READ_CURRENT_UNLESS_KEPT = select(
-    *(case((_KEPT, None), else_=c) if c.name == "content" else c for c in _CURRENT_COLUMNS.selected_columns)
+    *(case((_KEPT, None), else_=c) if c.name == "content" else c for c in CURRENT_COLUMNS.selected_columns)
 ).where(Resource.type == bindparam("rtype"), Resource.id == bindparam("rid"))
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -99,3 +100,15 @@ class IngestMember(Base):
     source: Mapped[str] = mapped_column(String(512), primary_key=True)
     type: Mapped[str] = mapped_column(String(64), primary_key=True)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+# A current row's columns in StoredResource's field order (reads by id, bulk reads).
+CURRENT_COLUMNS = select(
+    Resource.type,
+    Resource.id,
+    Resource.version_id,
+    Resource.last_updated,
+    Resource.deleted,
+    Resource.content,
+    Resource.pk,
+)

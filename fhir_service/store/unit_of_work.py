@@ -19,7 +19,6 @@ from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from fhir_service.store import bulk_write
-from fhir_service.store.bulk_write import _CURRENT_COLUMNS as _CURRENT_COLUMNS  # repository.py's reads
 from fhir_service.store.preconditions import check_free, check_if_match, check_if_none_match, unchanged
 from fhir_service.store.schema import Resource, ResourceVersion
 from fhir_service.store.serialized import serialize, stamped

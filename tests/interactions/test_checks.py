@@ -70,6 +70,8 @@ def test_bundle_entries_read_etags_as_the_headers_do(store):
         _put(rid, ifMatch=2),  # not a string: read as its text
         _put(rid, ifNoneMatch='W/""'),
         _put(rid, ifNoneMatch='W/"9", W/"4"'),
+        _put(rid, ifMatch="*"),  # any current version
+        _put(new_id(), ifMatch="*"),  # none
     ]
     _, _, response = process(
         store, {"resourceType": "Bundle", "type": "batch", "entry": entries}, "http://x/fhir", access=None
@@ -80,6 +82,8 @@ def test_bundle_entries_read_etags_as_the_headers_do(store):
         "412 Precondition Failed",
         "200 OK",
         "200 OK",
+        "200 OK",
+        "412 Precondition Failed",
         "200 OK",
         "412 Precondition Failed",
     ]
@@ -100,10 +104,17 @@ def test_headers_read_etags_as_bundle_entries_do(database_url_factory):
             return client.put(path, json=organization(rid, alias=[new_id()]), headers=headers).status_code
 
         assert [put(**{"If-Match": tag}) for tag in ('W/""', "W/", 'W/"x"', 'W/"1"')] == [412, 412, 412, 200]
+        assert put(**{"If-Match": "*"}) == 200
+        assert (
+            client.put(
+                "/fhir/Organization/none", json=organization("none"), headers={"If-Match": "*"}
+            ).status_code
+            == 412
+        )
         assert put(**{"If-None-Match": 'W/""'}) == 200
-        assert put(**{"If-None-Match": 'W/"9", W/"3"'}) == 412
+        assert put(**{"If-None-Match": 'W/"9", W/"4"'}) == 412
         reads = [
-            client.get(path, headers={"If-None-Match": tag}).status_code for tag in ('W/""', 'W/"3"', "*")
+            client.get(path, headers={"If-None-Match": tag}).status_code for tag in ('W/""', 'W/"4"', "*")
         ]
         assert reads == [200, 304, 304]
     finally:
