@@ -1,8 +1,12 @@
-"""PostgreSQL: when a kept current version (kept_reads.py) may be served without asking the database.
+"""When a kept current version (kept_reads.py) may be served without asking the database.
 
-A read by id on PostgreSQL otherwise costs a round trip even when the row's content is kept. A
-kept version is served unasked while nothing can have changed since the read that confirmed it:
+A read by id otherwise asks for the current row every time (a round trip on PostgreSQL, a statement
+on SQLite) even when its content is kept. A kept version is served unasked while nothing can have
+changed since the read that confirmed it: a read takes a `stamp()` before it asks and keeps it with
+the row; the row is served unasked while `stamp()` still returns an equal value, and a change that
+commits after the row was read moves the stamp.
 
+PostgreSQL (`Freshness`):
 - every write through a Repository on this host for the same database changes a value in shared
   memory once it has committed (`LocalWrites`), before its response is sent: a client that wrote
   through one server worker reads its write through any other;
@@ -11,9 +15,9 @@ kept version is served unasked while nothing can have changed since the read tha
   (`ChangeListener`); such a write is seen once its notification arrives;
 - while that connection is down, or not yet listening, every read asks the database.
 
-A read takes a `stamp()` before it asks the database and keeps it with the row; the kept row is
-served unasked while `stamp()` still returns an equal value. A change that commits after the row was
-read moves one of the stamp's parts afterwards, so the next read asks again.
+SQLite in WAL mode (`WalFreshness`): the WAL-index header, the first bytes of the `-shm` file that
+every connection maps, changes with every committed transaction whoever writes (SQLite's documented
+WAL-index format); it is compared as bytes.
 """
 
 from __future__ import annotations
@@ -151,8 +155,55 @@ class Freshness:
         self.listener.stop()
 
 
-def for_engine(engine) -> Freshness | None:
-    """The engine's Freshness (PostgreSQL), or None: every read then asks the database."""
+class WalFreshness:
+    """SQLite in WAL mode: the stamp is the WAL-index header (its first copy: change counter, last
+    frame, checksums), read from a shared read-only mapping of the `-shm` file. A connection of its
+    own stays open meanwhile: SQLite deletes that file when its last connection closes, and one made
+    anew would no longer be the mapped one."""
+
+    HEADER = 48
+
+    def __init__(self, path: str):
+        import sqlite3
+
+        self._sentinel = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        try:  # WAL, as every engine connection asks (store/database.py); a no-op once it is
+            mode = self._sentinel.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            self._sentinel.execute("SELECT count(*) FROM sqlite_master").fetchone()  # maps -shm
+            if mode != "wal":
+                raise OSError(f"journal_mode is {mode}, not wal")
+            fd = os.open(f"{path}-shm", os.O_RDONLY)
+            try:
+                if os.fstat(fd).st_size < self.HEADER:
+                    raise OSError("the -shm file holds no WAL-index header")
+                self._map = mmap.mmap(fd, self.HEADER, mmap.MAP_SHARED, mmap.PROT_READ)
+            finally:
+                os.close(fd)
+        except BaseException:
+            self._sentinel.close()
+            raise
+
+    def stamp(self) -> bytes:
+        return self._map[: self.HEADER]
+
+    def written(self) -> None:  # every commit moves the header itself
+        pass
+
+    def stop(self) -> None:
+        self._sentinel.close()
+
+
+def for_engine(engine) -> Freshness | WalFreshness | None:
+    """How the engine's kept reads know they are current; None: every read asks the database."""
+    if engine.dialect.name == "sqlite":
+        path = engine.url.database
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        try:
+            return WalFreshness(path)
+        except Exception as exc:  # a read-only or non-WAL database: reads ask, as they always could
+            logger.info("SQLite reads ask the database every time (%s)", exc)
+            return None
     if engine.dialect.name != "postgresql":
         return None
     try:

@@ -6,8 +6,8 @@ content only when that row is not the version kept here (another pk or versionId
 costs the round trip but not the content (its transfer and, on PostgreSQL, its de-TOASTing). A
 written version (pk, versionId, lastUpdated) never changes, so its kept bytes are exactly as fresh
 as the row the same statement just read (Blaze's design: contents cached, the current-version lookup
-asked). On PostgreSQL the lookup itself is skipped while freshness.py's stamp says that no write can
-have committed since the read that confirmed the kept version.
+asked). The lookup itself is skipped while freshness.py's stamp says that no write can have
+committed since the read that confirmed the kept version.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""PostgreSQL's kept versions served without asking (store/freshness.py): only while no write can
-have committed since they were confirmed - a write through this host is seen by the very next read,
-one from elsewhere once its notification arrives, and nothing is served unasked while the listener
-is down."""
+"""Kept versions served without asking (store/freshness.py): only while no write can have committed
+since they were confirmed. PostgreSQL: a write through this host is seen by the very next read, one
+from elsewhere once its notification arrives, and nothing is served unasked while the listener is
+down. SQLite: any commit, by any connection, is seen by the next read."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import time
 
@@ -34,8 +35,20 @@ def eventually(predicate) -> bool:
 
 @pytest.fixture()
 def repo(fresh_repo):
+    return fresh_repo
+
+
+@pytest.fixture()
+def pg_repo(fresh_repo):
     if fresh_repo.sqlite:
-        pytest.skip("SQLite reads in-process: every read asks it")
+        pytest.skip("PostgreSQL's shared value and listener")
+    return fresh_repo
+
+
+@pytest.fixture()
+def sqlite_repo(fresh_repo):
+    if not fresh_repo.sqlite:
+        pytest.skip("SQLite's WAL-index header")
     return fresh_repo
 
 
@@ -58,6 +71,7 @@ def fetches(repo: Repository) -> list:
 def another(repo: Repository, on_this_host: bool) -> Repository:
     other = Repository(make_engine(repo.engine.url.render_as_string(hide_password=False)))
     if not on_this_host:
+        other._freshness.stop()
         other._freshness = None  # as a server elsewhere: its writes reach us by notification only
     return other
 
@@ -85,40 +99,41 @@ def test_a_write_through_this_host_is_read_at_once(repo):
     other = another(repo, on_this_host=True)
     try:
         kept(repo, "f2", "Two")
-        local = repo._freshness.local.value()
+        moved = (lambda: repo._freshness.stamp()) if repo.sqlite else (lambda: repo._freshness.local.value())
+        before = moved()
         write(other, "f2", "Two, renamed")
-        assert repo._freshness.local.value() != local  # before the write returned, not once notified
+        assert moved() != before  # before the write returned (PostgreSQL: not once notified)
         assert repo.read("Organization", "f2").resource()["name"] == "Two, renamed"
     finally:
         other.dispose()
 
 
-def test_a_write_from_elsewhere_is_read_once_notified(repo):
-    elsewhere = another(repo, on_this_host=False)
+def test_a_write_from_elsewhere_is_read_once_notified(pg_repo):
+    elsewhere = another(pg_repo, on_this_host=False)
     try:
-        kept(repo, "f3", "Three")
+        kept(pg_repo, "f3", "Three")
         write(elsewhere, "f3", "Three, renamed")
-        assert eventually(lambda: repo.read("Organization", "f3").version_id == 2)
+        assert eventually(lambda: pg_repo.read("Organization", "f3").version_id == 2)
     finally:
         elsewhere.dispose()
 
 
-def test_every_read_asks_while_the_listener_is_down(repo):
-    write(repo, "f4", "Four")
-    repo._freshness.listener.stop()
-    repo.read("Organization", "f4")
-    sent = fetches(repo)
-    repo.read("Organization", "f4")
-    repo.read("Organization", "f4")
+def test_every_read_asks_while_the_listener_is_down(pg_repo):
+    write(pg_repo, "f4", "Four")
+    pg_repo._freshness.listener.stop()
+    pg_repo.read("Organization", "f4")
+    sent = fetches(pg_repo)
+    pg_repo.read("Organization", "f4")
+    pg_repo.read("Organization", "f4")
     assert len(sent) == 2
 
 
-def test_a_lost_listener_connection_reconnects_and_what_it_missed_is_asked_again(repo):
-    elsewhere = another(repo, on_this_host=False)
+def test_a_lost_listener_connection_reconnects_and_what_it_missed_is_asked_again(pg_repo):
+    elsewhere = another(pg_repo, on_this_host=False)
     try:
-        kept(repo, "f5", "Five")
-        before = repo._freshness.listener.mark
-        with repo.engine.connect() as conn:
+        kept(pg_repo, "f5", "Five")
+        before = pg_repo._freshness.listener.mark
+        with pg_repo.engine.connect() as conn:
             killed = conn.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -126,12 +141,12 @@ def test_a_lost_listener_connection_reconnects_and_what_it_missed_is_asked_again
                 )
             ).all()
         assert killed
-        assert eventually(lambda: repo._freshness.listener.mark > before + 1 and listening(repo))
-        sent = fetches(repo)
-        repo.read("Organization", "f5")
+        assert eventually(lambda: pg_repo._freshness.listener.mark > before + 1 and listening(pg_repo))
+        sent = fetches(pg_repo)
+        pg_repo.read("Organization", "f5")
         assert len(sent) == 1  # kept before the reconnection: asked once more
         write(elsewhere, "f5", "Five, renamed")
-        assert eventually(lambda: repo.read("Organization", "f5").version_id == 2)
+        assert eventually(lambda: pg_repo.read("Organization", "f5").version_id == 2)
     finally:
         elsewhere.dispose()
 
@@ -146,3 +161,19 @@ def test_local_writes_share_one_private_value_per_database(tmp_path):
     same.written()
     assert one.value() != values[0] and one.value() == same.value() and other.value() == values[1]
     assert stat.S_IMODE(os.stat(one.path).st_mode) == 0o600
+
+
+def test_sqlite_any_commit_by_any_connection_makes_the_next_read_ask(sqlite_repo):
+    kept(sqlite_repo, "s1", "One")
+    sent = fetches(sqlite_repo)
+    sqlite_repo.read("Organization", "s1")
+    assert sent == []
+    outside = sqlite3.connect(sqlite_repo.engine.url.database)  # not through any Repository
+    try:
+        with outside:
+            outside.execute("UPDATE resource SET version_id = 7 WHERE id = 's1'")
+    finally:
+        outside.close()
+    assert sqlite_repo.read("Organization", "s1").version_id == 7
+    sqlite_repo.read("Organization", "s1")
+    assert len(sent) == 1  # asked once, then kept anew
