@@ -218,22 +218,8 @@ def _history(result: Result, r5: str | None = None, view: str | None = None, sel
     (R4 splits the stored type)."""
     if not versioned.is_view():
         return respond(result)
-    bundle = result.body
-    if selected:
-        kept = [e for e in bundle.get("entry", []) if _is_view_entry(e, r5, view)]
-        bundle = {k: v for k, v in bundle.items() if k not in ("entry", "total")}
-        if kept:
-            bundle["entry"] = kept
-    links = (lambda url: versioned.history_link(url, r5, view)) if r5 and view and r5 != view else None
-    result.body = versioned.out(bundle, links=links)
+    result.body = versioned.out(versioned.view_history(result.body, r5, view, selected))
     return respond(result, converted=True)
-
-
-def _is_view_entry(entry: dict, r5: str, view: str) -> bool:
-    resource = entry.get("resource")
-    if resource is None:  # a deletion: what it deleted is the previous version
-        return True
-    return versioned.view_of(r5, resource) == view
 
 
 # --- type level ---------------------------------------------------------------------------

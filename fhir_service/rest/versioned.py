@@ -464,34 +464,40 @@ def answer_views(response: dict, views: list[ViewEntry | None]) -> dict:
         resource = (entry or {}).get("resource")
         if view is None or resource is None:
             continue
-        if resource.get("resourceType") == "Bundle" and resource.get("type") in ("searchset", "history"):
-            entry["resource"] = _view_page(resource, view)
-        elif view.selected and view_of(view.r5, resource) != view.view:
-            error = not_found(f"{view.view}/{resource.get('id')} is not known")
-            entry.clear()
-            entry["response"] = {"status": "404 Not Found", "outcome": error.outcome}
+        if resource.get("resourceType") == "Bundle" and resource.get("type") == "searchset":
+            entry["resource"] = _relinked(resource, view.translation.link if view.translation else None)
+        elif resource.get("resourceType") == "Bundle" and resource.get("type") == "history":
+            entry["resource"] = view_history(resource, view.r5, view.view, view.selected)
+        elif view.selected:
+            try:
+                check_selected(view.view, resource)
+            except FhirError as error:
+                entry.clear()
+                entry["response"] = {"status": "404 Not Found", "outcome": error.outcome}
     return response
 
 
-def _view_page(bundle: dict, view: ViewEntry) -> dict:
-    if view.translation is not None:
-        link = view.translation.link
-    else:
-        link = (lambda url: history_link(url, view.r5, view.view)) if view.r5 != view.view else None
-    page = dict(bundle)
-    if view.selected and bundle["type"] == "history":
-        kept = [e for e in bundle.get("entry") or [] if _is_view_entry(e, view)]
-        page = {k: v for k, v in bundle.items() if k not in ("entry", "total")}
+def view_history(bundle: dict, r5: str | None, view: str | None, selected: bool) -> dict:
+    """An R5 history Bundle as the view's route answers it: `selected` (a split type) keeps only the
+    resources served as `view` (a deletion's entry stays: what it deleted was), and no total; the
+    links name the view type."""
+    if selected:
+        kept = [
+            e
+            for e in bundle.get("entry") or []
+            if e.get("resource") is None or view_of(r5, e["resource"]) == view
+        ]
+        bundle = {k: v for k, v in bundle.items() if k not in ("entry", "total")}
         if kept:
-            page["entry"] = kept
-    if link is not None and page.get("link"):
-        page["link"] = [{**item, "url": link(item["url"])} for item in page["link"]]
-    return page
+            bundle["entry"] = kept
+    renamed = r5 and view and r5 != view
+    return _relinked(bundle, (lambda url: history_link(url, r5, view)) if renamed else None)
 
 
-def _is_view_entry(entry: dict, view: ViewEntry) -> bool:
-    resource = entry.get("resource")
-    return resource is None or view_of(view.r5, resource) == view.view  # a deletion: its earlier version's
+def _relinked(bundle: dict, link) -> dict:
+    if link is None or not bundle.get("link"):
+        return bundle
+    return {**bundle, "link": [{**item, "url": link(item["url"])} for item in bundle["link"]]}
 
 
 def refuse_patch() -> FhirError:

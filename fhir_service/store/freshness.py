@@ -22,6 +22,7 @@ WAL-index format); it is compared as bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import mmap
@@ -118,10 +119,8 @@ class ChangeListener:
                 self.live = False
                 self.mark += 1
                 if connection is not None:
-                    try:
+                    with contextlib.suppress(Exception):
                         connection.close()
-                    except Exception:
-                        pass
             self._stopped.wait(RETRY_AFTER[min(attempt, len(RETRY_AFTER) - 1)])
             attempt += 1
 
