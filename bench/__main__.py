@@ -242,8 +242,8 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
         if "ceiling" in http_cases:
             from fhir_service.cli.serve import default_concurrency
 
-            # the ceiling runs as serve runs for this database (its workers and threads)
-            workers, threads = default_concurrency(urls[small])
+            # the ceiling runs as serve runs (its workers and threads)
+            workers, threads = default_concurrency()
             spec = _capture(first.base + read_path, read_path, work / f"ceiling-{backend}")
             port = free_port()
             cmd = [sys.executable, "-m", "bench.ceiling", "--port", str(port), "--response", str(spec)]

@@ -6,7 +6,7 @@
     worker.py    the background thread each server process runs; claims jobs atomically
 
 The REST side is fhir_service/rest/bulk.py. Because job state is in the database and claiming is a
-conditional UPDATE, any process (any gunicorn worker) can accept a kick-off, answer a poll, serve a
+conditional UPDATE, any process (any server worker) can accept a kick-off, answer a poll, serve a
 file or cancel, and exactly one process runs each job; a job whose runner died (no heartbeat for
 STALE_AFTER seconds) is taken over by the next worker that looks.
 """

@@ -1,6 +1,6 @@
 """The export worker: one daemon thread per server process, started on first use.
 
-It claims runnable jobs through the database (jobs.JobStore.claim), so with several gunicorn
+It claims runnable jobs through the database (jobs.JobStore.claim), so with several server
 workers each process has its own thread and they never run the same job twice; a kick-off wakes
 the local thread at once, otherwise threads look for work every POLL_SECONDS.
 """

@@ -13,19 +13,17 @@ import click
 from fhir_service.rest.server import cores as _cores
 
 
-def default_concurrency(url: str) -> tuple[int, int]:
-    """(granian workers, blocking threads per worker) for a database URL, at most 8 workers
+def default_concurrency() -> tuple[int, int]:
+    """(granian workers, blocking threads per worker), at most 8 workers
     (PostgreSQL's connection limit), counted from the cores this process may use (a container's
     cpuset). One worker per core (at least 2): a connection waiting for bytes costs no thread,
-    so threads are only the requests a process runs at once. SQLite runs in the worker's own
-    process, so its threads never wait on the database and 2 are enough; PostgreSQL requests wait
-    out round trips, so 4 keep each process busy. bench/results/ holds the measurements."""
-    from sqlalchemy.engine import make_url
-
+    so threads are only the requests a process runs at once, and they share its GIL. Two per
+    worker, on either database: a second lets a request run while another waits (on PostgreSQL
+    or on a slow body); more only hand the GIL round, and each hand-off waits for the scheduler.
+    A PostgreSQL server across a network leaves threads waiting longer: raise --threads there.
+    bench/results/ holds the measurements."""
     workers = max(2, min(_cores(), 8))
-    if make_url(url).get_backend_name() == "sqlite":
-        return workers, 2
-    return workers, 4
+    return workers, 2
 
 
 def seed_if_empty(url: str, seed: str) -> None:
@@ -58,8 +56,7 @@ def seed_if_empty(url: str, seed: str) -> None:
 @click.option(
     "--threads",
     type=click.IntRange(min=1),
-    help="Request threads per worker [default: 1 worker per core (at least 2, at most 8), "
-    "SQLite x 2 threads, PostgreSQL x 4]",
+    help="Request threads per worker [default: 1 worker per core (at least 2, at most 8), x 2 threads]",
 )
 @click.option(
     "--seed", type=click.Path(exists=True, file_okay=False), help="Ingest DIR first if the store is empty."
@@ -80,7 +77,7 @@ def serve(host, port, workers, threads, seed, insecure):
     upgrade(url)
     if seed:
         seed_if_empty(url, seed)
-    default_workers, default_threads = default_concurrency(url)
+    default_workers, default_threads = default_concurrency()
     workers, threads = workers or default_workers, threads or default_threads
     click.echo(
         f"serving http://{host}:{port}/fhir  (database {_redacted(url)}; {workers} workers x {threads} threads)",

@@ -47,7 +47,7 @@ def bulk_dir() -> Path:
 
 
 def worker() -> ExportWorker:
-    """This process's export worker (created on first use, after any gunicorn fork)."""
+    """This process's export worker (created on first use, after any worker fork)."""
     extensions = current_app.extensions
     if "fhir_bulk_worker" not in extensions:
         engine = extensions["fhir_repository"].engine

@@ -157,7 +157,7 @@ class WriterLock:
     """One SQLite writer at a time across threads and processes, waiting in the kernel.
 
     SQLite's own busy handler polls with growing sleeps (up to 100 ms), so under a burst of writes
-    from several gunicorn workers most of the time goes to sleeping. A thread lock plus an flock on
+    from several server workers most of the time goes to sleeping. A thread lock plus an flock on
     a file next to the database hands the write lock over as soon as it is released.
     """
 
@@ -170,7 +170,7 @@ class WriterLock:
     @contextmanager
     def held(self):
         with self._thread_lock:
-            if self._fd is None:  # opened lazily: after a gunicorn fork, never inherited
+            if self._fd is None:  # opened lazily: after a worker fork, never inherited
                 self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
             if self._depth == 0:
                 fcntl.flock(self._fd, fcntl.LOCK_EX)

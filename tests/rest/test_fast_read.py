@@ -210,6 +210,40 @@ def test_access_log_writes_a_long_backlog_whole_and_in_order():
     assert [line["bytes"] for line in lines] == list(range(count)) and not writer.lines
 
 
+def _plain_app(environ, start_response):
+    start_response("200 OK", [("Content-Length", "2")])
+    return [b"{}"]
+
+
+def test_access_log_a_request_thread_writes_each_full_chunk_itself():
+    """Under load no other thread takes the GIL to write: the request that completes a chunk writes
+    it before it returns. Here no flusher thread runs at all."""
+    read_fd, write_fd = os.pipe()
+    writer = access_log._Writer(write_fd)
+    writer.running = True  # as if started: no flusher thread
+    logged = access_log._AccessLog(_plain_app, writer)
+    environ = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": "/fhir/Organization/o"}
+    try:
+        for _ in range(access_log.CHUNK_LINES - 1):
+            logged(dict(environ), lambda status, headers, exc_info=None: None)
+        assert len(writer.lines) == access_log.CHUNK_LINES - 1
+        assert not select.select([read_fd], [], [], 0)[0]  # nothing written below a chunk
+        logged(dict(environ), lambda status, headers, exc_info=None: None)
+        assert not writer.lines
+        data = b""
+        while select.select([read_fd], [], [], 0)[0]:
+            data += os.read(read_fd, 1 << 20)
+        with writer._lock:  # another thread writing: a request does not wait for it
+            for _ in range(access_log.CHUNK_LINES):
+                logged(dict(environ), lambda status, headers, exc_info=None: None)
+            assert len(writer.lines) == access_log.CHUNK_LINES
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+    lines = [json.loads(x) for x in data.decode().splitlines()]
+    assert len(lines) == access_log.CHUNK_LINES and {line["status"] for line in lines} == {200}
+
+
 def test_a_database_error_is_answered_by_the_route_as_an_outcome(database_url_factory):
     """A real failure (no schema: the SELECT fails) must not escape as gunicorn's bare 500 page."""
     app = create_app({"DATABASE_URL": database_url_factory(), "ACCESS_LOG": False})  # not migrated
