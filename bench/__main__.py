@@ -338,9 +338,11 @@ def _summary(done: list[dict], backend: str, label: str, name: str) -> dict:
         if key in done[0]:
             figures[key] = sum(r[key] for r in done)
     figures |= {"loadgen": done[0]["loadgen"], "runs": len(done)}
+    figures["p99_ms_runs"] = [round(r["p99_ms"], 2) for r in done]  # the tail's spread, run by run
+    each = f" (runs: {', '.join(f'{p:.1f}' for p in figures['p99_ms_runs'])})" if len(done) > 1 else ""
     print(
         f"bench: [{backend}-{label}] {name}: {figures['req_s']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, "
-        f"p99 {figures['p99_ms']:.1f} ms, {figures['cpu_ms']:.2f} CPU ms/req, {figures['errors']} errors",
+        f"p99 {figures['p99_ms']:.1f} ms{each}, {figures['cpu_ms']:.2f} CPU ms/req, {figures['errors']} errors",
         flush=True,
     )
     return {"db": backend, **figures}
