@@ -1,13 +1,14 @@
 """Structured request logging: one JSON line per request on stderr.
 
 Cost matters here: it runs on every request. A request thread appends a tuple of what it saw (the
-environ's strings, the status, the headers list, two clock readings) to a deque, and once CHUNK_LINES
-have gathered, the request thread that sees it turns them into JSON lines and writes them (one
-os.write). Under load the lines are written by the threads that hold the GIL anyway; a separate
-thread doing it took the GIL from them, and each hand-off waited on the scheduler. One flusher thread
-per process writes what is left every FLUSH_SECONDS, and again when the process exits (a granian
-worker ends through multiprocessing, which runs its finalizers, not atexit). A line is on stderr at
-most FLUSH_SECONDS after its response.
+environ's strings, the status, the headers list, two clock readings) to a deque. Once CHUNK_LINES
+have gathered, the request thread that sees it formats them into one chunk of JSON lines: under load
+the formatting is done by the threads that hold the GIL anyway, where a separate thread doing it took
+the GIL from them and each hand-off waited on the scheduler. One flusher thread per process writes
+the formatted chunks every FLUSH_SECONDS, formatting what is left itself, and again when the process
+exits (a granian worker ends through multiprocessing, which runs its finalizers, not atexit): a write
+can block on the disk, and only that thread waits for it. A line is on stderr at most FLUSH_SECONDS
+after its response.
 """
 
 from __future__ import annotations
@@ -23,24 +24,27 @@ from json.encoder import encode_basestring_ascii  # json.dumps of a str without 
 from flask import Flask
 
 FLUSH_SECONDS = 0.2
-CHUNK_LINES = 64  # lines formatted between two writes (~0.2 ms of one request thread)
-MAX_PATH = 2000  # keeps a line (and so each os.write chunk boundary) sane for absurd URLs
+CHUNK_LINES = 64  # lines formatted at a time (~0.2 ms of one thread's GIL)
+MAX_PATH = 2000  # keeps a line sane for absurd URLs
 _LINE = '{"ts":"%s","method":"%s","path":%s,"status":%d,"ms":%.2f,"bytes":%s,"remote":"%s"}\n'
 
 
 class _Writer:
-    """Records appended by request threads (deque.append/popleft are atomic), written by one thread."""
+    """Records appended by request threads (deque.append/popleft are atomic), formatted in order by
+    whichever thread holds the lock, written by the flusher."""
 
     def __init__(self, fd: int):
         self.fd = fd
-        self.lines: collections.deque[tuple] = collections.deque()
+        self.lines: collections.deque[tuple] = collections.deque()  # records not yet formatted
+        self.chunks: collections.deque[bytes] = collections.deque()  # formatted, not yet written
         self.running = False  # this process's flusher started (reset in a forked child)
-        self._lock = threading.Lock()  # only between the flusher and an exit-time flush
+        self._lock = threading.Lock()  # who formats or writes, so the lines stay in order
         os.register_at_fork(after_in_child=self._forked)
 
     def _forked(self) -> None:
         self.running = False
         self.lines.clear()  # the parent's unwritten lines are the parent's to write
+        self.chunks.clear()
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -56,38 +60,37 @@ class _Writer:
             time.sleep(FLUSH_SECONDS)
             self.flush()
 
-    def write_chunk(self) -> None:
-        """A request thread's share: one chunk, unless another thread is writing (it takes these)."""
+    def format_chunk(self) -> None:
+        """A request thread's share once a chunk has gathered; skipped (never waited for) while
+        another thread formats or writes: the records wait for the next request or the flusher."""
         if not self._lock.acquire(blocking=False):
             return
         try:
-            self._write(min(CHUNK_LINES, len(self.lines)), time.time() - time.perf_counter())
+            self._format_chunk(time.time() - time.perf_counter())
         finally:
             self._lock.release()
 
     def flush(self) -> None:
+        """Formats what is left, then writes every chunk (the GIL released while it writes). If
+        stderr is gone (a closed pipe), drops what is pending: logging never fails a request."""
         with self._lock:
             wall = time.time() - time.perf_counter()  # perf_counter readings → Unix time
-            # A chunk at a time, each written (the GIL released) before the next is formatted: the
-            # request threads of this process wait for the GIL while this thread formats.
             for _ in range(0, len(self.lines), CHUNK_LINES):
-                if not self._write(min(CHUNK_LINES, len(self.lines)), wall):
-                    return
+                self._format_chunk(wall)
                 time.sleep(0)  # hands the GIL to a request thread that waits for it
+            data = b"".join(self.chunks)
+            self.chunks.clear()
+            try:
+                while data:
+                    data = data[os.write(self.fd, data) :]
+            except OSError:
+                self.lines.clear()
 
-    def _write(self, count: int, wall: float) -> bool:
-        """Formats and writes the first `count` records (the caller holds the lock); False when
-        stderr is gone (a closed pipe), and then drops what is pending: logging never fails a request."""
+    def _format_chunk(self, wall: float) -> None:
         pending = self.lines
-        records = [pending.popleft() for _ in range(count)]
-        data = "".join(_format(record, wall) for record in records).encode("utf-8", "backslashreplace")
-        try:
-            while data:
-                data = data[os.write(self.fd, data) :]
-        except OSError:
-            pending.clear()
-            return False
-        return True
+        records = [pending.popleft() for _ in range(min(CHUNK_LINES, len(pending)))]
+        text = "".join(_format(record, wall) for record in records)
+        self.chunks.append(text.encode("utf-8", "backslashreplace"))
 
 
 _writer: _Writer | None = None
@@ -175,7 +178,7 @@ class _AccessLog:
             writer.start()
         result = self.wsgi_app(environ, logged_start_response)
         if len(writer.lines) >= CHUNK_LINES:
-            writer.write_chunk()
+            writer.format_chunk()
         return result
 
 

@@ -215,33 +215,41 @@ def _plain_app(environ, start_response):
     return [b"{}"]
 
 
-def test_access_log_a_request_thread_writes_each_full_chunk_itself():
-    """Under load no other thread takes the GIL to write: the request that completes a chunk writes
-    it before it returns. Here no flusher thread runs at all."""
+def test_access_log_a_request_thread_formats_each_full_chunk_and_never_writes():
+    """Under load no other thread takes the GIL to format: the request that completes a chunk formats
+    it before it returns. Only the flusher writes (a write may block on the disk). Here no flusher
+    thread runs: flush() is called by the test."""
     read_fd, write_fd = os.pipe()
     writer = access_log._Writer(write_fd)
     writer.running = True  # as if started: no flusher thread
     logged = access_log._AccessLog(_plain_app, writer)
-    environ = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": "/fhir/Organization/o"}
+
+    def request(n: int) -> None:
+        environ = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": f"/fhir/Organization/o{n}"}
+        logged(environ, lambda status, headers, exc_info=None: None)
+
+    chunk = access_log.CHUNK_LINES
     try:
-        for _ in range(access_log.CHUNK_LINES - 1):
-            logged(dict(environ), lambda status, headers, exc_info=None: None)
-        assert len(writer.lines) == access_log.CHUNK_LINES - 1
-        assert not select.select([read_fd], [], [], 0)[0]  # nothing written below a chunk
-        logged(dict(environ), lambda status, headers, exc_info=None: None)
-        assert not writer.lines
+        for n in range(chunk - 1):
+            request(n)
+        assert len(writer.lines) == chunk - 1 and not writer.chunks
+        request(chunk - 1)
+        assert not writer.lines and len(writer.chunks) == 1
+        with writer._lock:  # another thread formatting or writing: a request does not wait for it
+            for n in range(chunk, 2 * chunk + 3):
+                request(n)
+            assert len(writer.lines) == chunk + 3 and len(writer.chunks) == 1
+        assert not select.select([read_fd], [], [], 0)[0]  # nothing written by a request thread
+        writer.flush()
         data = b""
-        while select.select([read_fd], [], [], 0)[0]:
+        while data.count(b"\n") < 2 * chunk + 3 and select.select([read_fd], [], [], 2)[0]:
             data += os.read(read_fd, 1 << 20)
-        with writer._lock:  # another thread writing: a request does not wait for it
-            for _ in range(access_log.CHUNK_LINES):
-                logged(dict(environ), lambda status, headers, exc_info=None: None)
-            assert len(writer.lines) == access_log.CHUNK_LINES
     finally:
         os.close(read_fd)
         os.close(write_fd)
     lines = [json.loads(x) for x in data.decode().splitlines()]
-    assert len(lines) == access_log.CHUNK_LINES and {line["status"] for line in lines} == {200}
+    assert [line["path"] for line in lines] == [f"/fhir/Organization/o{n}" for n in range(2 * chunk + 3)]
+    assert not writer.lines and not writer.chunks
 
 
 def test_a_database_error_is_answered_by_the_route_as_an_outcome(database_url_factory):
