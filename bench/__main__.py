@@ -187,6 +187,7 @@ def _backend_session(args, results, backend, inputs, work, requests, http_cases)
             tag = f"{backend}-x{scale}"
             monographs = _count_monographs(files)
             url = stack.enter_context(databases.fresh_database(backend, work))
+            os.sync()  # untimed: no earlier phase's write-back (a ×20 load, the logs) shares the ingest
             print(f"bench: [{tag}] ingesting {monographs} monographs ...", flush=True)
             prefix = profiling.record_command(args.profile / f"ingest-{tag}.raw") if args.profile else []
             row = ingest.run(

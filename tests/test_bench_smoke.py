@@ -76,6 +76,7 @@ def assert_http_rows(results: dict, cases: list[str], scales: list[int]):
             )
             assert row["errors"] == 0, f"{case} ×{scale}: {row['errors']} errors"
             assert row["ratio_to_ceiling"] > 0
+            assert len(row["p99_ms_runs"]) == row["runs"]  # each run's tail, beside their median
 
 
 def test_quick_run_with_python_load_loop(tmp_path, corpus):
