@@ -86,3 +86,6 @@ class Repository(Protocol):
 
     def run_query(self, work: Callable[[Any], T]) -> T:
         """`work(reader)` as a read on its own, retried once on a lost connection (a search)."""
+
+    def stamp(self) -> object | None:
+        """Equal stamps: no write can have committed between them; None: cannot tell."""

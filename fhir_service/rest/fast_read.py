@@ -32,6 +32,7 @@ from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
 from fhir_service.resource_types import RESOURCE_TYPES
 from fhir_service.rest import fast_xml, negotiation, versioned
+from fhir_service.rest.kept_searches import KeptSearches
 from fhir_service.rest.responses import known_base_url, strict_handling, version_headers
 from fhir_service.rest.versioned import R5
 from fhir_service.search.engine import SplicedSearchset
@@ -52,6 +53,7 @@ class FastRead:
         self.app, self.wsgi_app, self.known_hooks = app, wsgi_app, known_hooks
         self._enabled: bool | None = None  # decided on the first request, after every install()
         self._made: dict[tuple, list] = {}  # (pk, versionId, lastUpdated) → the read's headers
+        self._searches = KeptSearches()
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "GET":
@@ -135,12 +137,26 @@ class FastRead:
         return "200 OK", headers, body
 
     def _search(self, environ, resource_type: str) -> tuple[str, list, bytes] | None:
-        """GET /fhir/Type?…, as routes.type_search answers it."""
+        """GET /fhir/Type?…, as routes.type_search answers it; a page is answered again from
+        kept_searches.py while no write can have committed since it was made."""
         if resource_type not in RESOURCE_TYPES:  # metadata, _history, $export, … and unknown types
             return None
         base = known_base_url(environ, self.app.config)
         if base is None:
             return None
+        strict = strict_handling(environ.get("HTTP_PREFER", ""))
+        repo = self.app.extensions["fhir_repository"]
+        key = (resource_type, environ.get("QUERY_STRING", ""), base, strict)
+        stamp = repo.stamp()  # before the search: a write committed during it moves the stamp
+        data = self._searches.get(key, stamp)
+        if data is None:
+            data = self._searched(environ, resource_type, base, strict, repo)
+            if data is None:
+                return None
+            self._searches.keep(key, stamp, data)
+        return "200 OK", [("Content-Type", _CONTENT_TYPE), ("Content-Length", str(len(data)))], data
+
+    def _searched(self, environ, resource_type: str, base: str, strict: bool, repo) -> bytes | None:
         request = self.app.request_class(environ)  # no context pushed: werkzeug's own parsing only
         try:
             params = list(request.args.items(multi=True))  # as the route sees them
@@ -148,17 +164,14 @@ class FastRead:
             return None
         if any(k in search_.FORMAT_PARAMETERS for k, _ in params):  # the route renders these
             return None
-        strict = strict_handling(request.headers.get("Prefer", ""))
-        repo = self.app.extensions["fhir_repository"]
         try:
             # access=None: this path stands aside whenever authorization is on
             body = search_.search(
                 repo, resource_type, params, base, strict=strict, raw=True, access=None
             ).body
-            data = body.content if isinstance(body, SplicedSearchset) else to_json(body)
+            return body.content if isinstance(body, SplicedSearchset) else to_json(body)
         except Exception:  # a 4xx, a database error: the route answers (and searches again: rare)
             return None
-        return "200 OK", [("Content-Type", _CONTENT_TYPE), ("Content-Length", str(len(data)))], data
 
     def enabled(self) -> bool:
         if self._enabled is None:

@@ -77,6 +77,9 @@ class Repository:
     def run_query(self, work: Callable[[Any], T]) -> T:
         raise NotImplementedError(NO_SEARCH)
 
+    def stamp(self) -> None:
+        return None  # nothing is kept across its reads
+
 
 def _version(state: _State, resource_type: str, resource_id: str, version_id: int) -> StoredResource | None:
     current = state.current.get((resource_type, resource_id))

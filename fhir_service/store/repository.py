@@ -168,10 +168,15 @@ class Repository:
         row = self._read_version.row({"rtype": resource_type, "rid": resource_id, "vid": version_id})
         return None if row is None else StoredResource(*row)
 
+    def stamp(self) -> object | None:
+        """freshness.py's stamp: equal stamps mean no write can have committed between the two
+        readings; None means it cannot tell (ask the database). Taken before a read it would keep."""
+        return None if self._freshness is None else self._freshness.stamp()
+
     def latest_write(self, resource_type: str) -> datetime | None:
         """When a version of the type was last written (None: never), read the way `read` reads: kept
         while freshness.py's stamp says no write can have committed since."""
-        stamp = None if self._freshness is None else self._freshness.stamp()
+        stamp = self.stamp()
         kept = self._latest_kept.get(resource_type)
         if stamp is not None and kept is not None and kept[0] == stamp:
             return kept[1]
