@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy import delete, insert, select
 
+from fhir_service.store.freshness import announce
 from fhir_service.store.index_tables import SearchParameterEnabled
 from fhir_service.store.schema import Resource
 
@@ -86,6 +87,7 @@ def rebuild_index(repo, types: tuple[str, ...] = (), batch: int = 500, progress=
                 remove_from_index(uow.session, pk)  # the full-text row too
                 insert_rows(uow.session, pk, rows_for(registry, resource))
             text.write(uow.session.connection(), resources)
+            announce(uow.session)  # kept search pages elsewhere: no resource row changed
         if not rows:
             return done
         done += len(rows)

@@ -192,6 +192,16 @@ class WalFreshness:
         self._sentinel.close()
 
 
+def announce(session) -> None:
+    """Moves every process's stamp for a change that kept answers depend on but that writes no
+    `resource` row, such as a re-index (PostgreSQL: a NOTIFY at commit, heard on any host). SQLite's
+    stamp moves with every commit already."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
 def for_engine(engine) -> Freshness | WalFreshness | None:
     """How the engine's kept reads know they are current; None: every read asks the database."""
     if engine.dialect.name == "sqlite":

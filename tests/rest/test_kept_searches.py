@@ -11,6 +11,7 @@ import pytest
 from fhir_service.rest import fast_read
 from fhir_service.rest.app import create_app
 from fhir_service.rest.kept_searches import MAX_PAGE_BYTES, KeptSearches
+from fhir_service.search.maintenance import rebuild_index
 from fhir_service.store import migrate
 from fhir_service.store.database import make_engine
 from fhir_service.store.repository import Repository
@@ -119,6 +120,29 @@ def test_a_write_from_elsewhere_is_in_a_search_once_notified(app):
         deadline = time.monotonic() + WAIT
         while ids(client.get(SEARCH)) != ["k6", "k7"]:
             assert time.monotonic() < deadline, "the write from elsewhere never reached the search"
+            time.sleep(0.01)
+    finally:
+        elsewhere.dispose()
+
+
+def test_a_reindex_from_elsewhere_reaches_kept_pages(app, searches):
+    """A re-index writes index rows only: no resource trigger fires, so it announces itself."""
+    repo = app.extensions["fhir_repository"]
+    if repo.sqlite:
+        pytest.skip("PostgreSQL's notification (on SQLite every commit moves the stamp)")
+    client = app.test_client()
+    put(client, "k10", "kept ten")
+    kept_page(client, searches, SEARCH)
+    elsewhere = Repository(make_engine(app.config["DATABASE_URL"]))
+    elsewhere._freshness.stop()
+    elsewhere._freshness = None  # as a `fhir-service reindex` on another host
+    try:
+        rebuild_index(elsewhere, ("Organization",))
+        ran = len(searches)
+        deadline = time.monotonic() + WAIT
+        while len(searches) == ran:
+            assert ids(client.get(SEARCH)) == ["k10"]
+            assert time.monotonic() < deadline, "the kept page outlived the re-index"
             time.sleep(0.01)
     finally:
         elsewhere.dispose()
