@@ -1,4 +1,5 @@
-"""When a kept current version (kept_reads.py) may be served without asking the database.
+"""When a kept current version (kept_reads.py), or a kept search page (rest/kept_searches.py), may be
+served without asking the database.
 
 A read by id otherwise asks for the current row every time (a round trip on PostgreSQL, a statement
 on SQLite) even when its content is kept. A kept version is served unasked while nothing can have

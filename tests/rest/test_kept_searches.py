@@ -58,6 +58,14 @@ def ids(response) -> list[str]:
     return sorted(e["resource"]["id"] for e in entries if e["search"]["mode"] == "match")
 
 
+def elsewhere(app) -> Repository:
+    """A Repository as on another host: no shared value, its writes reach us by NOTIFY only."""
+    other = Repository(make_engine(app.config["DATABASE_URL"]))
+    other._freshness.stop()
+    other._freshness = None
+    return other
+
+
 def kept_page(client, searches: list, path: str):
     """The page once it is answered without searching: at once on SQLite; on PostgreSQL once the
     notification of the last write has arrived (it moves the stamp a page was kept under)."""
@@ -111,18 +119,16 @@ def test_a_write_from_elsewhere_is_in_a_search_once_notified(app):
     client = app.test_client()
     put(client, "k6", "kept six")
     assert ids(client.get(SEARCH)) == ["k6"]
-    elsewhere = Repository(make_engine(app.config["DATABASE_URL"]))
-    elsewhere._freshness.stop()
-    elsewhere._freshness = None  # as a server on another host: no shared value, only the NOTIFY
+    other = elsewhere(app)
     try:
-        with elsewhere.unit_of_work() as uow:
+        with other.unit_of_work() as uow:
             uow.update({"resourceType": "Organization", "id": "k7", "name": "kept seven"})
         deadline = time.monotonic() + WAIT
         while ids(client.get(SEARCH)) != ["k6", "k7"]:
             assert time.monotonic() < deadline, "the write from elsewhere never reached the search"
             time.sleep(0.01)
     finally:
-        elsewhere.dispose()
+        other.dispose()
 
 
 def test_a_reindex_from_elsewhere_reaches_kept_pages(app, searches):
@@ -133,11 +139,9 @@ def test_a_reindex_from_elsewhere_reaches_kept_pages(app, searches):
     client = app.test_client()
     put(client, "k10", "kept ten")
     kept_page(client, searches, SEARCH)
-    elsewhere = Repository(make_engine(app.config["DATABASE_URL"]))
-    elsewhere._freshness.stop()
-    elsewhere._freshness = None  # as a `fhir-service reindex` on another host
+    other = elsewhere(app)  # a `fhir-service reindex` on another host
     try:
-        rebuild_index(elsewhere, ("Organization",))
+        rebuild_index(other, ("Organization",))
         ran = len(searches)
         deadline = time.monotonic() + WAIT
         while len(searches) == ran:
@@ -145,7 +149,7 @@ def test_a_reindex_from_elsewhere_reaches_kept_pages(app, searches):
             assert time.monotonic() < deadline, "the kept page outlived the re-index"
             time.sleep(0.01)
     finally:
-        elsewhere.dispose()
+        other.dispose()
 
 
 def test_prefer_handling_and_the_query_as_sent_are_part_of_the_key(app, searches):
