@@ -7,7 +7,7 @@ from fhir_service.outcome import FhirError, outcome
 
 __all__ = ["FhirError", "as_fhir_error", "bad_request", "not_found", "outcome"]
 
-RETRY_AFTER = 1  # seconds a client waits before sending again what a lost connection kept from the store
+RETRY_AFTER = 1  # seconds before a client sends again what a lost connection or a lock kept out
 
 
 def bad_request(message: str, code: str = "invalid") -> FhirError:
@@ -23,10 +23,12 @@ def as_fhir_error(exc: Exception) -> FhirError | None:
     from fhir_service.formats import FormatError
     from fhir_service.search.errors import SearchError
     from fhir_service.store.errors import (
+        BUSY,
         NOTHING_STORED,
         PreconditionFailed,
         StoreError,
         Unavailable,
+        busy,
         connection_lost,
     )
 
@@ -40,6 +42,8 @@ def as_fhir_error(exc: Exception) -> FhirError | None:
         return FhirError(409, exc.message, "conflict")
     if connection_lost(exc):  # one that no unit of work saw (a read, an entry of a Bundle)
         return as_fhir_error(Unavailable(NOTHING_STORED))
+    if busy(exc):  # SQLite's busy timeout ran out (a long write, or a WAL lock race)
+        return as_fhir_error(Unavailable(BUSY))
     if isinstance(exc, SearchError):
         return FhirError(400, exc.outcome())
     if isinstance(exc, FormatError):

@@ -59,7 +59,9 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
 def _sqlite_engine(url, **kwargs) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    kwargs.setdefault("connect_args", {}).update(timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    # the URL's own `?timeout=` (seconds, as SQLAlchemy's pysqlite reads it) is kept
+    busy_ms = _busy_timeout_ms(url)
+    kwargs.setdefault("connect_args", {}).update(timeout=busy_ms / 1000, check_same_thread=False)
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -69,7 +71,7 @@ def _sqlite_engine(url, **kwargs) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -80,6 +82,19 @@ def _sqlite_engine(url, **kwargs) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _busy_timeout_ms(url) -> int:
+    given = url.query.get("timeout")
+    if given is None:
+        return BUSY_TIMEOUT_MS
+    try:
+        seconds = float(given)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds < 86_400:
+        raise ValueError(f"SQLite URL: timeout={given!r} is not a number of seconds (0 to 86400)")
+    return round(seconds * 1000)
 
 
 def bulk_load_settings(session) -> None:

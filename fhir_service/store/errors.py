@@ -21,6 +21,10 @@ class Conflict(StoreError):
 
 
 NOTHING_STORED = "The database connection was lost; nothing was stored. Retry."
+BUSY = "The database stayed locked by other work for longer than its busy timeout; nothing was stored. Retry."
+# SQLite's primary result codes for a lock it could not have in time: SQLITE_BUSY, and SQLITE_PROTOCOL
+# (a WAL reader that lost the race for the shared-memory lock too often)
+_SQLITE_BUSY_CODES = (5, 15)
 
 
 class Unavailable(StoreError):
@@ -43,6 +47,19 @@ def connection_lost(exc: BaseException | None) -> bool:
         if isinstance(exc, Unavailable) or getattr(exc, "connection_invalidated", False):
             return True
         if psycopg is not None and isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def busy(exc: BaseException | None) -> bool:
+    """Is `exc`, or an exception it was raised from or while handling, SQLite failing to get a lock
+    in time? The statement did nothing and the transaction commits nothing: the client may retry."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        code = getattr(exc, "sqlite_errorcode", None)  # the sqlite3 module's, extended codes included
+        if isinstance(code, int) and code & 0xFF in _SQLITE_BUSY_CODES:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
