@@ -62,6 +62,9 @@ def granian_server(settings: Settings):
         log_access=False,  # the app logs one JSON line per request itself (access_log.py)
         log_level=LogLevels.warning,
         workers_kill_timeout=KILL_TIMEOUT_S,
+        # a worker that dies (OOM killer, a crash) is replaced, as gunicorn's arbiter does; granian
+        # still stops the server when the replacement dies within seconds (a crash loop)
+        respawn_failed_workers=True,
     )
 
 

@@ -144,3 +144,58 @@ def test_sigterm_lets_the_request_in_flight_finish(database_url_factory, tmp_pat
             process.wait()
     lines = [json.loads(line) for line in Path(log.name).read_text().splitlines() if line.startswith("{")]
     assert {"method": "POST", "path": "/fhir/Organization", "status": 201}.items() <= lines[-1].items()
+
+
+def children(pid: int) -> set[int]:
+    """The live child processes of `pid` (from /proc: no process library needed)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads worker processes from /proc")
+def test_a_worker_that_dies_is_replaced_and_the_server_keeps_serving(database_url_factory, tmp_path):
+    port = free_port()
+    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": database_url_factory()}
+    log = (tmp_path / "serve.log").open("w+")
+    executable = Path(sys.executable).parent / "fhir-service"
+    command = [str(executable), "serve", "--port", str(port), "--workers", "2"]
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/fhir"
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := children(process.pid)) < 2 or not up(base):
+            assert process.poll() is None, Path(log.name).read_text()
+            assert time.monotonic() < deadline, "server did not come up"
+            time.sleep(0.2)
+        killed = min(workers)
+        os.kill(killed, signal.SIGKILL)  # as the OOM killer does
+        deadline = time.monotonic() + 60
+        while len(now := children(process.pid) - {killed}) < 2 or not up(base):
+            assert process.poll() is None, Path(log.name).read_text()
+            assert time.monotonic() < deadline, ("no worker replaced the killed one", now)
+            time.sleep(0.2)
+        assert len(now - workers) == 1  # one new worker; the other never stopped
+        for _ in range(20):  # both workers answer (each request may reach either)
+            assert requests.get(f"{base}/metadata", timeout=10).status_code == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def up(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/metadata", timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
