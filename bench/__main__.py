@@ -5,6 +5,8 @@ For each database (SQLite, PostgreSQL): two fresh databases, each loaded by `fhi
 loopback for each, the ceiling (a bare WSGI callable under the same granian settings), and the
 baseline: the service and a bare Flask view under gunicorn as `serve` ran before granian
 (bench/gunicorn_baseline.py), all up together, with every HTTP case's runs alternating between them.
+The searches run again on a second pair of servers that keep no search pages (`*-unkept`): the
+×N/×1 scale ratios compare those, what the search itself costs.
 Then the slow-client phases: the read case beside 256 slow-header, then 256 idle keep-alive
 connections, each against a read run without them. Prints the table, writes JSON.
 """
@@ -222,21 +224,18 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
     logs = work / "logs"
     small = min(urls)
     with contextlib.ExitStack() as stack:
-        services = {}
+        services, unkept = {}, {}  # unkept: the same servers keeping no search pages
         for scale, url in urls.items():
-            port = free_port()
-            cmd = [*ingest.cli(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-            if args.workers:
-                cmd += ["--workers", str(args.workers)]
-            if args.server_threads:
-                cmd += ["--threads", str(args.server_threads)]
             env = {
                 **os.environ,
                 "FHIR_SERVICE_DATABASE_URL": url,
                 **dict(kv.split("=", 1) for kv in args.serve_env),
             }
-            log = logs / f"serve-{backend}-x{scale}.log"
-            services[scale] = stack.enter_context(Server(cmd, port, "/fhir/metadata", log, env))
+            services[scale] = stack.enter_context(_serve(args, env, logs / f"serve-{backend}-x{scale}.log"))
+            if any(c in cases.UNKEPT_CASES for c in http_cases):
+                env = {**env, "FHIR_SERVICE_KEPT_SEARCH_BYTES": "0"}
+                log = logs / f"serve-{backend}-x{scale}-unkept.log"
+                unkept[scale] = stack.enter_context(_serve(args, env, log))
         read_path = requests["read"].paths[0]
         first = services[small]
         ceilings = []  # (case name, server)
@@ -282,7 +281,8 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
         if ceilings and "read" not in cases_run:
             cases_run.insert(0, "ceiling")
         for case in cases_run:
-            targets = [(scale, case, service) for scale, service in services.items()]
+            on = unkept if case in cases.UNKEPT_CASES else services
+            targets = [(scale, case, service) for scale, service in on.items()]
             if case in ("read", "ceiling"):
                 targets = [(None, name, server) for name, server in ceilings] + (
                     targets if case == "read" else []
@@ -302,6 +302,17 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
             results["workers"].append(
                 {"db": backend, "scale": scale, "rss_mib": rss, "max_rss_mib": max(rss)}
             )
+
+
+def _serve(args, env: dict, log) -> Server:
+    """`fhir-service serve` on a free port, with the bench's workers and threads."""
+    port = free_port()
+    cmd = [*ingest.cli(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if args.workers:
+        cmd += ["--workers", str(args.workers)]
+    if args.server_threads:
+        cmd += ["--threads", str(args.server_threads)]
+    return Server(cmd, port, "/fhir/metadata", log, env)
 
 
 def _slow_phase(args, results, backend, kind, scale, server, request, work):

@@ -16,7 +16,10 @@ SEARCH_CASES = ("search-token", "search-chained", "search-include", "search-revi
 XML_CASES = {"read-xml": "read", "search-xml": "search-token"}
 # The same resources through the R4 base, converted on the way out (report.r4_ratios compares them).
 R4_CASES = {"read-r4": "read", "search-r4": "search-token"}
-HTTP_CASES = ("read", "vread", *SEARCH_CASES, "transaction", "validate", *XML_CASES, *R4_CASES)
+# The searches on servers that keep no search pages (FHIR_SERVICE_KEPT_SEARCH_BYTES=0): what the
+# search itself costs at ×1 and ×N (report.scale_ratios), which a kept page's answer no longer shows.
+UNKEPT_CASES = {f"{case}-unkept": case for case in SEARCH_CASES}
+HTTP_CASES = ("read", "vread", *SEARCH_CASES, "transaction", "validate", *XML_CASES, *R4_CASES, *UNKEPT_CASES)
 FHIR_JSON = "application/fhir+json"
 TOKEN_TYPES = ("indication", "contraindication", "interaction", "undesirable-effect", "warning")
 ROTATION = 20  # distinct drugs the per-drug searches cycle through
@@ -68,6 +71,8 @@ def build(url: str) -> dict[str, Request]:
     for case, as_json in XML_CASES.items():
         paths = requests[as_json].paths
         requests[case] = Request("GET", tuple(p + ("&" if "?" in p else "?") + "_format=xml" for p in paths))
+    for case, kept in UNKEPT_CASES.items():
+        requests[case] = requests[kept]
     requests["read-r4"] = Request("GET", (f"/fhir/R4/MedicationKnowledge/{mk['id']}",))
     # search-token's pages, each type as R4 serves it (MedicinalProductIndication, …)
     requests["search-r4"] = Request(

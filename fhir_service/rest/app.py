@@ -8,6 +8,7 @@ from flask import Flask, request
 
 from fhir_service.auth import config as auth_config
 from fhir_service.rest import access_log, allocator, auth, bulk, errors, openapi, versioned
+from fhir_service.rest.kept_searches import MAX_BYTES as MAX_KEPT_SEARCH_BYTES
 from fhir_service.rest.routes import api
 from fhir_service.store.database import database_url, make_engine
 from fhir_service.store.errors import connection_lost
@@ -24,6 +25,7 @@ def default_config() -> dict:
         "MAX_BUNDLE_BYTES": int(os.environ.get("FHIR_SERVICE_MAX_BUNDLE_BYTES", DEFAULT_MAX_BUNDLE)),
         "BASE_URL": os.environ.get("FHIR_SERVICE_BASE_URL") or None,
         "ACCESS_LOG": os.environ.get("FHIR_SERVICE_ACCESS_LOG", "1") != "0",
+        "KEPT_SEARCH_BYTES": int(os.environ.get("FHIR_SERVICE_KEPT_SEARCH_BYTES", MAX_KEPT_SEARCH_BYTES)),
         "AUTH": auth_config.from_env(),  # FHIR_SERVICE_AUTH, ..._TOKENS_FILE, ..._SMART_*, ..._CORS_ORIGINS
     }
 

@@ -31,7 +31,7 @@ class KeptSearches:
         return kept[1]
 
     def keep(self, key: tuple, stamp: object | None, page: bytes) -> None:
-        if stamp is None or len(page) > MAX_PAGE_BYTES:
+        if stamp is None or len(page) > min(MAX_PAGE_BYTES, self.max_bytes):
             return
         with self._lock:
             old = self._kept.pop(key, None)

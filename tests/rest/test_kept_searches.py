@@ -88,6 +88,20 @@ def test_a_repeated_search_is_answered_again_without_searching(app, searches):
     assert searches  # the fast path searched (the count above is not vacuous)
 
 
+def test_with_no_bytes_for_kept_pages_every_search_runs(database_url_factory, searches):
+    url = database_url_factory()
+    migrate.upgrade(url)
+    application = create_app({"DATABASE_URL": url, "ACCESS_LOG": False, "KEPT_SEARCH_BYTES": 0})
+    try:
+        client = application.test_client()
+        put(client, "k0", "kept none")
+        for _ in range(3):
+            assert ids(client.get(SEARCH)) == ["k0"]
+        assert len(searches) == 3
+    finally:
+        application.extensions["fhir_repository"].dispose()
+
+
 def test_a_write_through_the_app_is_in_the_next_search(app, searches):
     client = app.test_client()
     put(client, "k2", "kept two")
@@ -187,3 +201,5 @@ def test_kept_pages_are_bounded_and_the_oldest_go_first():
     assert kept.get(("T", "big"), "s") == b"x" * 9 and kept._bytes == 9
     kept.keep(("T", "big"), "s2", b"y")  # replacing a key counts its bytes once
     assert kept._bytes == 1 and len(kept._kept) == 1
+    kept.keep(("T", "huge"), "s", b"z" * 11)  # larger than all kept pages may be: not kept
+    assert kept.get(("T", "huge"), "s") is None and kept._bytes == 1
