@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 import requests
@@ -35,18 +36,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_seeds_an_empty_database_and_serves_it(database_url_factory, tmp_path):
+def start_serve(database_url: str, cwd: Path, *options: str) -> tuple[subprocess.Popen, int, TextIO]:
+    """`fhir-service serve` (this venv's console script) on a free port; its output in cwd/serve.log."""
     port = free_port()
-    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": database_url_factory()}
-    log = (tmp_path / "serve.log").open("w+")
-    executable = Path(sys.executable).parent / "fhir-service"  # the console script of this venv
-    command = [str(executable), "serve", "--port", str(port), "--workers", "1"]
-    process = subprocess.Popen(
-        [*command, "--seed", str(ROOT / "fixtures")],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": database_url}
+    log = (cwd / "serve.log").open("w+")
+    executable = Path(sys.executable).parent / "fhir-service"
+    command = [str(executable), "serve", "--port", str(port), *options]
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return process, port, log
+
+
+def test_serve_seeds_an_empty_database_and_serves_it(database_url_factory, tmp_path):
+    process, port, log = start_serve(
+        database_url_factory(), tmp_path, "--workers", "1", "--seed", str(ROOT / "fixtures")
     )
     base = f"http://127.0.0.1:{port}/fhir"
     try:
@@ -105,12 +108,7 @@ def test_sigterm_lets_the_request_in_flight_finish(database_url_factory, tmp_pat
     """SIGTERM stops the server gracefully: a request whose body the app is reading when the signal
     comes is answered, the process exits 0, and the access log has the request's line (flushed when
     the worker exits). `Expect: 100-continue` tells when the app has started reading the body."""
-    port = free_port()
-    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": database_url_factory()}
-    log = (tmp_path / "serve.log").open("w+")
-    executable = Path(sys.executable).parent / "fhir-service"
-    command = [str(executable), "serve", "--port", str(port), "--workers", "1"]
-    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process, port, log = start_serve(database_url_factory(), tmp_path, "--workers", "1")
     body = json.dumps({"resourceType": "Organization", "name": "in flight"}).encode()
     try:
         deadline = time.monotonic() + 60
@@ -163,12 +161,7 @@ def children(pid: int) -> set[int]:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads worker processes from /proc")
 def test_a_worker_that_dies_is_replaced_and_the_server_keeps_serving(database_url_factory, tmp_path):
-    port = free_port()
-    env = {**os.environ, "FHIR_SERVICE_DATABASE_URL": database_url_factory()}
-    log = (tmp_path / "serve.log").open("w+")
-    executable = Path(sys.executable).parent / "fhir-service"
-    command = [str(executable), "serve", "--port", str(port), "--workers", "2"]
-    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process, port, log = start_serve(database_url_factory(), tmp_path, "--workers", "2")
     base = f"http://127.0.0.1:{port}/fhir"
     try:
         deadline = time.monotonic() + 60
