@@ -225,6 +225,7 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
     small = min(urls)
     with contextlib.ExitStack() as stack:
         services, unkept = {}, {}  # unkept: the same servers keeping no search pages
+        with_unkept = any(c in cases.UNKEPT_CASES for c in http_cases)
         for scale, url in urls.items():
             env = {
                 **os.environ,
@@ -232,7 +233,7 @@ def _http_session(args, results, backend, urls: dict, requests, http_cases, work
                 **dict(kv.split("=", 1) for kv in args.serve_env),
             }
             services[scale] = stack.enter_context(_serve(args, env, logs / f"serve-{backend}-x{scale}.log"))
-            if any(c in cases.UNKEPT_CASES for c in http_cases):
+            if with_unkept:
                 env = {**env, "FHIR_SERVICE_KEPT_SEARCH_BYTES": "0"}
                 log = logs / f"serve-{backend}-x{scale}-unkept.log"
                 unkept[scale] = stack.enter_context(_serve(args, env, log))

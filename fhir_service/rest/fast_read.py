@@ -32,7 +32,6 @@ from fhir_service.interactions import read as read_
 from fhir_service.interactions import search as search_
 from fhir_service.resource_types import RESOURCE_TYPES
 from fhir_service.rest import fast_xml, negotiation, versioned
-from fhir_service.rest.kept_searches import MAX_BYTES as MAX_KEPT_SEARCH_BYTES
 from fhir_service.rest.kept_searches import KeptSearches
 from fhir_service.rest.responses import known_base_url, strict_handling, version_headers
 from fhir_service.rest.versioned import R5
@@ -54,7 +53,7 @@ class FastRead:
         self.app, self.wsgi_app, self.known_hooks = app, wsgi_app, known_hooks
         self._enabled: bool | None = None  # decided on the first request, after every install()
         self._made: dict[tuple, list] = {}  # (pk, versionId, lastUpdated) → the read's headers
-        self._searches = KeptSearches(max_bytes=app.config.get("KEPT_SEARCH_BYTES", MAX_KEPT_SEARCH_BYTES))
+        self._searches = KeptSearches(max_bytes=app.config["KEPT_SEARCH_BYTES"])
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "GET":

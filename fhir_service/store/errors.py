@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 
 class StoreError(Exception):
@@ -41,25 +42,30 @@ def connection_lost(exc: BaseException | None) -> bool:
     away (or one that could not be made)? SQLAlchemy marks the disconnects it recognises; psycopg's
     OperationalError also covers a server that is down, restarting or shutting the session."""
     psycopg = sys.modules.get("psycopg")  # only ever imported for a PostgreSQL engine
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, Unavailable) or getattr(exc, "connection_invalidated", False):
-            return True
-        if psycopg is not None and isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
+    lost = (psycopg.OperationalError, psycopg.InterfaceError) if psycopg is not None else ()
+    return _in_chain(
+        exc,
+        lambda e: isinstance(e, (Unavailable, *lost)) or getattr(e, "connection_invalidated", False),
+    )
 
 
 def busy(exc: BaseException | None) -> bool:
     """Is `exc`, or an exception it was raised from or while handling, SQLite failing to get a lock
     in time? The statement did nothing and the transaction commits nothing: the client may retry."""
+
+    def sqlite_busy(e: BaseException) -> bool:
+        code = getattr(e, "sqlite_errorcode", None)  # the sqlite3 module's, extended codes included
+        return isinstance(code, int) and code & 0xFF in _SQLITE_BUSY_CODES
+
+    return _in_chain(exc, sqlite_busy)
+
+
+def _in_chain(exc: BaseException | None, test: Callable[[BaseException], bool]) -> bool:
+    """Does `test` hold for `exc` or an exception it was raised from or while handling?"""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        code = getattr(exc, "sqlite_errorcode", None)  # the sqlite3 module's, extended codes included
-        if isinstance(code, int) and code & 0xFF in _SQLITE_BUSY_CODES:
+        if test(exc):
             return True
         exc = exc.__cause__ or exc.__context__
     return False

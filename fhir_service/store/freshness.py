@@ -34,6 +34,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import text
+
 CHANNEL = "fhir_service_resource_changed"
 QUIET_CHECK = 1.0  # seconds without a notification after which the listening connection is pinged
 RETRY_AFTER = (0.05, 0.2, 1.0)  # seconds before reconnecting, by attempt; then the last one
@@ -198,8 +200,6 @@ def announce(session) -> None:
     `resource` row, such as a re-index (PostgreSQL: a NOTIFY at commit, heard on any host). SQLite's
     stamp moves with every commit already."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import text
-
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
